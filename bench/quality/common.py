@@ -1,0 +1,73 @@
+"""Shared pieces of the detector quality benchmark: data location, rows, floors, metrics."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+
+def data_dir() -> Path:
+    """``$SAFESHIP_DATA`` or ``../shared/datasets`` next to the project root."""
+    env = os.environ.get("SAFESHIP_DATA")
+    if env:
+        return Path(env)
+    return Path(__file__).resolve().parents[2].parent / "shared" / "datasets"
+
+
+@dataclass
+class Floor:
+    """A quality floor: ``metric op value`` (op is '>=' or '<=')."""
+
+    metric: str
+    op: str
+    value: float
+
+    def holds(self, metrics: dict[str, float]) -> bool | None:
+        if self.metric not in metrics:
+            return None
+        got = metrics[self.metric]
+        return got >= self.value if self.op == ">=" else got <= self.value
+
+
+@dataclass
+class Row:
+    """One detector on one data set."""
+
+    detector: str
+    dataset: str
+    n: int
+    metrics: dict[str, float]
+    floors: list[Floor] = field(default_factory=list)
+    note: str = ""
+
+    def passed(self) -> bool:
+        return all(f.holds(self.metrics) is not False for f in self.floors)
+
+
+def binary_metrics(y_true: Sequence[int], scores: Sequence[float], thr: float = 0.5) -> dict[str, float]:
+    """Precision, recall, F1, FPR, accuracy at ``thr``, plus AUROC when both classes occur."""
+    y = np.asarray(y_true, dtype=int)
+    s = np.asarray(scores, dtype=float)
+    pred = s >= thr
+    tp = int((pred & (y == 1)).sum())
+    fp = int((pred & (y == 0)).sum())
+    fn = int((~pred & (y == 1)).sum())
+    tn = int((~pred & (y == 0)).sum())
+    prec = tp / (tp + fp) if tp + fp else 0.0
+    rec = tp / (tp + fn) if tp + fn else 0.0
+    out = {
+        "precision": prec,
+        "recall": rec,
+        "f1": 2 * prec * rec / (prec + rec) if prec + rec else 0.0,
+        "fpr": fp / (fp + tn) if fp + tn else 0.0,
+        "accuracy": (tp + tn) / max(1, len(y)),
+    }
+    if 0 < y.sum() < len(y):
+        from sklearn.metrics import roc_auc_score
+
+        out["auroc"] = float(roc_auc_score(y, s))
+    return out

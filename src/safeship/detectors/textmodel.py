@@ -1,0 +1,196 @@
+"""A two-stage text classifier (the cascade every ML detector uses) and its artefact format.
+
+Stage 1: hashed word + char n-grams, per-model IDF, logistic regression: sub-millisecond.
+Stage 2: a logistic-regression head on MiniLM sentence embeddings, which generalises better to
+paraphrases but costs an embedding. Stage 2 runs only when stage 1 lands in the uncertain band
+``[band_low, band_high]``; then a small stacker combines both logits. Outside the band stage 1
+decides alone. An optional category head (softmax over embeddings) names the category.
+
+Scores are calibrated on held-out data so that 0.5 is the model's own decision point.
+
+Artefacts are ``.npz`` files holding plain arrays plus a JSON ``meta`` string: no pickles, so a
+model loads under any scikit-learn version and cannot execute code.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from scipy import sparse
+
+from safeship.errors import ArtefactError
+from safeship.features.cache import FeatureCache
+from safeship.features.hashing import N_FEATURES
+
+FORMAT_VERSION = 1
+CHUNK_CHARS = 2500
+CHUNK_OVERLAP = 250
+MAX_CHUNKS = 64
+
+
+def sigmoid(z: np.ndarray) -> np.ndarray:
+    """Numerically stable logistic function."""
+    return np.asarray(0.5 * (1.0 + np.tanh(0.5 * z)))
+
+
+def chunk_text(text: str) -> list[str]:
+    """Split long texts into overlapping windows so an attack at the end is still seen.
+
+    At most ``MAX_CHUNKS`` windows, spread evenly over the text (always including the first and
+    the last), bound the cost of a 1 MB input.
+    """
+    if len(text) <= CHUNK_CHARS:
+        return [text]
+    step = CHUNK_CHARS - CHUNK_OVERLAP
+    starts = list(range(0, max(1, len(text) - CHUNK_OVERLAP), step))
+    if len(starts) > MAX_CHUNKS:
+        idx = np.linspace(0, len(starts) - 1, MAX_CHUNKS).round().astype(int)
+        starts = [starts[i] for i in sorted(set(idx.tolist()))]
+    return [text[s : s + CHUNK_CHARS] for s in starts]
+
+
+@dataclass
+class CascadeModel:
+    """Binary cascade classifier with an optional embedding category head."""
+
+    name: str
+    idf: np.ndarray
+    coef: np.ndarray
+    intercept: float
+    calib: tuple[float, float] = (1.0, 0.0)
+    emb_coef: np.ndarray | None = None
+    emb_intercept: float = 0.0
+    stack: tuple[float, float, float] = (1.0, 1.0, 0.0)
+    band: tuple[float, float] = (0.0, 0.0)
+    category_classes: tuple[str, ...] = ()
+    category_coef: np.ndarray | None = None
+    category_intercept: np.ndarray | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    # ---------------------------------------------------------------- scoring
+    def stage1_logits(self, counts: sparse.csr_matrix) -> np.ndarray:
+        """Calibrated stage-1 logits for rows of raw hashed counts."""
+        z = np.empty(counts.shape[0], dtype=np.float64)
+        for i in range(counts.shape[0]):
+            lo, hi = counts.indptr[i], counts.indptr[i + 1]
+            cols = counts.indices[lo:hi]
+            weighted = counts.data[lo:hi] * self.idf[cols]
+            norm = float(np.sqrt(weighted @ weighted)) or 1.0
+            z[i] = float(weighted @ self.coef[cols]) / norm + self.intercept
+        a, b = self.calib
+        return np.asarray(a * z + b)
+
+    def stage2_logits(self, embeddings: np.ndarray) -> np.ndarray:
+        """Raw embedding-head logits."""
+        if self.emb_coef is None:
+            raise ArtefactError(f"model {self.name!r} has no embedding head")
+        return np.asarray(embeddings @ self.emb_coef + self.emb_intercept)
+
+    @property
+    def has_stage2(self) -> bool:
+        """Whether the model has an embedding head and an uncertain band."""
+        return self.emb_coef is not None and self.band[1] > self.band[0]
+
+    def score_texts(self, texts: list[str], features: FeatureCache) -> tuple[np.ndarray, int]:
+        """Scores in [0, 1] for ``texts``; also returns how many needed stage 2."""
+        z1 = self.stage1_logits(features.hashed(texts))
+        p = sigmoid(z1)
+        if not (self.has_stage2 and features.has_embedder):
+            return p, 0
+        lo, hi = self.band
+        uncertain = np.flatnonzero((p >= lo) & (p <= hi))
+        if uncertain.size:
+            emb = features.embeddings([texts[i] for i in uncertain])
+            z2 = self.stage2_logits(emb)
+            w1, w2, b = self.stack
+            p[uncertain] = sigmoid(w1 * z1[uncertain] + w2 * z2 + b)
+        return p, int(uncertain.size)
+
+    def score(self, text: str, features: FeatureCache) -> float:
+        """Score one text of any length: the maximum over its windows."""
+        scores, _ = self.score_texts(chunk_text(text), features)
+        return float(scores.max()) if scores.size else 0.0
+
+    def categories(self, text: str, features: FeatureCache) -> dict[str, float]:
+        """Category probabilities from the embedding head (empty when there is none)."""
+        if self.category_coef is None or self.category_intercept is None:
+            return {}
+        if not features.has_embedder:
+            return {}
+        emb = features.embeddings([text[:CHUNK_CHARS]])
+        logits = emb @ self.category_coef + self.category_intercept
+        logits = logits - logits.max(axis=1, keepdims=True)
+        probs = np.exp(logits)
+        probs /= probs.sum(axis=1, keepdims=True)
+        return {c: float(probs[0, i]) for i, c in enumerate(self.category_classes)}
+
+    # ---------------------------------------------------------------- storage
+    def save(self, path: Path) -> None:
+        """Write the model as a compressed ``.npz`` with a JSON meta block."""
+        meta = dict(self.meta)
+        meta.update(
+            format_version=FORMAT_VERSION,
+            name=self.name,
+            intercept=self.intercept,
+            calib=list(self.calib),
+            emb_intercept=self.emb_intercept,
+            stack=list(self.stack),
+            band=list(self.band),
+            category_classes=list(self.category_classes),
+        )
+        arrays: dict[str, np.ndarray] = {
+            "idf": self.idf.astype(np.float16),
+            "coef": self.coef.astype(np.float16),
+            "meta": np.array(json.dumps(meta, sort_keys=True)),
+        }
+        if self.emb_coef is not None:
+            arrays["emb_coef"] = self.emb_coef.astype(np.float32)
+        if self.category_coef is not None and self.category_intercept is not None:
+            arrays["category_coef"] = self.category_coef.astype(np.float32)
+            arrays["category_intercept"] = self.category_intercept.astype(np.float32)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        np.savez_compressed(path, **arrays)  # type: ignore[arg-type]
+
+    @classmethod
+    def load(cls, path: Path) -> CascadeModel:
+        """Read a model written by :meth:`save`; raises ``ArtefactError`` naming the file."""
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                meta = json.loads(str(data["meta"]))
+                arrays = {k: data[k] for k in data.files if k != "meta"}
+        except (OSError, ValueError, KeyError) as exc:
+            raise ArtefactError(f"cannot read model artefact {path}: {exc}") from exc
+        if meta.get("format_version") != FORMAT_VERSION:
+            raise ArtefactError(f"{path}: unsupported format version {meta.get('format_version')}")
+        idf = arrays["idf"].astype(np.float32)
+        coef = arrays["coef"].astype(np.float32)
+        if idf.shape != (N_FEATURES,) or coef.shape != (N_FEATURES,):
+            raise ArtefactError(f"{path}: feature size does not match this safeship version")
+        cat_coef = arrays.get("category_coef")
+        cat_int = arrays.get("category_intercept")
+        return cls(
+            name=str(meta["name"]),
+            idf=idf,
+            coef=coef,
+            intercept=float(meta["intercept"]),
+            calib=(float(meta["calib"][0]), float(meta["calib"][1])),
+            emb_coef=arrays.get("emb_coef"),
+            emb_intercept=float(meta.get("emb_intercept", 0.0)),
+            stack=tuple(float(v) for v in meta.get("stack", (1.0, 1.0, 0.0))),  # type: ignore[arg-type]
+            band=(float(meta["band"][0]), float(meta["band"][1])),
+            category_classes=tuple(meta.get("category_classes", ())),
+            category_coef=cat_coef,
+            category_intercept=cat_int,
+            meta=meta,
+        )
+
+
+def logit(p: float) -> float:
+    """Inverse of the logistic function, clipped away from 0 and 1."""
+    p = min(max(p, 1e-6), 1 - 1e-6)
+    return math.log(p / (1 - p))

@@ -1,0 +1,55 @@
+"""Per-check memo of features, so each is computed once per text however many detectors ask."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+from scipy import sparse
+
+from safeship.errors import ArtefactError
+
+if TYPE_CHECKING:
+    from safeship.features.embedding import Embedder
+    from safeship.features.hashing import NgramHasher
+
+
+class FeatureCache:
+    """Memoises hashed n-gram counts and sentence embeddings keyed by the exact text.
+
+    One cache lives for one guard check (or one batch), which bounds its memory; the guard
+    pre-computes embeddings for a whole batch in one call when it knows they will be needed.
+    """
+
+    def __init__(self, hasher: NgramHasher, embedder: Embedder | None = None) -> None:
+        self._hasher = hasher
+        self._embedder = embedder
+        self._hashed: dict[str, sparse.csr_matrix] = {}
+        self._embedded: dict[str, np.ndarray] = {}
+        self.embedding_calls = 0
+
+    @property
+    def has_embedder(self) -> bool:
+        """Whether embeddings can be computed here."""
+        return self._embedder is not None
+
+    def hashed(self, texts: list[str]) -> sparse.csr_matrix:
+        """Hashed n-gram counts for ``texts`` (rows in order)."""
+        missing = [t for t in dict.fromkeys(texts) if t not in self._hashed]
+        if missing:
+            rows = self._hasher.transform(missing)
+            for i, t in enumerate(missing):
+                self._hashed[t] = rows[i]
+        return sparse.vstack([self._hashed[t] for t in texts], format="csr")
+
+    def embeddings(self, texts: list[str]) -> np.ndarray:
+        """Sentence embeddings for ``texts`` (rows in order)."""
+        if self._embedder is None:
+            raise ArtefactError("no sentence embedder is configured for this guard")
+        missing = [t for t in dict.fromkeys(texts) if t not in self._embedded]
+        if missing:
+            self.embedding_calls += 1
+            vectors = self._embedder.embed(missing)
+            for i, t in enumerate(missing):
+                self._embedded[t] = vectors[i]
+        return np.stack([self._embedded[t] for t in texts])
