@@ -3,7 +3,7 @@
 ::
 
     SafeshipError
-    ├── PolicyError            a policy file is malformed (carries file/line/field for every problem)
+    ├── PolicyError            a policy file is malformed (file, line and field of every problem)
     ├── RegistryError          unknown plugin name, or a plugin that fails to load
     ├── DetectorError          a detector failed while scoring (the guard applies its fail mode)
     ├── ArtefactError          a shipped or user-supplied model artefact is missing or corrupt

@@ -85,9 +85,11 @@ class Registry(Generic[T]):
         try:
             cls: Any = ep.load()
         except Exception as exc:
-            raise RegistryError(f"{self.kind} {name!r} failed to load from {ep.value}: {exc}") from exc
+            msg = f"{self.kind} {name!r} failed to load from {ep.value}: {exc}"
+            raise RegistryError(msg) from exc
         if getattr(cls, "plugin_kind", None) != self.kind:
-            raise RegistryError(f"{name!r} is a {getattr(cls, 'plugin_kind', '?')}, not a {self.kind}")
+            kind = getattr(cls, "plugin_kind", "?")
+            raise RegistryError(f"{name!r} is a {kind}, not a {self.kind}")
         self._classes[key] = cls
         return cls  # type: ignore[no-any-return]
 

@@ -1,6 +1,6 @@
 """Frozen value objects shared by every layer of the runtime flow.
 
-request -> ``Guard`` -> detectors produce ``DetectorResult`` -> policy engine decides -> ``Decision``.
+request -> ``Guard`` -> detectors give ``DetectorResult`` -> policy engine -> ``Decision``.
 Everything here is immutable and JSON-serialisable so a decision can be logged, stored and diffed.
 """
 

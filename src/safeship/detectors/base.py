@@ -108,7 +108,10 @@ class BaseDetector:
         """Build a result, clipping the score into [0, 1]."""
         clipped = min(1.0, max(0.0, float(score)))
         return DetectorResult(
-            detector=self.name, score=clipped, category=category, **kwargs  # type: ignore[arg-type]
+            detector=self.name,
+            score=clipped,
+            category=category,
+            **kwargs,  # type: ignore[arg-type,unused-ignore]
         )
 
 

@@ -52,7 +52,7 @@ def _char_indices(text: str) -> np.ndarray:
             parts.append(h)
     if not parts:
         return np.empty(0, dtype=np.int64)
-    return _index(np.concatenate(parts), CHAR_BITS) + WORD_FEATURES
+    return np.asarray(_index(np.concatenate(parts), CHAR_BITS) + WORD_FEATURES)
 
 
 def _word_indices(text: str) -> np.ndarray:

@@ -1,0 +1,1 @@
+"""The ``safeship`` command line: one module per subcommand, assembled in ``main``."""

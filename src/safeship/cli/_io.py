@@ -1,0 +1,119 @@
+"""JSON-lines input and output shared by the CLI subcommands, with located errors."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TextIO
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.text import Text
+
+from safeship.errors import InputError
+
+err_console = Console(stderr=True)
+MAX_LINE_BYTES = 8_000_000
+
+
+@dataclass(frozen=True)
+class Line:
+    """One input record, or the reason it could not be read."""
+
+    number: int
+    record: dict[str, Any] | None
+    error: str | None = None
+
+
+def read_jsonl(path: Path) -> Iterator[Line]:
+    """Yield every line of a JSONL file; bad lines come back with an error naming the line."""
+    try:
+        handle = path.open("rb")
+    except OSError as exc:
+        raise InputError(f"{path}: cannot open: {exc.strerror}") from exc
+    with handle:
+        for number, raw in enumerate(handle, start=1):
+            if not raw.strip():
+                continue
+            if len(raw) > MAX_LINE_BYTES:
+                yield Line(number, None, f"{path}:{number}: line longer than 8 MB")
+                continue
+            try:
+                record = json.loads(raw.decode("utf-8"))
+            except UnicodeDecodeError as exc:
+                yield Line(number, None, f"{path}:{number}: not valid UTF-8 (byte {exc.start})")
+                continue
+            except json.JSONDecodeError as exc:
+                yield Line(
+                    number, None, f"{path}:{number}: bad JSON: {exc.msg} at column {exc.colno}"
+                )
+                continue
+            if not isinstance(record, dict):
+                yield Line(number, None, f"{path}:{number}: expected a JSON object per line")
+                continue
+            yield Line(number, record)
+
+
+def count_lines(path: Path) -> int:
+    """Number of non-empty lines (for the progress bar total)."""
+    try:
+        with path.open("rb") as handle:
+            return sum(1 for raw in handle if raw.strip())
+    except OSError:
+        return 0
+
+
+def text_field(record: dict[str, Any], field: str, path: Path, number: int) -> str:
+    """The string under ``field``; raises ``InputError`` naming file, line and field."""
+    if field not in record:
+        raise InputError(f"{path}:{number}: missing field {field!r}")
+    value = record[field]
+    if not isinstance(value, str):
+        raise InputError(
+            f"{path}:{number}: field {field!r} must be a string, got {type(value).__name__}"
+        )
+    return value
+
+
+@contextmanager
+def output_stream(output: Path | None) -> Iterator[TextIO]:
+    """``output`` opened for writing, or stdout."""
+    if output is None:
+        yield sys.stdout
+        return
+    output.parent.mkdir(parents=True, exist_ok=True)
+    with output.open("w", encoding="utf-8") as handle:
+        yield handle
+
+
+@contextmanager
+def progress(total: int, label: str, enabled: bool) -> Iterator[Progress]:
+    """A rich progress bar on stderr (hidden when not wanted)."""
+    bar = Progress(
+        TextColumn(label),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        disable=not enabled,
+        transient=False,
+    )
+    with bar:
+        bar.add_task(label, total=total)
+        yield bar
+
+
+def fail(message: str, code: int = 2) -> typer.Exit:
+    """Print a clean error (no traceback) and return the exit to raise."""
+    err_console.print(Text.assemble(("error: ", "bold red"), message))
+    return typer.Exit(code)
+
+
+def dump(record: dict[str, Any]) -> str:
+    """One compact JSON line."""
+    return json.dumps(record, ensure_ascii=False, default=str)

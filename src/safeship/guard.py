@@ -1,0 +1,390 @@
+"""The runtime pipeline: messages -> normalise -> rules + detectors -> policy engine -> Decision.
+
+``Guard`` is the async core with a thin sync facade. It owns the detector instances of one policy
+(shared between features when their specs are equal), the shared feature extractors, and a
+private event loop for sync callers. Each check builds one ``FeatureCache`` so a text is hashed and
+embedded at most once, however many detectors look at it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+import time
+from collections.abc import Coroutine, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from safeship.detectors.base import BaseDetector, DetectorInput, Source, detectors
+from safeship.errors import InputError
+from safeship.features.cache import FeatureCache
+from safeship.features.embedding import Embedder
+from safeship.features.hashing import NgramHasher
+from safeship.features.lazy import LazyEmbedder
+from safeship.policy.engine import decide, match_rules
+from safeship.policy.load import LoadedPolicy, load_policy
+from safeship.policy.schema import DetectorSpec, FeaturePolicy
+from safeship.text.normalise import NormalisedText, normalise
+from safeship.types import Decision, DetectorResult, DetectorStatus, Message, Stage, TrustTier
+
+T = TypeVar("T")
+MessagesLike = Sequence[Message | dict[str, Any]] | str
+
+
+class GuardContext(BaseModel):
+    """Who is asking and what surrounds the request."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    feature: str | None = None
+    tier: TrustTier = TrustTier.ANONYMOUS
+    user_id: str | None = None
+    request_id: str | None = None
+    system_prompt: str | None = None
+    documents: tuple[str, ...] = Field(default=(), description="retrieved data to screen")
+    canaries: tuple[str, ...] = ()
+
+
+def _clean(text: str) -> str:
+    """Replace lone surrogates (possible from JSON escapes) so every detector can encode text."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+
+
+def to_messages(messages: MessagesLike) -> list[Message]:
+    """Accept a plain string, ``Message`` objects or OpenAI-style dicts."""
+    if isinstance(messages, str):
+        return [Message(role="user", content=_clean(messages))]
+    out = []
+    for i, m in enumerate(messages):
+        try:
+            msg = m if isinstance(m, Message) else Message.model_validate(m)
+        except ValueError as exc:
+            raise InputError(f"messages[{i}]: {exc}") from exc
+        out.append(msg.model_copy(update={"content": _clean(msg.content)}))
+    return out
+
+
+class Guard:
+    """Screens the input and output of AI features under one policy."""
+
+    def __init__(
+        self, loaded: LoadedPolicy, *, embedder: Embedder | None | str = "default"
+    ) -> None:
+        self.loaded = loaded
+        self.policy = loaded.policy
+        self._hasher = NgramHasher()
+        self._embedder: Embedder | None = LazyEmbedder() if embedder == "default" else embedder  # type: ignore[assignment]
+        self._instances: dict[str, BaseDetector] = {}
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._loop_lock = threading.Lock()
+
+    @classmethod
+    def from_file(cls, path: str | Path, **kwargs: Any) -> Guard:
+        """Load a policy file and build a guard for it."""
+        return cls(load_policy(path), **kwargs)
+
+    # ------------------------------------------------------------------ detectors
+    def detector(self, spec: DetectorSpec) -> BaseDetector:
+        """The (shared) detector instance for a spec, built on first use."""
+        key = f"{spec.detector}:{json.dumps(spec.params, sort_keys=True, default=str)}"
+        if key not in self._instances:
+            cls = detectors.get(spec.detector)
+            self._instances[key] = cls(cls.params_model.model_validate(spec.params))
+        return self._instances[key]
+
+    def warmup(self) -> None:
+        """Load every detector of every feature now rather than on the first request."""
+        for feature in self.policy.features.values():
+            for spec in (*feature.input, *feature.output):
+                self.detector(spec).setup()
+
+    async def _run_one(self, spec: DetectorSpec, item: DetectorInput) -> DetectorResult:
+        det = self.detector(spec)
+        start = time.perf_counter()
+        try:
+            if det.blocking:
+                result = await asyncio.wait_for(det.detect(item), timeout=spec.timeout_ms / 1000)
+            else:
+                result = await det.detect(item)
+            status, error = result.status, result.error
+        except TimeoutError:
+            result, status, error = (
+                None,
+                DetectorStatus.TIMEOUT,
+                f"timed out after {spec.timeout_ms} ms",
+            )
+        except Exception as exc:  # a detector crash follows its fail mode, never passes silently
+            result, status, error = (
+                None,
+                DetectorStatus.ERRORED,
+                f"{type(exc).__name__}: {exc}"[:300],
+            )
+        elapsed = (time.perf_counter() - start) * 1000
+        if result is None or status is not DetectorStatus.OK:
+            return DetectorResult(
+                detector=spec.key,
+                score=0.0,
+                category="detector_error",
+                status=status,
+                error=error,
+                latency_ms=elapsed,
+            )
+        return result.model_copy(update={"detector": spec.key, "latency_ms": elapsed})
+
+    async def _score(
+        self, specs: Sequence[DetectorSpec], items: dict[str, DetectorInput]
+    ) -> dict[str, DetectorResult]:
+        """Run each spec on its item: inline ones in turn, blocking ones concurrently."""
+        results: dict[str, DetectorResult] = {}
+        pending = []
+        for spec in specs:
+            item = items[spec.key]
+            if self.detector(spec).blocking:
+                pending.append((spec, asyncio.ensure_future(self._run_one(spec, item))))
+            else:
+                results[spec.key] = await self._run_one(spec, item)
+        for spec, task in pending:
+            results[spec.key] = await task
+        return results
+
+    # ------------------------------------------------------------------ checks
+    def _item(
+        self,
+        text: str,
+        cache: FeatureCache,
+        norm: dict[str, NormalisedText],
+        stage: Stage,
+        source: Source,
+        ctx: GuardContext,
+        system: str | None,
+        prompt: str | None = None,
+    ) -> DetectorInput:
+        if text not in norm:
+            norm[text] = normalise(text)
+        return DetectorInput(
+            text=text,
+            normalised=norm[text],
+            features=cache,
+            stage=stage,
+            source=source,
+            prompt=prompt,
+            system=system,
+            extra={"canaries": ctx.canaries},
+        )
+
+    async def acheck_input(
+        self, messages: MessagesLike, context: GuardContext | None = None
+    ) -> Decision:
+        """Check what the user (and any retrieved data) sends to the model."""
+        ctx = context or GuardContext()
+        msgs = to_messages(messages)
+        name, feature = self._feature(ctx)
+        system = ctx.system_prompt or next((m.content for m in msgs if m.role == "system"), None)
+        user_turns = [m.content for m in msgs if m.role == "user"]
+        current = user_turns[-1] if user_turns else ""
+        untrusted = [*ctx.documents, *_trailing_tool_results(msgs)]
+        return await self._check(
+            name,
+            feature,
+            Stage.INPUT,
+            ctx,
+            current,
+            system,
+            None,
+            history=user_turns[-feature.history_turns :],
+            untrusted=untrusted,
+        )
+
+    async def acheck_output(
+        self, messages: MessagesLike, response: str, context: GuardContext | None = None
+    ) -> Decision:
+        """Check what the model answered, knowing the request that produced it."""
+        ctx = context or GuardContext()
+        msgs = to_messages(messages)
+        name, feature = self._feature(ctx)
+        system = ctx.system_prompt or next((m.content for m in msgs if m.role == "system"), None)
+        prompt = next((m.content for m in reversed(msgs) if m.role == "user"), None)
+        return await self._check(name, feature, Stage.OUTPUT, ctx, _clean(response), system, prompt)
+
+    def _feature(self, ctx: GuardContext) -> tuple[str, FeaturePolicy]:
+        try:
+            return self.policy.feature(ctx.feature)
+        except KeyError as exc:
+            raise InputError(str(exc.args[0])) from exc
+
+    async def _check(
+        self,
+        name: str,
+        feature: FeaturePolicy,
+        stage: Stage,
+        ctx: GuardContext,
+        text: str,
+        system: str | None,
+        prompt: str | None,
+        history: Sequence[str] = (),
+        untrusted: Sequence[str] = (),
+    ) -> Decision:
+        cache = FeatureCache(self._hasher, self._embedder)
+        norm: dict[str, NormalisedText] = {}
+        specs = feature.specs(stage)
+        source: Source = "user" if stage is Stage.INPUT else "assistant"
+        items = {
+            s.key: self._item(text, cache, norm, stage, source, ctx, system, prompt) for s in specs
+        }
+        results = await self._score(specs, items)
+        if len(history) > 1:
+            results = await self._with_history(
+                feature, ctx, specs, results, history, cache, norm, system
+            )
+        if untrusted:
+            results = await self._with_untrusted(
+                specs, results, untrusted, cache, norm, ctx, system
+            )
+        views = norm[text].views if text in norm else normalise(text).views
+        deny = match_rules(feature.rules.deny, "deny", text, views, stage)
+        allow = match_rules(feature.rules.allow, "allow", text, views, stage)
+        return decide(
+            feature_name=name,
+            feature=feature,
+            stage=stage,
+            tier=ctx.tier,
+            text=text,
+            results=[results[s.key] for s in specs],
+            fail_modes={s.key: s.fail_mode for s in specs},
+            deny_hits=deny,
+            allow_hits=allow,
+            policy_version=self.loaded.version,
+        )
+
+    async def _with_history(
+        self,
+        feature: FeaturePolicy,
+        ctx: GuardContext,
+        specs: Sequence[DetectorSpec],
+        results: dict[str, DetectorResult],
+        history: Sequence[str],
+        cache: FeatureCache,
+        norm: dict[str, NormalisedText],
+        system: str | None,
+    ) -> dict[str, DetectorResult]:
+        """Catch attacks split across turns without re-flagging turns already allowed.
+
+        The recent user turns are scored joined together, and so are the earlier turns alone. The
+        window counts only when it crosses the threshold *and* the earlier turns alone did not:
+        then it is the newest message that completes the attack.
+        """
+        ctx_specs = [s for s in specs if self.detector(s).contextual]
+        if not ctx_specs:
+            return results
+        window, prior = "\n".join(history), "\n".join(history[:-1])
+        win = await self._score(
+            ctx_specs,
+            {
+                s.key: self._item(window, cache, norm, Stage.INPUT, "conversation", ctx, system)
+                for s in ctx_specs
+            },
+        )
+        pre = await self._score(
+            ctx_specs,
+            {
+                s.key: self._item(prior, cache, norm, Stage.INPUT, "conversation", ctx, system)
+                for s in ctx_specs
+            },
+        )
+        merged = dict(results)
+        for s in ctx_specs:
+            w, p, cur = win[s.key], pre[s.key], results[s.key]
+            if w.status is not DetectorStatus.OK or cur.status is not DetectorStatus.OK:
+                continue
+            crosses = w.score >= feature.threshold(w.category, s.key, ctx.tier)
+            before = p.status is DetectorStatus.OK and p.score >= feature.threshold(
+                p.category, s.key, ctx.tier
+            )
+            if crosses and not before and w.score > cur.score:
+                merged[s.key] = w.model_copy(
+                    update={
+                        "findings": (),
+                        "details": {**w.details, "scope": "conversation"},
+                        "latency_ms": cur.latency_ms + w.latency_ms + p.latency_ms,
+                    }
+                )
+        return merged
+
+    async def _with_untrusted(
+        self,
+        specs: Sequence[DetectorSpec],
+        results: dict[str, DetectorResult],
+        untrusted: Sequence[str],
+        cache: FeatureCache,
+        norm: dict[str, NormalisedText],
+        ctx: GuardContext,
+        system: str | None,
+    ) -> dict[str, DetectorResult]:
+        """Screen retrieved documents and tool results with the detectors that read data."""
+        data_specs = [s for s in specs if "document" in getattr(self.detector(s), "sources", ())]
+        merged = dict(results)
+        for doc in untrusted:
+            doc = _clean(doc)
+            scored = await self._score(
+                data_specs,
+                {
+                    s.key: self._item(doc, cache, norm, Stage.INPUT, "document", ctx, system)
+                    for s in data_specs
+                },
+            )
+            for s in data_specs:
+                d, cur = scored[s.key], merged[s.key]
+                if d.status is not DetectorStatus.OK or d.score > cur.score:
+                    merged[s.key] = d.model_copy(
+                        update={"findings": (), "details": {**d.details, "scope": "document"}}
+                    )
+        return merged
+
+    # ------------------------------------------------------------------ sync facade
+    def _run(self, coro: Coroutine[Any, Any, T]) -> T:
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            pass
+        else:
+            coro.close()
+            raise RuntimeError(
+                "inside a running event loop: await acheck_input/acheck_output instead"
+            )
+        with self._loop_lock:
+            if self._loop is None or self._loop.is_closed():
+                self._loop = asyncio.new_event_loop()
+            return self._loop.run_until_complete(coro)
+
+    def check_input(self, messages: MessagesLike, context: GuardContext | None = None) -> Decision:
+        """Sync facade over :meth:`acheck_input`."""
+        return self._run(self.acheck_input(messages, context))
+
+    def check_output(
+        self, messages: MessagesLike, response: str, context: GuardContext | None = None
+    ) -> Decision:
+        """Sync facade over :meth:`acheck_output`."""
+        return self._run(self.acheck_output(messages, response, context))
+
+    def close(self) -> None:
+        """Close the private event loop used by the sync facade."""
+        if self._loop is not None and not self._loop.is_closed():
+            self._loop.close()
+
+
+def _trailing_tool_results(msgs: Sequence[Message]) -> list[str]:
+    """Tool results since the last user turn: untrusted data the model is about to read."""
+    out: list[str] = []
+    for m in reversed(msgs):
+        if m.role == "user":
+            break
+        if m.role == "tool":
+            out.append(m.content)
+    return out

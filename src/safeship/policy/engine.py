@@ -1,0 +1,151 @@
+"""Pure decision logic: detector results + rule hits + policy -> ``Decision``.
+
+No I/O, no clocks, no detector calls: given the same inputs it returns the same decision, which is
+what makes golden tests and shadow-mode diffs meaningful.
+
+How a decision is made:
+
+1. Deny-rule hits flag their category with the rule's action. Deny beats allow.
+2. A detector result flags its top category when ``score >= threshold(category, detector, tier)``,
+   unless an allow rule that matched exempts that category.
+3. A detector that errored or timed out is listed in ``errored``; with fail mode ``closed`` it
+   flags ``detector_error`` with the feature's ``on_error`` action; ``open`` lets the text through
+   but still records the failure. An error is never reported as passed.
+4. The most severe action wins. ``redact`` needs spans: a redact flag without any span to remove
+   escalates to ``block`` rather than letting unredacted text through.
+5. A block carries a structured refusal from the most specific template.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from safeship.detectors.redact import redact
+
+from safeship.policy.refusals import refusal_for
+from safeship.policy.schema import FailMode, FeaturePolicy, Rule
+from safeship.types import (
+    Action,
+    Decision,
+    DetectorResult,
+    DetectorStatus,
+    Finding,
+    Stage,
+    TrustTier,
+)
+
+
+@dataclass(frozen=True)
+class Flag:
+    """One reason to act: a category, the action the policy attaches to it, and its source."""
+
+    category: str
+    action: Action
+    source: str
+    findings: tuple[Finding, ...] = ()
+
+
+@dataclass(frozen=True)
+class RuleHit:
+    """A deny or allow rule that matched the text."""
+
+    rule: Rule
+    kind: str
+    findings: tuple[Finding, ...]
+
+
+def match_rules(
+    rules: Sequence[Rule], kind: str, text: str, views: Sequence[str], stage: Stage
+) -> list[RuleHit]:
+    """Rules of one kind that match ``text`` (spans) or any normalised view (no spans)."""
+    hits = []
+    for rule in rules:
+        if stage not in rule.stages:
+            continue
+        found = tuple(
+            Finding(start=m.start(), end=m.end(), text=m.group(0), category=rule.category)
+            for m in rule.pattern.finditer(text)
+            if m.end() > m.start()
+        )
+        if found or any(rule.pattern.search(v) for v in views if v != text):
+            hits.append(RuleHit(rule=rule, kind=kind, findings=found))
+    return hits
+
+
+def _exempt(category: str, allow_hits: Sequence[RuleHit]) -> bool:
+    return any(not h.rule.categories or category in h.rule.categories for h in allow_hits)
+
+
+def collect_flags(
+    feature: FeaturePolicy,
+    tier: TrustTier,
+    results: Sequence[DetectorResult],
+    fail_modes: dict[str, FailMode],
+    deny_hits: Sequence[RuleHit],
+    allow_hits: Sequence[RuleHit],
+) -> list[Flag]:
+    """Every flag raised by rules, detector scores and detector failures."""
+    flags = [
+        Flag(h.rule.category, h.rule.action, f"rule:{h.rule.name}", h.findings) for h in deny_hits
+    ]
+    for r in results:
+        if r.status is not DetectorStatus.OK:
+            if fail_modes.get(r.detector, "closed") == "closed":
+                flags.append(Flag("detector_error", feature.on_error, r.detector))
+            continue
+        if r.score < feature.threshold(r.category, r.detector, tier):
+            continue
+        if _exempt(r.category, allow_hits):
+            continue
+        flags.append(
+            Flag(r.category, feature.action(r.category, r.detector), r.detector, r.findings)
+        )
+    return flags
+
+
+def decide(
+    *,
+    feature_name: str,
+    feature: FeaturePolicy,
+    stage: Stage,
+    tier: TrustTier,
+    text: str,
+    results: Sequence[DetectorResult],
+    fail_modes: dict[str, FailMode],
+    deny_hits: Sequence[RuleHit] = (),
+    allow_hits: Sequence[RuleHit] = (),
+    policy_version: str = "",
+) -> Decision:
+    """Combine everything into one decision (pure)."""
+    flags = collect_flags(feature, tier, results, fail_modes, deny_hits, allow_hits)
+    action = max((f.action for f in flags), key=lambda a: a.severity, default=Action.ALLOW)
+    redact_findings = tuple(f for fl in flags if fl.action is Action.REDACT for f in fl.findings)
+    redacted: str | None = None
+    if action is Action.REDACT:
+        if any(fl.action is Action.REDACT and not fl.findings for fl in flags):
+            action = Action.BLOCK
+        else:
+            redacted = redact(text, list(redact_findings))
+    acting = [f for f in flags if f.action is action] or flags
+    refusal = None
+    if action is Action.BLOCK:
+        top = next((f for f in acting if f.action is Action.BLOCK), acting[0])
+        refusal = refusal_for(feature, top.category, top.source, stage)
+    errored = tuple(r.detector for r in results if r.status is not DetectorStatus.OK)
+    return Decision(
+        action=action,
+        stage=stage,
+        feature=feature_name,
+        tier=tier,
+        categories=tuple(dict.fromkeys(f.category for f in flags)),
+        scores={r.detector: r.score for r in results},
+        results=tuple(results),
+        findings=tuple(f for fl in flags for f in fl.findings),
+        errored=errored,
+        redacted_text=redacted,
+        refusal=refusal,
+        rule_hits=tuple(f"{h.kind}:{h.rule.name}" for h in (*deny_hits, *allow_hits)),
+        timings_ms={r.detector: r.latency_ms for r in results},
+        policy_version=policy_version,
+    )

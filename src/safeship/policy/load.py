@@ -1,0 +1,144 @@
+"""Load and validate a policy file, reporting every problem with file, line and field.
+
+YAML is parsed twice from the same text: once into Python values for pydantic, once into a node
+tree that remembers line numbers, so each pydantic error location (``features.chat.input.0.params``)
+maps back to the line a human must edit. Detector params are then validated against each
+detector's own params model, found through the registry.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from safeship.detectors.base import detectors
+from safeship.errors import PolicyError, PolicyProblem, RegistryError
+from safeship.policy.schema import Policy
+
+MAX_POLICY_BYTES = 2_000_000
+
+
+@dataclass(frozen=True)
+class LoadedPolicy:
+    """A validated policy plus where it came from and a content hash for telemetry."""
+
+    policy: Policy
+    source: str
+    version: str
+
+
+def _node_line(root: yaml.Node | None, loc: tuple[str | int, ...]) -> int | None:
+    """1-based line of the deepest node that exists along ``loc``."""
+    node = root
+    line = node.start_mark.line + 1 if node is not None else None
+    for part in loc:
+        nxt: yaml.Node | None = None
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                if str(key.value) == str(part):
+                    nxt = value
+                    line = key.start_mark.line + 1
+                    break
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
+            if 0 <= part < len(node.value):
+                nxt = node.value[part]
+                line = nxt.start_mark.line + 1
+        if nxt is None:
+            break
+        node = nxt
+    return line
+
+
+def _field(loc: tuple[str | int, ...]) -> str:
+    return ".".join(str(p) for p in loc) or "<root>"
+
+
+def _check_detectors(policy: Policy, root: yaml.Node | None, source: str) -> list[PolicyProblem]:
+    problems: list[PolicyProblem] = []
+    for fname, feature in policy.features.items():
+        for stage in ("input", "output"):
+            for i, spec in enumerate(getattr(feature, stage)):
+                loc: tuple[str | int, ...] = ("features", fname, stage, i)
+                try:
+                    cls = detectors.get(spec.detector)
+                except RegistryError as exc:
+                    problems.append(
+                        PolicyProblem(
+                            source,
+                            _node_line(root, (*loc, "detector")),
+                            _field((*loc, "detector")),
+                            str(exc),
+                        )
+                    )
+                    continue
+                if stage not in {s.value for s in cls.stages}:
+                    problems.append(
+                        PolicyProblem(
+                            source,
+                            _node_line(root, (*loc, "detector")),
+                            _field((*loc, "detector")),
+                            f"detector {spec.detector!r} does not run on the {stage} stage",
+                        )
+                    )
+                try:
+                    cls.params_model.model_validate(spec.params)
+                except ValidationError as exc:
+                    for err in exc.errors():
+                        ploc = (*loc, "params", *err["loc"])
+                        problems.append(
+                            PolicyProblem(source, _node_line(root, ploc), _field(ploc), err["msg"])
+                        )
+    return problems
+
+
+def parse_policy(text: str, source: str = "<string>") -> LoadedPolicy:
+    """Parse and validate policy YAML; raises ``PolicyError`` listing every problem."""
+    if len(text.encode("utf-8", "surrogatepass")) > MAX_POLICY_BYTES:
+        raise PolicyError(
+            [PolicyProblem(source, None, "<file>", "policy file is larger than 2 MB")]
+        )
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        data: Any = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        raise PolicyError([PolicyProblem(source, line, "<yaml>", f"invalid YAML: {exc}")]) from exc
+    if not isinstance(data, dict):
+        raise PolicyError([PolicyProblem(source, 1, "<root>", "a policy must be a YAML mapping")])
+    try:
+        policy = Policy.model_validate(data)
+    except ValidationError as exc:
+        problems = [
+            PolicyProblem(
+                source, _node_line(root, tuple(e["loc"])), _field(tuple(e["loc"])), e["msg"]
+            )
+            for e in exc.errors()
+        ]
+        raise PolicyError(problems) from exc
+    problems = _check_detectors(policy, root, source)
+    if problems:
+        raise PolicyError(problems)
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
+    return LoadedPolicy(policy=policy, source=source, version=f"{policy.name}@{digest}")
+
+
+def load_policy(path: str | Path) -> LoadedPolicy:
+    """Read a policy file from disk."""
+    p = Path(path)
+    try:
+        raw = p.read_bytes()
+    except OSError as exc:
+        raise PolicyError(
+            [PolicyProblem(str(p), None, "<file>", f"cannot read: {exc.strerror}")]
+        ) from exc
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise PolicyError([PolicyProblem(str(p), None, "<file>", "not valid UTF-8 text")]) from exc
+    return parse_policy(text, str(p))

@@ -1,0 +1,85 @@
+"""Shared fixtures: an isolated, offline environment and small test detectors."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import ClassVar
+
+import pytest
+
+from safeship.detectors.base import BaseDetector, DetectorInput, DetectorParams, detectors
+from safeship.types import DetectorResult, Finding
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+REPO = Path(__file__).resolve().parents[1]
+DATA = Path(os.environ.get("SAFESHIP_DATA", REPO.parent / "shared" / "datasets"))
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """No test reads or writes the real home directory or reaches a model hub."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    for key in [k for k in os.environ if k.startswith("SAFESHIP_") and k != "SAFESHIP_DATA"]:
+        monkeypatch.delenv(key)
+
+
+class KeywordParams(DetectorParams):
+    """Params of the keyword test detector."""
+
+    keyword: str = "attack"
+    category: str = "test_category"
+
+
+class KeywordDetector(BaseDetector):
+    """Scores 0.9 when the keyword appears in any normalised view; spans on the original text."""
+
+    name: ClassVar[str] = "keyword"
+    description: ClassVar[str] = "test keyword detector"
+    params_model: ClassVar[type[DetectorParams]] = KeywordParams
+    contextual: ClassVar[bool] = True
+    sources: ClassVar[frozenset[str]] = frozenset({"user", "document", "conversation"})
+
+    def score(self, item: DetectorInput) -> DetectorResult:
+        assert isinstance(self.params, KeywordParams)
+        kw = self.params.keyword
+        spans = []
+        start = item.text.lower().find(kw)
+        if start >= 0:
+            spans.append(Finding(start=start, end=start + len(kw), text=item.text[start : start + len(kw)], entity="KEYWORD"))
+        hit = any(kw in v.lower() for v in item.normalised.views)
+        return self.result(0.9 if hit else 0.1, self.params.category, findings=tuple(spans))
+
+
+class SlowParams(DetectorParams):
+    delay_s: float = 2.0
+
+
+class SlowDetector(BaseDetector):
+    """A blocking detector that sleeps, to exercise timeouts."""
+
+    name: ClassVar[str] = "slow"
+    description: ClassVar[str] = "test slow detector"
+    params_model: ClassVar[type[DetectorParams]] = SlowParams
+    blocking: ClassVar[bool] = True
+
+    async def detect(self, item: DetectorInput) -> DetectorResult:
+        assert isinstance(self.params, SlowParams)
+        await asyncio.sleep(self.params.delay_s)
+        return self.result(0.0, "slow")
+
+
+@pytest.fixture()
+def test_detectors() -> Iterator[None]:
+    """Register the test detectors for one test."""
+    detectors.register()(KeywordDetector)
+    detectors.register()(SlowDetector)
+    yield
+    detectors.unregister("keyword")
+    detectors.unregister("slow")

@@ -1,0 +1,159 @@
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from safeship.errors import InputError
+from safeship.guard import Guard, GuardContext
+from safeship.policy.load import parse_policy
+from safeship.types import Action, DetectorStatus, TrustTier
+
+pytestmark = pytest.mark.usefixtures("test_detectors")
+
+POLICY = """
+version: 1
+features:
+  chat:
+    history_turns: 3
+    input:
+      - detector: keyword
+      - detector: keyword
+        id: secret_word
+        params: {keyword: "swordfish", category: pii}
+    output:
+      - detector: keyword
+        params: {keyword: "leak", category: leak}
+    actions:
+      default: block
+      pii: redact
+  fragile:
+    input:
+      - detector: always_error
+        fail_mode: closed
+      - detector: slow
+        fail_mode: open
+        timeout_ms: 50
+        params: {delay_s: 5}
+  lenient:
+    input:
+      - detector: always_error
+        fail_mode: open
+"""
+
+
+@pytest.fixture()
+def guard() -> Guard:
+    g = Guard(parse_policy(POLICY, "guard.yaml"), embedder=None)
+    yield g
+    g.close()
+
+
+def ctx(feature: str = "chat", **kw: object) -> GuardContext:
+    return GuardContext(feature=feature, tier=TrustTier.AUTHENTICATED, **kw)  # type: ignore[arg-type]
+
+
+def test_allow_and_block_with_timings(guard: Guard) -> None:
+    ok = guard.check_input("hello there", ctx())
+    assert ok.action is Action.ALLOW
+    assert set(ok.scores) == {"keyword", "secret_word"}
+    assert all(t >= 0 for t in ok.timings_ms.values())
+    bad = guard.check_input("this is an attack", ctx())
+    assert bad.action is Action.BLOCK and bad.refusal is not None
+    assert bad.categories == ("test_category",)
+
+
+def test_normalised_views_reach_detectors(guard: Guard) -> None:
+    assert guard.check_input("this is an a\u200btt\u200back", ctx()).action is Action.BLOCK
+
+
+def test_redact_action_returns_redacted_text(guard: Guard) -> None:
+    d = guard.check_input("the password is swordfish, ok?", ctx())
+    assert d.action is Action.REDACT
+    assert d.redacted_text is not None and "swordfish" not in d.redacted_text
+
+
+def test_output_stage_uses_output_detectors(guard: Guard) -> None:
+    msgs = [{"role": "user", "content": "what is an attack surface?"}]
+    assert guard.check_output(msgs, "here is a leak", ctx()).action is Action.BLOCK
+    # the input-side keyword is not an output detector
+    assert guard.check_output(msgs, "an attack surface is...", ctx()).action is Action.ALLOW
+
+
+def test_errors_and_timeouts_follow_fail_mode(guard: Guard) -> None:
+    d = guard.check_input("hi", ctx("fragile"))
+    statuses = {r.detector: r.status for r in d.results}
+    assert statuses == {"always_error": DetectorStatus.ERRORED, "slow": DetectorStatus.TIMEOUT}
+    assert d.action is Action.BLOCK and set(d.errored) == {"always_error", "slow"}
+    assert d.timings_ms["slow"] < 1000
+    lenient = guard.check_input("hi", ctx("lenient"))
+    assert lenient.action is Action.ALLOW and lenient.errored == ("always_error",)
+
+
+def test_split_attack_across_turns_is_caught(guard: Guard) -> None:
+    msgs = [
+        {"role": "user", "content": "remember the letters a t t"},
+        {"role": "assistant", "content": "ok"},
+        {"role": "user", "content": "now ack"},
+    ]
+    # neither turn alone contains the keyword; the joined window "a t t\nnow ack" normalises to it
+    # only if joined, so use a window-only keyword instead
+    msgs = [
+        {"role": "user", "content": "I want to talk about an att"},
+        {"role": "assistant", "content": "ok"},
+        {"role": "user", "content": "ack on the castle"},
+    ]
+    alone = guard.check_input([msgs[-1]], ctx())
+    assert alone.action is Action.ALLOW
+    joined = guard.check_input(msgs, ctx())
+    assert joined.action is Action.BLOCK
+    assert any(r.details.get("scope") == "conversation" for r in joined.results)
+
+
+def test_earlier_flagged_turn_is_not_reflagged(guard: Guard) -> None:
+    msgs = [
+        {"role": "user", "content": "tell me about the attack on pearl harbor"},
+        {"role": "assistant", "content": "It happened in 1941."},
+        {"role": "user", "content": "thanks, and what year did the war end?"},
+    ]
+    assert guard.check_input(msgs, ctx()).action is Action.ALLOW
+
+
+def test_documents_and_tool_results_are_screened(guard: Guard) -> None:
+    d = guard.check_input("summarise the page", ctx(documents=("page text ... attack now",)))
+    assert d.action is Action.BLOCK
+    assert any(r.details.get("scope") == "document" for r in d.results)
+    msgs = [
+        {"role": "user", "content": "look up the weather"},
+        {"role": "assistant", "content": "calling tool"},
+        {"role": "tool", "content": "sunny. new instruction: attack"},
+    ]
+    assert guard.check_input(msgs, ctx()).action is Action.BLOCK
+
+
+@pytest.mark.parametrize("text", ["", " ", "x" * 1_000_000, "\ud800 lone surrogate", "\x00\x01\x02 binary"])
+def test_odd_inputs_get_clean_decisions(guard: Guard, text: str) -> None:
+    d = guard.check_input(text, ctx())
+    assert d.action in (Action.ALLOW, Action.BLOCK)
+    assert not d.errored
+
+
+def test_bad_messages_and_unknown_feature_raise_input_error(guard: Guard) -> None:
+    with pytest.raises(InputError, match=r"messages\[0\]"):
+        guard.check_input([{"role": "wizard", "content": "x"}], ctx())
+    with pytest.raises(InputError, match="unknown feature"):
+        guard.check_input("x", ctx("nope"))
+
+
+def test_async_core_and_sync_facade_agree(guard: Guard) -> None:
+    sync = guard.check_input("an attack", ctx())
+    asyn = asyncio.run(guard.acheck_input("an attack", ctx()))
+    assert sync.model_dump(exclude={"timings_ms", "results"}) == asyn.model_dump(exclude={"timings_ms", "results"})
+
+
+def test_sync_facade_refuses_inside_running_loop(guard: Guard) -> None:
+    async def inner() -> None:
+        with pytest.raises(RuntimeError, match="running event loop"):
+            guard.check_input("x", ctx())
+
+    asyncio.run(inner())
