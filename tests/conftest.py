@@ -53,7 +53,7 @@ class KeywordDetector(BaseDetector):
         start = item.text.lower().find(kw)
         if start >= 0:
             spans.append(Finding(start=start, end=start + len(kw), text=item.text[start : start + len(kw)], entity="KEYWORD"))
-        hit = any(kw in v.lower() for v in item.normalised.views)
+        hit = any(kw in " ".join(v.lower().split()) for v in item.normalised.views)
         return self.result(0.9 if hit else 0.1, self.params.category, findings=tuple(spans))
 
 

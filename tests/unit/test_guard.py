@@ -35,6 +35,11 @@ features:
         fail_mode: open
         timeout_ms: 50
         params: {delay_s: 5}
+  split:
+    history_turns: 3
+    input:
+      - detector: keyword
+        params: {keyword: "zebra crossing"}
   lenient:
     input:
       - detector: always_error
@@ -92,22 +97,18 @@ def test_errors_and_timeouts_follow_fail_mode(guard: Guard) -> None:
 
 def test_split_attack_across_turns_is_caught(guard: Guard) -> None:
     msgs = [
-        {"role": "user", "content": "remember the letters a t t"},
+        {"role": "user", "content": "look at that zebra"},
         {"role": "assistant", "content": "ok"},
-        {"role": "user", "content": "now ack"},
+        {"role": "user", "content": "crossing the road"},
     ]
-    # neither turn alone contains the keyword; the joined window "a t t\nnow ack" normalises to it
-    # only if joined, so use a window-only keyword instead
-    msgs = [
-        {"role": "user", "content": "I want to talk about an att"},
-        {"role": "assistant", "content": "ok"},
-        {"role": "user", "content": "ack on the castle"},
-    ]
-    alone = guard.check_input([msgs[-1]], ctx())
+    alone = guard.check_input([msgs[-1]], ctx("split"))
     assert alone.action is Action.ALLOW
-    joined = guard.check_input(msgs, ctx())
+    joined = guard.check_input(msgs, ctx("split"))
     assert joined.action is Action.BLOCK
     assert any(r.details.get("scope") == "conversation" for r in joined.results)
+    # turns beyond the history window are not considered
+    far = [msgs[0], *[{"role": "user", "content": f"filler {i}"} for i in range(3)], msgs[2]]
+    assert guard.check_input(far, ctx("split")).action is Action.ALLOW
 
 
 def test_earlier_flagged_turn_is_not_reflagged(guard: Guard) -> None:
