@@ -31,6 +31,7 @@ from safeship.text.normalise import NormalisedText, normalise
 from safeship.types import Decision, DetectorResult, DetectorStatus, Message, Stage, TrustTier
 
 T = TypeVar("T")
+DEFAULT_POLICY = Path(__file__).parent / "policies" / "default.yaml"
 MessagesLike = Sequence[Message | dict[str, Any]] | str
 
 
@@ -89,6 +90,11 @@ class Guard:
     def from_file(cls, path: str | Path, **kwargs: Any) -> Guard:
         """Load a policy file and build a guard for it."""
         return cls(load_policy(path), **kwargs)
+
+    @classmethod
+    def default(cls, **kwargs: Any) -> Guard:
+        """A guard running every built-in detector under the shipped default policy."""
+        return cls.from_file(DEFAULT_POLICY, **kwargs)
 
     # ------------------------------------------------------------------ detectors
     def detector(self, spec: DetectorSpec) -> BaseDetector:
