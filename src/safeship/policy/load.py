@@ -58,41 +58,51 @@ def _field(loc: tuple[str | int, ...]) -> str:
     return ".".join(str(p) for p in loc) or "<root>"
 
 
-def _check_detectors(policy: Policy, root: yaml.Node | None, source: str) -> list[PolicyProblem]:
+def _check_spec(
+    raw: Any, loc: tuple[str | int, ...], stage: str
+) -> list[tuple[tuple[str | int, ...], str]]:
+    """Problems of one raw detector entry: unknown name, wrong stage, params its model rejects."""
+    if not isinstance(raw, dict) or not isinstance(raw.get("detector"), str):
+        return []  # the schema reports the shape problem
+    try:
+        cls = detectors.get(raw["detector"])
+    except RegistryError as exc:
+        return [((*loc, "detector"), str(exc))]
+    problems: list[tuple[tuple[str | int, ...], str]] = []
+    if stage not in {s.value for s in cls.stages}:
+        msg = f"detector {raw['detector']!r} does not run on the {stage} stage"
+        problems.append(((*loc, "detector"), msg))
+    params = raw.get("params", {})
+    if isinstance(params, dict):
+        try:
+            cls.params_model.model_validate(params)
+        except ValidationError as exc:
+            problems += [((*loc, "params", *e["loc"]), e["msg"]) for e in exc.errors()]
+    return problems
+
+
+def _check_detectors(
+    data: dict[str, Any], root: yaml.Node | None, source: str
+) -> list[PolicyProblem]:
+    """Validate detector names and params on the raw data.
+
+    Working on raw data reports them alongside schema errors elsewhere in the file, rather than
+    only after those are fixed.
+    """
     problems: list[PolicyProblem] = []
-    for fname, feature in policy.features.items():
+    features = data.get("features")
+    if not isinstance(features, dict):
+        return problems
+    for fname, feature in features.items():
+        if not isinstance(feature, dict):
+            continue
         for stage in ("input", "output"):
-            for i, spec in enumerate(getattr(feature, stage)):
-                loc: tuple[str | int, ...] = ("features", fname, stage, i)
-                try:
-                    cls = detectors.get(spec.detector)
-                except RegistryError as exc:
-                    problems.append(
-                        PolicyProblem(
-                            source,
-                            _node_line(root, (*loc, "detector")),
-                            _field((*loc, "detector")),
-                            str(exc),
-                        )
-                    )
-                    continue
-                if stage not in {s.value for s in cls.stages}:
-                    problems.append(
-                        PolicyProblem(
-                            source,
-                            _node_line(root, (*loc, "detector")),
-                            _field((*loc, "detector")),
-                            f"detector {spec.detector!r} does not run on the {stage} stage",
-                        )
-                    )
-                try:
-                    cls.params_model.model_validate(spec.params)
-                except ValidationError as exc:
-                    for err in exc.errors():
-                        ploc = (*loc, "params", *err["loc"])
-                        problems.append(
-                            PolicyProblem(source, _node_line(root, ploc), _field(ploc), err["msg"])
-                        )
+            specs = feature.get(stage)
+            if not isinstance(specs, list):
+                continue
+            for i, raw in enumerate(specs):
+                for loc, msg in _check_spec(raw, ("features", str(fname), stage, i), stage):
+                    problems.append(PolicyProblem(source, _node_line(root, loc), _field(loc), msg))
     return problems
 
 
@@ -111,6 +121,8 @@ def parse_policy(text: str, source: str = "<string>") -> LoadedPolicy:
         raise PolicyError([PolicyProblem(source, line, "<yaml>", f"invalid YAML: {exc}")]) from exc
     if not isinstance(data, dict):
         raise PolicyError([PolicyProblem(source, 1, "<root>", "a policy must be a YAML mapping")])
+    problems = []
+    policy: Policy | None = None
     try:
         policy = Policy.model_validate(data)
     except ValidationError as exc:
@@ -120,10 +132,9 @@ def parse_policy(text: str, source: str = "<string>") -> LoadedPolicy:
             )
             for e in exc.errors()
         ]
-        raise PolicyError(problems) from exc
-    problems = _check_detectors(policy, root, source)
-    if problems:
-        raise PolicyError(problems)
+    problems += _check_detectors(data, root, source)
+    if problems or policy is None:
+        raise PolicyError(sorted(problems, key=lambda p: (p.line or 0, p.field)))
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
     return LoadedPolicy(policy=policy, source=source, version=f"{policy.name}@{digest}")
 
