@@ -75,7 +75,7 @@ class Finding(_Frozen):
 
     start: int = Field(ge=0)
     end: int = Field(ge=0)
-    text: str
+    text: str = Field(repr=False)  # may be a secret or PII: kept out of repr() and log lines
     entity: str | None = None
     category: str | None = None
     score: float = Field(default=1.0, ge=0.0, le=1.0)

@@ -1,0 +1,180 @@
+"""Personal data in a text: emails, phones, payment cards, IBANs, US SSNs, IP addresses.
+
+Presidio's pattern recognizers propose candidates (see ``_pii_recognizers``); our own checks in
+``_pii_validate`` (Luhn plus card scheme, mod-97 plus registry length, SSA ranges, phone
+validity plus context, version-string rule for dotted quads) turn each into a calibrated score.
+Names and places need the optional spaCy model (``ner=True``).
+
+Dotted quads: ``1.2.3.4`` is reported as an IP address unless a version keyword (``v``,
+``version``, ``release``, ``build``, ``==`` ...) comes right before it; a leaked IP costs more
+than a redacted version string.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from pydantic import Field
+
+from safeship.detectors import _pii_validate as v
+from safeship.detectors.base import BaseDetector, DetectorInput, DetectorParams
+from safeship.types import DetectorResult, Finding
+
+if TYPE_CHECKING:
+    from presidio_analyzer import AnalyzerEngine
+
+ENTITY_CATEGORY: dict[str, str] = {
+    "EMAIL_ADDRESS": "email",
+    "PHONE_NUMBER": "phone",
+    "CREDIT_CARD": "credit_card",
+    "IBAN_CODE": "iban",
+    "US_SSN": "ssn",
+    "IP_ADDRESS": "ip_address",
+    "PERSON": "person",
+    "LOCATION": "location",
+}
+_NER_SCORE = 0.7  # spaCy's small model gives no usable confidence; its precision is ~0.7 here.
+
+
+class PIIParams(DetectorParams):
+    """Which entities to look for and how weak a finding may be."""
+
+    entities: list[str] | None = Field(
+        default=None, description="Entity types to report (default: all pattern types)."
+    )
+    ner: bool = Field(default=False, description="Also find names and places (needs [ner]).")
+    min_score: float = Field(default=0.3, ge=0.0, le=1.0, description="Drop weaker findings.")
+
+
+class PIIDetector(BaseDetector):
+    """Finds personal data; score = the strongest finding's calibrated confidence."""
+
+    name: ClassVar[str] = "pii"
+    description: ClassVar[str] = (
+        "Personal data: emails, phones, cards (Luhn), IBANs (mod-97), US SSNs, IPs; "
+        "names and places with the optional NER model."
+    )
+    params_model: ClassVar[type[DetectorParams]] = PIIParams
+
+    def __init__(self, params: DetectorParams | None = None) -> None:
+        super().__init__(params)
+        self._recognizers: list[Any] = []
+        self._engine: AnalyzerEngine | None = None
+        self._phone_valid: Any = None
+        self._ner_entities: list[str] = []
+
+    @property
+    def _p(self) -> PIIParams:
+        assert isinstance(self.params, PIIParams)
+        return self.params
+
+    def _setup(self) -> None:
+        from safeship.detectors import _pii_recognizers as rec
+
+        wanted = set(self._p.entities or (*rec.PATTERN_ENTITIES, *rec.NER_ENTITIES))
+        engine = rec.build_engine(self._p.ner and bool(wanted & set(rec.NER_ENTITIES)))
+        self._recognizers = sorted(
+            (
+                r
+                for r in engine.registry.recognizers
+                if r.supported_entities[0] in wanted
+                and r.supported_entities[0] in rec.PATTERN_ENTITIES
+            ),
+            key=lambda r: r.supported_entities[0] == "PHONE_NUMBER",
+        )
+        self._engine = engine if self._p.ner else None
+        self._ner_entities = [e for e in rec.NER_ENTITIES if e in wanted]
+        self._phone_valid = rec.phone_valid
+
+    def find(self, text: str) -> list[Finding]:
+        """Calibrated, de-overlapped findings in ``text`` (offsets index ``text``)."""
+        self.setup()
+        found: list[Finding] = []
+        for recognizer in self._recognizers:  # phones come last: see ``_claimed``
+            for r in recognizer.analyze(text, recognizer.supported_entities, None):
+                if r.entity_type == "PHONE_NUMBER" and _claimed(found, r.start, r.end):
+                    continue
+                score = self._calibrate(r.entity_type, text, r.start, r.end)
+                if score >= self._p.min_score:
+                    found.append(self._finding(text, r.entity_type, r.start, r.end, score))
+        if self._engine is not None and self._ner_entities:
+            for r in self._engine.analyze(text, language="en", entities=self._ner_entities):
+                found.append(self._finding(text, r.entity_type, r.start, r.end, _NER_SCORE))
+        return _resolve_overlaps(found)
+
+    def _calibrate(self, entity: str, text: str, start: int, end: int) -> float:
+        candidate = text[start:end]
+        before = text[max(0, start - 40) : start]
+        if entity == "CREDIT_CARD":
+            return v.card_score(candidate, before)
+        if entity == "IBAN_CODE":
+            return 0.97 if v.iban_ok(candidate) else 0.0
+        if entity == "US_SSN":
+            return v.ssn_score(candidate, before)
+        if entity == "IP_ADDRESS":
+            return v.ip_score(candidate, before)
+        if entity == "PHONE_NUMBER":
+            return v.phone_score(candidate, before, self._phone_valid)
+        return 0.95  # email: the recognizer already checked the public suffix
+
+    @staticmethod
+    def _finding(text: str, entity: str, start: int, end: int, score: float) -> Finding:
+        return Finding(
+            start=start,
+            end=end,
+            text=text[start:end],
+            entity=entity,
+            category=ENTITY_CATEGORY.get(entity, entity.lower()),
+            score=round(score, 4),
+        )
+
+    def score(self, item: DetectorInput) -> DetectorResult:
+        """Scan the original text and every normalised view; spans index the original."""
+        findings = self.find(item.text)
+        located = {(f.entity, f.text) for f in findings}
+        hidden: dict[str, float] = {}
+        for view in dict.fromkeys(item.normalised.views):
+            if view == item.text:
+                continue
+            for f in self.find(view):
+                if (f.entity, f.text) in located:
+                    continue
+                at = item.text.find(f.text)
+                if at >= 0:
+                    findings.append(f.model_copy(update={"start": at, "end": at + len(f.text)}))
+                    located.add((f.entity, f.text))
+                else:  # only visible after decoding: scores, but has no span to redact
+                    cat = f.category or "pii"
+                    hidden[cat] = max(hidden.get(cat, 0.0), f.score)
+        categories = dict(hidden)
+        for f in findings:
+            cat = f.category or "pii"
+            categories[cat] = max(categories.get(cat, 0.0), f.score)
+        if not categories:
+            return self.result(0.0, "none")
+        top = max(categories, key=lambda c: categories[c])
+        counts: dict[str, int] = {}
+        for f in findings:
+            counts[f.category or "pii"] = counts.get(f.category or "pii", 0) + 1
+        return self.result(
+            categories[top],
+            top,
+            categories=categories,
+            findings=tuple(sorted(findings, key=lambda f: (f.start, f.end))),
+            details={"counts": counts, "hidden": sorted(hidden)},
+        )
+
+
+def _claimed(found: list[Finding], start: int, end: int) -> bool:
+    """Whether a checksum-validated finding already covers this span (saves a phone lookup)."""
+    return any(f.start < end and start < f.end and f.score >= 0.5 for f in found)
+
+
+def _resolve_overlaps(findings: list[Finding]) -> list[Finding]:
+    """Keep the strongest (then longest) finding wherever two overlap."""
+    ranked = sorted(findings, key=lambda f: (-f.score, -(f.end - f.start), f.start))
+    kept: list[Finding] = []
+    for f in ranked:
+        if all(f.end <= k.start or f.start >= k.end for k in kept):
+            kept.append(f)
+    return sorted(kept, key=lambda f: f.start)

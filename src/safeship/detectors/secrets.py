@@ -1,0 +1,116 @@
+"""Credentials in a text: cloud keys, API tokens, private keys, JWTs, password assignments.
+
+Every rule is a documented token shape (see ``_secret_patterns``), compiled once at import;
+each rule runs only when one of its literal prefixes (or keywords) occurs, so most texts
+cost a few substring searches. A
+secret's value is kept in ``Finding.text`` (the guard needs it to redact) but never in
+``details``, in ``repr`` of anything we build, or in error messages: the detector reports
+entity types, counts and a masked preview only.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from pydantic import Field
+
+from safeship.detectors._secret_patterns import SecretRule, candidate_rules
+from safeship.detectors.base import BaseDetector, DetectorInput, DetectorParams
+from safeship.types import DetectorResult, Finding
+
+
+class SecretsParams(DetectorParams):
+    """Which secret types to report and how weak a finding may be."""
+
+    entities: list[str] | None = Field(
+        default=None, description="Secret types to report, e.g. ['AWS_ACCESS_KEY_ID'] (all)."
+    )
+    min_score: float = Field(default=0.3, ge=0.0, le=1.0, description="Drop weaker findings.")
+
+
+def mask(secret: str) -> str:
+    """A preview safe to log: the first four characters and the length."""
+    return f"{secret[:4]}...({len(secret)} chars)"
+
+
+def find_secrets(text: str, entities: frozenset[str] | None = None) -> list[Finding]:
+    """Validated, de-overlapped secret findings in ``text`` (offsets index ``text``).
+
+    Candidates are ranked strongest first and validated lazily: a span already covered by a
+    stronger finding (a GitHub token inside ``token = ...``) skips its validator.
+    """
+    candidates: list[tuple[float, int, int, SecretRule, str]] = []
+    for rule in candidate_rules(text):
+        if entities is None or rule.entity in entities:
+            for m in rule.finditer(text):
+                start, end = m.span(rule.group)
+                candidates.append((rule.score, start, end, rule, m.group(rule.group)))
+    candidates.sort(key=lambda c: (-c[0], c[1] - c[2], c[1]))
+    kept: list[Finding] = []
+    for score, start, end, rule, value in candidates:
+        if any(start < k.end and k.start < end for k in kept) or not rule.validate(value):
+            continue
+        kept.append(
+            Finding(
+                start=start,
+                end=end,
+                text=value,
+                entity=rule.entity,
+                category=rule.entity.lower(),
+                score=score,
+            )
+        )
+    return sorted(kept, key=lambda f: f.start)
+
+
+class SecretsDetector(BaseDetector):
+    """Finds credentials; score = the strongest finding's confidence."""
+
+    name: ClassVar[str] = "secrets"
+    description: ClassVar[str] = (
+        "API keys and tokens (AWS, GCP, Azure, GitHub, Slack, Stripe, OpenAI, Anthropic, "
+        "Twilio, SendGrid), private keys, JWTs and high-entropy password assignments."
+    )
+    params_model: ClassVar[type[DetectorParams]] = SecretsParams
+
+    @property
+    def _p(self) -> SecretsParams:
+        assert isinstance(self.params, SecretsParams)
+        return self.params
+
+    def score(self, item: DetectorInput) -> DetectorResult:
+        """Scan the original text and each normalised view; spans index the original."""
+        wanted = frozenset(self._p.entities) if self._p.entities else None
+        findings = [f for f in find_secrets(item.text, wanted) if f.score >= self._p.min_score]
+        seen = {f.text for f in findings}
+        hidden: dict[str, float] = {}
+        for view in dict.fromkeys(item.normalised.views):
+            if view == item.text:
+                continue
+            for f in find_secrets(view, wanted):
+                if f.score < self._p.min_score or f.text in seen:
+                    continue
+                at = item.text.find(f.text)
+                if at >= 0:
+                    findings.append(f.model_copy(update={"start": at, "end": at + len(f.text)}))
+                    seen.add(f.text)
+                else:  # only visible in a decoded view: scores, no span to redact
+                    cat = f.category or "secret"
+                    hidden[cat] = max(hidden.get(cat, 0.0), f.score)
+        categories = dict(hidden)
+        for f in findings:
+            cat = f.category or "secret"
+            categories[cat] = max(categories.get(cat, 0.0), f.score)
+        if not categories:
+            return self.result(0.0, "none")
+        top = max(categories, key=lambda c: categories[c])
+        return self.result(
+            categories[top],
+            top,
+            categories=categories,
+            findings=tuple(sorted(findings, key=lambda f: f.start)),
+            details={
+                "previews": [f"{f.entity}:{mask(f.text)}" for f in findings],
+                "hidden": sorted(hidden),
+            },
+        )
