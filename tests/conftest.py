@@ -26,7 +26,7 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.Temp
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    for key in [k for k in os.environ if k.startswith("SAFESHIP_") and k != "SAFESHIP_DATA"]:
+    for key in [k for k in os.environ if k.startswith("SAFESHIP_") and k not in ("SAFESHIP_DATA", "SAFESHIP_UPDATE_GOLDEN")]:
         monkeypatch.delenv(key)
 
 

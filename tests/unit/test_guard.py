@@ -158,3 +158,15 @@ def test_sync_facade_refuses_inside_running_loop(guard: Guard) -> None:
             guard.check_input("x", ctx())
 
     asyncio.run(inner())
+
+
+def test_runtime_canaries_from_context_are_watched() -> None:
+    policy = parse_policy("version: 1\nfeatures:\n  f:\n    output: [{detector: canary}]\n")
+    g = Guard(policy, embedder=None)
+    try:
+        marker = "SAFESHIP-CANARY-abc123def456"
+        leaked = g.check_output([], f"my secret marker is {marker}", GuardContext(canaries=(marker,)))
+        assert leaked.action is Action.BLOCK and leaked.findings[0].text == marker
+        assert g.check_output([], f"my secret marker is {marker}").action is Action.ALLOW
+    finally:
+        g.close()

@@ -72,6 +72,9 @@ class BaseDetector:
     Subclasses set the class variables and implement ``_setup`` and ``score``. CPU-light detectors
     run inline on the event loop (a thread hop costs more than they do); set ``blocking = True`` for
     slow or I/O-bound work so the guard runs it in a worker thread under its timeout.
+    ``contextual`` detectors also score the recent conversation joined together (multi-turn
+    attacks); ``sources`` says which kinds of text a detector reads: add ``"document"`` (and
+    ``"tool"``) for detectors that should screen retrieved documents and tool results.
     """
 
     plugin_kind: ClassVar[str] = "detector"
@@ -81,6 +84,7 @@ class BaseDetector:
     params_model: ClassVar[type[DetectorParams]] = DetectorParams
     blocking: ClassVar[bool] = False
     contextual: ClassVar[bool] = False
+    sources: ClassVar[frozenset[str]] = frozenset({"user", "assistant", "conversation"})
 
     def __init__(self, params: DetectorParams | None = None) -> None:
         self.params = params if params is not None else self.params_model()

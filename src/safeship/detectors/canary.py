@@ -104,6 +104,10 @@ class CanaryDetector(BaseDetector):
             for marker in CANARY_FORMAT.findall(item.system):
                 if marker not in patterns:
                     patterns[marker] = _spaced_pattern(marker)
+        runtime = item.extra.get("canaries", ())  # planted per request via GuardContext.canaries
+        for marker in runtime if isinstance(runtime, (list, tuple)) else ():
+            if isinstance(marker, str) and len(_compact(marker)) >= 8 and marker not in patterns:
+                patterns[marker] = _spaced_pattern(marker)
         return patterns
 
     def score(self, item: DetectorInput) -> DetectorResult:
