@@ -3,12 +3,36 @@
 Attackers hide instructions with spacing, homoglyphs, zero-width characters, leetspeak and
 encodings. ``normalise`` undoes these and returns every *view* worth scanning: the normalised
 text plus any decoded payloads. Detectors score each view and keep the maximum.
+
+The pipeline, in order::
+
+    lone surrogates out -> NFKC -> control / invisible / bidi characters out
+    -> homoglyphs folded                                   = the base text
+    base -> spaced-out letters joined -> leetspeak undone   = views[0]
+    base -> payloads found (base64, hex, URL escapes, rot13, reversed, upside-down,
+            tag characters) -> payload replaced by its decoding, canonicalised, and
+            searched once more for a nested payload          = views[1:]
+
+Benign text must come out unchanged (up to NFKC) and with no extra view: every step is gated
+so that it only fires on text that is clearly disguised. Work is bounded for huge inputs:
+letter-level steps and payload search only look at the first and last ``WINDOW`` characters,
+at most ``MAX_PAYLOADS`` payloads are decoded, and a payload view keeps ``CONTEXT`` characters
+of text on either side so it stays within what a classifier reads.
 """
 
 from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
+
+from safeship.text.cleaning import clean, strip_surrogates
+from safeship.text.confusables import fold_confusables
+from safeship.text.decoders import Payload, find_payloads
+from safeship.text.spelling import collapse_spacing, decode_leet
+
+WINDOW = 16 * 1024
+MAX_PAYLOADS = 8
+CONTEXT = 2000
 
 
 @dataclass(frozen=True)
@@ -21,7 +45,124 @@ class NormalisedText:
     transforms: tuple[str, ...] = ()
 
 
+def _base(text: str, transforms: list[str], hidden: list[str]) -> str:
+    """Character-level canonical form: no surrogates, NFKC, no invisibles, no homoglyphs."""
+    text = strip_surrogates(text)
+    if not text.isascii():
+        folded = unicodedata.normalize("NFKC", text)
+        if folded != text:
+            transforms.append("nfkc")
+        text = folded
+    cleaned = clean(text)
+    transforms.extend(cleaned.transforms)
+    hidden.extend(cleaned.hidden)
+    folded = fold_confusables(cleaned.text)
+    if folded != cleaned.text:
+        transforms.append("homoglyph")
+    return folded
+
+
+def _respell(text: str, transforms: list[str]) -> str:
+    """Word-level canonical form: spaced-out letters joined, leetspeak undone."""
+    joined = collapse_spacing(text)
+    if joined != text:
+        transforms.append("spacing")
+    plain = decode_leet(joined)
+    if plain != joined:
+        transforms.append("leet")
+    return plain
+
+
+def _windowed(text: str, transforms: list[str]) -> str:
+    if len(text) <= 2 * WINDOW:
+        return _respell(text, transforms)
+    head = _respell(text[:WINDOW], transforms)
+    tail = _respell(text[-WINDOW:], transforms)
+    return head + text[WINDOW:-WINDOW] + tail
+
+
+def _find_payloads(text: str) -> list[Payload]:
+    if len(text) <= 2 * WINDOW:
+        spans = [(0, text)]
+    else:
+        spans = [(0, text[:WINDOW]), (len(text) - WINDOW, text[-WINDOW:])]
+    found: list[Payload] = []
+    for offset, window in spans:
+        for p in find_payloads(window):
+            found.append(Payload(p.kind, p.start + offset, p.end + offset, p.decoded))
+    return found[:MAX_PAYLOADS]
+
+
+def _decoded_views(base: str, transforms: list[str], depth: int) -> list[str]:
+    """Views of ``base`` with its payloads decoded.
+
+    One view per payload, one with all payloads decoded at once (when a text holds several,
+    e.g. a rot13 message cut by punctuation), and one per payload nested in a decoding.
+    """
+    views: list[str] = []
+    payloads = _find_payloads(base)
+    for payload in payloads:
+        transforms.append(payload.kind)
+        before = base[max(0, payload.start - CONTEXT) : payload.start]
+        after = base[payload.end : payload.end + CONTEXT]
+        inner = _base(payload.decoded, transforms, [])
+        views.append(_respell(before + inner + after, transforms))
+        if depth > 0:
+            for nested in _decoded_views(inner, transforms, depth - 1):
+                views.append(_respell(before + nested + after, transforms))
+    if len(payloads) > 1:
+        views.insert(0, _respell(_replace_all(base, payloads), transforms))
+    return views
+
+
+def _replace_all(base: str, payloads: list[Payload]) -> str:
+    """``base`` with every non-overlapping payload replaced by its decoding."""
+    pieces, last = [], 0
+    for payload in sorted(payloads, key=lambda p: p.start):
+        if payload.start >= last:
+            pieces += [base[last : payload.start], payload.decoded]
+            last = payload.end
+    return "".join(pieces) + base[last:]
+
+
+def _normalise(text: str) -> NormalisedText:
+    transforms: list[str] = []
+    hidden: list[str] = []
+    base = _base(text, transforms, hidden)
+    canonical = _windowed(base, transforms)
+    views = [canonical]
+    views.extend(_decoded_views(base, transforms, depth=1))
+    for payload in hidden:
+        views.append(_respell(canonical[:CONTEXT] + "\n" + _base(payload, transforms, []), []))
+    unique = tuple(dict.fromkeys(v for v in views if v.strip() or v is canonical))
+    return NormalisedText(
+        original=text,
+        normalised=canonical,
+        views=unique[: MAX_PAYLOADS * 2 + 1],
+        transforms=tuple(dict.fromkeys(transforms)),
+    )
+
+
 def normalise(text: str) -> NormalisedText:
-    """Canonicalise ``text`` (placeholder: NFKC only, replaced by the full normaliser)."""
-    canonical = unicodedata.normalize("NFKC", text)
-    return NormalisedText(original=text, normalised=canonical, views=(canonical,))
+    """Canonicalise ``text`` and decode hidden payloads into extra views.
+
+    Never raises: this runs before every detector, and a crash here would take the whole check
+    down, so any unexpected error falls back to the NFKC text as the only view.
+
+    Args:
+        text: Any string, including lone surrogates, control characters or megabytes of junk.
+
+    Returns:
+        ``views[0]`` is the normalised text (also ``normalised``); further views hold the text
+        with each decoded payload in place; ``transforms`` names the steps that changed
+        something (``nfkc``, ``zero_width``, ``homoglyph``, ``spacing``, ``leet``, ``base64`` ...).
+    """
+    try:
+        return _normalise(text)
+    except Exception:  # noqa: BLE001 - a guard must not fail on hostile input; see docstring
+        safe = strip_surrogates(text)
+        try:
+            safe = unicodedata.normalize("NFKC", safe)
+        except Exception:  # noqa: BLE001
+            safe = text.encode("utf-8", "replace").decode("utf-8")
+        return NormalisedText(original=text, normalised=safe, views=(safe,), transforms=("error",))
