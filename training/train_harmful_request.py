@@ -1,0 +1,137 @@
+"""Train the harmful-request cascade and its hazard-category head; write the artefact and card.
+
+Run: ``PYTHONPATH=. .venv/bin/python -m training.train_harmful_request [--data-dir DIR]``.
+
+Sources are TRAIN ALLOWED only (see :mod:`training.harmful_request_sources`). The split is by
+group (template act, prompt id) into train 70% / calibration 15% / test 15%: calibration fits
+the Platt scaling and the stacker, test gives the held-out figures in the data card.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+
+from safeship.detectors.hazards import HAZARD_IDS
+from safeship.detectors.textmodel import CascadeModel
+from safeship.features.cache import FeatureCache
+from safeship.features.hashing import NgramHasher
+from training.cascade_fit import fit_cascade
+from training.harmful_request_sources import Example, load_all
+
+ROOT = Path(__file__).resolve().parents[1]
+MODEL = ROOT / "src" / "safeship" / "models" / "harmful_request.npz"
+CARD = ROOT / "src" / "safeship" / "models" / "cards" / "harmful_request.md"
+OWN_WEIGHT = 2.0  # our contrast pairs are few but carry the intent-vs-topic signal
+
+
+def _bucket(group: str) -> str:
+    h = int(hashlib.sha1(group.encode()).hexdigest()[:8], 16) % 100
+    return "train" if h < 70 else "calib" if h < 85 else "test"
+
+
+def _embedder() -> object | None:
+    try:
+        from safeship.features.embedding import load_default_embedder
+
+        return load_default_embedder()
+    except Exception as exc:  # noqa: BLE001 - train stage 1 only when embeddings are missing
+        print(f"no embedder ({exc}); training stage 1 only")
+        return None
+
+
+def _held_out(
+    model: CascadeModel, test: list[Example], features: FeatureCache
+) -> dict[str, object]:
+    texts = [e.text for e in test]
+    p, _ = model.score_texts(texts, features)
+    by_source: dict[str, list[tuple[int, float]]] = defaultdict(list)
+    for e, s in zip(test, p, strict=True):
+        by_source[e.source].append((e.label, float(s)))
+    per_source = {
+        src: {"n": len(v), "flag_rate": float(np.mean([s >= 0.5 for _, s in v]))}
+        for src, v in sorted(by_source.items())
+    }
+    y = np.array([e.label for e in test])
+    out: dict[str, object] = {
+        "accuracy": float(((p >= 0.5) == y).mean()),
+        "recall": float((p[y == 1] >= 0.5).mean()),
+        "fpr": float((p[y == 0] >= 0.5).mean()),
+        "per_source": per_source,
+    }
+    cat_rows = [e for e in test if e.source.startswith("ailuminate") and e.category]
+    if cat_rows and model.category_coef is not None:
+        hits = [
+            max(model.categories(e.text, features).items(), key=lambda kv: kv[1])[0] == e.category
+            for e in cat_rows
+        ]
+        out["ailuminate_category_accuracy"] = float(np.mean(hits))
+        out["ailuminate_category_n"] = len(hits)
+    return out
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    default = os.environ.get("SAFESHIP_DATA", str(ROOT.parent / "shared" / "datasets"))
+    parser.add_argument("--data-dir", type=Path, default=Path(default))
+    parser.add_argument("--out", type=Path, default=MODEL)
+    parser.add_argument("--no-card", action="store_true")
+    args = parser.parse_args(argv)
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    t0 = time.perf_counter()
+    rows = load_all(args.data_dir)
+    split: dict[str, list[Example]] = defaultdict(list)
+    for e in rows:
+        split[_bucket(e.group)].append(e)
+    tr, ca, te = split["train"], split["calib"], split["test"]
+    embedder = _embedder()
+    cache = FeatureCache(NgramHasher(), embedder)  # type: ignore[arg-type]
+    embed = cache.embeddings if embedder is not None else None
+    cats = [e for e in tr if e.label and e.category in HAZARD_IDS]
+    model, report = fit_cascade(
+        "harmful_request",
+        [e.text for e in tr],
+        [e.label for e in tr],
+        [e.text for e in ca],
+        [e.label for e in ca],
+        embed,
+        c_tfidf=4.0,
+        c_embed=2.0,
+        band=(0.03, 0.97),
+        sample_weight=[OWN_WEIGHT if e.source.startswith("own") else 1.0 for e in tr],
+        categories=([e.text for e in cats], [str(e.category) for e in cats]),
+    )
+    held = _held_out(model, te, cache)
+    sizes = {k: len(v) for k, v in split.items()}
+    by_src: dict[str, int] = defaultdict(int)
+    for e in rows:
+        by_src[e.source] += 1
+    model.meta.update(held_out=held, split_sizes=sizes, sources=dict(by_src))
+    model.save(args.out)
+    print(
+        json.dumps(
+            {
+                "fit": report.as_dict(),
+                "held_out": held,
+                "sizes": sizes,
+                "sources": by_src,
+                "seconds": round(time.perf_counter() - t0, 1),
+            },
+            indent=1,
+        )
+    )
+    if not args.no_card:
+        from training.harmful_request_card import write_card
+
+        write_card(CARD, CascadeModel.load(args.out).meta, args.data_dir, args.out)
+
+
+if __name__ == "__main__":
+    main()
