@@ -58,6 +58,9 @@ def _windows(view: str) -> list[str]:
     return windows + unique
 
 
+CATEGORY_MIN_SCORE = 0.1
+
+
 class HarmfulRequestParams(DetectorParams):
     """Params of the harmful-request detector.
 
@@ -104,7 +107,11 @@ class HarmfulRequestDetector(BaseDetector):
         if not views:
             return self.result(0.0, UNSPECIFIED, categories={UNSPECIFIED: 0.0})
         score, window, n_stage2 = self._best_window(views, item.features)
-        hazards = self._model.categories(window, item.features)
+        # The hazard head needs an embedding; a text this far below any sane threshold needs no
+        # category, and skipping it keeps the common benign check on the cheap path.
+        hazards = (
+            self._model.categories(window, item.features) if score >= CATEGORY_MIN_SCORE else {}
+        )
         categories = {h: score * p for h, p in hazards.items()} or {UNSPECIFIED: score}
         category = max(categories, key=lambda c: categories[c])
         return self.result(
