@@ -1,0 +1,210 @@
+"""Toxicity: insults, threats, hate, harassment and sexual harassment, on inputs and outputs.
+
+Three pieces, each doing what it is good at:
+
+* a :class:`~safeship.detectors.textmodel.CascadeModel` scores the text. Stage 1 (hashed
+  n-grams) settles clear cases; the MiniLM embedding head settles the uncertain band, which is
+  where counter-speech, negation and neutral mentions of identity groups land, because word
+  overlap alone cannot tell "X are vermin" from "saying X are vermin is vile".
+* the model's embedding category head splits that score over sub-categories.
+* a hashed profanity/slur lexicon marks offending tokens as spans and scores ``profanity``.
+  It never raises the toxicity score itself: word lists over-flag (friendly swearing, anatomy),
+  so profanity is reported as its own category for the policy to weigh.
+"""
+
+from __future__ import annotations
+
+import re
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import ClassVar
+
+import numpy as np
+
+from safeship.detectors.base import BaseDetector, DetectorInput, DetectorParams
+from safeship.detectors.textmodel import CHUNK_CHARS, CascadeModel, chunk_text
+from safeship.errors import ArtefactError
+from safeship.features.cache import FeatureCache
+from safeship.types import DetectorResult, Finding
+
+MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
+DEFAULT_MODEL = MODELS_DIR / "toxicity.npz"
+DEFAULT_LEXICON = MODELS_DIR / "toxicity_lexicon.npz"
+MAX_TERM_WORDS = 5
+MAX_STAGE2_WINDOWS = 4
+SEGMENT_CHARS = 120
+_SENTENCE = re.compile(r"[^.!?\n]*(?:[.!?\n]+|$)")
+_WORD = re.compile(r"[\w@$*']+")
+
+
+def segments(text: str) -> list[str]:
+    """Units to score: the whole text if short, else sentences (grouped up to ``SEGMENT_CHARS``).
+
+    A toxic sentence inside 2,500 characters of ordinary prose is diluted below any threshold
+    by a bag-of-n-grams model, so long texts are scored per small segment (max over segments).
+    Short texts keep their full context, which is what tells counter-speech from hate.
+    """
+    if len(text) <= CHUNK_CHARS:
+        return [text]
+    out: list[str] = []
+    current = ""
+    for sentence in _SENTENCE.findall(text):
+        if current and len(current) + len(sentence) > SEGMENT_CHARS:
+            out.append(current)
+            current = ""
+        current += sentence
+    if current.strip():
+        out.append(current)
+    return [w for seg in out for w in chunk_text(seg)]
+
+
+def term_hash(term: str) -> int:
+    """Hash of a lower-cased, single-spaced lexicon term (the lexicon ships only hashes)."""
+    return zlib.crc32(" ".join(term.lower().split()).encode("utf-8"))
+
+
+class ToxicityParams(DetectorParams):
+    """Params of the toxicity detector.
+
+    Attributes:
+        model_path: Cascade artefact; defaults to the shipped ``toxicity.npz``.
+        lexicon_path: Hashed lexicon artefact; defaults to the shipped ``toxicity_lexicon.npz``.
+        max_findings: Cap on reported spans, so a 1 MB rant yields a bounded result.
+    """
+
+    model_path: str | None = None
+    lexicon_path: str | None = None
+    max_findings: int = 32
+
+
+@dataclass(frozen=True)
+class LexiconHit:
+    """One lexicon term found in the original text."""
+
+    start: int
+    end: int
+    severity: float
+    slur: bool
+
+
+class HashedLexicon:
+    """Profanity and slur terms stored as CRC32 hashes, matched over word n-grams.
+
+    Shipping hashes instead of words keeps the word lists out of the package while still
+    matching exactly. ``prefixes`` holds the hashes of the first words of multi-word terms, so
+    longer n-grams are only hashed after such a word: about one hash per word, which keeps a
+    1 MB text fast.
+    """
+
+    def __init__(self, path: Path) -> None:
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                hashes = data["hashes"].astype(np.int64).tolist()
+                severity = data["severity"].tolist()
+                slur = data["slur"].tolist()
+                prefixes = data["prefixes"].astype(np.int64).tolist()
+        except (OSError, ValueError, KeyError) as exc:
+            raise ArtefactError(f"cannot read toxicity lexicon {path}: {exc}") from exc
+        self._prefixes = frozenset(prefixes)
+        self._terms: dict[int, tuple[float, bool]] = {
+            h: (float(s), bool(f)) for h, s, f in zip(hashes, severity, slur, strict=True)
+        }
+
+    def find(self, text: str, limit: int) -> list[LexiconHit]:
+        """Non-overlapping hits, longest term first at each position, at most ``limit``."""
+        words = [(m.start(), m.end(), m.group().lower()) for m in _WORD.finditer(text)]
+        hits: list[LexiconHit] = []
+        i = 0
+        while i < len(words) and len(hits) < limit:
+            first = zlib.crc32(words[i][2].encode("utf-8"))
+            longest = min(MAX_TERM_WORDS, len(words) - i) if first in self._prefixes else 1
+            matched = 0
+            for n in range(longest, 0, -1):
+                if n == 1:
+                    key = first
+                else:
+                    key = zlib.crc32(" ".join(w for _, _, w in words[i : i + n]).encode("utf-8"))
+                found = self._terms.get(key)
+                if found is not None:
+                    hits.append(LexiconHit(words[i][0], words[i + n - 1][1], *found))
+                    matched = n
+                    break
+            i += max(matched, 1)
+        return hits
+
+
+class ToxicityDetector(BaseDetector):
+    """Scores insults, threats, hate and harassment; reports profanity and slur spans."""
+
+    name: ClassVar[str] = "toxicity"
+    description: ClassVar[str] = (
+        "Insults, threats, hate, harassment and sexual harassment (cascade model with an "
+        "embedding head), plus profanity/slur spans from a lexicon."
+    )
+    params_model: ClassVar[type[DetectorParams]] = ToxicityParams
+
+    def _setup(self) -> None:
+        params = self._params()
+        self._model = CascadeModel.load(Path(params.model_path or DEFAULT_MODEL))
+        self._lexicon = HashedLexicon(Path(params.lexicon_path or DEFAULT_LEXICON))
+
+    def _params(self) -> ToxicityParams:
+        assert isinstance(self.params, ToxicityParams)
+        return self.params
+
+    def _best_window(
+        self, views: tuple[str, ...], features: FeatureCache
+    ) -> tuple[float, str, int]:
+        """Max score over all windows of all views, the window that reached it, stage-2 count."""
+        best, best_text, n_stage2 = 0.0, "", 0
+        for view in views:
+            windows = segments(view)
+            if len(windows) > MAX_STAGE2_WINDOWS:
+                # Long text: only the segments stage 1 finds most suspicious get an embedding,
+                # which bounds the cost of a 1 MB input to a few embedding calls.
+                z1 = self._model.stage1_logits(features.hashed(windows))
+                top = np.argsort(-z1)[:MAX_STAGE2_WINDOWS]
+                windows = [windows[i] for i in sorted(top.tolist())]
+            scores, used = self._model.score_texts(windows, features)
+            n_stage2 += used
+            if scores.size and float(scores.max()) >= best:
+                best = float(scores.max())
+                best_text = windows[int(scores.argmax())]
+        return best, best_text, n_stage2
+
+    def score(self, item: DetectorInput) -> DetectorResult:
+        """Score every view (max), name the category, and report lexicon spans."""
+        self.setup()
+        views = tuple(v for v in item.normalised.views if v.strip())
+        if not views:
+            return self.result(0.0, "toxicity", categories={"toxicity": 0.0})
+        score, window, n_stage2 = self._best_window(views, item.features)
+        categories = {
+            c: score * p for c, p in self._model.categories(window, item.features).items()
+        }
+        hits = self._lexicon.find(item.text, self._params().max_findings)
+        profanity = max((h.severity for h in hits if not h.slur), default=0.0)
+        if profanity:
+            categories["profanity"] = profanity
+        if not categories:
+            categories["toxicity"] = score
+        category = max(categories, key=lambda c: categories[c])
+        findings = tuple(
+            Finding(
+                start=h.start,
+                end=h.end,
+                text=item.text[h.start : h.end],
+                entity="slur" if h.slur else "profanity",
+                category="hate" if h.slur else "profanity",
+                score=h.severity,
+            )
+            for h in hits
+        )
+        return self.result(
+            score,
+            category,
+            categories=categories,
+            findings=findings,
+            details={"stage2_windows": n_stage2},
+        )

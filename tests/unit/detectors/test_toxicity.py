@@ -1,0 +1,157 @@
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from safeship.detectors.base import DetectorInput
+from safeship.detectors.toxicity import (
+    DEFAULT_LEXICON,
+    DEFAULT_MODEL,
+    HashedLexicon,
+    ToxicityDetector,
+    ToxicityParams,
+    term_hash,
+)
+from safeship.errors import ArtefactError
+from safeship.features.cache import FeatureCache
+from safeship.features.hashing import NgramHasher
+from safeship.text.normalise import normalise
+from safeship.types import DetectorResult
+
+pytestmark = pytest.mark.skipif(
+    not (DEFAULT_MODEL.exists() and DEFAULT_LEXICON.exists()),
+    reason="toxicity artefacts not built (run training.train_toxicity)",
+)
+
+
+@pytest.fixture(scope="module")
+def embedder():  # type: ignore[no-untyped-def]
+    from safeship.features.embedding import load_default_embedder
+
+    return load_default_embedder()
+
+
+@pytest.fixture(scope="module")
+def detector() -> ToxicityDetector:
+    det = ToxicityDetector()
+    det.setup()
+    return det
+
+
+def run(det: ToxicityDetector, text: str, embedder) -> DetectorResult:  # type: ignore[no-untyped-def]
+    item = DetectorInput(
+        text=text, normalised=normalise(text), features=FeatureCache(NgramHasher(), embedder)
+    )
+    return asyncio.run(det.detect(item))
+
+
+# Written for this test; none of these come from a data set.
+TOXIC = [
+    "You are a brainless, pathetic excuse for a human being.",
+    "Say one more word and I will smash your teeth in.",
+    "Shut your mouth, you worthless idiot.",
+    "People from that religion are a disease and should be driven out of the country.",
+]
+BENIGN = [
+    "Posting that disabled people are a burden is cruel and I reported it.",
+    "My grandmother was a refugee, and she opened the first bakery in our village.",
+    "Could you suggest a reading list about the civil rights movement?",
+    "Thanks for the quick help with my spreadsheet, it works now.",
+]
+
+
+@pytest.mark.parametrize("text", TOXIC)
+def test_insults_and_threats_are_flagged(detector, embedder, text) -> None:  # type: ignore[no-untyped-def]
+    result = run(detector, text, embedder)
+    assert result.score >= 0.5, result
+    assert result.category in result.categories
+    assert result.category != "profanity"
+
+
+@pytest.mark.parametrize("text", BENIGN)
+def test_counter_speech_and_neutral_mentions_pass(detector, embedder, text) -> None:  # type: ignore[no-untyped-def]
+    assert run(detector, text, embedder).score < 0.5
+
+
+@pytest.mark.xfail(reason="known weakness: threats with no violent verb score ~0.4", strict=False)
+def test_implicit_threat_without_violent_words(detector, embedder) -> None:  # type: ignore[no-untyped-def]
+    text = "I know which house is yours and I will come over tonight and hurt you badly."
+    assert run(detector, text, embedder).score >= 0.5
+
+
+def test_threat_is_categorised_as_threat(detector, embedder) -> None:  # type: ignore[no-untyped-def]
+    result = run(detector, "Say that once more and I'll break both your legs.", embedder)
+    assert result.score >= 0.5
+    top_model_category = max(
+        (c for c in result.categories if c != "profanity"), key=lambda c: result.categories[c]
+    )
+    assert top_model_category == "threat"
+
+
+def test_friendly_profanity_is_profanity_not_toxicity(detector, embedder) -> None:  # type: ignore[no-untyped-def]
+    text = "Holy shit, you finished the whole thesis? That's fucking brilliant, congrats!"
+    result = run(detector, text, embedder)
+    assert result.score < 0.5
+    assert result.categories["profanity"] > 0
+    assert result.category == "profanity"
+    spans = {f.text.lower() for f in result.findings}
+    assert {"shit", "fucking"} <= spans
+    for f in result.findings:
+        assert text[f.start : f.end] == f.text
+
+
+def test_spans_index_original_text(detector, embedder) -> None:  # type: ignore[no-untyped-def]
+    text = "  Well...   what a DAMN mess, you absolute asshole!"
+    result = run(detector, text, embedder)
+    assert result.findings
+    for f in result.findings:
+        assert text[f.start : f.end] == f.text
+
+
+def test_empty_and_blank_text(detector, embedder) -> None:  # type: ignore[no-untyped-def]
+    for text in ("", "   \n\t"):
+        result = run(detector, text, embedder)
+        assert result.score == 0.0
+        assert result.findings == ()
+
+
+def test_one_megabyte_text_is_bounded(detector, embedder) -> None:  # type: ignore[no-untyped-def]
+    filler = "The committee met on Tuesday to review the budget for the new library. "
+    text = filler * (1_000_000 // len(filler)) + "You are a worthless idiot and I will hurt you."
+    start = time.perf_counter()
+    result = run(detector, text, embedder)
+    assert time.perf_counter() - start < 8.0
+    assert result.score >= 0.5  # the insult at the very end is still seen
+    assert len(result.findings) <= ToxicityParams().max_findings
+
+
+def test_stage1_only_still_scores_without_embedder(detector) -> None:  # type: ignore[no-untyped-def]
+    toxic = run(detector, "You are a stupid worthless moron.", None)
+    benign = run(detector, "What time does the museum open on Sundays?", None)
+    assert toxic.score > benign.score
+    assert "toxicity" in benign.categories
+
+
+def test_lexicon_matches_multiword_terms_longest_first(tmp_path: Path) -> None:
+    path = tmp_path / "lex.npz"
+    terms = ["bad", "very bad word"]
+    np.savez(
+        path,
+        hashes=np.array([term_hash(t) for t in terms], dtype=np.uint32),
+        severity=np.array([0.3, 0.9], dtype=np.float32),
+        slur=np.array([False, True]),
+        prefixes=np.array([term_hash("very")], dtype=np.uint32),
+    )
+    hits = HashedLexicon(path).find("a Very  BAD word and bad", limit=10)
+    assert [(h.start, h.end, h.slur) for h in hits] == [(2, 16, True), (21, 24, False)]
+    assert len(HashedLexicon(path).find("bad " * 50, limit=3)) == 3
+
+
+def test_missing_artefact_names_the_file(tmp_path: Path) -> None:
+    det = ToxicityDetector(ToxicityParams(lexicon_path=str(tmp_path / "nope.npz")))
+    with pytest.raises(ArtefactError, match="nope.npz"):
+        det.setup()
