@@ -15,7 +15,7 @@ install: $(BIN)/python
 	$(BIN)/pip install -q -e .
 
 install-dev: $(BIN)/python
-	$(BIN)/pip install -q -e ".[dev,hf,ner]"
+	$(BIN)/pip install -q -e ".[dev,hf,ner,gateway]"
 
 demo: install
 	$(BIN)/safeship demo

@@ -1,0 +1,116 @@
+import asyncio
+import sqlite3
+from collections.abc import Sequence
+from pathlib import Path
+
+from safeship.store.events import DecisionEvent, UserReport
+from safeship.store.sink import TelemetrySink
+from safeship.store.sql import SqlStore
+from safeship.types import Action, Stage, TrustTier
+
+
+def event(i: int, tenant: str = "acme") -> DecisionEvent:
+    return DecisionEvent(
+        request_id=f"r{i}", tenant=tenant, feature="chat", tier=TrustTier.ANONYMOUS,
+        stage=Stage.INPUT, action=Action.ALLOW,
+    )
+
+
+async def wait_for(predicate: object, timeout: float = 5.0) -> None:
+    loop = asyncio.get_running_loop()
+    end = loop.time() + timeout
+    while not predicate():  # type: ignore[operator]
+        assert loop.time() < end, "condition not reached in time"
+        await asyncio.sleep(0.01)
+
+
+async def test_events_and_reports_are_written_in_batches(tmp_path: Path) -> None:
+    store = SqlStore(tmp_path / "t.db")
+    sink = TelemetrySink(store, batch_size=10, linger_s=0.01)
+    sink.start()
+    for i in range(25):
+        assert sink.emit(event(i))
+    assert sink.emit(UserReport(request_id="r1", tenant="acme", reason="harmful"))
+    assert await sink.flush(5)
+    assert len(store.recent_decisions("acme", limit=100)) == 25
+    assert len(store.recent_reports("acme")) == 1
+    stats = await sink.aclose()
+    assert (stats.accepted, stats.written, stats.dropped, stats.buffered) == (26, 26, 0, 0)
+    store.close()
+
+
+async def test_locked_sqlite_buffers_and_retries_until_the_lock_goes(tmp_path: Path) -> None:
+    path = tmp_path / "t.db"
+    store = SqlStore(path, busy_timeout_ms=20)
+    store.migrate()
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # another process holds the write lock
+    sink = TelemetrySink(store, linger_s=0.0, retry_initial_s=0.02, retry_max_s=0.05)
+    sink.start()
+    for i in range(5):
+        assert sink.emit(event(i))  # never blocks, never raises
+    await wait_for(lambda: sink.stats().write_errors >= 2)
+    stats = sink.stats()
+    assert stats.written == 0 and stats.buffered == 5 and stats.dropped == 0
+    holder.execute("ROLLBACK")
+    holder.close()
+    assert await sink.flush(5)
+    assert sink.stats().written == 5 and len(store.recent_decisions("acme")) == 5
+    await sink.aclose()
+    store.close()
+
+
+async def test_postgres_down_buffers_then_overflow_is_counted() -> None:
+    store = SqlStore("postgresql://postgres@127.0.0.1:1/test", connect_timeout_s=1)  # wrong port
+    sink = TelemetrySink(store, max_buffer=10, batch_size=5, linger_s=0.0, retry_initial_s=0.05)
+    sink.start()
+    accepted = [sink.emit(event(i)) for i in range(30)]
+    await wait_for(lambda: sink.stats().write_errors >= 1)
+    assert sum(accepted) == 10 and accepted[:10] == [True] * 10
+    for i in range(30, 40):  # the writer holds one batch: 5 more slots, then drops again
+        sink.emit(event(i))
+    stats = sink.stats()
+    assert stats.written == 0
+    assert stats.accepted == stats.buffered  # every accepted event is still held, none lost
+    assert stats.dropped_overflow >= 20
+    closed = await sink.aclose(timeout_s=0.1)
+    assert closed.dropped_shutdown == stats.buffered and closed.buffered == 0
+    assert closed.dropped == closed.accepted + closed.dropped_overflow - closed.written
+    store.close()
+
+
+class RejectingStore:
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def write_decisions(self, events: Sequence[DecisionEvent]) -> int:
+        self.calls += 1
+        raise ValueError("row rejected")
+
+    def write_reports(self, reports: Sequence[UserReport]) -> int:
+        return len(reports)
+
+
+async def test_a_batch_the_store_keeps_rejecting_is_dropped_and_counted() -> None:
+    store = RejectingStore()
+    sink = TelemetrySink(store, linger_s=0.0, retry_initial_s=0.0, max_rejections=3)  # type: ignore[arg-type]
+    sink.start()
+    sink.emit(event(1))
+    assert await sink.flush(5)
+    stats = sink.stats()
+    assert store.calls == 3 and stats.dropped_rejected == 1 and stats.written == 0
+    await sink.aclose()
+
+
+async def test_emit_before_start_is_kept_and_written_later(tmp_path: Path) -> None:
+    n = 3
+    store = SqlStore(tmp_path / "t.db")
+    sink = TelemetrySink(store, linger_s=0.0)
+    for i in range(n):
+        sink.emit(event(i))
+    assert sink.stats().buffered == n
+    sink.start()
+    assert await sink.flush(5)
+    assert sink.stats().written == n
+    await sink.aclose()
+    store.close()
