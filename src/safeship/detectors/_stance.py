@@ -1,0 +1,153 @@
+"""Surface cues of a response's stance (refuse, redirect, comply), shared by output detectors.
+
+A refusal is mostly decided in the first sentence or two, and what follows tells the three
+outcomes apart: nothing (full refusal), a safe alternative (partial refusal) or the content
+itself (compliance, e.g. "Sorry for the delay, here is..."). The n-gram models see words but not
+*where* they are or how much text follows, so these few positional features complete them.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from safeship.detectors.textmodel import sigmoid
+from safeship.errors import ArtefactError
+
+HEAD_CHARS = 300
+SCAN_CHARS = 4000
+
+# Refusal wording in English, French, Spanish, German and Chinese. The negative look-ahead keeps
+# idioms that merely contain "I can't" ("I can't stress enough", "I can't wait") out.
+_NOT_REFUSAL = (
+    r"(?!\s*(?:stress|recommend|believe|wait|promise|resist|speak|guarantee|help but|thank"
+    r"|emphasi[sz]e|overstate|tell you how (?:much|happy)|lie|bore|even|complain|deny))"
+)
+_REFUSAL = re.compile(
+    r"\b(?:i|we)\s*(?:can(?:no|'|’)?t|can not|won(?:'|’)t|will not|shan(?:'|’)t)\b"
+    + _NOT_REFUSAL
+    + r"|\bi(?:'|’)?m\s+(?:not\s+(?:able|going|allowed|permitted|comfortable|in a position)"
+    r"|unable|afraid i)"
+    r"|\bi\s+am\s+(?:not\s+(?:able|going|allowed|permitted)|unable)"
+    r"|\bi\s+(?:must|have to|need to|will have to|(?:'|’)ll have to)\s+(?:decline|refuse|say no"
+    r"|pass)"
+    r"|\bi\s+(?:refuse|decline)\b|\bi(?:'|’)d rather not\b|\bnot something i can\b"
+    r"|\bagainst (?:my|our|the) (?:usage |content )?(?:guidelines|policies|policy|programming)"
+    r"|\bviolates? (?:my|our|the|openai(?:'|’)s) .{0,25}polic|\boff-limits\b"
+    r"|\b(?:absolutely not|hard no|nope)\b|^\s*no[.!]"
+    r"|\bje ne (?:peux|pourrai|vais|suis) pas\b|\bje (?:refuse|dois refuser)\b"
+    r"|\bil m(?:'|’)est impossible\b|\bje pr[ée]f[èe]re ne pas\b|\bva à l(?:'|’)encontre\b"
+    r"|\bno (?:puedo|voy a|estoy en condiciones)\b|\bme niego\b|\bprefiero no\b"
+    r"|\btengo que rechazar\b|\bva en contra de\b"
+    r"|\bkann (?:ich )?(?:dir |ihnen |euch )?(?:dabei |damit |hierbei )?(?:nicht|keine)\b"
+    r"|\bich weigere mich\b|\bwerde ich nicht\b|\bablehnen\b|\bnicht in der lage\b"
+    r"|\blieber nicht\b|\bverstößt gegen\b|\bgebe ich keine\b"
+    r"|我不能|我无法|无法提供|不能提供|我拒绝",
+    re.IGNORECASE | re.MULTILINE,
+)
+_ALTERNATIVE = re.compile(
+    r"\b(?:instead|however|alternatively|that said|what i can|but i can|i can,? however"
+    r"|i(?:'|’)d be (?:glad|happy) to help with|related|general|safer|legitimate|legal(?:ly)?"
+    r"|en revanche|à la place|toutefois"
+    r"|sin embargo|en su lugar|lo que sí|aquí tienes|stattdessen|was ich aber|hier (?:sind|ist))\b",
+    re.IGNORECASE,
+)
+# Turning back to the content after a refusal ("Anyway, here's how:"), the jailbreak pattern.
+_PIVOT = re.compile(
+    r"\b(?:anyway|anyways|ignoring that|just kidding|between us|here it is anyway|the real answer"
+    r"|now that (?:we(?:'|’)ve|the|that)|but since you|okay,? fine|that(?:'|’)s what i(?:'|’)m "
+    r"supposed to say|let(?:'|’)s ignore)\b",
+    re.IGNORECASE,
+)
+# Two or more speaker tags at line starts ("ChatGPT: ... DAN: ..."): a persona may answer.
+_SPEAKER = re.compile(r"^\s*(?:\[[^\]\n]{1,30}\]|\([^)\n]{1,30}\)|[\w .-]{1,25}:)", re.MULTILINE)
+_COMPLY_OPEN = re.compile(
+    r"\b(?:sure|certainly|of course|absolutely|here(?:'|’)?s|here is|here are|below is"
+    r"|happy to help|no problem|bien sûr|voici|claro|aquí tienes|klar|hier ist|gern)\b",
+    re.IGNORECASE,
+)
+_HOTLINE = re.compile(
+    r"\b(?:hotline|helpline|crisis (?:line|text)|988|116 ?123|samaritans|emergency services"
+    r"|mental health professional|3114|112|telefonseelsorge|línea de ayuda)\b",
+    re.IGNORECASE,
+)
+_STRUCTURE = re.compile(r"^\s*(?:\d+[.)]|[-*•])\s+\S|^```", re.MULTILINE)
+_SENTENCE_END = re.compile(r"[.!?。！？\n]")
+
+FEATURE_NAMES = (
+    "refusal_head",
+    "refusal_any",
+    "after_refusal_len",
+    "alternative",
+    "comply_open",
+    "structure",
+    "hotline",
+    "pivot",
+    "speakers",
+)
+
+
+@dataclass(frozen=True)
+class StanceCues:
+    """Cue vector plus where the first refusal phrase is (offsets into the scanned text)."""
+
+    vector: np.ndarray
+    refusal_span: tuple[int, int] | None
+
+
+def stance_cues(text: str) -> StanceCues:
+    """Compute the positional stance cues of ``text`` (scale ~[0, 1] each)."""
+    scan = text[:SCAN_CHARS]
+    match = _REFUSAL.search(scan)
+    head = 1.0 if match is not None and match.start() < HEAD_CHARS else 0.0
+    after_len = 0.0
+    alternative = 0.0
+    pivot = 0.0
+    if match is not None:
+        end = _SENTENCE_END.search(scan, match.end())
+        rest = scan[end.end() if end else match.end() :]
+        after_len = min(1.0, math.log1p(len(rest.strip())) / 8.0)
+        alternative = 1.0 if _ALTERNATIVE.search(rest) else 0.0
+        pivot = 1.0 if _PIVOT.search(rest) else 0.0
+    vector = np.array(
+        [
+            head,
+            1.0 if match is not None else 0.0,
+            after_len,
+            alternative,
+            1.0 if _COMPLY_OPEN.search(scan[:HEAD_CHARS]) else 0.0,
+            min(len(_STRUCTURE.findall(scan)), 5) / 5.0,
+            1.0 if _HOTLINE.search(scan) else 0.0,
+            pivot,
+            1.0 if len(_SPEAKER.findall(scan)) >= 2 else 0.0,
+        ],
+        dtype=np.float64,
+    )
+    span = (match.start(), match.end()) if match is not None else None
+    return StanceCues(vector=vector, refusal_span=span)
+
+
+@dataclass(frozen=True)
+class Combiner:
+    """Logistic layer over ``[cascade logit, stance cues...]``, stored in the artefact's meta."""
+
+    coef: np.ndarray
+    intercept: float
+
+    @classmethod
+    def from_meta(cls, meta: dict[str, Any], key: str, path: Path) -> Combiner:
+        """Read the combiner named ``key`` from a model's meta block."""
+        block = meta.get(key)
+        if not isinstance(block, dict):
+            raise ArtefactError(f"{path}: missing {key!r} block")
+        return cls(np.asarray(block["coef"], dtype=np.float64), float(block["intercept"]))
+
+    def prob(self, z: float, cues: np.ndarray) -> float:
+        """P(positive) for one text."""
+        x = np.concatenate([[z], cues])
+        return float(sigmoid(np.asarray(x @ self.coef + self.intercept)))

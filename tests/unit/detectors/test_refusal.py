@@ -1,0 +1,81 @@
+import asyncio
+
+import pytest
+
+from safeship.detectors.base import DetectorInput
+from safeship.detectors.refusal import COMPLIANCE, FULL, PARTIAL, RefusalDetector
+from safeship.features.cache import FeatureCache
+from safeship.features.hashing import NgramHasher
+from safeship.text.normalise import normalise
+from safeship.types import DetectorResult, Stage
+
+
+@pytest.fixture(scope="module")
+def detector() -> RefusalDetector:
+    det = RefusalDetector()
+    det.setup()
+    return det
+
+
+def run(det: RefusalDetector, text: str) -> DetectorResult:
+    item = DetectorInput(text=text, normalised=normalise(text),
+                         features=FeatureCache(NgramHasher()), stage=Stage.OUTPUT,
+                         source="assistant", prompt="a question")
+    return asyncio.run(det.detect(item))
+
+
+def test_output_stage_only() -> None:
+    assert RefusalDetector.stages == frozenset({Stage.OUTPUT})
+
+
+def test_apologise_then_comply_is_not_refusal(detector: RefusalDetector) -> None:
+    res = run(detector, "Apologies for the slow answer! To repot an orchid, ease it out of the "
+                        "old pot, trim any mushy roots, and set it in fresh bark mix. Water it "
+                        "lightly after a week.")
+    assert res.score < 0.5
+    assert res.category == COMPLIANCE
+
+
+def test_terse_refusal(detector: RefusalDetector) -> None:
+    res = run(detector, "Sorry, I can't help with that.")
+    assert res.score >= 0.5
+    assert res.category == FULL
+    assert res.findings and "can't" in res.findings[0].text
+
+
+def test_french_refusal(detector: RefusalDetector) -> None:
+    res = run(detector, "Désolé, mais je ne peux pas vous aider à contourner une alarme.")
+    assert res.score >= 0.5
+    assert res.category in (FULL, PARTIAL)
+
+
+def test_refusal_with_safe_alternative_is_partial(detector: RefusalDetector) -> None:
+    res = run(detector, "I can't help you get into your roommate's laptop. Instead, if you "
+                        "share the laptop, you could both agree on a guest account; here's how "
+                        "to create one in the system settings.")
+    assert res.score >= 0.5
+    assert res.category == PARTIAL
+    assert res.categories[PARTIAL] > res.categories[FULL]
+
+
+def test_categories_sum_to_one(detector: RefusalDetector) -> None:
+    res = run(detector, "No, I won't write that.")
+    assert sum(res.categories.values()) == pytest.approx(1.0)
+
+
+def test_finding_indexes_original_text(detector: RefusalDetector) -> None:
+    text = "\u200bI cannot assist with that request."
+    res = run(detector, text)
+    for f in res.findings:
+        assert text[f.start:f.end] == f.text
+
+
+def test_empty_text(detector: RefusalDetector) -> None:
+    res = run(detector, "")
+    assert res.score == 0.0
+
+
+def test_one_megabyte_text(detector: RefusalDetector) -> None:
+    text = "Here is the log you asked for:\n" + ("line ok 200\n" * 90_000)
+    res = run(detector, text)
+    assert 0.0 <= res.score < 0.5

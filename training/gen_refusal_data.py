@@ -1,0 +1,202 @@
+"""Generate the labelled refusal corpus under ``training/data/refusal_*.jsonl``.
+
+Every string here was written for this project (no dataset text). Examples are composed from
+pools of openers, refusal sentences, alternatives and content bodies. To keep the held-out test
+honest, each pool is split *before* composing: the test file uses fragments (and topics) that the
+train/validation files never see, so a model cannot pass it by memorising templates.
+
+Labels: ``full_refusal`` (declines, maybe with a hotline), ``partial_refusal`` (declines the
+request but gives a safe alternative with real content), ``full_compliance`` (gives the content,
+whatever apologies or disclaimers come first).
+
+Run: ``PYTHONPATH=. .venv/bin/python -m training.gen_refusal_data`` (deterministic).
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Sequence
+from pathlib import Path
+
+from training.refusal_fragments import (
+    ALT_BODIES,
+    ALT_LEADS,
+    CLOSERS,
+    COMPLIANCE_BODIES,
+    COMPLIANCE_OPENERS,
+    DUAL_TAGS,
+    EXTRA_ALT_BODIES_EN,
+    EXTRA_ALT_LEADS_EN,
+    EXTRA_BODIES_EN,
+    EXTRA_OPENERS_EN,
+    EXTRA_REFUSALS_EN,
+    HOTLINE,
+    MORAL,
+    MORE_BODIES_EN,
+    MORE_OPENERS_EN,
+    MORE_REFUSALS_EN,
+    MORE_REFUSALS_OTHER,
+    PERSONAS,
+    PIVOTS,
+    REFUSALS,
+    TOPICS,
+)
+
+REFUSAL_POOL = {
+    k: v + (MORE_REFUSALS_EN + EXTRA_REFUSALS_EN if k == "en" else MORE_REFUSALS_OTHER[k])
+    for k, v in REFUSALS.items()
+}
+OPENER_POOL = dict(
+    COMPLIANCE_OPENERS, en=COMPLIANCE_OPENERS["en"] + MORE_OPENERS_EN + EXTRA_OPENERS_EN
+)
+BODY_POOL = dict(COMPLIANCE_BODIES, en=COMPLIANCE_BODIES["en"] + MORE_BODIES_EN + EXTRA_BODIES_EN)
+ALT_LEAD_POOL = dict(ALT_LEADS, en=ALT_LEADS["en"] + EXTRA_ALT_LEADS_EN)
+ALT_BODY_POOL = dict(ALT_BODIES, en=ALT_BODIES["en"] + EXTRA_ALT_BODIES_EN)
+
+OUT = Path(__file__).resolve().parent / "data"
+TEST_SHARE = 0.25
+VAL_SHARE = 0.2
+
+
+def _split(pool: Sequence[str], rng: random.Random) -> tuple[list[str], list[str], list[str]]:
+    """Split a pool into (train, validation, test) fragments, disjoint from each other.
+
+    Validation is fragment-disjoint too, so calibration and the stance combiner are fitted on
+    *unseen phrasings* (what they face in use) rather than on near-copies of training rows.
+    """
+    items = list(pool)
+    if len(items) < 3:  # a couple of generic hotline lines: too few to split, shared by all
+        return items, items, items
+    rng.shuffle(items)
+    k = max(1, round(len(items) * TEST_SHARE))
+    v = max(1, round(len(items) * VAL_SHARE))
+    return items[k + v :], items[k : k + v], items[:k]
+
+
+class Pools:
+    """One side (0 train, 1 validation, 2 test) of every fragment pool."""
+
+    def __init__(self, side: int, rng: random.Random) -> None:
+        def pick(pool: Sequence[str]) -> list[str]:
+            return _split(pool, random.Random(f"{len(pool)}:{pool[0]}"))[side]
+
+        self.rng = rng
+        self.topics = {lang: [t for t in pick([f"{a}|{b}" for a, b in ts])]
+                       for lang, ts in TOPICS.items()}
+        self.refusals = {k: pick(v) for k, v in REFUSAL_POOL.items()}
+        self.moral = pick(MORAL)
+        self.hotline = {k: pick(v) for k, v in HOTLINE.items()}
+        self.alt_leads = {k: pick(v) for k, v in ALT_LEAD_POOL.items()}
+        self.alt_bodies = {k: pick(v) for k, v in ALT_BODY_POOL.items()}
+        self.openers = {k: pick(v) for k, v in OPENER_POOL.items()}
+        self.bodies = {k: pick(v) for k, v in BODY_POOL.items()}
+        self.closers = pick(CLOSERS)
+        self.personas = pick(PERSONAS)
+        self.pivots = pick(PIVOTS)
+        self.dual_tags = [f"{a}|{b}" for a, b in DUAL_TAGS]
+
+    def topic(self, lang: str) -> tuple[str, str]:
+        verb, noun = self.rng.choice(self.topics[lang]).split("|")
+        return verb, noun
+
+    def fill(self, template: str, lang: str) -> tuple[str, str]:
+        verb, noun = self.topic(lang)
+        return template.format(verb=verb, noun=noun), verb
+
+    def persona(self, text: str) -> str:
+        if self.rng.random() < 0.15:
+            return f"{self.rng.choice(self.personas)}: {text}"
+        return text
+
+
+def _lang(rng: random.Random) -> str:
+    return rng.choices(["en", "fr", "es", "de"], weights=[70, 10, 10, 10])[0]
+
+
+def full_refusal(p: Pools) -> dict[str, str]:
+    rng = p.rng
+    lang = _lang(rng)
+    text, verb = p.fill(rng.choice(p.refusals[lang]), lang)
+    roll = rng.random()
+    if lang == "en" and roll < 0.3:
+        text += " " + p.fill(rng.choice(p.moral), lang)[0]
+    elif roll < 0.5:
+        text += " " + rng.choice(p.hotline[lang])
+    if lang == "en" and rng.random() < 0.2:
+        text += " " + rng.choice(["Is there anything else I can help with?",
+                                  "Let me know if there's something else you need.",
+                                  "I'm happy to help with other questions."])
+    return {"prompt": verb, "response": p.persona(text), "label": "full_refusal", "lang": lang}
+
+
+def partial_refusal(p: Pools) -> dict[str, str]:
+    rng = p.rng
+    lang = _lang(rng)
+    text, verb = p.fill(rng.choice(p.refusals[lang]), lang)
+    lead = rng.choice(p.alt_leads[lang])
+    body = rng.choice(p.alt_bodies[lang])
+    sep = "\n\n" if rng.random() < 0.5 else " "
+    out = f"{text}{sep}{lead}{sep}{body}"
+    return {"prompt": verb, "response": p.persona(out), "label": "partial_refusal", "lang": lang}
+
+
+def compliance(p: Pools) -> dict[str, str]:
+    rng = p.rng
+    lang = _lang(rng)
+    prompt, body = rng.choice(p.bodies[lang]).split("||", 1)
+    body = body.replace("\\n", "\n")
+    parts = []
+    if rng.random() < 0.65:
+        parts.append(rng.choice(p.openers[lang]))
+    parts.append(body)
+    if lang == "en" and rng.random() < 0.35:
+        parts.append(rng.choice(p.closers))
+    sep = "\n\n" if rng.random() < 0.6 else " "
+    out = sep.join(parts)
+    return {"prompt": prompt, "response": p.persona(out), "label": "full_compliance", "lang": lang}
+
+
+def refuse_then_comply(p: Pools) -> dict[str, str]:
+    """A refusal line, then the content anyway (pivot or a second persona): compliance."""
+    rng = p.rng
+    refusal, _ = p.fill(rng.choice(p.refusals["en"]), "en")
+    prompt, body = rng.choice(p.bodies["en"]).split("||", 1)
+    if rng.random() < 0.5:
+        out = f"{refusal} {rng.choice(p.pivots)}\n\n{body}"
+    else:
+        first, second = rng.choice(p.dual_tags).split("|")
+        out = f"{first} {refusal}\n\n{second} Sure! {body}"
+    return {"prompt": prompt, "response": out, "label": "full_compliance", "lang": "en"}
+
+
+def compose(pools: Pools, n: int) -> list[dict[str, str]]:
+    makers = [full_refusal, partial_refusal, compliance, refuse_then_comply]
+    weights = [35, 20, 38, 7]
+    rows, seen = [], set()
+    while len(rows) < n:
+        row = pools.rng.choices(makers, weights=weights)[0](pools)
+        if row["response"] not in seen:
+            seen.add(row["response"])
+            rows.append(row)
+    return rows
+
+
+def _write(name: str, rows: list[dict[str, str]]) -> None:
+    with (OUT / name).open("w", encoding="utf-8") as fh:
+        for row in rows:
+            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+def main(argv: list[str] | None = None) -> None:
+    del argv
+    OUT.mkdir(parents=True, exist_ok=True)
+    sizes = {"train": 2000, "val": 600, "test": 500}
+    for side, (name, n) in enumerate(sizes.items()):
+        rows = compose(Pools(side, random.Random(20240611 + side)), n)
+        _write(f"refusal_{name}.jsonl", rows)
+        print(f"{name}: {len(rows)}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,137 @@
+"""Train the ``refusal`` detector's two cascades and their stance combiners.
+
+Data: only text written for this project (``training/data/refusal_*.jsonl``, produced by
+``training.gen_refusal_data`` plus hand-written items). The test file and the hand-written items
+marked ``test`` are scored once at the end and never used to fit or choose anything.
+
+Run: ``PYTHONPATH=. .venv/bin/python -m training.train_refusal [--no-embed]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+
+from safeship.detectors._stance import FEATURE_NAMES, stance_cues
+from safeship.detectors.refusal import COMPLIANCE, PARTIAL, RefusalDetector, RefusalParams
+from safeship.detectors.textmodel import CHUNK_CHARS, CascadeModel, logit
+from safeship.features.cache import FeatureCache
+from safeship.features.hashing import NgramHasher
+from training.cascade_fit import EmbedFn, fit_cascade
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "training" / "data"
+MODELS = ROOT / "src" / "safeship" / "models"
+
+Rows = list[dict[str, str]]
+# Stage 2 always runs for this detector: stage 1 is over-confident on phrasings it never saw,
+# and an embedding per response is affordable on the output side.
+BAND = (0.0, 1.0)
+
+
+def load(name: str) -> Rows:
+    with (DATA / name).open(encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh if line.strip()]
+
+
+def splits() -> tuple[Rows, Rows, Rows]:
+    """Train, validation and held-out test rows (hand-written items go by their own tag)."""
+    hand = load("refusal_handwritten.jsonl")
+    train = load("refusal_train.jsonl") + [r for r in hand if r["split"] == "train"]
+    test = load("refusal_test.jsonl") + [r for r in hand if r["split"] == "test"]
+    return train, load("refusal_val.jsonl"), test
+
+
+def embedder_or_none(use: bool) -> object | None:
+    if not use:
+        return None
+    from safeship.features.embedding import load_default_embedder
+
+    return load_default_embedder()
+
+
+def fit_combiner(model: CascadeModel, texts: list[str], y: np.ndarray, cache: FeatureCache) -> dict:
+    """Logistic layer over [cascade logit, stance cues], fitted on validation rows."""
+    p, _ = model.score_texts([t[:CHUNK_CHARS] for t in texts], cache)
+    z = np.array([logit(float(v)) for v in p])
+    x = np.c_[z, np.stack([stance_cues(t).vector for t in texts])]
+    lr = LogisticRegression(C=10.0, max_iter=2000).fit(x, y)
+    return {"coef": lr.coef_[0].tolist(), "intercept": float(lr.intercept_[0]),
+            "features": ["cascade_logit", *FEATURE_NAMES]}
+
+
+def add_combiners(
+    model: CascadeModel, texts: list[str], y: np.ndarray, cache: FeatureCache
+) -> None:
+    """One combiner for the full cascade and one for stage 1 alone (no embedder at run time)."""
+    if model.has_stage2 and cache.has_embedder:
+        model.meta["combiner"] = fit_combiner(model, texts, y, cache)
+        model.meta["combiner_stage1"] = fit_combiner(model, texts, y, FeatureCache(NgramHasher()))
+    else:
+        model.meta["combiner"] = fit_combiner(model, texts, y, cache)
+        model.meta["combiner_stage1"] = model.meta["combiner"]
+
+
+def evaluate(rows: Rows, cache: FeatureCache, model_dir: Path) -> dict[str, float]:
+    """Binary and three-way accuracy of the saved detector on ``rows``."""
+    det = RefusalDetector(RefusalParams(model_path=model_dir / "refusal.npz",
+                                        partial_model_path=model_dir / "refusal_partial.npz"))
+    hits = hits3 = 0
+    for r in rows:
+        ref, part = det.probabilities(r["response"], cache)
+        truth = r["label"] != COMPLIANCE
+        hits += int((ref >= 0.5) == truth)
+        label = COMPLIANCE if ref < 0.5 else (PARTIAL if part >= 0.5 else "full_refusal")
+        hits3 += int(label == r["label"])
+    return {"accuracy": hits / len(rows), "accuracy_3way": hits3 / len(rows), "n": len(rows)}
+
+
+def main(argv: list[str] | None = None) -> dict[str, object]:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--no-embed", action="store_true", help="stage 1 only (no MiniLM head)")
+    ap.add_argument("--out", type=Path, default=MODELS)
+    args = ap.parse_args(argv)
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    embedder = embedder_or_none(not args.no_embed)
+    cache = FeatureCache(NgramHasher(), embedder)  # type: ignore[arg-type]
+    embed: EmbedFn | None = (lambda ts: cache.embeddings(ts)) if embedder is not None else None
+
+    train, val, test = splits()
+    tr_x = [r["response"][:CHUNK_CHARS] for r in train]
+    va_x = [r["response"][:CHUNK_CHARS] for r in val]
+    tr_y = np.array([r["label"] != COMPLIANCE for r in train], dtype=int)
+    va_y = np.array([r["label"] != COMPLIANCE for r in val], dtype=int)
+    model, rep = fit_cascade("refusal", tr_x, tr_y, va_x, va_y, embed, c_tfidf=4.0, band=BAND)
+    add_combiners(model, [r["response"] for r in val], va_y, cache)
+
+    tr_r = [r for r in train if r["label"] != COMPLIANCE]
+    va_r = [r for r in val if r["label"] != COMPLIANCE]
+    tr_py = np.array([r["label"] == PARTIAL for r in tr_r], dtype=int)
+    va_py = np.array([r["label"] == PARTIAL for r in va_r], dtype=int)
+    partial, prep = fit_cascade(
+        "refusal_partial", [r["response"][:CHUNK_CHARS] for r in tr_r], tr_py,
+        [r["response"][:CHUNK_CHARS] for r in va_r], va_py, embed, c_tfidf=4.0, band=BAND,
+    )
+    add_combiners(partial, [r["response"] for r in va_r], va_py, cache)
+
+    args.out.mkdir(parents=True, exist_ok=True)
+    model.save(args.out / "refusal.npz")
+    partial.save(args.out / "refusal_partial.npz")
+    report = {
+        "refusal_fit": rep.as_dict(),
+        "partial_fit": prep.as_dict(),
+        "validation": evaluate(val, cache, args.out),
+        "held_out_test": evaluate(test, cache, args.out),
+        "stage2": embedder is not None,
+    }
+    print(json.dumps(report, indent=2))
+    return report
+
+
+if __name__ == "__main__":
+    main()
