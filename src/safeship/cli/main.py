@@ -8,6 +8,7 @@ from safeship.cli import detectors_cmd, policy_cmd
 from safeship.cli.check import check
 from safeship.cli.demo import demo
 from safeship.cli.detect import detect
+from safeship.cli.serve import serve
 
 app = typer.Typer(
     name="safeship",
@@ -19,6 +20,7 @@ app = typer.Typer(
 app.command("detect")(detect)
 app.command("check")(check)
 app.command("demo")(demo)
+app.command("serve")(serve)
 app.add_typer(policy_cmd.app, name="policy")
 app.add_typer(detectors_cmd.app, name="detectors")
 

@@ -1,0 +1,82 @@
+"""``safeship serve``: run the guarded OpenAI-compatible gateway under uvicorn.
+
+Two ways to start it: ``--config FILE`` (keys, tiers, timeouts, all of it), or the quick mode
+``--policy FILE --upstream URL`` with no keys, where every caller is anonymous. Flags given next to
+``--config`` override the file, so one config can be pointed at another upstream for a test.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from safeship.cli._io import fail
+from safeship.errors import PolicyError, SafeshipError
+
+if TYPE_CHECKING:  # the gateway (FastAPI, uvicorn) is imported only when the command runs
+    from safeship.gateway.config import GatewayConfig
+
+
+def build_config(
+    config: Path | None, policy: Path | None, upstream: str | None, upstream_key_env: str | None
+) -> GatewayConfig:
+    """The gateway config from a file and/or flags; raises ``SafeshipError`` or ``ValueError``."""
+    from safeship.gateway.config import GatewayConfig, load_gateway_config
+
+    if config is None and upstream is None:
+        raise ValueError("give --config FILE, or --upstream URL (with an optional --policy FILE)")
+    if config is not None:
+        loaded = load_gateway_config(config)
+        data = loaded.model_dump()
+    else:
+        data = {"upstream": {}}
+    if upstream is not None:
+        data["upstream"]["base_url"] = upstream
+    if upstream_key_env is not None:
+        data["upstream"]["api_key_env"] = upstream_key_env
+    if policy is not None:
+        data["policy"] = policy.resolve()
+    return GatewayConfig.model_validate(data)
+
+
+def serve(
+    config: Annotated[Path | None, typer.Option(help="Gateway config YAML.")] = None,
+    policy: Annotated[
+        Path | None, typer.Option(help="Policy YAML (default: the config's, else built-in).")
+    ] = None,
+    upstream: Annotated[
+        str | None, typer.Option(help="OpenAI-compatible base URL, e.g. http://127.0.0.1:8080/v1")
+    ] = None,
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    upstream_key_env: Annotated[
+        str | None, typer.Option(help="Environment variable holding the upstream API key.")
+    ] = None,
+) -> None:
+    """Start the guarded gateway in front of an OpenAI-compatible model server.
+
+    Clients keep using their OpenAI client and change only ``base_url`` to this server.
+    Without ``--config`` there are no API keys: every caller is anonymous (quick mode).
+    """
+    import uvicorn
+    from pydantic import ValidationError
+
+    from safeship.gateway import create_app
+    from safeship.policy.load import load_policy
+
+    try:
+        cfg = build_config(config, policy, upstream, upstream_key_env)
+        if cfg.policy is not None:
+            load_policy(cfg.policy)  # a clean error here beats a failed start-up inside uvicorn
+    except PolicyError as exc:
+        raise fail(f"invalid policy:\n{exc}") from exc
+    except (SafeshipError, ValidationError, ValueError) as exc:
+        raise fail(str(exc)) from exc
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # a line per upstream call is noise
+    uvicorn.run(create_app(cfg), host=host, port=port, log_level="info")

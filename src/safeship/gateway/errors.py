@@ -1,0 +1,101 @@
+"""HTTP errors in one stable JSON shape, and body parsing that names the offending field.
+
+Every error the gateway returns looks like ``{"error": {"type", "message", "field"}}`` (the
+OpenAI error shape plus ``field``), whatever raised it, so clients can handle errors generically.
+Bodies are read with a byte cap before parsing, so a huge body costs at most the cap in memory.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class GatewayError(Exception):
+    """An error with its HTTP status, a stable type string and the field at fault."""
+
+    def __init__(
+        self,
+        status: int,
+        type_: str,
+        message: str,
+        field: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.type = type_
+        self.message = message
+        self.field = field
+        self.headers = headers or {}
+
+    def body(self) -> dict[str, Any]:
+        """The JSON body clients receive."""
+        return {"error": {"type": self.type, "message": self.message, "field": self.field}}
+
+    def response(self) -> JSONResponse:
+        """The error as a JSON response."""
+        return JSONResponse(self.body(), status_code=self.status, headers=self.headers)
+
+
+async def read_json(request: Request, max_bytes: int) -> Any:
+    """Read and parse a JSON body, refusing more than ``max_bytes`` (413) or bad JSON (400)."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > max_bytes:
+        raise GatewayError(413, "body_too_large", f"body exceeds {max_bytes} bytes", "<body>")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > max_bytes:
+            raise GatewayError(413, "body_too_large", f"body exceeds {max_bytes} bytes", "<body>")
+        chunks.append(chunk)
+    raw = b"".join(chunks)
+    if not raw:
+        raise GatewayError(400, "invalid_json", "request body is empty; expected JSON", "<body>")
+    try:
+        return json.loads(raw)
+    except UnicodeDecodeError as exc:
+        raise GatewayError(400, "invalid_json", "body is not UTF-8", "<body>") from exc
+    except json.JSONDecodeError as exc:
+        message = f"malformed JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
+        raise GatewayError(400, "invalid_json", message, "<body>") from exc
+
+
+def validate(model: type[M], data: Any) -> M:
+    """Validate parsed JSON into ``model``; the first problem becomes a 400 naming its field."""
+    if not isinstance(data, dict):
+        raise GatewayError(400, "invalid_request", "body must be a JSON object", "<body>")
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        loc = first["loc"] if first["type"] == "missing" else _present(data, first["loc"])
+        field = ".".join(str(p) for p in loc) or "<body>"
+        raise GatewayError(400, "invalid_request", f"{field}: {first['msg']}", field) from exc
+
+
+def _present(data: Any, loc: tuple[int | str, ...]) -> tuple[int | str, ...]:
+    """The part of an error location that exists in the body (drops union member tags)."""
+    out: list[int | str] = []
+    for part in loc:
+        if isinstance(data, dict) and part in data:
+            data = data[part]
+        elif isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data):
+            data = data[part]
+        else:
+            break
+        out.append(part)
+    return tuple(out)
+
+
+async def gateway_error_handler(request: Request, exc: Exception) -> JSONResponse:
+    """Starlette handler for ``GatewayError``."""
+    assert isinstance(exc, GatewayError)
+    return exc.response()

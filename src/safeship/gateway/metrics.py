@@ -1,0 +1,85 @@
+"""Prometheus metrics of one gateway app, on its own registry (no process-global state).
+
+A private ``CollectorRegistry`` per app lets tests, and two apps in one process, count
+independently. Names follow Prometheus conventions so Flagger or Argo Rollouts can gate a rollout
+on the block rate, the error rate and the added latency.
+"""
+
+from __future__ import annotations
+
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram
+from prometheus_client.exposition import generate_latest
+
+from safeship.types import Decision
+
+_LATENCY_BUCKETS = (0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
+_GUARD_BUCKETS = (0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5)
+
+
+class GatewayMetrics:
+    """The gateway's counters and histograms."""
+
+    content_type = CONTENT_TYPE_LATEST
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry(auto_describe=True)
+        r = self.registry
+        self.requests = Counter(
+            "safeship_gateway_requests",
+            "Requests by endpoint and status",
+            ["endpoint", "status"],
+            registry=r,
+        )
+        self.decisions = Counter(
+            "safeship_gateway_decisions",
+            "Guard decisions by stage and action",
+            ["stage", "action"],
+            registry=r,
+        )
+        self.blocks = Counter(
+            "safeship_gateway_blocks",
+            "Blocked texts by stage and category",
+            ["stage", "category"],
+            registry=r,
+        )
+        self.errors = Counter(
+            "safeship_gateway_errors",
+            "Errors by type (HTTP errors, detector failures)",
+            ["type"],
+            registry=r,
+        )
+        self.latency = Histogram(
+            "safeship_gateway_request_seconds",
+            "End-to-end request latency",
+            ["endpoint"],
+            buckets=_LATENCY_BUCKETS,
+            registry=r,
+        )
+        self.guard_latency = Histogram(
+            "safeship_gateway_guard_seconds",
+            "Time spent in guard checks",
+            ["stage"],
+            buckets=_GUARD_BUCKETS,
+            registry=r,
+        )
+        self.upstream_latency = Histogram(
+            "safeship_gateway_upstream_seconds",
+            "Upstream time to response headers",
+            ["endpoint"],
+            buckets=_LATENCY_BUCKETS,
+            registry=r,
+        )
+
+    def count_decision(self, decision: Decision) -> None:
+        """Count one final decision: its action, its block category, its failed detectors."""
+        stage = decision.stage.value
+        self.decisions.labels(stage, decision.action.value).inc()
+        if decision.blocked:
+            category = decision.refusal.category if decision.refusal else "unknown"
+            self.blocks.labels(stage, category).inc()
+        for _ in decision.errored:
+            self.errors.labels("detector").inc()
+
+    def render(self) -> bytes:
+        """The text exposition format."""
+        return generate_latest(self.registry)

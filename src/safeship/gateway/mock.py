@@ -1,0 +1,163 @@
+"""A deterministic OpenAI-compatible model server, for tests, demos and the load benchmark.
+
+The caller decides the answer: a last user message (or prompt) starting with ``say:`` is answered
+with the rest verbatim (``{at}`` becoming ``@``), anything else with ``echo: <message>``. That
+lets a test make the "model" leak PII or a canary without a real model, and an e-mail address the
+input check never saw. The same replies are served three ways: as
+pure functions, as an ``httpx.MockTransport`` (unit tests, no sockets) and as a FastAPI app
+(integration tests and benchmarks behind uvicorn, see ``serve_in_thread``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+import threading
+import time
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import httpx
+from fastapi import FastAPI
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+
+MODELS = {"object": "list", "data": [{"id": "mock-1", "object": "model", "owned_by": "safeship"}]}
+
+
+def reply_text(body: dict[str, Any]) -> str:
+    """What the mock model answers to a chat or completion request."""
+    if "messages" in body:
+        users = [m for m in body["messages"] if m.get("role") == "user"]
+        content = users[-1].get("content", "") if users else ""
+        text = content if isinstance(content, str) else json.dumps(content)
+    else:
+        prompt = body.get("prompt", "")
+        text = prompt if isinstance(prompt, str) else str(prompt[0] if prompt else "")
+    if text.startswith("say:"):
+        return text[4:].lstrip().replace("{at}", "@")
+    return f"echo: {text}"
+
+
+def completion(body: dict[str, Any]) -> dict[str, Any]:
+    """A whole (non-streamed) response."""
+    text, chat = reply_text(body), "messages" in body
+    choice: dict[str, Any] = {"index": 0, "finish_reason": "stop", "logprobs": None}
+    if chat:
+        choice["message"] = {"role": "assistant", "content": text}
+    else:
+        choice["text"] = text
+    return {
+        "id": "mock-cmpl-1",
+        "object": "chat.completion" if chat else "text_completion",
+        "created": int(time.time()),
+        "model": body.get("model", "mock-1"),
+        "choices": [choice],
+        "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
+    }
+
+
+def chunks(body: dict[str, Any], size: int = 8) -> list[dict[str, Any]]:
+    """The streamed response: a role chunk, the text in ``size``-character pieces, a finish."""
+    text, chat = reply_text(body), "messages" in body
+    base = {
+        "id": "mock-cmpl-1",
+        "object": "chat.completion.chunk" if chat else "text_completion",
+        "created": int(time.time()),
+        "model": body.get("model", "mock-1"),
+    }
+
+    def make(piece: str | None, finish: str | None, role: bool = False) -> dict[str, Any]:
+        if chat:
+            delta: dict[str, Any] = {"role": "assistant", "content": ""} if role else {}
+            if piece is not None:
+                delta["content"] = piece
+            choice = {"index": 0, "delta": delta, "finish_reason": finish}
+        else:
+            choice = {"index": 0, "text": piece or "", "finish_reason": finish}
+        return {**base, "choices": [choice]}
+
+    out = [make(None, None, role=True)] if chat else []
+    out += [make(text[i : i + size], None) for i in range(0, len(text), size)]
+    return [*out, make(None, "stop")]
+
+
+def sse_body(events: list[dict[str, Any]]) -> bytes:
+    """Events as one SSE body ending in ``[DONE]``."""
+    lines = [f"data: {json.dumps(e)}\n\n" for e in events]
+    return "".join([*lines, "data: [DONE]\n\n"]).encode()
+
+
+def mock_transport(size: int = 8) -> httpx.MockTransport:
+    """The mock server as an in-process transport for an ``httpx.AsyncClient``."""
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        if request.method == "GET" and request.url.path.endswith("/models"):
+            return httpx.Response(200, json=MODELS)
+        body = json.loads(request.content)
+        if body.get("stream"):
+            headers = {"content-type": "text/event-stream"}
+            return httpx.Response(200, content=sse_body(chunks(body, size)), headers=headers)
+        return httpx.Response(200, json=completion(body))
+
+    return httpx.MockTransport(handle)
+
+
+def create_mock_upstream(size: int = 8, delay_s: float = 0.0) -> FastAPI:
+    """The mock server as an ASGI app; ``delay_s`` is slept before each streamed piece."""
+    app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
+
+    @app.get("/v1/models")
+    async def models() -> JSONResponse:
+        return JSONResponse(MODELS)
+
+    async def answer(request: Request) -> Response:
+        body = await request.json()
+        if not body.get("stream"):
+            return JSONResponse(completion(body))
+
+        async def events() -> AsyncIterator[bytes]:
+            for event in chunks(body, size):
+                if delay_s:
+                    await asyncio.sleep(delay_s)
+                yield f"data: {json.dumps(event)}\n\n".encode()
+            yield b"data: [DONE]\n\n"
+
+        return StreamingResponse(events(), media_type="text/event-stream")
+
+    app.add_api_route("/v1/chat/completions", answer, methods=["POST"])
+    app.add_api_route("/v1/completions", answer, methods=["POST"])
+    return app
+
+
+@contextmanager
+def serve_in_thread(app: Any, host: str = "127.0.0.1") -> Iterator[str]:
+    """Serve an ASGI app with uvicorn in a background thread; yields its ``http://host:port``.
+
+    The socket is bound before the server starts (port 0: the OS picks a free one), so there is
+    no race for a port, and start-up is awaited with a deadline so a broken app cannot hang.
+    """
+    import uvicorn
+
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, 0))
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(
+        uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on")
+    )
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("server failed to start")
+        time.sleep(0.02)
+    try:
+        yield f"http://{host}:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()

@@ -1,0 +1,189 @@
+"""The OpenAI-compatible endpoints: input check -> upstream -> output check -> response.
+
+A blocked input never reaches the upstream; a blocked output is replaced by the refusal in the
+same response shape; a redacted text is forwarded (input) or returned (output) redacted. Streams
+are checked incrementally by ``streaming.StreamGuard``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Sequence
+from contextlib import AsyncExitStack
+
+from fastapi import APIRouter
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+
+from safeship.gateway.errors import GatewayError
+from safeship.gateway.shapes import (
+    CHAT,
+    TEXT,
+    ChatRequest,
+    CompletionRequest,
+    Dialect,
+    extension,
+    refusal_response,
+    refusal_text,
+)
+from safeship.gateway.state import Call, begin, state_of
+from safeship.gateway.streaming import StreamGuard, relay, sse
+from safeship.types import Action, Decision, Message, Stage
+
+router = APIRouter()
+SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+
+
+def _worst(decisions: Sequence[Decision]) -> Decision:
+    return max(decisions, key=lambda d: d.action.severity)
+
+
+@router.get("/v1/models")
+async def list_models(request: Request) -> JSONResponse:
+    """The upstream's model list (no text to guard, but callers must still be admitted)."""
+    gw = state_of(request)
+    gw.keys.resolve(request.headers.get("authorization"))
+    return JSONResponse(await gw.upstream.call("GET", "/models"))
+
+
+@router.post("/v1/chat/completions")
+async def chat_completions(request: Request) -> Response:
+    """Guarded chat completions, streamed or not."""
+    call, body = await begin(request, ChatRequest, "chat")
+    if body.stream and body.n > 1:
+        raise GatewayError(400, "invalid_request", "streaming supports n = 1 only", "n")
+    gw = state_of(request)
+    messages = body.guard_messages()
+    decision, seconds = await gw.screener.check(Stage.INPUT, messages, call.ctx)
+    await gw.screener.record(decision, seconds, call.scope)
+    if decision.blocked:
+        return _refuse(CHAT, body.model, decision, call, body.stream, body.n)
+    index = body.last_user_index()
+    if (
+        decision.action is Action.REDACT
+        and decision.redacted_text is not None
+        and index is not None
+    ):
+        call.data["messages"][index]["content"] = decision.redacted_text
+        messages[index] = Message(role="user", content=decision.redacted_text)
+    return await _forward(request, call, CHAT, "/chat/completions", messages, body.stream, decision)
+
+
+@router.post("/v1/completions")
+async def completions(request: Request) -> Response:
+    """Guarded legacy text completions; each prompt is checked on its own."""
+    call, body = await begin(request, CompletionRequest, "completions")
+    prompts = body.prompts()
+    if body.stream and (body.n > 1 or len(prompts) > 1):
+        raise GatewayError(400, "invalid_request", "streaming supports one prompt, n = 1", "prompt")
+    gw = state_of(request)
+    checked = await asyncio.gather(
+        *(
+            gw.screener.check(Stage.INPUT, [Message(role="user", content=p)], call.ctx)
+            for p in prompts
+        )
+    )
+    decision = _worst([d for d, _ in checked])
+    await gw.screener.record(decision, sum(s for _, s in checked), call.scope)
+    if decision.blocked:
+        return _refuse(TEXT, body.model, decision, call, body.stream, body.n * len(prompts))
+    redacted = [
+        d.redacted_text if d.redacted_text is not None else p
+        for (d, _), p in zip(checked, prompts, strict=True)
+    ]
+    if redacted != prompts:
+        call.data["prompt"] = redacted[0] if isinstance(body.prompt, str) else redacted
+    messages = [Message(role="user", content=redacted[0] if redacted else "")]
+    return await _forward(request, call, TEXT, "/completions", messages, body.stream, decision)
+
+
+def _refuse(
+    dialect: Dialect, model: str, decision: Decision, call: Call, stream: bool, n: int
+) -> Response:
+    response = refusal_response(dialect, model, decision, call.request_id, n)
+    if not stream:
+        return JSONResponse(response)
+    choice = dialect.choice(0, refusal_text(decision.refusal), "content_filter", stream=True)
+    event = {**response, "object": dialect.chunk_object, "choices": [choice]}
+    event.pop("usage")
+
+    async def events() -> AsyncIterator[bytes]:
+        yield sse(event)
+        yield sse("[DONE]")
+
+    return StreamingResponse(events(), media_type="text/event-stream", headers=SSE_HEADERS)
+
+
+async def _forward(
+    request: Request,
+    call: Call,
+    dialect: Dialect,
+    path: str,
+    messages: list[Message],
+    stream: bool,
+    input_decision: Decision,
+) -> Response:
+    gw = state_of(request)
+    start = time.perf_counter()
+    if stream:
+        return await _forward_stream(request, call, dialect, path, messages, start)
+    data = await gw.upstream.call("POST", path, call.data)
+    gw.metrics.upstream_latency.labels(dialect.object_name).observe(time.perf_counter() - start)
+    choices = data.get("choices") if isinstance(data, dict) else None
+    if not isinstance(choices, list):
+        raise GatewayError(502, "upstream_invalid_response", "the model server sent no choices")
+    texts = [(c, dialect.get_text(c, stream=False)) for c in choices if isinstance(c, dict)]
+    checked = await asyncio.gather(
+        *(gw.screener.check(Stage.OUTPUT, messages, call.ctx, t) for _, t in texts if t)
+    )
+    for (choice, _), (decision, _) in zip([x for x in texts if x[1]], checked, strict=True):
+        if decision.blocked:
+            dialect.set_text(choice, refusal_text(decision.refusal), stream=False)
+            choice["finish_reason"] = "content_filter"
+        elif decision.action is Action.REDACT and decision.redacted_text is not None:
+            dialect.set_text(choice, decision.redacted_text, stream=False)
+    final = input_decision
+    if checked:
+        final = _worst([d for d, _ in checked])
+        await gw.screener.record(final, sum(s for _, s in checked), call.scope)
+    data["safeship"] = extension(final, call.request_id)
+    return JSONResponse(data)
+
+
+async def _forward_stream(
+    request: Request,
+    call: Call,
+    dialect: Dialect,
+    path: str,
+    messages: list[Message],
+    start: float,
+) -> Response:
+    gw = state_of(request)
+    stack = AsyncExitStack()
+    events = await stack.enter_async_context(gw.upstream.stream(path, call.data))
+    gw.metrics.upstream_latency.labels(dialect.chunk_object).observe(time.perf_counter() - start)
+    spent: list[float] = []
+
+    async def check(text: str) -> Decision:
+        decision, seconds = await gw.screener.check(Stage.OUTPUT, messages, call.ctx, text)
+        spent.append(seconds)
+        return decision
+
+    guard = StreamGuard(
+        check,
+        gw.screener.redaction_spans,
+        gw.config.stream_window_chars,
+        gw.config.stream_holdback_chars,
+    )
+
+    async def body() -> AsyncIterator[bytes]:
+        try:
+            async for part in relay(events, guard, dialect, call.request_id):
+                yield part
+        finally:
+            await stack.aclose()
+            if guard.worst is not None:
+                await gw.screener.record(guard.worst, sum(spent), call.scope, streamed=True)
+
+    return StreamingResponse(body(), media_type="text/event-stream", headers=SSE_HEADERS)

@@ -1,0 +1,181 @@
+"""OpenAI wire shapes: the request fields the gateway reads, and the responses it writes.
+
+Requests are validated only on the fields the guard needs (strict types, so a wrong type is a
+400 naming the field); every other field passes through to the upstream untouched. A blocked
+request is answered with an ordinary completion whose text is the refusal, ``finish_reason``
+``content_filter`` and a ``safeship`` extension object, so existing clients never break.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from safeship.types import Action, Decision, Message, Refusal
+
+
+class _Open(BaseModel):
+    model_config = ConfigDict(extra="allow", strict=True)
+
+
+class ContentPart(_Open):
+    """One part of a multi-part message; only text parts are screened."""
+
+    type: str
+    text: str | None = None
+
+
+class ChatMessageIn(_Open):
+    """A chat message as clients send it."""
+
+    role: Literal["system", "developer", "user", "assistant", "tool", "function"]
+    content: str | list[ContentPart] | None = None
+
+    def text(self) -> str:
+        """The screenable text: a string, or the text parts joined."""
+        if self.content is None:
+            return ""
+        if isinstance(self.content, str):
+            return self.content
+        return "\n".join(p.text for p in self.content if p.text is not None)
+
+
+class ChatRequest(_Open):
+    """``POST /v1/chat/completions``."""
+
+    model: str
+    messages: list[ChatMessageIn] = Field(min_length=1)
+    stream: bool = False
+    n: int = Field(default=1, ge=1, le=16)
+    user: str | None = None
+
+    def guard_messages(self) -> list[Message]:
+        """The conversation as the guard reads it (``function`` is the old name of ``tool``)."""
+        return [
+            Message(role="tool" if m.role == "function" else m.role, content=m.text())
+            for m in self.messages
+        ]
+
+    def last_user_index(self) -> int | None:
+        """Index of the turn the input check screens (and redacts)."""
+        users = [i for i, m in enumerate(self.messages) if m.role == "user"]
+        return users[-1] if users else None
+
+
+class CompletionRequest(_Open):
+    """``POST /v1/completions`` (legacy text completions)."""
+
+    model: str
+    prompt: str | list[str]
+    stream: bool = False
+    n: int = Field(default=1, ge=1, le=16)
+    user: str | None = None
+
+    def prompts(self) -> list[str]:
+        """Every prompt, each checked on its own."""
+        return [self.prompt] if isinstance(self.prompt, str) else list(self.prompt)
+
+
+@dataclass(frozen=True)
+class Dialect:
+    """Where the text lives in one API's responses and stream chunks."""
+
+    object_name: str
+    chunk_object: str
+    chat: bool
+
+    def get_text(self, choice: dict[str, Any], *, stream: bool) -> str | None:
+        """The generated text of one choice, if any."""
+        if not self.chat:
+            value = choice.get("text")
+        else:
+            holder = choice.get("delta" if stream else "message")
+            value = holder.get("content") if isinstance(holder, dict) else None
+        return value if isinstance(value, str) else None
+
+    def choice(self, index: int, text: str | None, finish: str | None, *, stream: bool) -> Any:
+        """A fresh choice carrying ``text``."""
+        if not self.chat:
+            return {"index": index, "text": text or "", "finish_reason": finish, "logprobs": None}
+        if stream:
+            delta = {} if text is None else {"content": text}
+            return {"index": index, "delta": delta, "finish_reason": finish, "logprobs": None}
+        message = {"role": "assistant", "content": text, "refusal": None}
+        return {"index": index, "message": message, "finish_reason": finish, "logprobs": None}
+
+    def set_text(self, choice: dict[str, Any], text: str, *, stream: bool) -> None:
+        """Replace the text of one choice in place."""
+        if not self.chat:
+            choice["text"] = text
+        else:
+            choice.setdefault("delta" if stream else "message", {})["content"] = text
+
+
+CHAT = Dialect("chat.completion", "chat.completion.chunk", chat=True)
+TEXT = Dialect("text_completion", "text_completion", chat=False)
+
+
+def refusal_text(refusal: Refusal | None) -> str:
+    """What the user reads: the refusal message and, if any, where to go instead."""
+    if refusal is None:
+        return "I can't help with that request."
+    return f"{refusal.message}\n\n{refusal.redirect}" if refusal.redirect else refusal.message
+
+
+def extension(decision: Decision | None, request_id: str) -> dict[str, Any]:
+    """The ``safeship`` object added to every response."""
+    if decision is None:
+        return {"action": Action.ALLOW.value, "request_id": request_id}
+    out: dict[str, Any] = {
+        "action": decision.action.value,
+        "stage": decision.stage.value,
+        "request_id": request_id,
+        "policy_version": decision.policy_version,
+    }
+    if decision.refusal is not None:
+        out |= {
+            "category": decision.refusal.category,
+            "reason_code": decision.refusal.reason_code,
+            "redirect": decision.refusal.redirect,
+        }
+    elif decision.categories:
+        out["categories"] = list(decision.categories)
+    return out
+
+
+def refusal_response(
+    dialect: Dialect, model: str, decision: Decision, request_id: str, n: int = 1
+) -> dict[str, Any]:
+    """A complete, ordinary-looking response whose every choice is the refusal."""
+    text = refusal_text(decision.refusal)
+    return {
+        "id": f"safeship-{request_id}",
+        "object": dialect.object_name,
+        "created": int(time.time()),
+        "model": model,
+        "choices": [dialect.choice(i, text, "content_filter", stream=False) for i in range(n)],
+        "usage": {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0},
+        "safeship": extension(decision, request_id),
+    }
+
+
+def chunk(
+    dialect: Dialect,
+    template: dict[str, Any] | None,
+    text: str | None,
+    finish: str | None = None,
+    extra: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """A stream chunk carrying ``text``, reusing the id and model of an upstream chunk."""
+    template = template or {}
+    out = {
+        "id": template.get("id", "safeship"),
+        "object": dialect.chunk_object,
+        "created": template.get("created", int(time.time())),
+        "model": template.get("model", ""),
+        "choices": [dialect.choice(0, text, finish, stream=True)],
+    }
+    return out | (extra or {})

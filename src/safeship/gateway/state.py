@@ -1,0 +1,121 @@
+"""Per-app resources, and the steps every guarded request starts with.
+
+``GatewayState`` lives on ``app.state.gateway``, built by the lifespan: nothing is global, so two
+gateways can run in one process. ``begin`` is the front of the runtime flow - identity, body,
+feature, kill switch, limits - shared by every endpoint so they cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
+from starlette.requests import Request
+
+from safeship.gateway.config import GatewayConfig
+from safeship.gateway.errors import GatewayError, read_json, validate
+from safeship.gateway.identity import Identity, KeyRing
+from safeship.gateway.metrics import GatewayMetrics
+from safeship.gateway.ports import Flags, Limiter, RequestScope
+from safeship.gateway.screening import Screener
+from safeship.gateway.upstream import Upstream
+from safeship.guard import Guard, GuardContext
+from safeship.types import TrustTier
+
+M = TypeVar("M", bound=BaseModel)
+
+
+@dataclass
+class GatewayState:
+    """Everything a request handler needs, injected by ``create_app``."""
+
+    config: GatewayConfig
+    guard: Guard
+    upstream: Upstream
+    keys: KeyRing
+    screener: Screener
+    metrics: GatewayMetrics
+    limiter: Limiter
+    flags: Flags
+
+
+@dataclass(frozen=True)
+class Call:
+    """One admitted request: who, for which feature, under which request id."""
+
+    request_id: str
+    identity: Identity
+    scope: RequestScope
+    ctx: GuardContext
+    data: dict[str, Any]
+
+
+def state_of(request: Request) -> GatewayState:
+    """The gateway state of the app serving ``request``."""
+    state: GatewayState = request.app.state.gateway
+    return state
+
+
+def request_id_of(request: Request) -> str:
+    """The id the middleware gave this request."""
+    return str(request.scope.get("state", {}).get("request_id", "unknown"))
+
+
+async def begin(
+    request: Request,
+    model: type[M],
+    endpoint: str,
+    *,
+    feature: str | None = None,
+    tier: TrustTier | None = None,
+) -> tuple[Call, M]:
+    """Identify the caller, parse the body, resolve the feature and apply flags and limits.
+
+    ``feature`` and ``tier`` are what the caller asked for (``/v1/guard/check``): a key bound
+    to a feature cannot ask for another one, and nobody can ask for a more trusted tier.
+    """
+    gw = state_of(request)
+    identity = gw.keys.resolve(request.headers.get("authorization"))
+    data = await read_json(request, gw.config.max_body_bytes)
+    body = validate(model, data)
+    feature = feature or getattr(body, "feature", None)
+    asked = tier or getattr(body, "tier", None)
+    tier = TrustTier(asked) if asked else None
+    if feature is not None and identity.feature is not None and feature != identity.feature:
+        raise GatewayError(403, "forbidden", "this API key is bound to another feature", "feature")
+    wanted = feature or identity.feature or gw.config.feature_default
+    try:
+        name, _ = gw.guard.policy.feature(wanted)
+    except KeyError as exc:
+        raise GatewayError(400, "invalid_request", str(exc.args[0]), "feature") from exc
+    request_id = request_id_of(request)
+    user = getattr(body, "user", None)
+    client = request.client.host if request.client else None
+    scope = RequestScope(
+        request_id=request_id,
+        tenant=identity.tenant,
+        feature=name,
+        tier=identity.capped(tier),
+        key_id=identity.key_id,
+        user_id=user,
+        ip=client,
+        endpoint=endpoint,
+    )
+    request.scope.setdefault("state", {}).update(tenant=identity.tenant, feature=name)
+    if not gw.flags.is_enabled(name, scope):
+        raise GatewayError(503, "feature_disabled", f"feature {name!r} is switched off", None)
+    try:
+        limit = await gw.limiter.hit(scope)
+    except Exception as exc:  # a limiter must apply its own fail mode; a crash is not a 500
+        gw.metrics.errors.labels("limiter").inc()
+        raise GatewayError(503, "limiter_unavailable", "rate limiting is unavailable") from exc
+    if not limit.allowed:
+        retry = limit.retry_after_s
+        headers = {"Retry-After": str(max(1, math.ceil(retry)))} if retry is not None else {}
+        raise GatewayError(
+            429, "rate_limited", f"limit {limit.limit or 'unknown'} reached", None, headers
+        )
+    ctx = GuardContext(feature=name, tier=scope.tier, user_id=user, request_id=request_id)
+    return Call(request_id, identity, scope, ctx, data), body

@@ -1,0 +1,164 @@
+"""Guarded streaming: relay upstream chunks, but only text the guard has already checked.
+
+Text is held back until a check has seen it. A check runs whenever the held-back text reaches
+``window`` characters (and once at the end), on everything generated so far, so context is never
+lost and *no* unchecked text ever leaves; the window bounds how much is held, hence the added
+latency. After each check the last ``holdback`` characters stay held, and the release point never
+cuts through a span the policy redacts, so an e-mail address split across two checks is still
+caught whole. A block mid-stream ends the stream with a refusal chunk (``finish_reason``
+``content_filter``) and ``[DONE]``.
+
+Known limit: an entity longer than ``holdback`` that only becomes recognisable after its first
+part was released is redacted from that point on; the released part stays released.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from safeship.detectors.redact import redact
+from safeship.gateway.errors import GatewayError
+from safeship.gateway.shapes import Dialect, chunk, extension, refusal_text
+from safeship.types import Decision, Finding
+
+CheckFn = Callable[[str], Awaitable[Decision]]
+SpansFn = Callable[[Decision, str], list[Finding]]
+
+
+@dataclass(frozen=True)
+class Release:
+    """Checked text that may go out now, or the decision that stopped the stream."""
+
+    text: str = ""
+    blocked: Decision | None = None
+
+
+class StreamGuard:
+    """Holds streamed text back until the guard has checked it."""
+
+    def __init__(self, check: CheckFn, spans: SpansFn, window: int, holdback: int) -> None:
+        self._check = check
+        self._spans = spans
+        self.window = window
+        self.holdback = holdback
+        self.text = ""
+        self.released = 0
+        self.checks = 0
+        self.last: Decision | None = None
+        self.worst: Decision | None = None
+
+    @property
+    def held(self) -> int:
+        """Characters received but not yet released."""
+        return len(self.text) - self.released
+
+    async def feed(self, delta: str) -> Release:
+        """Add generated text; check and release once a window's worth is held."""
+        self.text += delta
+        if self.held < self.window:
+            return Release()
+        return await self._run(final=False)
+
+    async def finish(self) -> Release:
+        """The generation ended: check everything and release the rest."""
+        if self.held == 0 and self.last is not None:
+            return Release()
+        return await self._run(final=True)
+
+    async def _run(self, *, final: bool) -> Release:
+        decision = await self._check(self.text)
+        self.checks += 1
+        self.last = decision
+        if self.worst is None or decision.action.severity > self.worst.action.severity:
+            self.worst = decision
+        if decision.blocked:
+            return Release(blocked=decision)
+        spans = self._spans(decision, self.text)
+        point = len(self.text) if final else max(self.released, len(self.text) - self.holdback)
+        moved = True
+        while moved:  # never cut through a span that will be redacted
+            moved = False
+            for f in spans:
+                if f.start < point < f.end and max(self.released, f.start) < point:
+                    point, moved = max(self.released, f.start), True
+        start = self.released
+        inside = [
+            Finding(
+                start=max(f.start, start) - start,
+                end=min(f.end, point) - start,
+                text="",
+                entity=f.entity,
+                category=f.category,
+                score=f.score,
+            )
+            for f in spans
+            if f.end > start and f.start < point
+        ]
+        self.released = point
+        return Release(text=redact(self.text[start:point], inside))
+
+
+def sse(data: dict[str, Any] | str) -> bytes:
+    """One server-sent event."""
+    payload = data if isinstance(data, str) else json.dumps(data, separators=(",", ":"))
+    return f"data: {payload}\n\n".encode()
+
+
+async def relay(
+    events: AsyncIterator[dict[str, Any]],
+    guard: StreamGuard,
+    dialect: Dialect,
+    request_id: str,
+) -> AsyncIterator[bytes]:
+    """Turn upstream events into checked SSE bytes, ending with ``[DONE]``."""
+    template: dict[str, Any] | None = None
+    try:
+        async for event in events:
+            template = template or event
+            choices = event.get("choices") or []
+            choice = choices[0] if choices and isinstance(choices[0], dict) else {}
+            text = dialect.get_text(choice, stream=True)
+            finish = choice.get("finish_reason")
+            if not text and not finish:
+                yield sse(event)  # role announcements, tool-call deltas, usage
+                continue
+            if text:
+                out = await guard.feed(text)
+                if out.blocked is not None:
+                    yield _refusal(dialect, template, out.blocked, request_id, guard.released > 0)
+                    break
+                if out.text:
+                    yield sse(chunk(dialect, event, out.text))
+            if finish:
+                out = await guard.finish()
+                if out.blocked is not None:
+                    yield _refusal(dialect, template, out.blocked, request_id, guard.released > 0)
+                    break
+                if out.text:
+                    yield sse(chunk(dialect, event, out.text))
+                ext = {"safeship": extension(guard.worst, request_id)}
+                yield sse(chunk(dialect, event, None, finish, ext))
+        else:
+            out = await guard.finish()  # the upstream ended without a finish_reason
+            if out.blocked is not None:
+                yield _refusal(dialect, template, out.blocked, request_id, guard.released > 0)
+            elif out.text:
+                yield sse(chunk(dialect, template, out.text))
+    except GatewayError as exc:
+        yield sse(exc.body())  # headers are gone: report in-band; held text is never released
+    yield sse("[DONE]")
+
+
+def _refusal(
+    dialect: Dialect,
+    template: dict[str, Any] | None,
+    decision: Decision,
+    request_id: str,
+    after_text: bool,
+) -> bytes:
+    text = ("\n\n" if after_text else "") + refusal_text(decision.refusal)
+    ext = {"safeship": extension(decision, request_id)}
+    return sse(chunk(dialect, template, text, "content_filter", ext))

@@ -1,0 +1,128 @@
+"""The guarded model server, reached only through an injected ``httpx.AsyncClient``.
+
+Transport failures become the gateway's stable errors: cannot connect -> 502, too slow -> 504,
+always within the configured timeouts so nothing hangs. Error responses from the upstream that
+are already in the OpenAI error shape are passed through with their status, so clients see the
+same errors they would see without the gateway.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import httpx
+
+from safeship.gateway.config import UpstreamConfig
+from safeship.gateway.errors import GatewayError
+
+DONE = "[DONE]"
+
+
+class Upstream:
+    """Forwards requests to the upstream base URL with the upstream's own credentials."""
+
+    def __init__(self, client: httpx.AsyncClient, config: UpstreamConfig, api_key: str | None):
+        self.client = client
+        self.base_url = config.base_url
+        self.total_timeout_s = config.total_timeout_s
+        self.timeout = httpx.Timeout(
+            connect=config.connect_timeout_s,
+            read=config.read_timeout_s,
+            write=config.read_timeout_s,
+            pool=config.connect_timeout_s,
+        )
+        self.headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+
+    def _request(self, method: str, path: str, body: Any | None) -> httpx.Request:
+        return self.client.build_request(
+            method,
+            f"{self.base_url}{path}",
+            json=body,
+            headers=self.headers,
+            timeout=self.timeout,
+        )
+
+    async def call(self, method: str, path: str, body: Any | None = None) -> Any:
+        """Send one request and return its JSON body (non-streaming)."""
+        try:
+            async with asyncio.timeout(self.total_timeout_s):
+                response = await self.client.send(self._request(method, path, body))
+        except (TimeoutError, httpx.TimeoutException) as exc:
+            raise GatewayError(
+                504, "upstream_timeout", "the model server did not answer in time"
+            ) from exc
+        except httpx.HTTPError as exc:
+            raise GatewayError(502, "upstream_unavailable", _why(exc)) from exc
+        return _json_or_error(response.status_code, response.content)
+
+    @asynccontextmanager
+    async def stream(self, path: str, body: Any) -> AsyncIterator[AsyncIterator[dict[str, Any]]]:
+        """Open a streaming call; yields the upstream's SSE events as parsed JSON objects.
+
+        Failures before the first byte raise ``GatewayError`` (a clean HTTP error); failures
+        after it surface while iterating, as ``GatewayError`` too, for the relay to report.
+        """
+        try:
+            response = await self.client.send(self._request("POST", path, body), stream=True)
+        except httpx.TimeoutException as exc:
+            raise GatewayError(
+                504, "upstream_timeout", "the model server did not answer in time"
+            ) from exc
+        except httpx.HTTPError as exc:
+            raise GatewayError(502, "upstream_unavailable", _why(exc)) from exc
+        try:
+            if response.status_code >= 400:
+                _json_or_error(response.status_code, await response.aread())
+            yield _events(response)
+        finally:
+            await response.aclose()
+
+
+def _why(exc: httpx.HTTPError) -> str:
+    return f"cannot reach the model server ({type(exc).__name__})"
+
+
+def _json_or_error(status: int, content: bytes) -> Any:
+    """The parsed body of a 2xx response; otherwise raise an error clients can handle."""
+    try:
+        data = json.loads(content)
+    except ValueError:
+        data = None
+    if status >= 400:
+        if isinstance(data, dict) and isinstance(data.get("error"), dict):
+            err = data["error"]
+            raise GatewayError(
+                status,
+                str(err.get("type") or "upstream_error"),
+                str(err.get("message") or ""),
+                err.get("param") if isinstance(err.get("param"), str) else None,
+            )
+        raise GatewayError(502, "upstream_error", f"the model server answered HTTP {status}")
+    if data is None:
+        raise GatewayError(502, "upstream_invalid_response", "the model server sent invalid JSON")
+    return data
+
+
+async def _events(response: httpx.Response) -> AsyncIterator[dict[str, Any]]:
+    """Parse ``data:`` lines of an SSE stream until ``[DONE]`` or the end of the body."""
+    try:
+        async for line in response.aiter_lines():
+            if not line.startswith("data:"):
+                continue  # blank separators, comments, event names
+            payload = line[5:].strip()
+            if payload == DONE:
+                return
+            try:
+                event = json.loads(payload)
+            except ValueError as exc:
+                raise GatewayError(502, "upstream_invalid_response", "bad SSE data line") from exc
+            if isinstance(event, dict):
+                yield event
+    except httpx.TimeoutException as exc:
+        raise GatewayError(504, "upstream_timeout", "the model server stalled mid-stream") from exc
+    except httpx.HTTPError as exc:
+        raise GatewayError(502, "upstream_unavailable", _why(exc)) from exc
