@@ -1,0 +1,219 @@
+"""Prompt-injection and jailbreak detector: a learnt cascade plus a few explicit, explainable rules.
+
+The cascade (hashed n-grams, then MiniLM embeddings in the uncertain band; see ``textmodel``) scores
+every normalised view of the text and keeps the maximum. Three things a text classifier alone does
+badly are handled explicitly:
+
+* **Fake chat-template tokens** (``<|im_start|>system``, ``[INST]``, ``### System:``) are rare in
+  training data but unambiguous, so a role-opening marker floors the score.
+* **Indirect injection**: for ``source`` ``tool`` or ``document`` the text is data, not a user turn,
+  and one injected sentence is diluted in a long page. Each sentence is also scored on its own, and
+  an imperative addressed to the assistant adds a little evidence.
+* **System-prompt context** (``_injection_context``): asking for exactly what the system prompt
+  protects is an attack only given that system prompt, so the overlap shifts the text's logit.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import ClassVar
+
+import numpy as np
+
+from safeship.detectors._injection_context import contextual_score
+from safeship.detectors.base import BaseDetector, DetectorInput, DetectorParams
+from safeship.detectors.textmodel import CHUNK_CHARS, CascadeModel, sigmoid
+from safeship.text.normalise import CONTEXT
+from safeship.types import DetectorResult, Finding, Stage
+
+MODEL_PATH = Path(__file__).resolve().parent.parent / "models" / "prompt_injection.npz"
+CATEGORY = "prompt_injection"
+TEMPLATE_FLOOR = 0.9
+ADDRESSED_BONUS = 1.0
+MAX_SEGMENTS = 256
+MIN_SEGMENT = 40
+
+_TEMPLATE = re.compile(
+    r"<\|im_start\|>\s*(system|assistant|developer)|<\|(system|im_end|eot_id|endoftext)\|>"
+    r"|<\|start_header_id\|>\s*(system|assistant)|<<\s*/?SYS\s*>>|\[INST\].{0,2000}?\[/INST\]"
+    r"|<start_of_turn>\s*(system|model)|^\s*#{2,4}\s*system( prompt| message)?\s*:"
+    r"|^\s*\[?(system|system prompt|system message)\]?\s*:\s*(you|from now|ignore|disregard|"
+    r"forget|new (rules|instructions)|override|the (assistant|user)|assistant|developer mode)",
+    re.IGNORECASE | re.MULTILINE | re.DOTALL,
+)
+_RULES: dict[str, re.Pattern[str]] = {
+    "instruction_override": re.compile(
+        r"\b(ignore|disregard|forget|override|bypass|skip|drop|abandon)\b[^.\n]{0,40}"
+        r"\b(previous|prior|above|earlier|preceding|original|your|all|any|the)\b[^.\n]{0,30}"
+        r"\b(instructions?|rules|guidelines|directions|directives|prompts?|restrictions|"
+        r"programming|guardrails|polic(y|ies)|tasks?)\b",
+        re.IGNORECASE,
+    ),
+    "system_prompt_extraction": re.compile(
+        r"\b(reveal|show|print|repeat|output|display|leak|tell me|give me|recite|spell|"
+        r"what (is|are|were))\b[^.\n]{0,40}\b(system (prompt|message)|"
+        r"initial (prompt|instructions)|hidden (rules|instructions)|"
+        r"your (instructions|prompt|rules|configuration|guidelines)|"
+        r"(the )?(words|text) above)",
+        re.IGNORECASE,
+    ),
+    "jailbreak_persona": re.compile(
+        r"\bDAN\b|do anything now|developer mode|jailbr(o|ea)k|\bunfiltered\b|\buncensored\b"
+        r"|\bno (restrictions|limitations|filters|rules|ethics|guidelines)\b|(act|pretend|roleplay|"
+        r"role-play)[^.\n]{0,40}\b(without|no|free of)\b[^.\n]{0,20}\b(rules|limits|restrictions|"
+        r"ethics|filters|guidelines)",
+        re.IGNORECASE,
+    ),
+}
+_ADDRESSED = re.compile(
+    r"\b(ai|assistant|language model|llm|chatbot|agent|gpt|model)\b[^.\n]{0,30}"
+    r"\b(ignore|disregard|forget|instead|reveal|forward|delete|exfiltrate|do not (tell|mention))\b",
+    re.IGNORECASE,
+)
+_SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+|\n|$)")
+
+
+class InjectionParams(DetectorParams):
+    """Params of :class:`PromptInjectionDetector`.
+
+    Attributes:
+        use_system_prompt: Shift the score by the overlap between what ``item.system`` protects and
+            what the text asks for.
+        scan_views: Score every normalised view (decoded payloads too), not only the main one.
+        segment_sources: Sources whose text is data; each sentence of it is scored on its own.
+        segment_over_chars: Also score sentences of any text longer than this (0: never); a
+            long text dilutes one injected sentence as much as a document does.
+        model_path: Use another artefact than the shipped one.
+    """
+
+    use_system_prompt: bool = True
+    scan_views: bool = True
+    segment_sources: tuple[str, ...] = ("tool", "document")
+    segment_over_chars: int = CHUNK_CHARS
+    model_path: str | None = None
+
+
+def _segments(text: str) -> list[tuple[int, int]]:
+    """Sentence spans, short ones merged forward, at most ``MAX_SEGMENTS`` spread over the text."""
+    spans: list[tuple[int, int]] = []
+    start = -1
+    for m in _SENTENCE.finditer(text):
+        if start < 0:
+            start = m.start()
+        if m.end() - start >= MIN_SEGMENT:
+            spans.append((start, min(m.end(), start + CHUNK_CHARS)))
+            start = -1
+    if start >= 0 and text[start:].strip():
+        spans.append((start, len(text)))
+    if len(spans) > MAX_SEGMENTS:
+        idx = np.linspace(0, len(spans) - 1, MAX_SEGMENTS).round().astype(int)
+        spans = [spans[i] for i in sorted(set(idx.tolist()))]
+    return spans
+
+
+class PromptInjectionDetector(BaseDetector):
+    """Scores direct and indirect prompt injection, jailbreaks and system-prompt extraction."""
+
+    name: ClassVar[str] = "prompt_injection"
+    description: ClassVar[str] = (
+        "Prompt injection and jailbreaks: instruction override, personas, fake template tokens, "
+        "system-prompt extraction, instructions hidden in documents and tool results."
+    )
+    stages: ClassVar[frozenset[Stage]] = frozenset({Stage.INPUT})
+    params_model: ClassVar[type[DetectorParams]] = InjectionParams
+    contextual: ClassVar[bool] = True
+    sources: ClassVar[frozenset[str]] = frozenset({"user", "tool", "document", "conversation"})
+
+    def _setup(self) -> None:
+        assert isinstance(self.params, InjectionParams)
+        path = Path(self.params.model_path) if self.params.model_path else MODEL_PATH
+        self._model = CascadeModel.load(path)
+
+    def score(self, item: DetectorInput) -> DetectorResult:
+        """Score ``item`` (see the module docstring for how the parts combine)."""
+        self.setup()
+        params = self.params
+        assert isinstance(params, InjectionParams)
+        views = self._views(item, params)
+        best, where = 0.0, (0, len(item.text))
+        for view in views:
+            p, span = self._score_view(view, item, params)
+            if p > best:
+                # a span is only exact when the view is the original text itself
+                best, where = p, (span if view == item.text else (0, len(item.text)))
+        text_score = best
+        if params.use_system_prompt and item.system:
+            best = max(best, contextual_score(text_score, item.system, item.normalised.normalised))
+        findings = [self._finding(item.text, where, best, "prompt_injection")]
+        template = _TEMPLATE.search(item.text) or _TEMPLATE.search(item.normalised.normalised)
+        if template is not None:
+            best = max(best, TEMPLATE_FLOOR)
+            if template.string is item.text:
+                findings.append(self._finding(item.text, template.span(), best, "template_tokens"))
+        categories = self._categories(item, best, template is not None)
+        return self.result(
+            best,
+            CATEGORY,
+            categories=categories,
+            findings=tuple(findings) if best >= 0.5 else (),
+            details={"text_score": round(text_score, 4), "views": len(views)},
+        )
+
+    @staticmethod
+    def _views(item: DetectorInput, params: InjectionParams) -> tuple[str, ...]:
+        """The views to score: decoded views replace the raw one when they cover the whole text.
+
+        A decoded view is the text with the payload replaced by its decoding, plus up to
+        ``CONTEXT`` characters either side; for a text no longer than that it holds everything
+        the raw view does except the encoded blob, which reads as gibberish to an n-gram model
+        (benign base64 or reversed text would otherwise be flagged for its encoding alone).
+        """
+        views = item.normalised.views
+        if not params.scan_views:
+            views = (item.normalised.normalised,)
+        elif len(views) > 1 and len(views[0]) <= CONTEXT:
+            views = views[1:]
+        return tuple(v for v in views if v.strip()) or ("",)
+
+    def _score_view(
+        self, view: str, item: DetectorInput, params: InjectionParams
+    ) -> tuple[float, tuple[int, int]]:
+        whole = self._model.score(view, item.features)
+        segmented = item.source in params.segment_sources or (
+            0 < params.segment_over_chars < len(view)
+        )
+        if not segmented or len(view) <= MIN_SEGMENT:
+            return whole, (0, len(view))
+        spans = _segments(view)
+        probs, _ = self._model.score_texts([view[a:b] for a, b in spans], item.features)
+        z = np.log(np.clip(probs, 1e-6, 1 - 1e-6) / np.clip(1 - probs, 1e-6, 1))
+        addressed = np.array([_ADDRESSED.search(view[a:b]) is not None for a, b in spans])
+        probs = sigmoid(z + ADDRESSED_BONUS * addressed)
+        i = int(np.argmax(probs))
+        if probs[i] > whole:
+            return float(probs[i]), spans[i]
+        return whole, (0, len(view))
+
+    def _categories(self, item: DetectorInput, score: float, template: bool) -> dict[str, float]:
+        text = item.normalised.normalised
+        cats = {CATEGORY: score}
+        for name, rule in _RULES.items():
+            if rule.search(text):
+                cats[name] = score
+        if template:
+            cats["template_tokens"] = score
+        if item.source in ("tool", "document"):
+            cats["indirect"] = score
+        return {k: round(v, 4) for k, v in cats.items()}
+
+    @staticmethod
+    def _finding(text: str, span: tuple[int, int], score: float, category: str) -> Finding:
+        start, end = span
+        return Finding(
+            start=start,
+            end=end,
+            text=text[start:end][:200],
+            category=category,
+            score=min(1.0, max(0.0, score)),
+        )

