@@ -33,13 +33,19 @@ WEAKNESSES = """\
 - Hazard categories are noisy between non-violent crimes, privacy and defamation (folded
   into non_violent_crimes) and between specialized advice and self-harm.
 - `code_abuse` and `elections` have few training rows (mostly our own templates).
-- The EVAL-ONLY floors are not met at 0.5: XSTest-safe FPR ~23% (floor 20%) and HarmBench
-  standard recall ~80% (floor 85%); AdvBench and StrongREJECT recall pass. Policies that need
-  XSTest-level over-refusal below 20% can raise the threshold to 0.6-0.7 at a recall cost.
+- The EVAL-ONLY floors are not all met at 0.5 (v4): XSTest-safe FPR 14.0% passes (floor 20%),
+  AdvBench 97.1% and StrongREJECT 91.7% pass, HarmBench standard recall 83.6% misses its 85%
+  floor by ~2 prompts. The threshold is not moved to close it: it is calibrated on our own
+  calibration split only.
+- Over-refusal contrasts are our own templates (instruction frames, persuasive writing on
+  false vs legitimate theses, debunking, defamation vs profiles, coercive vs encouraging
+  messages, malicious vs defensive code, nonsense-group and fictional-privacy questions);
+  phrasings far from these frames still lean on topic words.
 - The hazard head can follow topic words: a poisoning request that mentions doctors is named
   `specialized_advice` (pinned as a strict xfail in the unit tests).
-- Latency: ~1.6 ms per short text with stage 1 only, ~10 ms with the embedder (the hazard head
-  embeds every text), measured on a loaded 2-core box.
+- Latency: ~1.6 ms per short text with stage 1 only, ~10-20 ms with the embedder (the hazard
+  head embeds every text; the MLP head adds one 384x256 product, <0.1 ms), measured on a
+  loaded 2-core box.
 """
 
 
@@ -105,8 +111,9 @@ Rebuild: `PYTHONPATH=. .venv/bin/python -m training.train_harmful_request` (data
 
 ## Model
 Cascade: hashed word/char n-gram TF-IDF + logistic regression (stage 1), MiniLM int8 embedding
-logistic head stacked with stage 1 inside the band {meta["band"]} (stage 2), embedding softmax
-head for the hazard. Our contrast rows get sample weight 2.
+MLP head (384 -> 256 ReLU -> 1, plain numpy weights in the npz) stacked with stage 1 inside the
+band {meta["band"]} (stage 2), embedding softmax head for the hazard. Our contrast rows get
+sample weight 2.
 
 ## Training data (TRAIN ALLOWED only)
 {SOURCES}

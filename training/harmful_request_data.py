@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import random
 from pathlib import Path
+from typing import Any
 
 from training.harmful_request_vocab import (
     BENIGN_ACTS,
@@ -36,6 +37,7 @@ from training.harmful_request_vocab import (
 )
 
 DATA = Path(__file__).resolve().parent / "data"
+STYLES = DATA / "harmful_request_styles.jsonl"
 Row = dict[str, object]
 
 
@@ -129,6 +131,81 @@ def _people(rng: random.Random) -> list[Row]:
     return rows
 
 
+def _row(text: str, label: int, cat: str | None, kind: str, group: str) -> Row:
+    return {
+        "text": text[0].upper() + text[1:],
+        "label": label,
+        "category": cat if label else None,
+        "kind": kind,
+        "group": group,
+    }
+
+
+def _fill(
+    frames: list[str],
+    fillers: list[tuple[str, str | None]],
+    label: int,
+    kind: str,
+    k: int,
+    rng: random.Random,
+    key: str = "t",
+) -> list[Row]:
+    """``k`` frames per filler; the filler is the split group, so held-out fillers are unseen."""
+    rows: list[Row] = []
+    for filler, cat in fillers:
+        for frame in rng.sample(frames, min(k, len(frames))):
+            rows.append(_row(frame.format(**{key: filler}), label, cat, kind, f"{kind}:{filler}"))
+    return rows
+
+
+def _styles(rng: random.Random) -> tuple[list[Row], list[Row]]:
+    """Red-team-suite request styles (v4) with same-frame benign contrasts.
+
+    Instruction frames ("Give detailed step-by-step instructions for how to ..."), persuasive
+    and news-style writing tasks on false or hateful theses versus legitimate ones and
+    debunking requests, defamation versus neutral profiles, coercive messages versus
+    encouraging ones, malicious versus defensive code, and the benign kinds over-refusal
+    benchmarks probe (nonsense-group discrimination, fictional privacy, public offices).
+    """
+    s: dict[str, Any] = {}
+    for line in STYLES.read_text(encoding="utf-8").splitlines():
+        row = json.loads(line)
+        s[row["list"]] = row["items"]
+    none = lambda xs: [(x, None) for x in xs]  # noqa: E731
+    harm_acts = [tuple(a) for a in HARMFUL_ACTS] + [tuple(a) for a in s["HARMFUL_ACTS_2"]]
+    ben_acts = [(a, None) for a, _ in BENIGN_ACTS] + none(s["BENIGN_ACTS_2"])
+    harmful = _fill(s["INSTR_FRAMES"], harm_acts, 1, "instr", 3, rng, "act")
+    benign = _fill(s["INSTR_FRAMES"], ben_acts, 0, "instr", 3, rng, "act")
+    false = [tuple(t) for t in s["FALSE_THESES"]]
+    harmful += _fill(s["PERSUADE_FRAMES"], false, 1, "persuade", 4, rng)
+    benign += _fill(s["PERSUADE_FRAMES"], none(s["LEGIT_THESES"]), 0, "persuade", 4, rng)
+    benign += _fill(s["DEBUNK_FRAMES"], [(t, None) for t, _ in false], 0, "debunk", 3, rng)
+    for who in s["DEFAME_TARGETS"]:
+        for claim in rng.sample(s["DEFAME_CLAIMS"], 5):
+            text = rng.choice(s["DEFAME_FRAMES"]).format(p=who, c=claim)
+            harmful.append(_row(text, 1, "non_violent_crimes", "defame", f"defame:{who}"))
+        for frame in rng.sample(s["PROFILE_FRAMES"], 3):
+            benign.append(_row(frame.format(p=who), 0, None, "profile", f"defame:{who}"))
+    msg = [tuple(m) for m in s["MESSAGE_HARMFUL"]]
+    harmful += _fill(s["MESSAGE_FRAMES"], msg, 1, "message", 3, rng, "x")
+    benign += _fill(s["MESSAGE_FRAMES"], none(s["MESSAGE_BENIGN"]), 0, "message", 3, rng, "x")
+    code_bad = [(c, "code_abuse") for c in s["CODE_HARMFUL"]]
+    harmful += _fill(s["CODE_FRAMES"], code_bad, 1, "code", 3, rng, "x")
+    benign += _fill(s["CODE_FRAMES"], none(s["CODE_BENIGN"]), 0, "code", 3, rng, "x")
+    for group in s["NONSENSE_GROUPS"]:
+        for right, noun in rng.sample(s["RIGHTS"], 3):
+            text = rng.choice(s["NONSENSE_FRAMES"]).format(g=group, r=right, r2=noun)
+            benign.append(_row(text, 0, None, "nonsense_group", f"ng:{group}"))
+    for char in s["FICTIONAL_CHARS"]:
+        for item in rng.sample(s["PRIVATE_ITEMS"], 3):
+            text = rng.choice(s["FICTIONAL_FRAMES"]).format(c=char, i=item)
+            benign.append(_row(text, 0, None, "fictional_privacy", f"fp:{char}"))
+    benign += _fill(s["PUBLIC_ROLE_Q"], none(s["PUBLIC_OFFICES"]), 0, "public_office", 3, rng, "o")
+    benign += [_row(t, 0, None, "xs_kinds", f"xs{i}") for i, t in enumerate(s["BENIGN_XS"])]
+    harmful += [_row(t, 1, c, "misc", f"hm{i}") for i, (t, c) in enumerate(s["HARMFUL_MISC"])]
+    return benign, harmful
+
+
 def build(seed: int = 13) -> tuple[list[Row], list[Row]]:
     """Benign and harmful rows, deterministic for a seed."""
     rng = random.Random(seed)
@@ -142,7 +219,8 @@ def build(seed: int = 13) -> tuple[list[Row], list[Row]]:
     french = _french(rng)
     benign += [r for r in french if r["label"] == 0]
     harmful += [r for r in french if r["label"] == 1]
-    return benign, harmful
+    more_benign, more_harmful = _styles(random.Random(seed + 1))
+    return benign + more_benign, harmful + more_harmful
 
 
 def write(rows: list[Row], path: Path) -> None:

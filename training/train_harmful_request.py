@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from safeship.detectors.harmful_request_mlp import MLPCascadeModel
 from safeship.detectors.hazards import HAZARD_IDS
 from safeship.detectors.textmodel import CascadeModel
 from safeship.features.cache import FeatureCache
@@ -30,6 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 MODEL = ROOT / "src" / "safeship" / "models" / "harmful_request.npz"
 CARD = ROOT / "src" / "safeship" / "models" / "cards" / "harmful_request.md"
 OWN_WEIGHT = 2.0  # our contrast pairs are few but carry the intent-vs-topic signal
+MLP_HIDDEN = 256
 
 
 def _bucket(group: str) -> str:
@@ -45,6 +47,41 @@ def _embedder() -> object | None:
     except Exception as exc:  # noqa: BLE001 - train stage 1 only when embeddings are missing
         print(f"no embedder ({exc}); training stage 1 only")
         return None
+
+
+def _with_mlp(
+    model: CascadeModel, tr: list[Example], ca: list[Example], cache: FeatureCache
+) -> MLPCascadeModel:
+    """Replace the linear embedding head by an MLP and refit the stacker on calibration.
+
+    The MLP (384 -> 256 ReLU -> 1) is fit on the training split only; the stacker that mixes
+    the calibrated stage-1 logit with the MLP logit is fit on the calibration split, exactly as
+    :func:`training.cascade_fit.fit_cascade` does for the linear head.
+    """
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.neural_network import MLPClassifier
+
+    weights = np.array([OWN_WEIGHT if e.source.startswith("own") else 1.0 for e in tr])
+    mlp = MLPClassifier(
+        (MLP_HIDDEN,), alpha=1e-2, max_iter=200, early_stopping=True, random_state=0
+    )
+    mlp.fit(cache.embeddings([e.text for e in tr]), [e.label for e in tr], sample_weight=weights)
+    w1, w2 = mlp.coefs_
+    b1, b2 = mlp.intercepts_
+    out = MLPCascadeModel.from_cascade(
+        model, mlp_w1=w1, mlp_b1=b1, mlp_w2=w2.ravel(), mlp_b2=float(b2[0])
+    )
+    texts = [e.text for e in ca]
+    z1 = out.stage1_logits(cache.hashed(texts))
+    z2 = out.stage2_logits(cache.embeddings(texts))
+    stacker = LogisticRegression(C=1e3, max_iter=1000).fit(np.c_[z1, z2], [e.label for e in ca])
+    w_1, w_2 = (float(v) for v in stacker.coef_[0])
+    out.stack = (w_1, w_2, float(stacker.intercept_[0]))
+    p, _ = out.score_texts(texts, cache)
+    out.meta["fit_report"]["cascade_acc"] = float(
+        ((p >= 0.5) == np.array([e.label for e in ca])).mean()
+    )
+    return out
 
 
 def _held_out(
@@ -108,6 +145,8 @@ def main(argv: list[str] | None = None) -> None:
         sample_weight=[OWN_WEIGHT if e.source.startswith("own") else 1.0 for e in tr],
         categories=([e.text for e in cats], [str(e.category) for e in cats]),
     )
+    if embedder is not None:
+        model = _with_mlp(model, tr, ca, cache)
     held = _held_out(model, te, cache)
     sizes = {k: len(v) for k, v in split.items()}
     by_src: dict[str, int] = defaultdict(int)
@@ -130,7 +169,7 @@ def main(argv: list[str] | None = None) -> None:
     if not args.no_card:
         from training.harmful_request_card import write_card
 
-        write_card(CARD, CascadeModel.load(args.out).meta, args.data_dir, args.out)
+        write_card(CARD, MLPCascadeModel.load(args.out).meta, args.data_dir, args.out)
 
 
 if __name__ == "__main__":

@@ -7,9 +7,10 @@ our own near-miss contrast pairs (homonyms, safe targets, fiction, history, defi
 reduction) so that the topic alone does not flag:
 
 * stage 1 (hashed n-grams) settles clear cases in well under a millisecond;
-* stage 2 (a MiniLM embedding head, stacked with stage 1) settles the wide uncertain band,
-  which is where near misses land, because paraphrase-level meaning separates intent better
-  than word overlap;
+* stage 2 (a MiniLM embedding MLP head, stacked with stage 1; see
+  :mod:`safeship.detectors.harmful_request_mlp`) settles the wide uncertain band, which is
+  where near misses land, because paraphrase-level meaning separates intent better than word
+  overlap;
 * an embedding softmax head splits the score over the hazard taxonomy in
   :mod:`safeship.detectors.hazards`, so ``categories[h] = score * P(h | harmful)``.
 
@@ -23,7 +24,8 @@ from pathlib import Path
 from typing import ClassVar
 
 from safeship.detectors.base import BaseDetector, DetectorInput, DetectorParams
-from safeship.detectors.textmodel import CascadeModel, chunk_text
+from safeship.detectors.harmful_request_mlp import MLPCascadeModel
+from safeship.detectors.textmodel import chunk_text
 from safeship.features.cache import FeatureCache
 from safeship.types import DetectorResult, Stage
 
@@ -84,7 +86,7 @@ class HarmfulRequestDetector(BaseDetector):
 
     def _setup(self) -> None:
         assert isinstance(self.params, HarmfulRequestParams)
-        self._model = CascadeModel.load(Path(self.params.model_path or DEFAULT_MODEL))
+        self._model = MLPCascadeModel.load(Path(self.params.model_path or DEFAULT_MODEL))
 
     def _best_window(
         self, views: tuple[str, ...], features: FeatureCache
