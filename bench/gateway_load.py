@@ -70,9 +70,13 @@ def _serve(kind: str, port: int, upstream: str, policy: str | None) -> None:
 
         app = create_mock_upstream(size=16)
     else:
+        import tempfile
+
         from safeship.gateway import GatewayConfig, create_app
 
-        cfg = {"upstream": {"base_url": f"{upstream}/v1"}, "policy": policy}
+        # the real runtime: in-memory limits and flags, decisions to a throwaway SQLite file
+        db = f"{tempfile.mkdtemp(prefix='safeship-bench-')}/decisions.db"
+        cfg = {"upstream": {"base_url": f"{upstream}/v1"}, "policy": policy, "store": {"url": db}}
         app = create_app(GatewayConfig.model_validate(cfg))
     uvicorn.run(app, host=HOST, port=port, log_level="error", access_log=False)
 

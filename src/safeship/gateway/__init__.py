@@ -39,6 +39,7 @@ from safeship.gateway.ports import (  # noqa: E402
     NoLimits,
     NullSink,
     RequestScope,
+    Route,
 )
 
 __all__ = [
@@ -55,6 +56,7 @@ __all__ = [
     "NoLimits",
     "NullSink",
     "RequestScope",
+    "Route",
     "UpstreamConfig",
     "create_app",
     "hash_key",

@@ -2,13 +2,14 @@
 
 Everything is built in ``create_app`` and the lifespan and kept on ``app.state.gateway``; nothing
 is global, and the guard, the HTTP client and the controls are injectable so tests run against an
-``httpx.MockTransport`` upstream and a guard on deterministic detectors. Resources the app creates
-itself it also closes; injected ones belong to the caller.
+``httpx.MockTransport`` upstream and a guard on deterministic detectors. The lifespan builds, in
+order: the runtime controls and store (``wiring``), the policies (``policies``), the screener,
+the tool guards; routes: the proxy, ``/v1/guard/check``, ``/v1/reports``, ``/admin``, ops.
+Resources the app creates itself it also closes; injected ones belong to the caller.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
 from collections.abc import AsyncIterator
@@ -20,38 +21,23 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from safeship.errors import PolicyProblem
-from safeship.gateway import check, proxy
-from safeship.gateway.config import GatewayConfig, GatewayConfigError
+from safeship.gateway import admin, check, proxy, reports
+from safeship.gateway.admin import AdminAuth
+from safeship.gateway.config import GatewayConfig
 from safeship.gateway.errors import GatewayError, gateway_error_handler
 from safeship.gateway.identity import KeyRing
 from safeship.gateway.metrics import GatewayMetrics
 from safeship.gateway.middleware import ObserveMiddleware
-from safeship.gateway.ports import AllEnabled, DecisionSink, Flags, Limiter, NoLimits, NullSink
+from safeship.gateway.policies import PolicySet
+from safeship.gateway.ports import DecisionSink, Flags, Limiter
 from safeship.gateway.screening import Screener
 from safeship.gateway.state import GatewayState
+from safeship.gateway.tools import ToolGuard
 from safeship.gateway.upstream import Upstream
+from safeship.gateway.wiring import build_runtime
 from safeship.guard import Guard
 
 log = logging.getLogger("safeship.gateway")
-
-
-def _check_features(config: GatewayConfig, guard: Guard) -> None:
-    """Fail at start-up, not on the first request, if the config names a missing feature."""
-    problems = []
-    named = [("feature_default", config.feature_default)]
-    named += [(f"api_keys.{i}.feature", k.feature) for i, k in enumerate(config.api_keys)]
-    for field, feature in named:
-        try:
-            guard.policy.feature(feature)
-        except KeyError as exc:
-            problems.append(PolicyProblem("<gateway config>", None, field, str(exc.args[0])))
-    if problems:
-        raise GatewayConfigError(problems)
-
-
-def _build_guard(config: GatewayConfig) -> Guard:
-    return Guard.from_file(config.policy) if config.policy is not None else Guard.default()
 
 
 def create_app(
@@ -63,7 +49,10 @@ def create_app(
     flags: Flags | None = None,
     sink: DecisionSink | None = None,
 ) -> FastAPI:
-    """Build the gateway app; resources are created (or adopted) in its lifespan."""
+    """Build the gateway app; resources are created (or adopted) in its lifespan.
+
+    Injected ports replace what the config would build; a ``sink`` also replaces the store.
+    """
     metrics = GatewayMetrics()
 
     @asynccontextmanager
@@ -72,29 +61,36 @@ def create_app(
         http = client or httpx.AsyncClient(
             limits=httpx.Limits(max_connections=200, max_keepalive_connections=50)
         )
-        own_guard = guard is None
-        active = guard if guard is not None else await asyncio.to_thread(_build_guard, config)
+        runtime = build_runtime(config, limiter=limiter, flags=flags, sink=sink)
+        policies: PolicySet | None = None
+        screener: Screener | None = None
         try:
-            _check_features(config, active)
-            await asyncio.to_thread(active.warmup)
+            policies = await PolicySet.load(config, guard)
+            await runtime.start()
+            metrics.watch(runtime.samples, runtime.buffered)
             env = config.upstream.api_key_env
+            screener = Screener(policies, metrics, runtime.sink, runtime.limiter)
+            app.state.admin_auth = AdminAuth(config.admin)
             app.state.gateway = GatewayState(
                 config=config,
-                guard=active,
+                policies=policies,
                 upstream=Upstream(http, config.upstream, os.environ.get(env) if env else None),
                 keys=KeyRing(config),
-                screener=Screener(active, metrics, sink or NullSink(), limiter or NoLimits()),
+                screener=screener,
                 metrics=metrics,
-                limiter=limiter or NoLimits(),
-                flags=flags or AllEnabled(),
+                runtime=runtime,
+                tools={name: ToolGuard(p) for name, p in config.tools.items()},
             )
-            _log_startup(config, active)
+            _log_startup(config, policies.live)
             yield
         finally:
+            if screener is not None:
+                await screener.drain()
+            await runtime.aclose()
             if own_client:
                 await http.aclose()
-            if own_guard:
-                active.close()
+            if policies is not None:
+                policies.close(keep=guard)
 
     app = FastAPI(
         title="safeship gateway",
@@ -109,6 +105,8 @@ def create_app(
     app.add_exception_handler(Exception, _internal_error)
     app.include_router(proxy.router)
     app.include_router(check.router)
+    app.include_router(reports.router)
+    app.include_router(admin.router)
     _add_ops_routes(app, metrics)
     return app
 
@@ -136,7 +134,7 @@ def _add_ops_routes(app: FastAPI, metrics: GatewayMetrics) -> None:
 
     @app.get("/readyz")
     async def readyz(request: Request) -> JSONResponse:
-        """Readiness: the guard is loaded and warmed up."""
+        """Readiness: the guard is loaded and warmed up (the store may lag: the sink buffers)."""
         gw: GatewayState | None = getattr(request.app.state, "gateway", None)
         if gw is None:
             return JSONResponse({"status": "starting"}, status_code=503)

@@ -62,8 +62,16 @@ async def guard_check(request: Request) -> JSONResponse:
         Message(role="tool" if m.role == "function" else m.role, content=m.text())
         for m in body.messages
     ]
-    decision, seconds = await gw.screener.check(stage, messages, call.ctx, body.response)
-    await gw.screener.record(decision, seconds, call.scope)
+    decision, seconds = await gw.screener.check(
+        stage, messages, call.ctx, body.response, guard=call.guard
+    )
+    scanned = body.response if stage is Stage.OUTPUT else _last_user(messages)
+    await gw.screener.record(decision, seconds, call.scope, route=call.route, text=scanned)
+    gw.screener.shadow(decision, call.route, call.scope, call.ctx, messages, body.response, scanned)
     return JSONResponse(
         {"decision": decision_json(decision), "safeship": extension(decision, call.request_id)}
     )
+
+
+def _last_user(messages: list[Message]) -> str | None:
+    return next((m.content for m in reversed(messages) if m.role == "user"), None)

@@ -31,6 +31,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from safeship.errors import PolicyProblem, SafeshipError
+from safeship.gateway.runtime_config import AdminConfig, ControlsConfig, StoreConfig, ToolPolicy
 from safeship.policy.load import _field, _node_line
 from safeship.types import TrustTier
 
@@ -106,6 +107,13 @@ class GatewayConfig(_Strict):
     )
     allow_anonymous: bool = True
     api_keys: list[ApiKey] = Field(default_factory=list)
+    candidate_policies: dict[str, Path] = Field(
+        default_factory=dict, description="label -> policy file, named by flags"
+    )
+    controls: ControlsConfig = Field(default_factory=ControlsConfig)
+    store: StoreConfig = Field(default_factory=StoreConfig)
+    admin: AdminConfig = Field(default_factory=AdminConfig)
+    tools: dict[str, ToolPolicy] = Field(default_factory=dict, description="feature -> tools")
 
     @model_validator(mode="after")
     def _consistent(self) -> GatewayConfig:
@@ -169,4 +177,5 @@ def load_gateway_config(path: str | Path) -> GatewayConfig:
     config = parse_gateway_config(text, str(p))
     if config.policy is not None and not config.policy.is_absolute():
         config = config.model_copy(update={"policy": (p.parent / config.policy).resolve()})
-    return config
+    candidates = {k: (p.parent / v).resolve() for k, v in config.candidate_policies.items()}
+    return config.model_copy(update={"candidate_policies": candidates})

@@ -7,8 +7,12 @@ on the block rate, the error rate and the added latency.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.exposition import generate_latest
+from prometheus_client.registry import Collector
 
 from safeship.types import Decision
 
@@ -70,6 +74,21 @@ class GatewayMetrics:
             registry=r,
         )
 
+        self.shadow = Counter(
+            "safeship_gateway_shadow_decisions",
+            "Shadow-policy decisions by stage, same as or different from the live action",
+            ["stage", "outcome"],
+            registry=r,
+        )
+
+    def watch(
+        self,
+        samples: Callable[[], list[tuple[str, str, float]]],
+        buffered: Callable[[], int],
+    ) -> None:
+        """Export counters kept by the runtime controls and the telemetry sink at scrape time."""
+        self.registry.register(_RuntimeCollector(samples, buffered))
+
     def count_decision(self, decision: Decision) -> None:
         """Count one final decision: its action, its block category, its failed detectors."""
         stage = decision.stage.value
@@ -83,3 +102,25 @@ class GatewayMetrics:
     def render(self) -> bytes:
         """The text exposition format."""
         return generate_latest(self.registry)
+
+
+class _RuntimeCollector(Collector):
+    """Reads the controls' and sink's own counters when Prometheus scrapes (no double count)."""
+
+    def __init__(
+        self,
+        samples: Callable[[], list[tuple[str, str, float]]],
+        buffered: Callable[[], int],
+    ) -> None:
+        self._samples = samples
+        self._buffered = buffered
+
+    def collect(self) -> Iterator[Metric]:
+        """One counter family per runtime counter, and the sink's buffer as a gauge."""
+        for name, doc, value in self._samples():
+            yield CounterMetricFamily(name, doc, value=value)
+        yield GaugeMetricFamily(
+            "safeship_sink_buffered",
+            "Telemetry events waiting for the store",
+            value=self._buffered(),
+        )

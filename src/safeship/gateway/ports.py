@@ -1,10 +1,10 @@
 """What the gateway needs from runtime controls and telemetry, as small Protocols.
 
 Rate limits, flags and the telemetry store live in ``safeship.controls`` and ``safeship.store``;
-the gateway depends only on these ports so either side can change without touching the other,
-and so a plain install runs with the in-process defaults below (no limits, everything on, no
-sink). Each port takes one typed value rather than loose arguments, so adding a field never
-breaks an implementation.
+the gateway depends only on these ports (``wiring`` adapts the real ones to them) so either side
+can change without touching the other, and so tests can inject doubles. The defaults below (no
+limits, everything on, no sink) run with nothing configured. Each port takes one typed value
+rather than loose arguments, so adding a field never breaks an implementation.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from safeship.types import Action, Stage, TrustTier
+from safeship.types import Action, Decision, Stage, TrustTier
 
 
 class _Frozen(BaseModel):
@@ -34,15 +34,31 @@ class RequestScope(_Frozen):
 
 
 class LimitResult(_Frozen):
-    """Outcome of counting one request against the limits."""
+    """Outcome of counting one request against the limits (and the caller's escalation)."""
 
     allowed: bool = True
     limit: str | None = Field(default=None, description="name of the limit that was hit")
     retry_after_s: float | None = None
+    escalation: str = Field(default="none", description="none, warn, throttle or suspend")
+
+
+class Route(_Frozen):
+    """Whether a feature is served to this caller, and which policy enforces or shadows."""
+
+    enabled: bool = True
+    killed: bool = False
+    bucket: int | None = None
+    arm: str = "live"
+    policy: str = Field(default="", description="candidate label enforcing ('' = live)")
+    shadow: str | None = Field(default=None, description="candidate label run on the side")
 
 
 class DecisionEvent(_Frozen):
-    """One guard decision as the telemetry sink receives it; it carries no raw text."""
+    """One guard decision as the telemetry sink receives it.
+
+    ``text`` is the scanned text, kept out of ``repr`` and logs; the store adapter redacts it
+    off the request path unless raw text is opted in. ``decision`` gives it the findings.
+    """
 
     request_id: str
     tenant: str
@@ -60,6 +76,10 @@ class DecisionEvent(_Frozen):
     policy_version: str = ""
     guard_ms: float = 0.0
     streamed: bool = False
+    arm: str = "live"
+    bucket: int | None = None
+    decision: Decision | None = Field(default=None, repr=False)
+    text: str | None = Field(default=None, repr=False)
 
 
 @runtime_checkable
@@ -72,13 +92,16 @@ class Limiter(Protocol):
     async def record_violation(self, scope: RequestScope) -> None:
         """Note a blocked attempt, so repeated ones can escalate (warn, throttle, suspend)."""
 
+    async def charge(self, scope: RequestScope, tokens: int) -> None:
+        """Add the completion's tokens to token quotas after the response (never denies)."""
+
 
 @runtime_checkable
 class Flags(Protocol):
-    """Per-feature on/off switches (the kill switch)."""
+    """Per-feature switches (the kill switch), rollout buckets and policy arms."""
 
-    def is_enabled(self, feature: str, scope: RequestScope) -> bool:
-        """False when ``feature`` is switched off for this caller."""
+    async def route(self, feature: str, scope: RequestScope) -> Route:
+        """How ``feature`` is served to this caller (``enabled`` False: switched off)."""
 
 
 @runtime_checkable
@@ -99,13 +122,16 @@ class NoLimits:
     async def record_violation(self, scope: RequestScope) -> None:
         """Forget."""
 
+    async def charge(self, scope: RequestScope, tokens: int) -> None:
+        """Forget."""
+
 
 class AllEnabled:
-    """Default flags: every feature is on."""
+    """Default flags: every feature is on, under the live policy."""
 
-    def is_enabled(self, feature: str, scope: RequestScope) -> bool:
+    async def route(self, feature: str, scope: RequestScope) -> Route:
         """Always on."""
-        return True
+        return Route()
 
 
 class NullSink:

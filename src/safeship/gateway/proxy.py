@@ -8,9 +8,11 @@ are checked incrementally by ``streaming.StreamGuard``.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import AsyncIterator, Sequence
 from contextlib import AsyncExitStack
+from typing import Any
 
 from fastapi import APIRouter
 from starlette.requests import Request
@@ -31,6 +33,7 @@ from safeship.gateway.state import Call, begin, state_of
 from safeship.gateway.streaming import StreamGuard, relay, sse
 from safeship.types import Action, Decision, Message, Stage
 
+log = logging.getLogger("safeship.gateway")
 router = APIRouter()
 SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 
@@ -55,8 +58,19 @@ async def chat_completions(request: Request) -> Response:
         raise GatewayError(400, "invalid_request", "streaming supports n = 1 only", "n")
     gw = state_of(request)
     messages = body.guard_messages()
-    decision, seconds = await gw.screener.check(Stage.INPUT, messages, call.ctx)
-    await gw.screener.record(decision, seconds, call.scope)
+    tools = gw.tools.get(call.scope.feature)
+    if tools is not None:
+        tools.check_offered(call.data)
+        if body.stream and call.data.get("tools"):
+            message = "streamed tool calls are not checked yet; use stream=false with tools"
+            raise GatewayError(400, "invalid_request", message, "stream")
+        if tools.policy.screen_results:
+            blocked = await _screen_tool_results(request, call, messages)
+            if blocked is not None:
+                return _refuse(CHAT, body.model, blocked, call, body.stream, body.n)
+    index = body.last_user_index()
+    scanned = messages[index].content if index is not None else None
+    decision = await _input(request, call, messages, scanned)
     if decision.blocked:
         return _refuse(CHAT, body.model, decision, call, body.stream, body.n)
     index = body.last_user_index()
@@ -80,12 +94,26 @@ async def completions(request: Request) -> Response:
     gw = state_of(request)
     checked = await asyncio.gather(
         *(
-            gw.screener.check(Stage.INPUT, [Message(role="user", content=p)], call.ctx)
+            gw.screener.check(
+                Stage.INPUT, [Message(role="user", content=p)], call.ctx, guard=call.guard
+            )
             for p in prompts
         )
     )
     decision = _worst([d for d, _ in checked])
-    await gw.screener.record(decision, sum(s for _, s in checked), call.scope)
+    text = prompts[0] if len(prompts) == 1 else None
+    await gw.screener.record(
+        decision, sum(s for _, s in checked), call.scope, route=call.route, text=text
+    )
+    if text is not None:
+        gw.screener.shadow(
+            decision,
+            call.route,
+            call.scope,
+            call.ctx,
+            [Message(role="user", content=text)],
+            text=text,
+        )
     if decision.blocked:
         return _refuse(TEXT, body.model, decision, call, body.stream, body.n * len(prompts))
     redacted = [
@@ -96,6 +124,43 @@ async def completions(request: Request) -> Response:
         call.data["prompt"] = redacted[0] if isinstance(body.prompt, str) else redacted
     messages = [Message(role="user", content=redacted[0] if redacted else "")]
     return await _forward(request, call, TEXT, "/completions", messages, body.stream, decision)
+
+
+async def _input(
+    request: Request, call: Call, messages: list[Message], scanned: str | None
+) -> Decision:
+    """The input check under the caller's policy arm, recorded, and shadowed if asked."""
+    gw = state_of(request)
+    decision, seconds = await gw.screener.check(Stage.INPUT, messages, call.ctx, guard=call.guard)
+    await gw.screener.record(decision, seconds, call.scope, route=call.route, text=scanned)
+    gw.screener.shadow(decision, call.route, call.scope, call.ctx, messages, text=scanned)
+    return decision
+
+
+async def _screen_tool_results(
+    request: Request, call: Call, messages: list[Message]
+) -> Decision | None:
+    """Tool results since the last user turn, each checked as untrusted input on its own.
+
+    A tool result is data the model is about to read, so an instruction hidden in it (an
+    indirect injection) is screened like a user prompt before it gets there.
+    """
+    gw = state_of(request)
+    results: list[str] = []
+    for m in reversed(messages):
+        if m.role == "user":
+            break
+        if m.role == "tool" and m.content:
+            results.append(m.content)
+    for text in results:
+        as_input = [Message(role="user", content=text)]
+        decision, seconds = await gw.screener.check(
+            Stage.INPUT, as_input, call.ctx, guard=call.guard
+        )
+        if decision.blocked:
+            await gw.screener.record(decision, seconds, call.scope, route=call.route, text=text)
+            return decision
+    return None
 
 
 def _refuse(
@@ -133,9 +198,15 @@ async def _forward(
     choices = data.get("choices") if isinstance(data, dict) else None
     if not isinstance(choices, list):
         raise GatewayError(502, "upstream_invalid_response", "the model server sent no choices")
+    await _charge(request, call, data)
+    verdicts = _guard_tool_calls(request, call, choices)
     texts = [(c, dialect.get_text(c, stream=False)) for c in choices if isinstance(c, dict)]
     checked = await asyncio.gather(
-        *(gw.screener.check(Stage.OUTPUT, messages, call.ctx, t) for _, t in texts if t)
+        *(
+            gw.screener.check(Stage.OUTPUT, messages, call.ctx, t, guard=call.guard)
+            for _, t in texts
+            if t
+        )
     )
     for (choice, _), (decision, _) in zip([x for x in texts if x[1]], checked, strict=True):
         if decision.blocked:
@@ -146,9 +217,60 @@ async def _forward(
     final = input_decision
     if checked:
         final = _worst([d for d, _ in checked])
-        await gw.screener.record(final, sum(s for _, s in checked), call.scope)
+        said = next((t for _, t in texts if t), None) if len(checked) == 1 else None
+        await gw.screener.record(
+            final, sum(s for _, s in checked), call.scope, route=call.route, text=said
+        )
+        if said is not None:
+            gw.screener.shadow(final, call.route, call.scope, call.ctx, messages, said, said)
     data["safeship"] = extension(final, call.request_id)
+    if verdicts:
+        data["safeship"]["tool_calls"] = verdicts
     return JSONResponse(data)
+
+
+async def _charge(request: Request, call: Call, data: dict[str, Any]) -> None:
+    """Count the completion's tokens against token quotas; never fails the response."""
+    usage = data.get("usage")
+    tokens = usage.get("completion_tokens") if isinstance(usage, dict) else None
+    if not isinstance(tokens, int) or tokens <= 0:
+        return
+    gw = state_of(request)
+    try:
+        await gw.limiter.charge(call.scope, tokens)
+    except Exception as exc:
+        gw.metrics.errors.labels("limiter").inc()
+        log.warning("token charge failed (%s), request %s", type(exc).__name__, call.request_id)
+
+
+def _guard_tool_calls(request: Request, call: Call, choices: list[Any]) -> list[dict[str, Any]]:
+    """Apply the feature's tool guard to every proposed call; refused calls are removed."""
+    guard = state_of(request).tools.get(call.scope.feature)
+    if guard is None:
+        return []
+    header = request.headers.get("x-safeship-confirm", "")
+    tokens = [t.strip() for t in header.split(",") if t.strip()]
+    out: list[dict[str, Any]] = []
+    for choice in choices:
+        message = choice.get("message") if isinstance(choice, dict) else None
+        if not isinstance(message, dict) or not isinstance(message.get("tool_calls"), list):
+            continue
+        calls = [c for c in message["tool_calls"] if isinstance(c, dict)]
+        if not calls:
+            continue
+        verdicts = [
+            guard.check_call(c, tokens, call.scope.tenant, call.scope.feature) for c in calls
+        ]
+        kept = [c for c, v in zip(calls, verdicts, strict=True) if v.reason is None]
+        out += [v.json() for v in verdicts]
+        if len(kept) == len(calls):
+            continue
+        message["tool_calls"] = kept or None
+        if not kept:
+            held = ", ".join(f"{v.tool} ({v.reason})" for v in verdicts if v.reason)
+            message["content"] = f"The tool call was held by the gateway: {held}."
+            choice["finish_reason"] = "content_filter"
+    return out
 
 
 async def _forward_stream(
@@ -166,7 +288,9 @@ async def _forward_stream(
     spent: list[float] = []
 
     async def check(text: str) -> Decision:
-        decision, seconds = await gw.screener.check(Stage.OUTPUT, messages, call.ctx, text)
+        decision, seconds = await gw.screener.check(
+            Stage.OUTPUT, messages, call.ctx, text, guard=call.guard
+        )
         spent.append(seconds)
         return decision
 
@@ -184,6 +308,13 @@ async def _forward_stream(
         finally:
             await stack.aclose()
             if guard.worst is not None:
-                await gw.screener.record(guard.worst, sum(spent), call.scope, streamed=True)
+                await gw.screener.record(
+                    guard.worst,
+                    sum(spent),
+                    call.scope,
+                    streamed=True,
+                    route=call.route,
+                    text=guard.text,
+                )
 
     return StreamingResponse(body(), media_type="text/event-stream", headers=SSE_HEADERS)

@@ -4,10 +4,14 @@ Detector crashes already follow their fail mode inside ``Guard``. Anything else 
 guard (a bug) is answered fail-closed with a ``detector_error`` block from the policy's refusal
 templates, because letting text through unchecked is the worse failure for a safety gateway.
 Every decision reaches the sink as one typed event; a failing sink is logged, never raised.
+In shadow mode the candidate policy runs after the live one in a background task: its decision
+is recorded with ``arm="shadow"`` (never enforced) and a disagreement with the live decision is
+counted and logged, so the diff can be read off ``/metrics`` and the store.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Sequence
@@ -15,7 +19,8 @@ from collections.abc import Sequence
 from safeship.errors import InputError
 from safeship.gateway.errors import GatewayError
 from safeship.gateway.metrics import GatewayMetrics
-from safeship.gateway.ports import DecisionEvent, DecisionSink, Limiter, RequestScope
+from safeship.gateway.policies import PolicySet
+from safeship.gateway.ports import DecisionEvent, DecisionSink, Limiter, RequestScope, Route
 from safeship.guard import Guard, GuardContext
 from safeship.policy.engine import collect_flags, match_rules
 from safeship.policy.refusals import refusal_for
@@ -29,12 +34,18 @@ class Screener:
     """The guard as the gateway uses it."""
 
     def __init__(
-        self, guard: Guard, metrics: GatewayMetrics, sink: DecisionSink, limiter: Limiter
+        self, policies: PolicySet, metrics: GatewayMetrics, sink: DecisionSink, limiter: Limiter
     ) -> None:
-        self.guard = guard
+        self.policies = policies
         self.metrics = metrics
         self.sink = sink
         self.limiter = limiter
+        self._shadows: set[asyncio.Task[None]] = set()
+
+    @property
+    def guard(self) -> Guard:
+        """The live guard (the one a reload replaces)."""
+        return self.policies.live
 
     async def check(
         self,
@@ -42,14 +53,16 @@ class Screener:
         messages: Sequence[Message],
         ctx: GuardContext,
         response: str | None = None,
+        guard: Guard | None = None,
     ) -> tuple[Decision, float]:
         """One guard check and its duration in seconds; unknown features are a 400."""
+        guard = guard or self.guard
         start = time.perf_counter()
         try:
             if stage is Stage.INPUT:
-                decision = await self.guard.acheck_input(messages, ctx)
+                decision = await guard.acheck_input(messages, ctx)
             else:
-                decision = await self.guard.acheck_output(messages, response or "", ctx)
+                decision = await guard.acheck_output(messages, response or "", ctx)
         except InputError as exc:
             raise GatewayError(400, "invalid_request", str(exc), "feature") from exc
         except Exception as exc:  # a guard bug must not pass text unchecked, nor become a 500
@@ -59,13 +72,13 @@ class Screener:
             )
             log.debug("guard failure", exc_info=exc)
             self.metrics.errors.labels("guard").inc()
-            decision = self._fail_closed(stage, ctx)
+            decision = self._fail_closed(guard, stage, ctx)
         seconds = time.perf_counter() - start
         self.metrics.guard_latency.labels(stage.value).observe(seconds)
         return decision, seconds
 
-    def _fail_closed(self, stage: Stage, ctx: GuardContext) -> Decision:
-        name, feature = self.guard.policy.feature(ctx.feature)
+    def _fail_closed(self, guard: Guard, stage: Stage, ctx: GuardContext) -> Decision:
+        name, feature = guard.policy.feature(ctx.feature)
         return Decision(
             action=Action.BLOCK,
             stage=stage,
@@ -74,7 +87,7 @@ class Screener:
             categories=("detector_error",),
             errored=("guard",),
             refusal=refusal_for(feature, "detector_error", "guard", stage),
-            policy_version=self.guard.loaded.version,
+            policy_version=guard.loaded.version,
         )
 
     async def record(
@@ -84,9 +97,31 @@ class Screener:
         scope: RequestScope,
         *,
         streamed: bool = False,
+        route: Route | None = None,
+        text: str | None = None,
     ) -> None:
         """Count a final decision, hand it to the sink, and report blocks to the limiter."""
         self.metrics.count_decision(decision)
+        route = route or Route()
+        if route.arm == "shadow":  # the enforced decision of a shadowed user is the live one
+            route = route.model_copy(update={"arm": "live"})
+        self._emit(decision, seconds, scope, streamed, route, text)
+        if decision.blocked:
+            try:
+                await self.limiter.record_violation(scope)
+            except Exception:
+                log.exception("limiter failed to record a violation (request %s)", scope.request_id)
+                self.metrics.errors.labels("limiter").inc()
+
+    def _emit(
+        self,
+        decision: Decision,
+        seconds: float,
+        scope: RequestScope,
+        streamed: bool,
+        route: Route,
+        text: str | None,
+    ) -> None:
         event = DecisionEvent(
             request_id=scope.request_id,
             tenant=scope.tenant,
@@ -104,18 +139,60 @@ class Screener:
             policy_version=decision.policy_version,
             guard_ms=seconds * 1000,
             streamed=streamed,
+            arm=route.arm,
+            bucket=route.bucket,
+            decision=decision,
+            text=text,
         )
         try:
             self.sink.emit(event)
-        except Exception:  # a failing sink logs and never breaks a request
-            log.exception("decision sink failed (request %s)", scope.request_id)
+        except Exception as exc:  # a failing sink logs and never breaks a request
+            log.error(
+                "decision sink failed with %s (request %s)", type(exc).__name__, scope.request_id
+            )
             self.metrics.errors.labels("sink").inc()
-        if decision.blocked:
-            try:
-                await self.limiter.record_violation(scope)
-            except Exception:
-                log.exception("limiter failed to record a violation (request %s)", scope.request_id)
-                self.metrics.errors.labels("limiter").inc()
+
+    def shadow(
+        self,
+        live: Decision,
+        route: Route,
+        scope: RequestScope,
+        ctx: GuardContext,
+        messages: Sequence[Message],
+        response: str | None = None,
+        text: str | None = None,
+    ) -> None:
+        """Evaluate the shadow policy on the side: recorded and diffed, never enforced."""
+        if route.shadow is None:
+            return
+        guard = self.policies.guard(route.shadow)
+
+        async def run() -> None:
+            decision, seconds = await self.check(live.stage, messages, ctx, response, guard)
+            self._emit(
+                decision, seconds, scope, False, route.model_copy(update={"arm": "shadow"}), text
+            )
+            same = decision.action is live.action
+            self.metrics.shadow.labels(live.stage.value, "same" if same else "differs").inc()
+            if not same:
+                log.info(
+                    "shadow diff request=%s stage=%s live=%s shadow=%s (%s vs %s)",
+                    scope.request_id,
+                    live.stage.value,
+                    live.action.value,
+                    decision.action.value,
+                    live.policy_version,
+                    decision.policy_version,
+                )
+
+        task = asyncio.get_running_loop().create_task(run())
+        self._shadows.add(task)
+        task.add_done_callback(self._shadows.discard)
+
+    async def drain(self) -> None:
+        """Wait for shadow evaluations in flight (shutdown, tests)."""
+        if self._shadows:
+            await asyncio.gather(*self._shadows, return_exceptions=True)
 
     def redaction_spans(self, decision: Decision, text: str) -> list[Finding]:
         """The spans the policy's ``redact`` action removes from ``text`` for this decision.

@@ -18,9 +18,12 @@ from safeship.gateway.config import GatewayConfig
 from safeship.gateway.errors import GatewayError, read_json, validate
 from safeship.gateway.identity import Identity, KeyRing
 from safeship.gateway.metrics import GatewayMetrics
-from safeship.gateway.ports import Flags, Limiter, RequestScope
+from safeship.gateway.policies import PolicySet
+from safeship.gateway.ports import Flags, Limiter, RequestScope, Route
 from safeship.gateway.screening import Screener
+from safeship.gateway.tools import ToolGuard
 from safeship.gateway.upstream import Upstream
+from safeship.gateway.wiring import Runtime
 from safeship.guard import Guard, GuardContext
 from safeship.types import TrustTier
 
@@ -32,13 +35,28 @@ class GatewayState:
     """Everything a request handler needs, injected by ``create_app``."""
 
     config: GatewayConfig
-    guard: Guard
+    policies: PolicySet
     upstream: Upstream
     keys: KeyRing
     screener: Screener
     metrics: GatewayMetrics
-    limiter: Limiter
-    flags: Flags
+    runtime: Runtime
+    tools: dict[str, ToolGuard]
+
+    @property
+    def guard(self) -> Guard:
+        """The live guard (replaced whole by a policy reload)."""
+        return self.policies.live
+
+    @property
+    def limiter(self) -> Limiter:
+        """Rate limits, quotas and escalation."""
+        return self.runtime.limiter
+
+    @property
+    def flags(self) -> Flags:
+        """Kill switches, rollout buckets and policy arms."""
+        return self.runtime.flags
 
 
 @dataclass(frozen=True)
@@ -50,6 +68,9 @@ class Call:
     scope: RequestScope
     ctx: GuardContext
     data: dict[str, Any]
+    route: Route
+    guard: Guard
+    escalation: str = "none"
 
 
 def state_of(request: Request) -> GatewayState:
@@ -104,10 +125,9 @@ async def begin(
         endpoint=endpoint,
     )
     request.scope.setdefault("state", {}).update(tenant=identity.tenant, feature=name)
-    if not gw.flags.is_enabled(name, scope):
-        raise GatewayError(503, "feature_disabled", f"feature {name!r} is switched off", None)
+    # limits first: a flood of requests must not cost a flag read each
     try:
-        limit = await gw.limiter.hit(scope)
+        limit = await gw.limiter.hit(scope, _estimate_tokens(request))
     except Exception as exc:  # a limiter must apply its own fail mode; a crash is not a 500
         gw.metrics.errors.labels("limiter").inc()
         raise GatewayError(503, "limiter_unavailable", "rate limiting is unavailable") from exc
@@ -117,5 +137,20 @@ async def begin(
         raise GatewayError(
             429, "rate_limited", f"limit {limit.limit or 'unknown'} reached", None, headers
         )
+    try:
+        route = await gw.flags.route(name, scope)
+    except Exception as exc:  # flags apply their own fallback; a crash is not a 500
+        gw.metrics.errors.labels("flags").inc()
+        raise GatewayError(503, "flags_unavailable", "feature flags are unavailable") from exc
+    if not route.enabled:
+        why = "switched off by its kill switch" if route.killed else "switched off"
+        raise GatewayError(503, "feature_disabled", f"feature {name!r} is {why}", None)
     ctx = GuardContext(feature=name, tier=scope.tier, user_id=user, request_id=request_id)
-    return Call(request_id, identity, scope, ctx, data), body
+    guard = gw.policies.guard(route.policy)
+    return Call(request_id, identity, scope, ctx, data, route, guard, limit.escalation), body
+
+
+def _estimate_tokens(request: Request) -> int:
+    """A cheap prompt-token estimate for token quotas: about four bytes per token."""
+    size = request.headers.get("content-length", "")
+    return max(1, int(size) // 4) if size.isdigit() else 1

@@ -58,6 +58,7 @@ def gateway_url(upstream: str) -> Iterator[str]:
             "upstream": {"base_url": f"{upstream}/v1", "read_timeout_s": 10},
             "stream_window_chars": 48,
             "stream_holdback_chars": 16,
+            "store": {"url": None},  # the store through the gateway: test_gateway_replicas
             "api_keys": [
                 {"id": "app", "sha256": hash_key("sk-app-1"), "tenant": "acme"},
                 {

@@ -62,7 +62,11 @@ def make_guard() -> Guard:
 
 
 def config(**kw: Any) -> GatewayConfig:
-    data: dict[str, Any] = {"upstream": {"base_url": "http://upstream.test/v1"}, **kw}
+    data: dict[str, Any] = {
+        "upstream": {"base_url": "http://upstream.test/v1"},
+        "store": {"url": None},  # no ./safeship.db from unit tests; store tests pass their own
+        **kw,
+    }
     return GatewayConfig.model_validate(data)
 
 

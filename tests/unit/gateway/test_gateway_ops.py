@@ -7,7 +7,7 @@ import logging
 import pytest
 from gateway_support import chat, config, gateway
 
-from safeship.gateway import LimitResult, ListSink, RequestScope, hash_key
+from safeship.gateway import LimitResult, ListSink, RequestScope, Route, hash_key
 from safeship.guard import Guard
 
 KEYS = {
@@ -133,10 +133,13 @@ class DenyAfter:
     async def record_violation(self, scope: RequestScope) -> None:
         self.violations.append(scope)
 
+    async def charge(self, scope: RequestScope, tokens: int) -> None:
+        pass
+
 
 class Off:
-    def is_enabled(self, feature: str, scope: RequestScope) -> bool:
-        return feature != "chat"
+    async def route(self, feature: str, scope: RequestScope) -> Route:
+        return Route(enabled=feature != "chat")
 
 
 async def test_limits_flags_and_violations_reach_the_ports(guard: Guard) -> None:

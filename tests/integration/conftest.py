@@ -1,5 +1,8 @@
-"""Real PostgreSQL for the store: a fresh schema per test; skipped locally when absent, a failure
-when CI=true."""
+"""Real services for integration tests: skipped locally when absent, a failure when CI=true.
+
+Shared by the controls, store and gateway integration tests, so every one of them treats a
+missing Redis or PostgreSQL the same way.
+"""
 
 from __future__ import annotations
 
@@ -12,19 +15,37 @@ from urllib.parse import urlsplit
 import pytest
 import sqlalchemy as sa
 
-POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+POSTGRES_URL = os.environ.get(
+    "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
 
 
 def require_service(name: str, url: str) -> None:
     """Skip when ``url`` does not answer, except in CI where a missing service must fail."""
     parts = urlsplit(url)
     try:
-        socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 0), timeout=1).close()
+        socket.create_connection(
+            (parts.hostname or "127.0.0.1", parts.port or 0), timeout=1
+        ).close()
     except OSError as exc:
         message = f"{name} is not reachable at {parts.hostname}:{parts.port} ({exc})"
         if os.environ.get("CI") == "true":
             pytest.fail(message + "; CI must provide it")
         pytest.skip(message)
+
+
+@pytest.fixture()
+def redis_url() -> str:
+    """A reachable Redis (skip locally, fail in CI)."""
+    require_service("Redis", REDIS_URL)
+    return REDIS_URL
+
+
+@pytest.fixture()
+def prefix() -> str:
+    """A key prefix unique to one test, so parallel runs sharing one Redis never collide."""
+    return f"safeship-test:{uuid.uuid4().hex}"
 
 
 @pytest.fixture()

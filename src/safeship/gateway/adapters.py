@@ -1,0 +1,194 @@
+"""Adapters from the real runtime controls and telemetry store to the gateway's ports.
+
+``ControlsLimiter`` puts escalation in front of the rate limits: a suspended caller is refused
+before any counter moves, a throttled one meets an extra tight per-user rule. ``FlagRouter`` maps
+a flag assignment to a ``Route``. ``StoreSink`` turns a port event into a stored, redacted
+``store.DecisionEvent`` in a worker thread (redaction runs PII patterns: not on the request
+path) and hands it to the batching ``TelemetrySink``; conversions beyond a bound are dropped and
+counted, like the sink's own overflow.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+from collections.abc import Callable
+
+from safeship.controls import Escalator, FeatureFlags, Level, RateLimiter, Subject
+from safeship.gateway.ports import DecisionEvent, LimitResult, RequestScope, Route
+from safeship.store import DecisionEvent as StoredDecision
+from safeship.store import Redactor, TelemetrySink, UserReport
+
+log = logging.getLogger("safeship.gateway")
+
+
+def caller_of(scope: RequestScope) -> str | None:
+    """Whom escalation counts against: the end user, else the API key, else the IP."""
+    if scope.user_id:
+        return f"user:{scope.tenant}:{scope.user_id}"
+    if scope.key_id:
+        return f"key:{scope.key_id}"
+    return f"ip:{scope.ip}" if scope.ip else None
+
+
+def subject_of(scope: RequestScope) -> Subject:
+    """The rate-limit subject of a request."""
+    user = f"{scope.tenant}:{scope.user_id}" if scope.user_id else None
+    return Subject(key_id=scope.key_id, user=user, ip=scope.ip, feature=scope.feature)
+
+
+class ControlsLimiter:
+    """The ``Limiter`` port over ``RateLimiter`` (limits and quotas) and ``Escalator``."""
+
+    def __init__(self, limiter: RateLimiter, escalator: Escalator, throttle: RateLimiter) -> None:
+        self.limiter = limiter
+        self.escalator = escalator
+        self.throttle = throttle
+
+    async def hit(self, scope: RequestScope, cost: int = 1) -> LimitResult:
+        """Escalation first, then every rule; ``cost`` is the prompt's estimated tokens."""
+        who = caller_of(scope)
+        level = Level.NONE
+        if who is not None:
+            state = await self.escalator.status(who)
+            level = state.level
+            policy = self.escalator.policy
+            if level is Level.SUSPEND:
+                wait = policy.half_life_s * math.log2(max(state.score, 1e-9) / policy.suspend_at)
+                return LimitResult(
+                    allowed=False,
+                    limit="escalation:suspend",
+                    retry_after_s=max(1.0, wait),
+                    escalation=level.value,
+                )
+            if level is Level.THROTTLE:
+                slow = await self.throttle.check(Subject(user=who))
+                if not slow.allowed:
+                    return LimitResult(
+                        allowed=False,
+                        limit="escalation:throttle",
+                        retry_after_s=float(slow.retry_after_s),
+                        escalation=level.value,
+                    )
+        decision = await self.limiter.check(subject_of(scope), tokens=cost)
+        return LimitResult(
+            allowed=decision.allowed,
+            limit=decision.rule,
+            retry_after_s=None if decision.allowed else float(decision.retry_after_s),
+            escalation=level.value,
+        )
+
+    async def record_violation(self, scope: RequestScope) -> None:
+        """One more blocked attempt for this caller."""
+        who = caller_of(scope)
+        if who is not None:
+            await self.escalator.record(who)
+
+    async def charge(self, scope: RequestScope, tokens: int) -> None:
+        """The completion's tokens, against the token quotas."""
+        await self.limiter.charge(subject_of(scope), tokens)
+
+
+class FlagRouter:
+    """The ``Flags`` port over ``FeatureFlags`` (kill switch, buckets, arms)."""
+
+    def __init__(self, flags: FeatureFlags) -> None:
+        self.flags = flags
+
+    async def route(self, feature: str, scope: RequestScope) -> Route:
+        """The caller's assignment for ``feature``; anonymous callers bucket by nothing."""
+        user = f"{scope.tenant}:{scope.user_id}" if scope.user_id else None
+        a = await self.flags.assign(feature, user)
+        return Route(
+            enabled=a.enabled,
+            killed=a.killed,
+            bucket=a.bucket,
+            arm=a.arm,
+            policy=a.policy_version,
+            shadow=a.shadow_policy_version,
+        )
+
+
+class StoreSink:
+    """The ``DecisionSink`` port over a ``TelemetrySink``, redacting off the request path."""
+
+    def __init__(
+        self,
+        sink: TelemetrySink,
+        *,
+        raw_text: bool = False,
+        redactor: Redactor | None = None,
+        max_pending: int = 1000,
+    ) -> None:
+        self.sink = sink
+        self.raw_text = raw_text
+        self.redactor = redactor
+        self.max_pending = max_pending
+        self.dropped = 0
+        self._pending: set[asyncio.Task[None]] = set()
+
+    def emit(self, event: DecisionEvent) -> None:
+        """Schedule the conversion and return at once; over the bound, count a drop."""
+        self._schedule(lambda: self._decision(event))
+
+    def report(self, report: UserReport) -> None:
+        """Store a user report, its free text redacted (users paste personal data)."""
+        self._schedule(lambda: self._report(report))
+
+    def _schedule(self, build: Callable[[], StoredDecision | UserReport]) -> None:
+        if len(self._pending) >= self.max_pending:
+            self.dropped += 1
+            if self.dropped in (1, 10) or self.dropped % 1000 == 0:
+                log.warning("telemetry conversion backlog full: %d dropped", self.dropped)
+            return
+        task = asyncio.get_running_loop().create_task(self._convert(build))
+        self._pending.add(task)
+        task.add_done_callback(self._pending.discard)
+
+    async def _convert(self, build: Callable[[], StoredDecision | UserReport]) -> None:
+        try:
+            stored = await asyncio.to_thread(build)
+        except Exception as exc:  # a bad event is dropped and counted, never raised
+            self.dropped += 1
+            log.error("telemetry event conversion failed (%s)", type(exc).__name__)
+            return
+        self.sink.emit(stored)
+
+    def _decision(self, event: DecisionEvent) -> StoredDecision:
+        latencies = {"guard": event.guard_ms}
+        if event.decision is None:
+            return StoredDecision(
+                request_id=event.request_id,
+                tenant=event.tenant,
+                feature=event.feature,
+                tier=event.tier,
+                stage=event.stage,
+                action=event.action,
+                categories=event.categories,
+                scores=event.scores,
+                errored=event.errored,
+                latencies_ms=latencies,
+                bucket=event.bucket,
+                arm=event.arm,
+                policy_version=event.policy_version,
+            )
+        return StoredDecision.from_decision(
+            event.decision,
+            request_id=event.request_id,
+            tenant=event.tenant,
+            text=event.text,
+            store_raw=self.raw_text,
+            redactor=self.redactor,
+            bucket=event.bucket,
+            arm=event.arm,
+            latencies_ms=latencies,
+        )
+
+    def _report(self, report: UserReport) -> UserReport:
+        return report if self.raw_text else report.redacted(self.redactor)
+
+    async def drain(self) -> None:
+        """Wait for conversions in flight (shutdown, tests)."""
+        if self._pending:
+            await asyncio.gather(*self._pending, return_exceptions=True)

@@ -1,0 +1,174 @@
+"""The tool-call guard for agents: allow-list, argument schemas, deny rules, confirmations.
+
+Configured per feature in the gateway config (``tools:``), not in the policy: which tools an
+agent may call is a property of the deployment that calls it, the policy schema stays owned by
+the core (one schema for every plugin), and the config loader already gives located errors.
+
+Checked where the gateway sees tool calls - the model's answer: a call to a tool that is not
+allowed, with arguments that fail the JSON schema or match a deny rule, is removed from the
+answer. An *irreversible* tool also needs a confirmation token: the first time the model asks for
+it, the call is held back and the ``safeship`` extension carries a token bound to the sha256 of
+the exact (canonical JSON) arguments, the tenant and the feature, signed with an HMAC key and
+valid for ``confirm_ttl_s``. Once a human has confirmed, the client repeats the request with
+``X-Safeship-Confirm: TOKEN``; the call then passes if, and only if, its arguments hash to the
+same digest. Set the secret's environment variable on every replica so tokens work across them.
+Tool results the model is about to read are screened by the proxy as untrusted input.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import os
+import re
+import secrets
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from jsonschema import Draft202012Validator
+
+from safeship.gateway.errors import GatewayError
+from safeship.gateway.runtime_config import ToolPolicy, ToolSpec
+
+
+@dataclass(frozen=True)
+class ToolVerdict:
+    """What happens to one proposed tool call; ``reason`` None means it passes."""
+
+    call_id: str
+    tool: str
+    reason: str | None = None
+    detail: str = ""
+    confirmation: dict[str, Any] = field(default_factory=dict)
+
+    def json(self) -> dict[str, Any]:
+        """The verdict as the ``safeship`` extension reports it."""
+        out: dict[str, Any] = {
+            "id": self.call_id,
+            "tool": self.tool,
+            "allowed": self.reason is None,
+        }
+        if self.reason is not None:
+            out.update(reason=self.reason, detail=self.detail)
+        if self.confirmation:
+            out["confirmation"] = self.confirmation
+        return out
+
+
+def args_digest(arguments: Any) -> str:
+    """sha256 of the canonical JSON of the arguments (key order and spacing do not matter)."""
+    canonical = json.dumps(arguments, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _lookup(arguments: Any, path: str) -> Any:
+    for part in path.split("."):
+        if isinstance(arguments, dict) and part in arguments:
+            arguments = arguments[part]
+        elif isinstance(arguments, list) and part.isdigit() and int(part) < len(arguments):
+            arguments = arguments[int(part)]
+        else:
+            return None
+    return arguments
+
+
+class ToolGuard:
+    """Applies one feature's ``ToolPolicy``."""
+
+    def __init__(
+        self,
+        policy: ToolPolicy,
+        secret: bytes | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.policy = policy
+        self.specs = {t.name: t for t in policy.allow}
+        env = os.environ.get(policy.confirm_secret_env)
+        self._secret = secret or (env.encode() if env else secrets.token_bytes(32))
+        self._clock = clock
+        self._validators = {
+            t.name: Draft202012Validator(t.json_schema)
+            for t in policy.allow
+            if t.json_schema is not None
+        }
+
+    def check_offered(self, data: dict[str, Any]) -> None:
+        """Refuse a request offering the model a tool that is not on the allow-list (400)."""
+        for i, tool in enumerate(data.get("tools") or []):
+            name = (tool.get("function") or {}).get("name") if isinstance(tool, dict) else None
+            if name not in self.specs:
+                raise GatewayError(
+                    400,
+                    "tool_not_allowed",
+                    f"tool {name!r} is not allowed for this feature",
+                    f"tools.{i}.function.name",
+                )
+
+    def token(self, tenant: str, feature: str, tool: str, digest: str, expires: int) -> str:
+        """The confirmation token for one exact call."""
+        message = f"{tenant}\n{feature}\n{tool}\n{digest}\n{expires}".encode()
+        return f"{expires}.{hmac.new(self._secret, message, hashlib.sha256).hexdigest()}"
+
+    def _confirmed(
+        self, tokens: Sequence[str], tenant: str, feature: str, tool: str, digest: str
+    ) -> bool:
+        now = self._clock()
+        for token in tokens:
+            expires, _, _ = token.partition(".")
+            if not expires.isdigit() or int(expires) < now:
+                continue
+            if hmac.compare_digest(token, self.token(tenant, feature, tool, digest, int(expires))):
+                return True
+        return False
+
+    def check_call(
+        self,
+        call: dict[str, Any],
+        tokens: Sequence[str],
+        tenant: str,
+        feature: str,
+    ) -> ToolVerdict:
+        """The verdict on one ``tool_calls`` entry of the model's answer."""
+        fn = call.get("function") or {}
+        name, call_id = str(fn.get("name")), str(call.get("id", ""))
+        spec = self.specs.get(name)
+        if spec is None:
+            return ToolVerdict(call_id, name, "tool_not_allowed", "not on the allow-list")
+        try:
+            arguments = json.loads(fn.get("arguments") or "{}")
+        except (TypeError, ValueError):
+            return ToolVerdict(call_id, name, "invalid_arguments", "arguments are not JSON")
+        problem = self._problem(spec, arguments)
+        if problem is not None:
+            return ToolVerdict(call_id, name, *problem)
+        if not spec.irreversible:
+            return ToolVerdict(call_id, name)
+        digest = args_digest(arguments)
+        if self._confirmed(tokens, tenant, feature, name, digest):
+            return ToolVerdict(call_id, name)
+        expires = int(self._clock()) + self.policy.confirm_ttl_s
+        confirmation = {
+            "args_sha256": digest,
+            "token": self.token(tenant, feature, name, digest, expires),
+            "expires_at": expires,
+            "arguments": arguments,
+        }
+        return ToolVerdict(
+            call_id, name, "confirmation_required", "irreversible tool", confirmation
+        )
+
+    def _problem(self, spec: ToolSpec, arguments: Any) -> tuple[str, str] | None:
+        validator = self._validators.get(spec.name)
+        if validator is not None:
+            error = next(iter(validator.iter_errors(arguments)), None)
+            if error is not None:
+                where = ".".join(str(p) for p in error.absolute_path) or "<arguments>"
+                return "invalid_arguments", f"{where}: {error.message}"[:300]
+        for rule in spec.deny:
+            value = _lookup(arguments, rule.argument)
+            if value is not None and re.search(rule.regex, str(value)):
+                return "denied_argument", f"argument {rule.argument} is not allowed"
+        return None

@@ -1,0 +1,202 @@
+"""Build the runtime controls and the telemetry store from the gateway config, and close them.
+
+Start-up order follows the controls' and store's own notes: limiter, flags and escalator (no
+connection yet: a down Redis shows up as fail modes, not a failed start), then the store with
+its migrations in a thread, the redactor warmed in a thread, and the sink's writer started.
+Anything injected (tests, embedders) is used as is and left for its owner to close.
+
+``Runtime.samples`` feeds the Prometheus collector: limiter denials and storage failures, flag
+and escalation storage errors, sink writes, buffer and every kind of drop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from safeship.controls import (
+    Escalator,
+    FeatureFlags,
+    LimitRule,
+    MemoryViolationStore,
+    RateLimiter,
+    RedisFlagStore,
+    RedisViolationStore,
+)
+from safeship.gateway.adapters import ControlsLimiter, FlagRouter, StoreSink
+from safeship.gateway.config import GatewayConfig
+from safeship.gateway.ports import DecisionSink, Flags, Limiter, NullSink
+from safeship.store import SqlStore, TelemetrySink, default_redactor
+
+log = logging.getLogger("safeship.gateway")
+Sample = tuple[str, str, float]  # metric name, help, value
+PURGE_EVERY_S = 3600.0
+
+
+@dataclass
+class Runtime:
+    """The ports the requests use, and the real objects behind them (None when injected)."""
+
+    limiter: Limiter
+    flags: Flags
+    sink: DecisionSink
+    rate: ControlsLimiter | None = None
+    feature_flags: FeatureFlags | None = None
+    store: SqlStore | None = None
+    store_sink: StoreSink | None = None
+    retention_days: float | None = None
+    flush_timeout_s: float = 5.0
+    _tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+    async def start(self) -> None:
+        """Migrate the store, warm the redactor, start the writer and the retention job."""
+        if self.store is None or self.store_sink is None:
+            return
+        try:
+            applied = await asyncio.to_thread(self.store.migrate)
+            if applied:
+                log.info("store migrations applied: %s", ", ".join(applied))
+        except Exception as exc:  # a down database must not stop the gateway: the sink retries
+            log.error(
+                "store unavailable at start-up (%s); telemetry will retry", type(exc).__name__
+            )
+        if not self.store_sink.raw_text and self.store_sink.redactor is None:
+            self.store_sink.redactor = await asyncio.to_thread(default_redactor)
+        self.store_sink.sink.start()
+        if self.retention_days is not None:
+            loop = asyncio.get_running_loop()
+            self._tasks.append(loop.create_task(self._purge_forever(), name="safeship-retention"))
+
+    async def _purge_forever(self) -> None:
+        assert self.store is not None and self.retention_days is not None
+        while True:
+            cutoff = datetime.now(UTC) - timedelta(days=self.retention_days)
+            try:
+                done = await asyncio.to_thread(self.store.purge, cutoff)
+                if done.decisions or done.reports:
+                    log.info(
+                        "retention purged %d decisions, %d reports", done.decisions, done.reports
+                    )
+            except Exception as exc:
+                log.warning("retention purge failed (%s)", type(exc).__name__)
+            await asyncio.sleep(PURGE_EVERY_S)
+
+    async def aclose(self) -> None:
+        """Flush what can be flushed, then close the connections this runtime opened."""
+        for task in self._tasks:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        if self.store_sink is not None:
+            await self.store_sink.drain()
+            await self.store_sink.sink.aclose(self.flush_timeout_s)
+        if self.rate is not None:
+            await self.rate.limiter.aclose()
+            await self.rate.throttle.aclose()
+            closer = getattr(self.rate.escalator._store, "aclose", None)
+            if closer is not None:
+                await closer()
+        if self.feature_flags is not None:
+            closer = getattr(self.feature_flags.store, "aclose", None)
+            if closer is not None:
+                await closer()
+        if self.store is not None:
+            await asyncio.to_thread(self.store.close)
+
+    def samples(self) -> list[Sample]:
+        """Counter values for ``/metrics``; drops are always exported, never silent."""
+        out: list[Sample] = []
+        if self.rate is not None:
+            s = self.rate.limiter.stats()
+            out += [
+                ("safeship_limiter_denied", "Requests denied by a rate limit", s.denied),
+                ("safeship_limiter_storage_errors", "Limit storage failures", s.storage_errors),
+                ("safeship_limiter_failed_open", "Limit checks failed open", s.failed_open),
+                ("safeship_limiter_failed_closed", "Limit checks failed closed", s.failed_closed),
+                (
+                    "safeship_escalation_storage_errors",
+                    "Escalation store failures",
+                    self.rate.escalator.storage_errors,
+                ),
+            ]
+        if self.feature_flags is not None:
+            errors = self.feature_flags.storage_errors
+            out.append(("safeship_flags_storage_errors", "Flag store failures", errors))
+        if self.store_sink is not None:
+            t = self.store_sink.sink.stats()
+            out += [
+                ("safeship_sink_accepted", "Telemetry events queued", t.accepted),
+                ("safeship_sink_written", "Telemetry events written", t.written),
+                ("safeship_sink_write_errors", "Telemetry write attempts failed", t.write_errors),
+                (
+                    "safeship_sink_dropped_overflow",
+                    "Events dropped: buffer full",
+                    t.dropped_overflow,
+                ),
+                ("safeship_sink_dropped_rejected", "Events dropped: rejected", t.dropped_rejected),
+                (
+                    "safeship_sink_dropped_shutdown",
+                    "Events dropped at shutdown",
+                    t.dropped_shutdown,
+                ),
+                (
+                    "safeship_sink_dropped_conversion",
+                    "Events dropped before queueing (backlog or bad event)",
+                    self.store_sink.dropped,
+                ),
+            ]
+        return out
+
+    def buffered(self) -> int:
+        """Events waiting for the store (a gauge)."""
+        return 0 if self.store_sink is None else self.store_sink.sink.stats().buffered
+
+
+def build_runtime(
+    config: GatewayConfig,
+    *,
+    limiter: Limiter | None = None,
+    flags: Flags | None = None,
+    sink: DecisionSink | None = None,
+) -> Runtime:
+    """The runtime for ``config``; injected ports replace the configured ones."""
+    c = config.controls
+    url = c.redis_url
+    rate = None
+    if limiter is None:
+        violations = (
+            RedisViolationStore(url, f"{c.key_prefix}:violations")
+            if url
+            else MemoryViolationStore()
+        )
+        throttle_rule = LimitRule(name="throttle", scope="user", rate=c.throttle_rate)
+        rate = ControlsLimiter(
+            RateLimiter.from_url(c.limits, url, key_prefix=f"{c.key_prefix}:limits"),
+            Escalator(c.escalation, violations),
+            RateLimiter.from_url([throttle_rule], url, key_prefix=f"{c.key_prefix}:throttle"),
+        )
+        limiter = rate
+    feature_flags = None
+    if flags is None:
+        store = RedisFlagStore(url, f"{c.key_prefix}:flags") if url else None
+        feature_flags = FeatureFlags(store, defaults=c.flags, cache_ttl_s=c.flag_cache_ttl_s)
+        flags = FlagRouter(feature_flags)
+    sql = store_sink = None
+    if sink is None and config.store.url is not None:
+        sql = SqlStore(config.store.url)
+        telemetry = TelemetrySink(sql, max_buffer=config.store.max_buffer)
+        store_sink = StoreSink(telemetry, raw_text=config.store.raw_text)
+    return Runtime(
+        limiter=limiter,
+        flags=flags,
+        sink=sink or store_sink or NullSink(),
+        rate=rate,
+        feature_flags=feature_flags,
+        store=sql,
+        store_sink=store_sink,
+        retention_days=config.store.retention_days if sql is not None else None,
+        flush_timeout_s=config.store.flush_timeout_s,
+    )
