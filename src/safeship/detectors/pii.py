@@ -69,7 +69,10 @@ class PIIDetector(BaseDetector):
         return self.params
 
     def _setup(self) -> None:
-        from safeship.detectors import _pii_recognizers as rec
+        from safeship._lazy_imports import torch_hidden
+
+        with torch_hidden():
+            from safeship.detectors import _pii_recognizers as rec
 
         wanted = set(self._p.entities or (*rec.PATTERN_ENTITIES, *rec.NER_ENTITIES))
         engine = rec.build_engine(self._p.ner and bool(wanted & set(rec.NER_ENTITIES)))
