@@ -15,16 +15,23 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 
+HIDDEN = ("torch", "transformers")
+
+
 @contextmanager
 def torch_hidden() -> Iterator[None]:
-    """Make ``import torch`` fail inside the block, unless torch is already loaded."""
-    if "torch" in sys.modules:
-        yield
-        return
+    """Make ``import torch`` / ``import transformers`` fail inside the block, unless loaded.
+
+    Presidio also imports transformers when it is installed (for an NLP engine we never use),
+    which then prints a warning about torch; hiding both keeps start-up quiet and light.
+    """
     os.environ.setdefault("PRESIDIO_DEVICE", "cpu")
-    sys.modules["torch"] = None  # type: ignore[assignment]  # import machinery: "not available"
+    hidden = [name for name in HIDDEN if name not in sys.modules]
+    for name in hidden:
+        sys.modules[name] = None  # type: ignore[assignment]  # import machinery: "not available"
     try:
         yield
     finally:
-        if sys.modules.get("torch", 0) is None:
-            del sys.modules["torch"]
+        for name in hidden:
+            if name in sys.modules and sys.modules[name] is None:
+                del sys.modules[name]

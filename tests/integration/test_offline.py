@@ -30,7 +30,7 @@ for text in ["hello there", "mail jane.doe@example.com or call 415-555-0132",
 print(guard.check_output([{"role": "user", "content": "hi"}], "write to bob@example.org").action.value)
 guard.close()
 print("ATTEMPTS", len(attempts))
-print("TORCH", "torch" in sys.modules)
+print("TORCH", "torch" in sys.modules, "transformers" in sys.modules)
 """
 
 
@@ -42,7 +42,8 @@ def test_default_guard_is_silent_and_offline(tmp_path: Path) -> None:
     )
     assert out.returncode == 0, out.stderr[-3000:]
     assert "ATTEMPTS 0" in out.stdout
-    assert "TORCH False" in out.stdout  # the runtime never imports torch, even when installed
+    assert "TORCH False False" in out.stdout  # the runtime never imports torch, even when installed
     assert "NETWORK ATTEMPT" not in out.stderr
     assert "Traceback" not in out.stderr
+    assert "PyTorch was not found" not in out.stderr
     assert "retry" not in out.stderr.lower()
