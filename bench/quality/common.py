@@ -48,7 +48,9 @@ class Row:
         return all(f.holds(self.metrics) is not False for f in self.floors)
 
 
-def binary_metrics(y_true: Sequence[int], scores: Sequence[float], thr: float = 0.5) -> dict[str, float]:
+def binary_metrics(
+    y_true: Sequence[int], scores: Sequence[float], thr: float = 0.5
+) -> dict[str, float]:
     """Precision, recall, F1, FPR, accuracy at ``thr``, plus AUROC when both classes occur."""
     y = np.asarray(y_true, dtype=int)
     s = np.asarray(scores, dtype=float)

@@ -14,7 +14,6 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-
 HIDDEN = ("torch", "transformers")
 
 

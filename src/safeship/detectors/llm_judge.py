@@ -54,7 +54,7 @@ class LLMJudgeParams(DetectorParams):
 
 
 def parse_verdict(content: str) -> tuple[bool, list[str]]:
-    """Parse 'safe' / 'unsafe\\nS1,S3'; raises ``DetectorError`` on anything else."""
+    """Parse 'safe' or 'unsafe' plus a line of codes; raises ``DetectorError`` on anything else."""
     lines = [ln.strip() for ln in content.strip().splitlines() if ln.strip()]
     if not lines:
         raise DetectorError("judge returned an empty answer")

@@ -22,7 +22,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from safeship.detectors.redact import redact
-
 from safeship.policy.refusals import refusal_for
 from safeship.policy.schema import FailMode, FeaturePolicy, Rule
 from safeship.types import (
