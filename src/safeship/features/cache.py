@@ -40,6 +40,8 @@ class FeatureCache:
             rows = self._hasher.transform(missing)
             for i, t in enumerate(missing):
                 self._hashed[t] = rows[i]
+        if len(texts) == 1:  # the common case: skip a scipy vstack that costs more than the dot
+            return self._hashed[texts[0]]
         return sparse.vstack([self._hashed[t] for t in texts], format="csr")
 
     def embeddings(self, texts: list[str]) -> np.ndarray:
@@ -52,4 +54,6 @@ class FeatureCache:
             vectors = self._embedder.embed(missing)
             for i, t in enumerate(missing):
                 self._embedded[t] = vectors[i]
+        if len(texts) == 1:
+            return self._embedded[texts[0]][None, :]
         return np.stack([self._embedded[t] for t in texts])
