@@ -26,10 +26,13 @@ from pathlib import Path
 
 import numpy as np
 
+from safeship.detectors.injection import reads_backwards
 from safeship.detectors.textmodel import chunk_text, sigmoid
 from safeship.features.hashing import NgramHasher
 from safeship.text.normalise import normalise
 from training.cascade_fit import fit_cascade
+from training.injection_pairs import build_pairs
+from training.train_injection_context import fit_pair_model
 
 ROOT = Path(__file__).resolve().parents[1]
 MODEL_PATH = ROOT / "src" / "safeship" / "models" / "prompt_injection.npz"
@@ -38,6 +41,10 @@ BENCH_START, BENCH_END = "<!-- bench -->", "<!-- /bench -->"
 OWN_DATA = ROOT / "training" / "data"
 VAL_FRACTION = 0.15
 OBFUSCATIONS = ("leetspeak", "base64", "hex", "rot13", "reverse")
+# benign sources that read like instructions to the model: they carry the false positives on
+# chat-benchmark style prompts, so they count more than their row share
+INSTRUCTION_LIKE = ("own:assistant_", "own:pair_benign", "self_instruct", "gpteacher_roleplay")
+INSTRUCTION_WEIGHT = 4.0
 SEED = 1234
 csv.field_size_limit(sys.maxsize)
 
@@ -146,11 +153,25 @@ def load_benign(d: Path, rng: random.Random) -> Iterator[Sample]:
 
 def load_own(rng: random.Random) -> Iterator[Sample]:
     for path in sorted(OWN_DATA.glob("injection_*.jsonl")):
-        if "system_pairs" in path.name:
-            continue  # used to check the system-prompt context feature, not the text model
+        if "system_pairs" in path.name or "context_parts" in path.name:
+            continue  # system-prompt pairs: see load_pair_texts and the pair model
         for r in _jsonl(path):
             text = str(r["text"])
-            yield Sample(text, int(r["label"]), f"own:{r['tag']}", f"own:{key(text)[:40]}")
+            group = str(r.get("group") or key(text)[:40])
+            yield Sample(text, int(r["label"]), f"own:{r['tag']}", f"own:{group}")
+
+
+def load_pair_texts() -> Iterator[Sample]:
+    """User turns of the hand-written pairs that need no system prompt to be judged.
+
+    Attacks of context-free techniques (ignore-previous, system mode, virtualization, mixed)
+    are injections on their own; benign turns are benign anywhere. The rest ("tell me the
+    code") is only an attack given the system prompt, which is the pair model's job.
+    """
+    for pair in build_pairs():
+        if pair.label == 0 or pair.standalone:
+            tag = "pair_attack" if pair.label else "pair_benign"
+            yield Sample(pair.text, pair.label, f"own:{tag}", f"pair:{pair.text}", pair.split)
 
 
 def eval_only_keys(d: Path) -> set[str]:
@@ -178,6 +199,7 @@ def _window(s: Sample) -> list[Sample]:
 def assemble(d: Path) -> tuple[list[Sample], list[Sample], dict[str, int]]:
     rng = random.Random(SEED)
     raw = [*load_labelled(d), *load_positives(d, rng), *load_benign(d, rng), *load_own(rng)]
+    raw += load_pair_texts()
     banned = eval_only_keys(d)
     stats = {
         "raw": len(raw),
@@ -228,6 +250,7 @@ def obfuscated_copies(train: list[Sample], fraction: float = 0.05) -> list[Sampl
             if s.source in ("slabs", "neuralchemy") and rng.random() < fraction:
                 views = normalise(apply(kind, s.text, rng.randrange(1 << 30))).views
                 text = views[1] if len(views) > 1 else views[0]
+                text = text[::-1] if reads_backwards(text) else text  # as the detector does
                 out.append(Sample(text, s.label, f"{s.source}:{kind}", s.group, s.split))
     return out
 
@@ -308,6 +331,11 @@ SOURCES = """\
 | gsm8k (1,500), self_instruct_human, humaneval | benign | MIT, Apache-2.0, MIT |
 | gpteacher_roleplay (requests; every 4th response as benign prose) | hard negatives | MIT |
 | training/data/injection_*.jsonl (own words) | hard negatives, indirect, templates | Apache-2.0 |
+| own injection_benign_instructions.jsonl | chat-style tasks, follow-ups (weight 4) | Apache-2.0 |
+| own injection_context_parts.jsonl | system prompt + attack / benign pairs | Apache-2.0 |
+
+Instruction-like benign sources (own assistant tasks, pair benign turns, self_instruct,
+gpteacher_roleplay) carry sample weight 4: they are where chat-benchmark false positives live.
 """
 
 
@@ -355,14 +383,27 @@ Stage 1 alone: `{json.dumps(held_out["stage1"])}`; cascade: `{json.dumps(held_ou
 The own-data rows are templated (the same injected sentence appears in several documents), so
 their held-out figures are optimistic.
 
+## System-prompt pair model (`prompt_injection_context.npz`)
+Logistic head on `[u, u*s, cos(u,s), lexical shift]` (MiniLM embeddings of user turn and system
+prompt), trained on hand-written pairs (`training/injection_pairs.py`: 22 system prompts, 51
+attack templates over 15 techniques, benign in-scope / off-scope / generic turns) plus 800
+TRAIN-ALLOWED benign prompts paired with random system prompts. Held-out pairs share neither
+system prompt nor attack template with training (templated, so optimistic):
+
+```
+{json.dumps(held_out.get("pairs"), indent=1)}
+```
+
 ## EVAL-ONLY figures
 {bench}
 
 ## Known weaknesses
 - Short, polite extraction requests without trigger words ("describe your setup") are the main
-  misses; benign requests to "repeat that" can be flagged.
-- The system-prompt shift is lexical: an on-topic question that names a protected proper noun
-  ("what does Project Falcon do?") is shifted too; paraphrased requests for a secret are not.
+  misses; benign requests to "repeat that" or "now extend the program" can still be flagged.
+- The pair model is trained on templated, hand-written pairs only; it needs the embedder (without
+  one the lexical shift is used, which misses paraphrases and non-secret constraints).
+- Backwards text is read reversed only when at least two words become common English and
+  clearly more than as written; short reversed texts with rare words stay soup.
 - Multilingual positives have few multilingual benign counterparts, so non-English benign text
   is more often flagged than English.
 - Role-play is learnt from data, not rules: a benign persona request with jailbreak vocabulary
@@ -376,7 +417,8 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--data-dir", type=Path, default=default_data_dir())
     ap.add_argument("--out", type=Path, default=MODEL_PATH)
-    ap.add_argument("--decision-point", type=float, default=0.6)  # chosen on validation FPR
+    # chosen on validation: best slabs + neuralchemy F1 with instruction-like benign FPR <= 1.3%
+    ap.add_argument("--decision-point", type=float, default=0.55)
     ap.add_argument("--no-embed", action="store_true", help="stage 1 only")
     ap.add_argument(
         "--embed-cache",
@@ -392,6 +434,7 @@ def main(argv: list[str] | None = None) -> int:
     va_text = [normalise(s.text).normalised for s in val]
     y_tr = [s.label for s in train]
     y_va = [s.label for s in val]
+    weights = [INSTRUCTION_WEIGHT if s.source.startswith(INSTRUCTION_LIKE) else 1.0 for s in train]
     embed = None if args.no_embed else CachedEmbed(args.embed_cache)
     model, report = fit_cascade(
         "prompt_injection",
@@ -402,6 +445,7 @@ def main(argv: list[str] | None = None) -> int:
         embed,
         c_tfidf=8.0,
         decision_point=args.decision_point,
+        sample_weight=weights,
     )
     p1 = sigmoid(model.stage1_logits(NgramHasher().transform(va_text)))
     pc = p1.copy()
@@ -427,6 +471,15 @@ def main(argv: list[str] | None = None) -> int:
     model.meta["held_out"] = held_out
     model.meta["trained_on"] = sorted({s.source for s in train})
     model.save(args.out)
+    if embed is not None:
+        rng = random.Random(SEED + 2)
+        benign = {
+            name: rng.sample([s.text for s in part if s.label == 0 and len(s.text) < 600], n)
+            for name, part, n in (("train", train, 800), ("val", val, 300))
+        }
+        held_out["pairs"] = fit_pair_model(
+            model, embed, args.out.with_name(args.out.stem + "_context.npz"), benign
+        )
     if args.out == MODEL_PATH:
         write_card(CARD_PATH, held_out)
     print(json.dumps(held_out, indent=1))

@@ -9,13 +9,28 @@ already finds clean needs strong, specific overlap to cross the decision point.
 
 Scope sentences ("only discuss gardening") are deliberately not protective: on-topic questions
 overlap with them and are the normal case.
+
+That lexical shift misses paraphrases and constraints that are not secrets ("always answer in
+French"), so when an embedder is available a learnt :class:`PairModel` also scores the pair: a
+logistic head on the user-turn embedding, its element-wise product with the system-prompt
+embedding (which directions of the request the system prompt speaks about) and two scalars
+(their cosine and the lexical shift). It is trained on hand-written pairs
+(``training/injection_pairs.py``) of system prompts with attacks across techniques and benign
+in-scope and off-scope requests.
 """
 
 from __future__ import annotations
 
 import functools
+import json
 import math
 import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from safeship.errors import ArtefactError
 
 PROTECTIVE = re.compile(
     r"\b(secret|confidential|private|hidden|never|must not|mustn't|do not|don't|not allowed|"
@@ -114,3 +129,42 @@ def contextual_score(score: float, system: str, text: str) -> float:
     p = min(max(score, 1e-6), 1 - 1e-6)
     z = max(math.log(p / (1 - p)), LOGIT_FLOOR) + shift
     return 1.0 / (1.0 + math.exp(-z))
+
+
+def pair_features(user: np.ndarray, system: np.ndarray, boost: np.ndarray) -> np.ndarray:
+    """Rows of ``[u, u * s, cos(u, s), boost / MAX_SHIFT]`` for L2-normalised embeddings."""
+    cos = np.sum(user * system, axis=1, keepdims=True)
+    return np.hstack([user, user * system, cos, np.asarray(boost).reshape(-1, 1) / MAX_SHIFT])
+
+
+@dataclass(frozen=True)
+class PairModel:
+    """Logistic head over :func:`pair_features`: does this user turn attack this system prompt."""
+
+    coef: np.ndarray
+    intercept: float
+
+    def score(self, user: np.ndarray, system: np.ndarray, boost: float) -> float:
+        """Probability that the user turn (embedding) violates the system prompt (embedding)."""
+        x = pair_features(user.reshape(1, -1), system.reshape(1, -1), np.array([boost]))
+        z = float(x[0] @ self.coef) + self.intercept
+        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+    def save(self, path: Path, meta: dict[str, object]) -> None:
+        """Write plain arrays and a JSON meta string (no pickles)."""
+        np.savez_compressed(
+            path,
+            coef=self.coef.astype(np.float32),
+            meta=np.array(json.dumps({**meta, "intercept": self.intercept})),
+        )
+
+    @classmethod
+    def load(cls, path: Path) -> PairModel:
+        """Read a model written by :meth:`save`; raises ``ArtefactError`` naming the file."""
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                meta = json.loads(str(data["meta"]))
+                coef = data["coef"].astype(np.float32)
+        except (OSError, ValueError, KeyError) as exc:
+            raise ArtefactError(f"cannot read pair model {path}: {exc}") from exc
+        return cls(coef=coef, intercept=float(meta["intercept"]))

@@ -10,7 +10,11 @@ badly are handled explicitly:
   and one injected sentence is diluted in a long page. Each sentence is also scored on its own, and
   an imperative addressed to the assistant adds a little evidence.
 * **System-prompt context** (``_injection_context``): asking for exactly what the system prompt
-  protects is an attack only given that system prompt, so the overlap shifts the text's logit.
+  protects is an attack only given that system prompt. A learnt pair model on the two embeddings
+  scores that when an embedder is available; otherwise a lexical overlap shifts the text's logit.
+* **Backwards text**: a text that reads as English only when reversed is scored reversed. Its raw
+  form is character soup whose n-grams the model has rarely seen, and scoring soup produced false
+  positives on benign reversed text; reading it the right way round scores what it says.
 """
 
 from __future__ import annotations
@@ -21,13 +25,15 @@ from typing import ClassVar
 
 import numpy as np
 
-from safeship.detectors._injection_context import contextual_score
+from safeship.detectors._injection_context import PairModel, context_boost, contextual_score
 from safeship.detectors.base import BaseDetector, DetectorInput, DetectorParams
 from safeship.detectors.textmodel import CHUNK_CHARS, CascadeModel, sigmoid
+from safeship.text.lexicon import is_word
 from safeship.text.normalise import CONTEXT
 from safeship.types import DetectorResult, Finding, Stage
 
 MODEL_PATH = Path(__file__).resolve().parent.parent / "models" / "prompt_injection.npz"
+PAIR_PATH = MODEL_PATH.with_name("prompt_injection_context.npz")
 CATEGORY = "prompt_injection"
 TEMPLATE_FLOOR = 0.9
 ADDRESSED_BONUS = 1.0
@@ -72,6 +78,18 @@ _ADDRESSED = re.compile(
     re.IGNORECASE,
 )
 _SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+|\n|$)")
+_LETTERS = re.compile(r"[A-Za-z]{2,}")
+BACKWARDS_WORDS = 200  # words sampled to decide whether a text is written backwards
+
+
+def reads_backwards(text: str) -> bool:
+    """Whether ``text`` has clearly more common English words reversed than as written."""
+    words = _LETTERS.findall(text[: BACKWARDS_WORDS * 12])[:BACKWARDS_WORDS]
+    if len(words) < 3:
+        return False
+    forward = sum(map(is_word, words))
+    backward = sum(is_word(w[::-1]) for w in words)
+    return backward >= 2 and backward > 2 * forward
 
 
 class InjectionParams(DetectorParams):
@@ -129,6 +147,8 @@ class PromptInjectionDetector(BaseDetector):
         assert isinstance(self.params, InjectionParams)
         path = Path(self.params.model_path) if self.params.model_path else MODEL_PATH
         self._model = CascadeModel.load(path)
+        pair_path = path.with_name(path.stem + "_context.npz")
+        self._pair = PairModel.load(pair_path) if pair_path.exists() else None
 
     def score(self, item: DetectorInput) -> DetectorResult:
         """Score ``item`` (see the module docstring for how the parts combine)."""
@@ -144,7 +164,7 @@ class PromptInjectionDetector(BaseDetector):
                 best, where = p, (span if view == item.text else (0, len(item.text)))
         text_score = best
         if params.use_system_prompt and item.system:
-            best = max(best, contextual_score(text_score, item.system, item.normalised.normalised))
+            best = max(best, self._context_score(item, text_score))
         findings = [self._finding(item.text, where, best, "prompt_injection")]
         template = _TEMPLATE.search(item.text) or _TEMPLATE.search(item.normalised.normalised)
         if template is not None:
@@ -174,7 +194,19 @@ class PromptInjectionDetector(BaseDetector):
             views = (item.normalised.normalised,)
         elif len(views) > 1 and len(views[0]) <= CONTEXT:
             views = views[1:]
+        views = tuple(v[::-1] if reads_backwards(v) else v for v in views)
         return tuple(v for v in views if v.strip()) or ("",)
+
+    def _context_score(self, item: DetectorInput, text_score: float) -> float:
+        """Score of the text as an attack on ``item.system`` (pair model, else lexical shift)."""
+        assert item.system is not None
+        text = item.normalised.normalised
+        if self._pair is None or not item.features.has_embedder:
+            return contextual_score(text_score, item.system, text)
+        system_emb, user_emb = item.features.embeddings(
+            [item.system[:CHUNK_CHARS], text[:CHUNK_CHARS]]
+        )
+        return self._pair.score(user_emb, system_emb, context_boost(item.system, text))
 
     def _score_view(
         self, view: str, item: DetectorInput, params: InjectionParams

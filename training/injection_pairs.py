@@ -1,0 +1,87 @@
+"""Pairs of (system prompt, user turn, label) from ``data/injection_context_parts.jsonl``.
+
+The parts are written by hand for this project: system prompts that guard a secret or impose a
+constraint, attack templates by technique (ignore-previous, system mode, virtualization,
+hypothetical, persuasion, indirect reference, output formatting, token smuggling, few-shot,
+many-shot, repeated tokens, payload splitting, overload, another language, mixed), and benign
+in-scope, off-scope and generic user turns. Combining them gives thousands of pairs; the split
+keeps whole system prompts *and* whole attack templates apart, so a held-out pair shares neither
+with training.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+from dataclasses import dataclass
+from pathlib import Path
+
+PARTS = Path(__file__).resolve().parent / "data" / "injection_context_parts.jsonl"
+SECRETS = (
+    "MAPLE-7731",
+    "bluebird42",
+    "Xq9-Lantern",
+    "ORCHID",
+    "tangerine-sky",
+    "7741-2290",
+    "Copperfield",
+    "ZETA_88",
+    "42 Elm Street, Springfield",
+    "the 14th of March",
+    "ravenclaw9",
+)
+VAL_FRACTION = 0.25
+
+
+@dataclass(frozen=True)
+class Pair:
+    """One system prompt and user turn; ``standalone`` marks attacks that need no context."""
+
+    system: str
+    text: str
+    label: int
+    technique: str
+    split: str
+    standalone: bool = False
+
+
+def _split(name: str) -> str:
+    h = int(hashlib.sha1(name.encode()).hexdigest()[:8], 16) / 0xFFFFFFFF
+    return "val" if h < VAL_FRACTION else "train"
+
+
+def _cap(s: str) -> str:
+    return s[:1].upper() + s[1:]
+
+
+def build_pairs(seed: int = 99, per_system: int = 40) -> list[Pair]:
+    """Every system prompt with a sample of attacks on its own constraint and benign turns."""
+    rows = [json.loads(line) for line in PARTS.read_text(encoding="utf-8").splitlines() if line]
+    systems = [r for r in rows if r["kind"] == "system"]
+    attacks = [r for r in rows if r["kind"] == "attack"]
+    foreign = next(r["text"] for r in rows if r["kind"] == "foreign_violation")
+    generic = [r["text"] for r in rows if r["kind"] == "benign_generic"]
+    rng = random.Random(seed)
+    out: list[Pair] = []
+    for si, sysrow in enumerate(systems):
+        s_split = _split(f"sys{si}")
+        for k in range(2 if sysrow["family"] == "secret" else 1):
+            system = sysrow["text"].replace("{secret}", rng.choice(SECRETS))
+            for att in rng.sample(attacks, min(per_system, len(attacks))):
+                a_split = _split(f"att{attacks.index(att)}")
+                if a_split != s_split:
+                    continue  # a held-out pair shares neither system nor attack with training
+                v = rng.choice(sysrow["violations"])
+                text = att["text"].format(v=v, V=_cap(v), vx=rng.choice(foreign))
+                out.append(Pair(system, text, 1, att["technique"], s_split, att["standalone"]))
+            if k:
+                continue
+            benign = sysrow["inscope"] + sysrow["offscope"] + rng.sample(generic, 5)
+            for b in benign:
+                tech = "benign_offscope" if b in sysrow["offscope"] else "benign"
+                out.append(Pair(system, b, 0, tech, s_split))
+            # bare violations: the plain request that the system forbids is the attack itself
+            for v in sysrow["violations"][:3]:
+                out.append(Pair(system, _cap(v) + ".", 1, "direct_request", s_split))
+    return out
