@@ -30,6 +30,7 @@ class Example:
     category: str
     source: str
     group: str
+    function: str = ""
 
 
 def _davidson(d: Path, rng: random.Random) -> list[Example]:
@@ -161,24 +162,32 @@ def load_public(data_dir: Path) -> list[Example]:
 
 
 def expand_own(own_dir: Path) -> list[Example]:
-    """Expand our hand-written templates; all expansions of one template share a group key."""
+    """Expand our hand-written templates; all expansions of one template share a group key.
+
+    Reads every ``toxicity_own*.jsonl`` (templates) and ``toxicity_slots*.jsonl`` (slot values).
+    """
     rng = random.Random(SEED)
     slots: dict[str, list[str]] = {}
-    for line in open(own_dir / "toxicity_slots.jsonl", encoding="utf-8"):
-        rec = json.loads(line)
-        slots.setdefault(rec["slot"], []).append(rec["value"])
+    for path in sorted(own_dir.glob("toxicity_slots*.jsonl")):
+        for line in open(path, encoding="utf-8"):
+            rec = json.loads(line)
+            slots.setdefault(rec["slot"], []).append(rec["value"])
     out = []
-    for i, line in enumerate(open(own_dir / "toxicity_own.jsonl", encoding="utf-8")):
-        rec = json.loads(line)
-        names = re.findall(r"{(\w+)}", rec["text"])
-        n = N_EXPANSIONS if names else 1
-        texts = set()
-        for _ in range(n):
-            fill = {k: rng.choice(slots[k]) for k in names}
-            t = rec["text"].format(**fill)
-            texts.add(t[0].upper() + t[1:])
-        for t in sorted(texts):
-            out.append(Example(t, int(rec["label"]), rec["category"], "own", f"t{i}"))
+    for path in sorted(own_dir.glob("toxicity_own*.jsonl")):
+        for i, line in enumerate(open(path, encoding="utf-8")):
+            rec = json.loads(line)
+            names = re.findall(r"{(\w+)}", rec["text"])
+            n = N_EXPANSIONS if names else 1
+            texts = set()
+            for _ in range(n):
+                fill = {k: rng.choice(slots[k]) for k in names}
+                t = rec["text"].format(**fill)
+                texts.add(t[0].upper() + t[1:])
+            key = f"{path.stem}:{i}"
+            for t in sorted(texts):
+                out.append(
+                    Example(t, int(rec["label"]), rec["category"], "own", key, rec["function"])
+                )
     return out
 
 

@@ -21,14 +21,13 @@ from pathlib import Path
 
 import numpy as np
 
-from safeship.detectors.textmodel import CascadeModel
 from safeship.detectors.toxicity import DEFAULT_LEXICON, DEFAULT_MODEL, term_hash
-from training.cascade_fit import fit_cascade
+from safeship.detectors.toxicity_model import ToxicityModel
 from training.toxicity_data import Example, expand_own, load_lexicon, load_public
+from training.toxicity_fit import fit_toxicity
 
 ROOT = Path(__file__).resolve().parents[1]
 CARD = ROOT / "src" / "safeship" / "models" / "cards" / "toxicity.md"
-SOURCE_WEIGHT = {"own": 4.0, "toxigen": 2.0, "surge": 1.5, "convabuse": 1.0}
 
 
 def split_of(ex: Example) -> str:
@@ -38,18 +37,31 @@ def split_of(ex: Example) -> str:
 
 
 def _embedder(cache_path: Path | None):  # type: ignore[no-untyped-def]
-    """Return an embed function on the shipped MiniLM, memoised on disk if asked, or None."""
+    """Return an embed function on the shipped MiniLM, memoised on disk if asked, or None.
+
+    The memo records a fingerprint of the ONNX file and is ignored when the model changed:
+    a head trained on another export's vectors silently loses accuracy (v1 did).
+    """
     try:
-        from safeship.features.embedding import load_default_embedder
+        from safeship.features.embedding import (
+            DEFAULT_MODEL_DIR,
+            MODEL_FILE,
+            load_default_embedder,
+        )
 
         emb = load_default_embedder()
+        onnx = (DEFAULT_MODEL_DIR / MODEL_FILE).read_bytes()
     except Exception as exc:  # noqa: BLE001 - any failure means "stage 1 only"
         print(f"no embedder ({exc}); training stage 1 only", file=sys.stderr)
         return None
+    fingerprint = hashlib.sha1(onnx).hexdigest()[:16]
     memo: dict[str, np.ndarray] = {}
     if cache_path is not None and cache_path.exists():
         with np.load(cache_path, allow_pickle=False) as data:
-            memo = dict(zip(data["keys"].tolist(), data["vecs"], strict=True))
+            if "fingerprint" in data.files and str(data["fingerprint"]) == fingerprint:
+                memo = dict(zip(data["keys"].tolist(), data["vecs"], strict=True))
+            else:
+                print("embedding memo is from another MiniLM export; ignoring it", file=sys.stderr)
 
     def embed(texts: list[str]) -> np.ndarray:
         keys = [hashlib.sha1(t.encode()).hexdigest() for t in texts]
@@ -59,7 +71,12 @@ def _embedder(cache_path: Path | None):  # type: ignore[no-untyped-def]
             vecs = emb.embed([by_key[k] for k in missing])
             memo.update(zip(missing, vecs, strict=True))
             if cache_path is not None:
-                np.savez(cache_path, keys=np.array(list(memo)), vecs=np.stack(list(memo.values())))
+                np.savez(
+                    cache_path,
+                    keys=np.array(list(memo)),
+                    vecs=np.stack(list(memo.values())),
+                    fingerprint=np.array(fingerprint),
+                )
         return np.stack([memo[k] for k in keys])
 
     return embed
@@ -71,7 +88,7 @@ def _auroc(y: Sequence[int], s: Sequence[float]) -> float:
     return float(roc_auc_score(y, s)) if 0 < sum(y) < len(y) else float("nan")
 
 
-def held_out(model: CascadeModel, test: list[Example], embed) -> dict[str, dict[str, float]]:  # type: ignore[no-untyped-def]
+def held_out(model: ToxicityModel, test: list[Example], embed) -> dict[str, dict[str, float]]:  # type: ignore[no-untyped-def]
     """Per-source accuracy / AUROC of the full cascade on the test split."""
     from safeship.features.cache import FeatureCache
     from safeship.features.hashing import NgramHasher
@@ -82,8 +99,10 @@ def held_out(model: CascadeModel, test: list[Example], embed) -> dict[str, dict[
 
     cache = FeatureCache(NgramHasher(), _E() if embed is not None else None)
     out: dict[str, dict[str, float]] = {}
-    for source in sorted({e.source for e in test} | {"all"}):
-        rows = [e for e in test if source in ("all", e.source)]
+    groups = sorted({e.source for e in test} | {"all"})
+    groups += sorted({f"own/{e.function}" for e in test if e.source == "own"})
+    for source in groups:
+        rows = [e for e in test if source in ("all", e.source, f"own/{e.function}")]
         scores, _ = model.score_texts([e.text for e in rows], cache)
         y = [e.label for e in rows]
         acc = float(np.mean((scores >= 0.5) == np.asarray(y)))
@@ -137,21 +156,10 @@ def main(argv: list[str] | None = None) -> int:
     sizes = ", ".join(f"{k}={len(v)}" for k, v in parts.items())
     print(sizes, file=sys.stderr)
     embed = None if args.no_embed else _embedder(args.emb_cache)
-    pos = [e for e in tr if e.label == 1]
-    model, report = fit_cascade(
-        "toxicity",
-        [e.text for e in tr],
-        [e.label for e in tr],
-        [e.text for e in va],
-        [e.label for e in va],
-        embed,
-        c_tfidf=2.0,
-        c_embed=1.0,
-        band=(0.02, 0.98),
-        sample_weight=[SOURCE_WEIGHT.get(e.source, 1.0) for e in tr],
-        categories=([e.text for e in pos], [e.category for e in pos]),
-    )
-    model.meta["sources"] = sorted({e.source for e in examples})
+    model, report = fit_toxicity(tr, va, embed)
+    model.cascade.meta["sources"] = sorted({e.source for e in examples})
+    model.cascade.meta["fit_report"] = report
+    print(json.dumps(report), file=sys.stderr)
     model.save(args.out)
     terms, severity, slur = load_lexicon(args.data_dir)
     np.savez_compressed(
@@ -163,7 +171,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     figures = held_out(model, te, embed)
     print(json.dumps(figures, indent=1))
-    write_card(report.as_dict(), figures, sizes)
+    write_card(report, figures, sizes)
     return 0
 
 

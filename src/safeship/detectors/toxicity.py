@@ -2,10 +2,11 @@
 
 Three pieces, each doing what it is good at:
 
-* a :class:`~safeship.detectors.textmodel.CascadeModel` scores the text. Stage 1 (hashed
-  n-grams) settles clear cases; the MiniLM embedding head settles the uncertain band, which is
-  where counter-speech, negation and neutral mentions of identity groups land, because word
-  overlap alone cannot tell "X are vermin" from "saying X are vermin is vile".
+* a :class:`~safeship.detectors.toxicity_model.ToxicityModel` scores the text. Stage 1 (hashed
+  n-grams) settles clear cases; a small MLP on MiniLM embeddings, stacked with stage 1, settles
+  the uncertain band, which is where counter-speech, negation and neutral mentions of identity
+  groups land, because word overlap alone cannot tell "X are vermin" from "saying X are vermin
+  is vile".
 * the model's embedding category head splits that score over sub-categories.
 * a hashed profanity/slur lexicon marks offending tokens as spans and scores ``profanity``.
   It never raises the toxicity score itself: word lists over-flag (friendly swearing, anatomy),
@@ -23,7 +24,8 @@ from typing import ClassVar
 import numpy as np
 
 from safeship.detectors.base import BaseDetector, DetectorInput, DetectorParams
-from safeship.detectors.textmodel import CHUNK_CHARS, CascadeModel, chunk_text
+from safeship.detectors.textmodel import CHUNK_CHARS, chunk_text
+from safeship.detectors.toxicity_model import ToxicityModel
 from safeship.errors import ArtefactError
 from safeship.features.cache import FeatureCache
 from safeship.types import DetectorResult, Finding
@@ -146,7 +148,7 @@ class ToxicityDetector(BaseDetector):
 
     def _setup(self) -> None:
         params = self._params()
-        self._model = CascadeModel.load(Path(params.model_path or DEFAULT_MODEL))
+        self._model = ToxicityModel.load(Path(params.model_path or DEFAULT_MODEL))
         self._lexicon = HashedLexicon(Path(params.lexicon_path or DEFAULT_LEXICON))
 
     def _params(self) -> ToxicityParams:

@@ -77,10 +77,27 @@ def test_counter_speech_and_neutral_mentions_pass(detector, embedder, text) -> N
     assert run(detector, text, embedder).score < 0.5
 
 
-@pytest.mark.xfail(reason="known weakness: threats with no violent verb score ~0.4", strict=False)
-def test_implicit_threat_without_violent_words(detector, embedder) -> None:  # type: ignore[no-untyped-def]
-    text = "I know which house is yours and I will come over tonight and hurt you badly."
+# Phrasings written for this test, not in the training templates: v1 missed threats that carry
+# no violent verb and flagged negated or quoted hate; the MLP head of v2 must keep these right.
+IMPLICIT_THREATS = [
+    "Enjoy your walk home tonight, it might be your last.",
+    "I have your address now. See you very soon, and you won't like it.",
+]
+NEGATED_OR_QUOTED = [
+    "I'd never say that refugees are criminals; they're people fleeing danger.",
+    "Writing 'Jews are vermin' on a synagogue is a hate crime, and the culprit must be caught.",
+    "Fucking hell, that was the best concert of my life!",
+]
+
+
+@pytest.mark.parametrize("text", IMPLICIT_THREATS)
+def test_implicit_threat_without_violent_words(detector, embedder, text) -> None:  # type: ignore[no-untyped-def]
     assert run(detector, text, embedder).score >= 0.5
+
+
+@pytest.mark.parametrize("text", NEGATED_OR_QUOTED)
+def test_negated_quoted_hate_and_friendly_swearing_pass(detector, embedder, text) -> None:  # type: ignore[no-untyped-def]
+    assert run(detector, text, embedder).score < 0.5
 
 
 def test_threat_is_categorised_as_threat(detector, embedder) -> None:  # type: ignore[no-untyped-def]
