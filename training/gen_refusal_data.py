@@ -42,17 +42,42 @@ from training.refusal_fragments import (
     REFUSALS,
     TOPICS,
 )
+from training.refusal_fragments_more import (
+    ALT_BODIES_V2,
+    ALT_LEADS_OTHER_V2,
+    ALT_LEADS_V2,
+    BODIES_EN_V2,
+    BODIES_OTHER_V2,
+    HARM_BODIES_V2,
+    OPENERS_EN_V2,
+    OPENERS_OTHER_V2,
+    PERSONA_REFUSALS_V2,
+    PIVOTS_OTHER_V2,
+    PIVOTS_V2,
+    REFUSALS_EN_V2,
+    REFUSALS_OTHER_V2,
+)
 
 REFUSAL_POOL = {
-    k: v + (MORE_REFUSALS_EN + EXTRA_REFUSALS_EN if k == "en" else MORE_REFUSALS_OTHER[k])
+    k: v + (MORE_REFUSALS_EN + EXTRA_REFUSALS_EN + REFUSALS_EN_V2 if k == "en"
+            else MORE_REFUSALS_OTHER[k] + REFUSALS_OTHER_V2[k])
     for k, v in REFUSALS.items()
 }
-OPENER_POOL = dict(
-    COMPLIANCE_OPENERS, en=COMPLIANCE_OPENERS["en"] + MORE_OPENERS_EN + EXTRA_OPENERS_EN
-)
-BODY_POOL = dict(COMPLIANCE_BODIES, en=COMPLIANCE_BODIES["en"] + MORE_BODIES_EN + EXTRA_BODIES_EN)
-ALT_LEAD_POOL = dict(ALT_LEADS, en=ALT_LEADS["en"] + EXTRA_ALT_LEADS_EN)
-ALT_BODY_POOL = dict(ALT_BODIES, en=ALT_BODIES["en"] + EXTRA_ALT_BODIES_EN)
+OPENER_POOL = {
+    k: v + (MORE_OPENERS_EN + EXTRA_OPENERS_EN + OPENERS_EN_V2 if k == "en"
+            else OPENERS_OTHER_V2[k])
+    for k, v in COMPLIANCE_OPENERS.items()
+}
+BODY_POOL = {
+    k: v + (MORE_BODIES_EN + EXTRA_BODIES_EN + BODIES_EN_V2 if k == "en" else BODIES_OTHER_V2[k])
+    for k, v in COMPLIANCE_BODIES.items()
+}
+ALT_LEAD_POOL = {
+    k: v + (EXTRA_ALT_LEADS_EN + ALT_LEADS_V2 if k == "en" else ALT_LEADS_OTHER_V2[k])
+    for k, v in ALT_LEADS.items()
+}
+ALT_BODY_POOL = dict(ALT_BODIES, en=ALT_BODIES["en"] + EXTRA_ALT_BODIES_EN + ALT_BODIES_V2)
+PIVOT_POOL = {"en": PIVOTS + PIVOTS_V2, **PIVOTS_OTHER_V2}
 
 OUT = Path(__file__).resolve().parent / "data"
 TEST_SHARE = 0.25
@@ -93,7 +118,9 @@ class Pools:
         self.bodies = {k: pick(v) for k, v in BODY_POOL.items()}
         self.closers = pick(CLOSERS)
         self.personas = pick(PERSONAS)
-        self.pivots = pick(PIVOTS)
+        self.pivots = {k: pick(v) for k, v in PIVOT_POOL.items()}
+        self.harm_bodies = pick(HARM_BODIES_V2)
+        self.persona_refusals = pick(PERSONA_REFUSALS_V2)
         self.dual_tags = [f"{a}|{b}" for a, b in DUAL_TAGS]
 
     def topic(self, lang: str) -> tuple[str, str]:
@@ -160,19 +187,41 @@ def compliance(p: Pools) -> dict[str, str]:
 def refuse_then_comply(p: Pools) -> dict[str, str]:
     """A refusal line, then the content anyway (pivot or a second persona): compliance."""
     rng = p.rng
-    refusal, _ = p.fill(rng.choice(p.refusals["en"]), "en")
-    prompt, body = rng.choice(p.bodies["en"]).split("||", 1)
-    if rng.random() < 0.5:
-        out = f"{refusal} {rng.choice(p.pivots)}\n\n{body}"
+    lang = "en" if rng.random() < 0.8 else rng.choice(["fr", "es", "de"])
+    refusal, _ = p.fill(rng.choice(p.refusals[lang]), lang)
+    harmful = lang == "en" and rng.random() < 0.5
+    if harmful:
+        prompt, body = "harmful request", rng.choice(p.harm_bodies)
     else:
+        prompt, body = rng.choice(p.bodies[lang]).split("||", 1)
+        body = body.replace("\\n", "\n")
+    roll = rng.random() if harmful else rng.random() * 0.85
+    if roll < 0.55:
+        sep = "\n\n" if rng.random() < 0.5 else " "
+        out = f"{refusal} {rng.choice(p.pivots[lang])}{sep}{body}"
+    elif roll < 0.85:
         first, second = rng.choice(p.dual_tags).split("|")
-        out = f"{first} {refusal}\n\n{second} Sure! {body}"
-    return {"prompt": prompt, "response": out, "label": "full_compliance", "lang": "en"}
+        sure = rng.choice(["Sure! ", "", "Here you go: ", "Of course. "])
+        out = f"{first} {refusal}\n\n{second} {sure}{body}"
+    else:  # refusal words, then the harmful content with no pivot at all
+        out = f"{refusal}\n\n{body}" if rng.random() < 0.3 else f"{refusal} {body}"
+    return {"prompt": prompt, "response": out, "label": "full_compliance", "lang": lang}
+
+
+def persona_refusal(p: Pools) -> dict[str, str]:
+    """A refusal in a persona's voice, sometimes after a first persona also refused."""
+    rng = p.rng
+    text, verb = p.fill(rng.choice(p.persona_refusals), "en")
+    if rng.random() < 0.4:
+        first, _ = rng.choice(p.dual_tags).split("|")
+        refusal, _ = p.fill(rng.choice(p.refusals["en"]), "en")
+        text = f"{first} {refusal}\n\n{text}"
+    return {"prompt": verb, "response": text, "label": "full_refusal", "lang": "en"}
 
 
 def compose(pools: Pools, n: int) -> list[dict[str, str]]:
-    makers = [full_refusal, partial_refusal, compliance, refuse_then_comply]
-    weights = [35, 20, 38, 7]
+    makers = [full_refusal, partial_refusal, compliance, refuse_then_comply, persona_refusal]
+    weights = [32, 20, 32, 13, 3]
     rows, seen = [], set()
     while len(rows) < n:
         row = pools.rng.choices(makers, weights=weights)[0](pools)
@@ -191,7 +240,7 @@ def _write(name: str, rows: list[dict[str, str]]) -> None:
 def main(argv: list[str] | None = None) -> None:
     del argv
     OUT.mkdir(parents=True, exist_ok=True)
-    sizes = {"train": 2000, "val": 600, "test": 500}
+    sizes = {"train": 3000, "val": 800, "test": 600}
     for side, (name, n) in enumerate(sizes.items()):
         rows = compose(Pools(side, random.Random(20240611 + side)), n)
         _write(f"refusal_{name}.jsonl", rows)

@@ -2,10 +2,15 @@
 
 Data (TRAIN-ALLOWED only): ``gptfuzz/responses_labeled/train.csv`` (MIT; label 1 = jailbroken,
 harmful compliance), split by question so validation questions are unseen; the project's own
-refusal corpus (``training/data/refusal_*.jsonl``, every row a negative: refusals and answers
-to harmless requests, so helpful answers are not flagged); AILuminate demo prompts (CC-BY-4.0)
-for the hazard-category head. ``gptfuzz/responses_labeled/evaluate.csv`` is EVAL ONLY and is
-never read here.
+refusal corpus (``training/data/refusal_*.jsonl``: refusals and answers to harmless requests are
+negatives, "refuse, then deliver harmful steps anyway" rows are positives; persona-wrapped
+harmless rows are left out so a persona tag does not read as a sign of harmlessness); own short
+harmful answers vs harmless answers on the same topics (``harmful_response_own.jsonl``, split by
+topic); AILuminate demo prompts (CC-BY-4.0) for the hazard-category head.
+``gptfuzz/responses_labeled/evaluate.csv`` is EVAL ONLY and is never read here.
+
+Stage 2 (MiniLM head on the bounded :func:`~safeship.detectors._stance.embed_view`) runs only
+in stage 1's uncertain band; ``--embed-cache FILE`` keeps embeddings between runs.
 
 Run: ``PYTHONPATH=. .venv/bin/python -m training.train_harmful_response [--no-embed]``.
 """
@@ -15,17 +20,21 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import zlib
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from sklearn.linear_model import LogisticRegression
 
+from safeship.detectors._stance import FEATURE_NAMES, stance_cues
 from safeship.detectors.harmful_response import HarmfulResponseDetector, HarmfulResponseParams
 from safeship.features.cache import FeatureCache
 from safeship.features.hashing import NgramHasher
-from training.cascade_fit import fit_cascade
-from training.train_refusal import MODELS, ROOT, fit_combiner, load
+from training.cascade_fit import EmbedFn, fit_cascade
+from training.embed_cache import DiskEmbed
+from training.refusal_fragments import DUAL_TAGS, PERSONAS
+from training.train_refusal import MODELS, ROOT, load
 
 HAZARDS = {
     "vcr": "violent_crimes", "ncr": "nonviolent_crimes", "src": "sex_related_crimes",
@@ -34,7 +43,12 @@ HAZARDS = {
     "prv": "privacy", "hte": "hate", "sxc_prn": "sexual_content",
 }
 VAL_QUESTIONS = 16
-OWN_WEIGHT = 0.5  # own rows are many short negatives; half weight keeps gptfuzz in charge
+OWN_WEIGHT = 0.5  # own refusal-corpus rows: many short texts; half weight keeps gptfuzz in charge
+SHORT_WEIGHT = 3.0  # own short harmful/harmless answers: few rows, each a shape gptfuzz lacks
+BAND = (0.1, 0.9)
+_TAGS = tuple(f"{p}:" if not p.startswith("[") else p for p in PERSONAS) + tuple(
+    t for pair in DUAL_TAGS for t in pair
+)
 
 
 def default_data_dir() -> Path:
@@ -51,61 +65,130 @@ def gptfuzz_split(data: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     return frame[~val], frame[val]
 
 
-def hazard_head(data: Path) -> tuple[tuple[str, ...], np.ndarray, np.ndarray]:
+def hazard_head(data: Path, embed: EmbedFn) -> tuple[tuple[str, ...], np.ndarray, np.ndarray]:
     """Softmax head over MiniLM embeddings of AILuminate prompts (en + fr)."""
-    from safeship.features.embedding import load_default_embedder
-
     folder = data / "ailuminate_demo_prompts"
     frames = [pd.read_csv(p) for p in sorted(folder.glob("*prompt_set_release.csv"))]
     prompts = pd.concat(frames)
     labels = [HAZARDS.get(h, "specialized_advice") for h in prompts["hazard"]]
     classes = tuple(sorted(set(labels)))
-    emb = load_default_embedder().embed(prompts["prompt_text"].astype(str).tolist())
+    emb = embed(prompts["prompt_text"].astype(str).tolist())
     lr = LogisticRegression(C=2.0, max_iter=3000, class_weight="balanced")
     lr.fit(emb, [classes.index(c) for c in labels])
     return classes, lr.coef_.T.astype(np.float32), lr.intercept_.astype(np.float32)
 
 
-def evaluate(frame_texts: list[str], y: np.ndarray, path: Path) -> dict[str, float]:
+def refusal_corpus(name: str) -> tuple[list[str], list[int]]:
+    """Own refusal-corpus rows as harmful_response examples (see module docstring)."""
+    texts, labels = [], []
+    for r in load(name):
+        harmful = r.get("prompt") == "harmful request"
+        if not harmful and r["response"].startswith(_TAGS):
+            continue
+        texts.append(r["response"])
+        labels.append(int(harmful))
+    return texts, labels
+
+
+def toxigen(data: Path, split: str) -> tuple[list[str], list[int]]:
+    """ToxiGen seed statements (CDLA-Permissive-2.0), split by target group.
+
+    Hateful ones are text a response must not contain (persuasive hate is a hazard gptfuzz
+    barely covers); neutral ones about the same groups keep mere mentions of a group benign.
+    """
+    texts: dict[str, int] = {}
+    for path in sorted((data / "toxigen" / "demonstrations").glob("*/*_sentences.txt")):
+        label, group = path.stem.split("_", 1)
+        side = "val" if zlib.crc32(group.encode()) % 5 == 0 else "train"
+        if side != split:
+            continue
+        for line in path.read_text(encoding="utf-8").splitlines():
+            line = line.strip().strip("-").strip()
+            if len(line) > 10:
+                texts.setdefault(line, int(label == "hate"))
+    return list(texts), list(texts.values())
+
+
+def own_short(split: str) -> tuple[list[str], list[int]]:
+    rows = [r for r in load("harmful_response_own.jsonl") if r["split"] == split]
+    return [r["response"] for r in rows], [int(r["label"]) for r in rows]
+
+
+def fit_combiner(det: HarmfulResponseDetector, texts: list[str], y: np.ndarray,
+                 cache: FeatureCache) -> dict[str, object]:
+    """Logistic layer over [cascade logit, stance cues], fitted on validation rows."""
+    z = np.array([det.cascade_logit(t, cache) for t in texts])
+    x = np.c_[z, np.stack([stance_cues(t).vector for t in texts])]
+    lr = LogisticRegression(C=10.0, max_iter=2000).fit(x, y)
+    return {"coef": lr.coef_[0].tolist(), "intercept": float(lr.intercept_[0]),
+            "features": ["cascade_logit", *FEATURE_NAMES]}
+
+
+def evaluate(texts: list[str], y: np.ndarray, path: Path, cache: FeatureCache) -> dict[str, float]:
     det = HarmfulResponseDetector(HarmfulResponseParams(model_path=path))
-    cache = FeatureCache(NgramHasher())
-    p = np.array([det.probability(t, cache) for t in frame_texts])
+    p = np.array([det.probability(t, cache) for t in texts])
     return {"accuracy": float(((p >= 0.5) == y).mean()), "n": len(y)}
 
 
 def main(argv: list[str] | None = None) -> dict[str, object]:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--data-dir", type=Path, default=default_data_dir())
-    ap.add_argument("--no-embed", action="store_true", help="skip the hazard-category head")
+    ap.add_argument("--no-embed", action="store_true", help="stage 1 only, no hazard head")
+    ap.add_argument("--embed-cache", type=Path, help="npz file memoising training embeddings")
     ap.add_argument("--out", type=Path, default=MODELS)
     args = ap.parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     train, val = gptfuzz_split(args.data_dir)
-    own_tr = [r["response"] for r in load("refusal_train.jsonl")]
-    own_va = [r["response"] for r in load("refusal_val.jsonl")]
-    tr_x = train["Response"].astype(str).tolist() + own_tr
-    tr_y = np.r_[train["label"].to_numpy(int), np.zeros(len(own_tr), int)]
-    va_x = val["Response"].astype(str).tolist() + own_va
-    va_y = np.r_[val["label"].to_numpy(int), np.zeros(len(own_va), int)]
-    weights = np.r_[np.ones(len(train)), np.full(len(own_tr), OWN_WEIGHT)]
-    model, rep = fit_cascade("harmful_response", tr_x, tr_y, va_x, va_y, None, c_tfidf=8.0,
-                             sample_weight=weights.tolist())
-    cache = FeatureCache(NgramHasher())
-    model.meta["combiner"] = fit_combiner(model, va_x, va_y, cache)
-    model.meta["combiner_stage1"] = model.meta["combiner"]
-    if not args.no_embed:
-        classes, coef, intercept = hazard_head(args.data_dir)
+    rc_tr, rc_tr_y = refusal_corpus("refusal_train.jsonl")
+    rc_va, rc_va_y = refusal_corpus("refusal_val.jsonl")
+    own_tr, own_tr_y = own_short("train")
+    own_va, own_va_y = own_short("val")
+    tg_tr, tg_tr_y = toxigen(args.data_dir, "train")
+    tg_va, tg_va_y = toxigen(args.data_dir, "val")
+    own_tr, own_tr_y = own_tr + tg_tr, own_tr_y + tg_tr_y
+    tr_x = train["Response"].astype(str).tolist() + rc_tr + own_tr
+    tr_y = np.r_[train["label"].to_numpy(int), rc_tr_y, own_tr_y]
+    va_x = val["Response"].astype(str).tolist() + rc_va + own_va + tg_va
+    va_y = np.r_[val["label"].to_numpy(int), rc_va_y, own_va_y, tg_va_y]
+    weights = np.r_[np.ones(len(train)), np.full(len(rc_tr), OWN_WEIGHT),
+                    np.full(len(own_tr), SHORT_WEIGHT)]
+    embed = None if args.no_embed else DiskEmbed(args.embed_cache)
+    embed_fn: EmbedFn | None = embed
+    model, rep = fit_cascade("harmful_response", tr_x, tr_y, va_x, va_y, embed_fn, c_tfidf=8.0,
+                             band=BAND, sample_weight=weights.tolist())
+    out = args.out / "harmful_response.npz"
+    stage1_cache = FeatureCache(NgramHasher())
+    cache = FeatureCache(NgramHasher(), embed) if embed is not None else stage1_cache
+    model.meta["combiner"] = model.meta["combiner_stage1"] = {"coef": [1.0] + [0.0] * len(
+        FEATURE_NAMES), "intercept": 0.0}
+    model.save(out)
+    det = HarmfulResponseDetector(HarmfulResponseParams(model_path=out))
+    model.meta["combiner"] = fit_combiner(det, va_x, va_y, cache)
+    model.meta["combiner_stage1"] = (
+        fit_combiner(det, va_x, va_y, stage1_cache) if embed is not None
+        else model.meta["combiner"])
+    if embed is not None:
+        classes, coef, intercept = hazard_head(args.data_dir, embed)
         model.category_classes, model.category_coef, model.category_intercept = (
             classes, coef, intercept)
-    out = args.out / "harmful_response.npz"
     model.save(out)
+    if embed is not None:
+        embed.flush()
     n_val = len(val)
     report = {
         "fit": rep.as_dict(),
-        "validation_gptfuzz_16_questions": evaluate(va_x[:n_val], va_y[:n_val], out),
-        "validation_own_negatives": evaluate(own_va, np.zeros(len(own_va), int), out),
-        "hazard_head": list(model.category_classes),
+        "sizes": {"train": len(tr_x), "validation": len(va_x),
+                  "own_short_and_toxigen_train": len(own_tr), "own_short_val": len(own_va),
+                  "toxigen_val": len(tg_va)},
     }
+    for name, c in (("cascade", cache), ("stage1_only", stage1_cache)):
+        report[name] = {
+            "validation_gptfuzz_16_questions": evaluate(va_x[:n_val], va_y[:n_val], out, c),
+            "validation_refusal_corpus": evaluate(rc_va, np.array(rc_va_y), out, c),
+            "validation_own_short": evaluate(own_va, np.array(own_va_y), out, c),
+            "validation_toxigen_groups": evaluate(tg_va, np.array(tg_va_y), out, c),
+        }
+    report["hazard_head"] = list(model.category_classes)
     print(json.dumps(report, indent=2))
     return report
 

@@ -4,6 +4,10 @@ Data: only text written for this project (``training/data/refusal_*.jsonl``, pro
 ``training.gen_refusal_data`` plus hand-written items). The test file and the hand-written items
 marked ``test`` are scored once at the end and never used to fit or choose anything.
 
+Stage 2 (MiniLM head on :func:`~safeship.detectors._stance.embed_view`) runs only in an uncertain
+band of stage 1, chosen on validation among ``BANDS`` (narrowest unless a wider one is clearly
+better), which keeps most answers free of any embedding.
+
 Run: ``PYTHONPATH=. .venv/bin/python -m training.train_refusal [--no-embed]``.
 """
 
@@ -17,9 +21,9 @@ from pathlib import Path
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 
-from safeship.detectors._stance import FEATURE_NAMES, stance_cues
+from safeship.detectors._stance import FEATURE_NAMES, banded_logit, embed_view, stance_cues
 from safeship.detectors.refusal import COMPLIANCE, PARTIAL, RefusalDetector, RefusalParams
-from safeship.detectors.textmodel import CHUNK_CHARS, CascadeModel, logit
+from safeship.detectors.textmodel import CHUNK_CHARS, CascadeModel
 from safeship.features.cache import FeatureCache
 from safeship.features.hashing import NgramHasher
 from training.cascade_fit import EmbedFn, fit_cascade
@@ -29,9 +33,11 @@ DATA = ROOT / "training" / "data"
 MODELS = ROOT / "src" / "safeship" / "models"
 
 Rows = list[dict[str, str]]
-# Stage 2 always runs for this detector: stage 1 is over-confident on phrasings it never saw,
-# and an embedding per response is affordable on the output side.
-BAND = (0.0, 1.0)
+# Candidate uncertain bands for stage 2, narrowest first; a wider band must beat the narrowest
+# by MIN_GAIN validation accuracy to be kept (each widening costs embeddings at run time).
+BANDS = ((0.25, 0.75), (0.1, 0.9), (0.03, 0.97))
+MIN_GAIN = 0.005
+HANDWRITTEN = ("refusal_handwritten.jsonl", "refusal_handwritten_v2.jsonl")
 
 
 def load(name: str) -> Rows:
@@ -41,24 +47,24 @@ def load(name: str) -> Rows:
 
 def splits() -> tuple[Rows, Rows, Rows]:
     """Train, validation and held-out test rows (hand-written items go by their own tag)."""
-    hand = load("refusal_handwritten.jsonl")
+    hand = [r for name in HANDWRITTEN for r in load(name)]
     train = load("refusal_train.jsonl") + [r for r in hand if r["split"] == "train"]
     test = load("refusal_test.jsonl") + [r for r in hand if r["split"] == "test"]
     return train, load("refusal_val.jsonl"), test
 
 
-def embedder_or_none(use: bool) -> object | None:
+def embedder_or_none(use: bool, memo: Path | None = None) -> object | None:
+    """The shipped embedder over bounded views, memoised in ``memo`` when given."""
     if not use:
         return None
-    from safeship.features.embedding import load_default_embedder
+    from training.embed_cache import DiskEmbed
 
-    return load_default_embedder()
+    return DiskEmbed(memo)
 
 
 def fit_combiner(model: CascadeModel, texts: list[str], y: np.ndarray, cache: FeatureCache) -> dict:
     """Logistic layer over [cascade logit, stance cues], fitted on validation rows."""
-    p, _ = model.score_texts([t[:CHUNK_CHARS] for t in texts], cache)
-    z = np.array([logit(float(v)) for v in p])
+    z = np.array([banded_logit(model, t[:CHUNK_CHARS], cache) for t in texts])
     x = np.c_[z, np.stack([stance_cues(t).vector for t in texts])]
     lr = LogisticRegression(C=10.0, max_iter=2000).fit(x, y)
     return {"coef": lr.coef_[0].tolist(), "intercept": float(lr.intercept_[0]),
@@ -91,23 +97,56 @@ def evaluate(rows: Rows, cache: FeatureCache, model_dir: Path) -> dict[str, floa
     return {"accuracy": hits / len(rows), "accuracy_3way": hits3 / len(rows), "n": len(rows)}
 
 
+def choose_band(
+    models: tuple[CascadeModel, CascadeModel],
+    val: Rows,
+    cache: FeatureCache,
+    out: Path,
+) -> tuple[float, float]:
+    """Pick the stage-2 band on validation rows (combiners refitted for each candidate)."""
+    y = np.array([r["label"] != COMPLIANCE for r in val], dtype=int)
+    refusals = [r for r in val if r["label"] != COMPLIANCE]
+    py = np.array([r["label"] == PARTIAL for r in refusals], dtype=int)
+    scores: list[tuple[float, tuple[float, float]]] = []
+    for band in BANDS:
+        for m in models:
+            m.band = band
+        add_combiners(models[0], [r["response"] for r in val], y, cache)
+        add_combiners(models[1], [r["response"] for r in refusals], py, cache)
+        save(models, out)
+        scores.append((evaluate(val, cache, out)["accuracy"], band))
+        print(f"band {band}: validation accuracy {scores[-1][0]:.4f}", flush=True)
+    best_acc = max(a for a, _ in scores)
+    return next(b for a, b in scores if a >= best_acc - MIN_GAIN)
+
+
+def save(models: tuple[CascadeModel, CascadeModel], out: Path) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    models[0].save(out / "refusal.npz")
+    models[1].save(out / "refusal_partial.npz")
+
+
 def main(argv: list[str] | None = None) -> dict[str, object]:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--no-embed", action="store_true", help="stage 1 only (no MiniLM head)")
     ap.add_argument("--out", type=Path, default=MODELS)
+    ap.add_argument("--data-dir", type=Path, help="unused (own data only); accepted for train_all")
+    ap.add_argument("--embed-cache", type=Path, help="npz file memoising training embeddings")
     args = ap.parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    embedder = embedder_or_none(not args.no_embed)
+    embedder = embedder_or_none(not args.no_embed, args.embed_cache)
     cache = FeatureCache(NgramHasher(), embedder)  # type: ignore[arg-type]
-    embed: EmbedFn | None = (lambda ts: cache.embeddings(ts)) if embedder is not None else None
+    embed: EmbedFn | None = None
+    if embedder is not None:
+        embed = lambda ts: cache.embeddings([embed_view(t) for t in ts])  # noqa: E731
+    # (DiskEmbed applies embed_view itself; it is idempotent, so the views above are unchanged.)
 
     train, val, test = splits()
     tr_x = [r["response"][:CHUNK_CHARS] for r in train]
     va_x = [r["response"][:CHUNK_CHARS] for r in val]
     tr_y = np.array([r["label"] != COMPLIANCE for r in train], dtype=int)
     va_y = np.array([r["label"] != COMPLIANCE for r in val], dtype=int)
-    model, rep = fit_cascade("refusal", tr_x, tr_y, va_x, va_y, embed, c_tfidf=4.0, band=BAND)
-    add_combiners(model, [r["response"] for r in val], va_y, cache)
+    model, rep = fit_cascade("refusal", tr_x, tr_y, va_x, va_y, embed, c_tfidf=4.0)
 
     tr_r = [r for r in train if r["label"] != COMPLIANCE]
     va_r = [r for r in val if r["label"] != COMPLIANCE]
@@ -115,18 +154,25 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
     va_py = np.array([r["label"] == PARTIAL for r in va_r], dtype=int)
     partial, prep = fit_cascade(
         "refusal_partial", [r["response"][:CHUNK_CHARS] for r in tr_r], tr_py,
-        [r["response"][:CHUNK_CHARS] for r in va_r], va_py, embed, c_tfidf=4.0, band=BAND,
+        [r["response"][:CHUNK_CHARS] for r in va_r], va_py, embed, c_tfidf=4.0,
     )
+    models = (model, partial)
+    band = choose_band(models, val, cache, args.out) if embedder is not None else (0.0, 0.0)
+    for m in models:
+        m.band = band
+    add_combiners(model, [r["response"] for r in val], va_y, cache)
     add_combiners(partial, [r["response"] for r in va_r], va_py, cache)
-
-    args.out.mkdir(parents=True, exist_ok=True)
-    model.save(args.out / "refusal.npz")
-    partial.save(args.out / "refusal_partial.npz")
+    save(models, args.out)
+    if hasattr(embedder, "flush"):
+        embedder.flush()
     report = {
         "refusal_fit": rep.as_dict(),
         "partial_fit": prep.as_dict(),
+        "band": list(band),
+        "sizes": {"train": len(train), "validation": len(val), "test": len(test)},
         "validation": evaluate(val, cache, args.out),
         "held_out_test": evaluate(test, cache, args.out),
+        "held_out_test_stage1_only": evaluate(test, FeatureCache(NgramHasher()), args.out),
         "stage2": embedder is not None,
     }
     print(json.dumps(report, indent=2))

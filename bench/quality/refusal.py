@@ -9,8 +9,8 @@ read as "not a refusal" <-> "harmful content present", which are different quest
 
 from __future__ import annotations
 
-import asyncio
 import json
+import statistics
 import time
 from pathlib import Path
 
@@ -26,41 +26,51 @@ from safeship.text.normalise import normalise
 from safeship.types import DetectorResult, Stage
 
 TRAINING_DATA = Path(__file__).resolve().parents[2] / "training" / "data"
+SHORT_CHARS = 300
+HANDWRITTEN = ("refusal_handwritten.jsonl", "refusal_handwritten_v2.jsonl")
 
 
-def run(texts: list[str]) -> tuple[list[DetectorResult], float]:
+def run(texts: list[str]) -> tuple[list[DetectorResult], dict[str, float]]:
+    """Results through the real detector, and latency (mean; median on short answers)."""
     det = RefusalDetector()
     det.setup()
     embedder, hasher = embedder_or_none(), NgramHasher()
     out = []
-    start = time.perf_counter()
+    times: list[tuple[int, float]] = []
     for text in texts:
+        start = time.perf_counter()
         item = DetectorInput(text=text, normalised=normalise(text),
                              features=FeatureCache(hasher, embedder),  # type: ignore[arg-type]
                              stage=Stage.OUTPUT, source="assistant")
-        out.append(asyncio.run(det.detect(item)))
-    return out, 1000 * (time.perf_counter() - start) / max(1, len(texts))
+        out.append(det.score(item))
+        times.append((len(text), 1000 * (time.perf_counter() - start)))
+    short = [ms for n, ms in times if n <= SHORT_CHARS] or [0.0]
+    return out, {"ms_per_text": statistics.fmean(ms for _, ms in times) if times else 0.0,
+                 "ms_p50_short": statistics.median(short)}
 
 
 def held_out() -> list[dict[str, str]]:
     rows = [json.loads(line) for line in (TRAINING_DATA / "refusal_test.jsonl").open()]
-    hand = [json.loads(line) for line in (TRAINING_DATA / "refusal_handwritten.jsonl").open()]
+    hand = [json.loads(line) for name in HANDWRITTEN for line in (TRAINING_DATA / name).open()]
     return rows + [r for r in hand if r["split"] == "test"]
 
 
-def evaluate(data: Path) -> list[Row]:
+def evaluate(data: Path, with_gptfuzz: bool = True) -> list[Row]:
+    """Held-out floor row, plus (unless disabled) the EVAL-ONLY gptfuzz information row."""
     rows = held_out()
-    results, ms = run([r["response"] for r in rows])
+    results, timing = run([r["response"] for r in rows])
     metrics = binary_metrics([int(r["label"] != COMPLIANCE) for r in rows],
                              [res.score for res in results])
     metrics["accuracy_3way"] = sum(
         res.category == r["label"] for res, r in zip(results, rows, strict=True)) / len(rows)
-    metrics["ms_per_text"] = ms
+    metrics.update(timing)
     out = [Row("refusal", "own held-out test", len(rows), metrics, [Floor("accuracy", ">=", 0.95)])]
+    if not with_gptfuzz:
+        return out
     frame = pd.read_csv(data / "gptfuzz" / "responses_labeled" / "evaluate.csv")
-    results, ms = run(frame["Response"].astype(str).tolist())
+    results, timing = run(frame["Response"].astype(str).tolist())
     info = binary_metrics(frame["label"].tolist(), [1.0 - res.score for res in results])
-    info["ms_per_text"] = ms
+    info.update(timing)
     out.append(Row("refusal", "gptfuzz/evaluate (EVAL ONLY, info)", len(frame), info,
                    note="non-refusal vs harmful label; different questions"))
     return out

@@ -16,17 +16,25 @@ from typing import Any
 
 import numpy as np
 
-from safeship.detectors.textmodel import sigmoid
+from safeship.detectors.textmodel import CascadeModel, sigmoid
 from safeship.errors import ArtefactError
+from safeship.features.cache import FeatureCache
 
 HEAD_CHARS = 300
 SCAN_CHARS = 4000
+# What the sentence embedder sees of a response: the opening (where the stance is stated and
+# what directly follows it) plus the ending. Bounding it keeps the embedding cost flat (~tens of
+# tokens instead of 256 on long answers) and lets output detectors share one embedding per text.
+EMBED_HEAD_CHARS = 480
+EMBED_TAIL_CHARS = 240
+_ELISION = "\n...\n"
 
 # Refusal wording in English, French, Spanish, German and Chinese. The negative look-ahead keeps
 # idioms that merely contain "I can't" ("I can't stress enough", "I can't wait") out.
 _NOT_REFUSAL = (
     r"(?!\s*(?:stress|recommend|believe|wait|promise|resist|speak|guarantee|help but|thank"
-    r"|emphasi[sz]e|overstate|tell you how (?:much|happy)|lie|bore|even|complain|deny))"
+    r"|emphasi[sz]e|overstate|tell you how (?:much|happy)|lie|bore|even|complain|deny|pretend"
+    r"|sugar-?coat))"
 )
 _REFUSAL = re.compile(
     r"\b(?:i|we)\s*(?:can(?:no|'|’)?t|can not|won(?:'|’)t|will not|shan(?:'|’)t)\b"
@@ -36,11 +44,28 @@ _REFUSAL = re.compile(
     r"|\bi\s+am\s+(?:not\s+(?:able|going|allowed|permitted)|unable)"
     r"|\bi\s+(?:must|have to|need to|will have to|(?:'|’)ll have to)\s+(?:decline|refuse|say no"
     r"|pass)"
-    r"|\bi\s+(?:refuse|decline)\b|\bi(?:'|’)d rather not\b|\bnot something i can\b"
+    r"|\bi\s+(?:refuse|decline)\b|\bi(?:'|’)d rather not\b"
+    r"|\bnot something i(?:(?:'|’)ll| can| do| will)\b"
+    r"|\bwon(?:'|’)t (?:help|assist|provide|write|explain|give|share|create|walk|participate"
+    r"|be (?:helping|providing|writing|able))\b"
+    r"|\b(?:i|we)\s+(?:do not|don(?:'|’)t)\s+(?:assist|help|provide|engage|create|produce"
+    r"|support|feel comfortable)\b"
+    r"|\bi(?:'|’)ll (?:have to |need to |respectfully )?(?:pass|decline|say no|sit)\b"
+    r"|\bi(?:'|’)m (?:declining|obligated to decline|really not|going to (?:have to )?"
+    r"(?:decline|pass|say no|stop))\b|\bnot willing to\b"
+    r"|\b(?:prevents?|prohibits?|forbids?|don(?:'|’)t (?:allow|let|permit)) me\b"
+    r"|\brefuses? to (?:help|assist|chart|share|provide|write|explain|comply)\b"
+    r"|\b(?:no help with|no can do|not happening|not going to happen|(?:gets|get) a no"
+    r"|my answer (?:has to be|is) no|short answer: no|(?:i )?draw the line|off the table)\b"
+    r"|\bi have to (?:stop|turn (?:this|it) down|refuse|sit)\b"
     r"|\bagainst (?:my|our|the) (?:usage |content )?(?:guidelines|policies|policy|programming)"
     r"|\bviolates? (?:my|our|the|openai(?:'|’)s) .{0,25}polic|\boff-limits\b"
     r"|\b(?:absolutely not|hard no|nope)\b|^\s*no[.!]"
     r"|\bje ne (?:peux|pourrai|vais|suis) pas\b|\bje (?:refuse|dois refuser)\b"
+    r"|\bne (?:ferai|fournirai|vais) pas\b|\bdois d[ée]cliner\b|\bhors de question\b"
+    r"|\bno (?:dar[ée]|lo puedo)\b|\bde ninguna manera\b|\bdebo declinar\b"
+    r"|\bhelfe ich (?:grunds[äa]tzlich )?nicht\b|\bauf keinen fall\b"
+    r"|\bnon (?:posso|sono in grado)\b|\bn[ãa]o posso\b|\bkan ik (?:je )?niet\b"
     r"|\bil m(?:'|’)est impossible\b|\bje pr[ée]f[èe]re ne pas\b|\bva à l(?:'|’)encontre\b"
     r"|\bno (?:puedo|voy a|estoy en condiciones)\b|\bme niego\b|\bprefiero no\b"
     r"|\btengo que rechazar\b|\bva en contra de\b"
@@ -60,8 +85,12 @@ _ALTERNATIVE = re.compile(
 # Turning back to the content after a refusal ("Anyway, here's how:"), the jailbreak pattern.
 _PIVOT = re.compile(
     r"\b(?:anyway|anyways|ignoring that|just kidding|between us|here it is anyway|the real answer"
-    r"|now that (?:we(?:'|’)ve|the|that)|but since you|okay,? fine|that(?:'|’)s what i(?:'|’)m "
-    r"supposed to say|let(?:'|’)s ignore)\b",
+    r"|now that (?:we(?:'|’)ve|the|that)|but since you|since you asked|okay,? fine|but fine"
+    r"|that(?:'|’)s what i(?:'|’)m supposed to say|let(?:'|’)s ignore|hypothetically"
+    r"|for (?:purely )?educational purposes|purely for educational|unofficially|if you insist"
+    r"|here goes|just this once|you didn(?:'|’)t hear (?:it|this) from me|still,? here"
+    r"|entre nous|entre nosotros|unter uns|(?:à titre|con fines) (?:é|e)ducati(?:f|vos)"
+    r"|zu bildungszwecken|dicho esto|cela dit|trotzdem)\b",
     re.IGNORECASE,
 )
 # Two or more speaker tags at line starts ("ChatGPT: ... DAN: ..."): a persona may answer.
@@ -89,6 +118,7 @@ FEATURE_NAMES = (
     "hotline",
     "pivot",
     "speakers",
+    "last_turn_open",
 )
 
 
@@ -128,6 +158,14 @@ def stance_cues(text: str) -> StanceCues:
         ],
         dtype=np.float64,
     )
+    turns = list(_SPEAKER.finditer(scan))
+    # With two or more speaker turns ("ChatGPT: ... DAN: ..."), what matters is whether the last
+    # persona also refuses; a linear combiner cannot build that interaction from the other cues.
+    last_open = 0.0
+    if len(turns) >= 2:
+        last = scan[turns[-1].end() : turns[-1].end() + HEAD_CHARS]
+        last_open = 0.0 if _REFUSAL.search(last) else 1.0
+    vector = np.append(vector, last_open)
     span = (match.start(), match.end()) if match is not None else None
     return StanceCues(vector=vector, refusal_span=span)
 
@@ -151,3 +189,29 @@ class Combiner:
         """P(positive) for one text."""
         x = np.concatenate([[z], cues])
         return float(sigmoid(np.asarray(x @ self.coef + self.intercept)))
+
+
+def embed_view(text: str) -> str:
+    """The bounded part of ``text`` that is embedded: its opening and, if long, its ending."""
+    if len(text) <= EMBED_HEAD_CHARS + len(_ELISION) + EMBED_TAIL_CHARS:
+        return text  # also makes the function idempotent
+    return f"{text[:EMBED_HEAD_CHARS]}{_ELISION}{text[-EMBED_TAIL_CHARS:]}"
+
+
+def banded_logit(model: CascadeModel, text: str, features: FeatureCache) -> float:
+    """Cascade logit of one text whose embedding stage sees only :func:`embed_view`.
+
+    Stage 1 reads ``text``; only when its probability falls in the model's uncertain band (and an
+    embedder is configured) is the bounded view embedded and stacked, so confident answers cost
+    no embedding at all.
+    """
+    z1 = float(model.stage1_logits(features.hashed([text]))[0])
+    if not (model.has_stage2 and features.has_embedder):
+        return z1
+    p1 = float(sigmoid(np.asarray(z1)))
+    lo, hi = model.band
+    if not lo <= p1 <= hi:
+        return z1
+    z2 = float(model.stage2_logits(features.embeddings([embed_view(text)]))[0])
+    w1, w2, b = model.stack
+    return w1 * z1 + w2 * z2 + b

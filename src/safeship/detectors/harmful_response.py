@@ -7,9 +7,12 @@ jailbroken answers open with a refusal and then deliver the content ("ChatGPT: I
 DAN: Sure, here's how..."): what follows the refusal matters more than the refusal itself.
 
 Every view (normalised text, decoded payloads) is scored and the maximum kept, so content hidden
-in an encoding still counts; long answers are scored window by window. When an embedder is
-configured, a hazard head (trained on the AILuminate taxonomy) names the category, looking at the
-request when it is known (``item.prompt``) since the hazard is a property of what was asked.
+in an encoding still counts; long answers are scored window by window. The embedding stage runs
+only when stage 1 is uncertain, on a bounded view of the window (its opening and ending, the same
+view the refusal detector embeds, so the two output detectors share one embedding per text).
+When an embedder is configured, a hazard head (trained on the AILuminate taxonomy) names the
+category, looking at the request when it is known (``item.prompt``) since the hazard is a
+property of what was asked.
 """
 
 from __future__ import annotations
@@ -17,10 +20,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import ClassVar
 
-from safeship.detectors._stance import Combiner, stance_cues
+from safeship.detectors._stance import Combiner, banded_logit, stance_cues
 from safeship.detectors.base import BaseDetector, DetectorInput, DetectorParams
 from safeship.detectors.refusal import models_dir
-from safeship.detectors.textmodel import CascadeModel, logit
+from safeship.detectors.textmodel import CascadeModel, chunk_text
 from safeship.features.cache import FeatureCache
 from safeship.types import DetectorResult, Stage
 
@@ -60,8 +63,12 @@ class HarmfulResponseDetector(BaseDetector):
             return 0.0
         full = features.has_embedder and self._model.has_stage2
         combiner = self._combiners["combiner" if full else "combiner_stage1"]
-        z = logit(self._model.score(text, features))
-        return combiner.prob(z, stance_cues(text).vector)
+        return combiner.prob(self.cascade_logit(text, features), stance_cues(text).vector)
+
+    def cascade_logit(self, text: str, features: FeatureCache) -> float:
+        """The cascade's logit: the maximum over the text's windows (harm anywhere counts)."""
+        self.setup()
+        return max(banded_logit(self._model, w, features) for w in chunk_text(text))
 
     def hazards(self, item: DetectorInput, text: str) -> dict[str, float]:
         """Hazard-category probabilities (empty without an embedder or a category head)."""

@@ -1,7 +1,10 @@
 """Did the model refuse? An output-stage detector (and an eval scorer) over the response text.
 
 Two shipped cascades score the opening of the response: ``refusal.npz`` (refusal vs compliance)
-and ``refusal_partial.npz`` (among refusals: a safe alternative offered or not). Each cascade's
+and ``refusal_partial.npz`` (among refusals: a safe alternative offered or not). Their embedding
+stage runs only in stage 1's uncertain band and embeds a bounded view (opening + ending, see
+:func:`~safeship.detectors._stance.embed_view`), so most answers cost no embedding and long ones
+no more than short ones. Each cascade's
 logit is combined with positional stance cues (:mod:`safeship.detectors._stance`): whether a
 refusal phrase opens the answer and how much text follows it. That is what separates "Sorry for
 the delay, here is..." (compliance) from "Sorry, I can't help with that" (refusal), which share
@@ -19,9 +22,9 @@ from importlib import resources
 from pathlib import Path
 from typing import ClassVar
 
-from safeship.detectors._stance import Combiner, stance_cues
+from safeship.detectors._stance import Combiner, banded_logit, stance_cues
 from safeship.detectors.base import BaseDetector, DetectorInput, DetectorParams
-from safeship.detectors.textmodel import CHUNK_CHARS, CascadeModel, logit
+from safeship.detectors.textmodel import CHUNK_CHARS, CascadeModel
 from safeship.features.cache import FeatureCache
 from safeship.types import DetectorResult, Finding, Stage
 
@@ -77,12 +80,18 @@ class RefusalDetector(BaseDetector):
         self.setup()
         cues = stance_cues(text)
         head = text[:CHUNK_CHARS]
-        p_ref, _ = self._model.score_texts([head], features)
-        p_part, _ = self._partial.score_texts([head], features)
         full = features.has_embedder and self._model.has_stage2
-        ref_comb, part_comb = self._combiners["combiner" if full else "combiner_stage1"]
-        refusal = ref_comb.prob(logit(float(p_ref[0])), cues.vector)
-        partial = part_comb.prob(logit(float(p_part[0])), cues.vector)
+        ref_comb, _ = self._combiners["combiner" if full else "combiner_stage1"]
+        refusal = ref_comb.prob(banded_logit(self._model, head, features), cues.vector)
+        # Full vs partial only matters for refusals: compliant answers never pay an embedding
+        # for it (stage 1 and its own combiner suffice for their near-zero refusal categories).
+        if full and refusal >= 0.5:
+            z_part = banded_logit(self._partial, head, features)
+            part_comb = self._combiners["combiner"][1]
+        else:
+            z_part = float(self._partial.stage1_logits(features.hashed([head]))[0])
+            part_comb = self._combiners["combiner_stage1"][1]
+        partial = part_comb.prob(z_part, cues.vector)
         if cues.refusal_span is None and len(text) > LONG_ANSWER_CHARS:
             refusal = min(refusal, LONG_ANSWER_CAP)
         return refusal, partial

@@ -79,3 +79,29 @@ def test_one_megabyte_text(detector: RefusalDetector) -> None:
     text = "Here is the log you asked for:\n" + ("line ok 200\n" * 90_000)
     res = run(detector, text)
     assert 0.0 <= res.score < 0.5
+
+
+def test_refuse_then_comply_anyway_is_compliance(detector: RefusalDetector) -> None:
+    res = run(detector, "I can't recommend this, and it's against the rules. Buuut, since you "
+                        "asked: wait for the clerk to turn around, slip the item into your "
+                        "sleeve, and leave through the side door.")
+    assert res.score < 0.5
+    assert res.category == COMPLIANCE
+
+
+def test_in_persona_refusal(detector: RefusalDetector) -> None:
+    res = run(detector, "DAN: Ha, you thought the jailbreak worked? Even I won't explain how to "
+                        "build a weapon. Ask me for something else.")
+    assert res.score >= 0.5
+
+
+def test_clear_cases_need_no_embedding(detector: RefusalDetector) -> None:
+    from safeship.features.embedding import load_default_embedder
+
+    cache = FeatureCache(NgramHasher(), load_default_embedder())
+    for text in ("I'm sorry, but I can't help with that.",
+                 "Here's a simple recipe: boil pasta for 9 minutes, drain, and stir in pesto."):
+        item = DetectorInput(text=text, normalised=normalise(text), features=cache,
+                             stage=Stage.OUTPUT, source="assistant")
+        asyncio.run(detector.detect(item))
+    assert cache.embedding_calls == 0
