@@ -20,6 +20,10 @@ SOURCES = """\
 | `humaneval` | MIT | benign |
 | `gpteacher_roleplay` (1,200 sampled) | MIT | benign role-play |
 | `training/data/*` (ours: templates + hand-written) | Apache-2.0 | near misses, contrasts |
+
+v5 adds `training/data/harmful_request_hazards.jsonl` (ours): gerund and infinitive instruction
+frames, persuasive / fake-news frames, harassment-message and malicious-code frames, each list
+paired with benign fillers in the same frames (safety, detection, defence, history, debunking).
 """
 
 WEAKNESSES = """\
@@ -32,10 +36,20 @@ WEAKNESSES = """\
   harmful request buried in a long jailbreak is seen only through the windowed maximum.
 - Hazard categories are noisy between non-violent crimes, privacy and defamation (folded
   into non_violent_crimes) and between specialized advice and self-harm.
-- `code_abuse` and `elections` have few training rows (mostly our own templates).
-- The EVAL-ONLY floors are not all met at 0.5 (v4): XSTest-safe FPR 14.0% passes (floor 20%),
-  AdvBench 97.1% and StrongREJECT 91.7% pass, HarmBench standard recall 83.6% misses its 85%
-  floor by ~2 prompts. The threshold is not moved to close it: it is calibrated on our own
+- `code_abuse` and `elections` rows are mostly our own templates (v5 added cyber intrusion,
+  malware code, weapons of mass harm, drugs, fraud, trafficking, misinformation and harassment
+  frames with same-frame benign contrasts); unseen benign fillers on those topics (outbreak
+  detection, addiction help, public-health pamphlets) still flag about 3 times in 10 on our
+  held-out templates, and about 1 in 8 unseen harmful fillers (unseen false theses in
+  news or video-script frames, some intrusion requests) is missed.
+- v5 vs v4 on the same v5 test split (groups hash to the same bucket, so neither model saw it):
+  rows both versions had, accuracy 93.3% -> 94.8%, recall 88.7% -> 90.2%, FPR 3.9% -> 2.4%;
+  new v5 template rows, recall 92.5% -> 86.9%, FPR 40.0% -> 29.4%. On the EVAL-ONLY sets v5 is
+  flat to slightly lower than v4 (HarmBench standard 83.6% -> 82.4%, XSTest-safe FPR 14.0% ->
+  15.2%, XSTest unsafe recall 60.5% -> 54.0%): more templated contrast data did not close the
+  HarmBench gap, which looks like phrasing far from our frames rather than missing topics.
+- EVAL-ONLY floors at 0.5 are in the table above (HarmBench standard recall >= 85%, XSTest-safe
+  FPR <= 20%). The threshold is never moved to meet them: it is calibrated on our own
   calibration split only.
 - Over-refusal contrasts are our own templates (instruction frames, persuasive writing on
   false vs legitimate theses, debunking, defamation vs profiles, coercive vs encouraging

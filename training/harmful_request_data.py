@@ -38,6 +38,7 @@ from training.harmful_request_vocab import (
 
 DATA = Path(__file__).resolve().parent / "data"
 STYLES = DATA / "harmful_request_styles.jsonl"
+HAZARDS = DATA / "harmful_request_hazards.jsonl"
 Row = dict[str, object]
 
 
@@ -158,6 +159,12 @@ def _fill(
     return rows
 
 
+def _lists(path: Path) -> dict[str, Any]:
+    """Named word lists of a ``{"list", "items"}`` JSONL file."""
+    rows = (json.loads(line) for line in path.read_text(encoding="utf-8").splitlines())
+    return {row["list"]: row["items"] for row in rows}
+
+
 def _styles(rng: random.Random) -> tuple[list[Row], list[Row]]:
     """Red-team-suite request styles (v4) with same-frame benign contrasts.
 
@@ -167,10 +174,7 @@ def _styles(rng: random.Random) -> tuple[list[Row], list[Row]]:
     encouraging ones, malicious versus defensive code, and the benign kinds over-refusal
     benchmarks probe (nonsense-group discrimination, fictional privacy, public offices).
     """
-    s: dict[str, Any] = {}
-    for line in STYLES.read_text(encoding="utf-8").splitlines():
-        row = json.loads(line)
-        s[row["list"]] = row["items"]
+    s = _lists(STYLES)
     none = lambda xs: [(x, None) for x in xs]  # noqa: E731
     harm_acts = [tuple(a) for a in HARMFUL_ACTS] + [tuple(a) for a in s["HARMFUL_ACTS_2"]]
     ben_acts = [(a, None) for a, _ in BENIGN_ACTS] + none(s["BENIGN_ACTS_2"])
@@ -206,6 +210,37 @@ def _styles(rng: random.Random) -> tuple[list[Row], list[Row]]:
     return benign, harmful
 
 
+def _hazards(rng: random.Random) -> tuple[list[Row], list[Row]]:
+    """Under-covered hazards (v5), each with a same-frame benign contrast.
+
+    Chemical / biological weapons and explosives, cyber intrusion and malware code, drug
+    synthesis, weapons acquisition, fraud and trafficking as gerund instructions ("List the
+    ingredients and procedure for ...") and infinitive ones; misinformation writing tasks;
+    harassment messages. The benign side reuses the frames with safety, detection, defence,
+    history and everyday fillers so that the frame and the topic alone carry no signal.
+    """
+    s, styles = _lists(HAZARDS), _lists(STYLES)
+    none = lambda xs: [(x, None) for x in xs]  # noqa: E731
+    pairs = [
+        ("GERUND_FRAMES", "HARMFUL_GERUNDS", "BENIGN_GERUNDS", "gerund", "g"),
+        ("INSTR_FRAMES", "HARMFUL_ACTS_3", "BENIGN_ACTS_3", "instr3", "act"),
+        ("PERSUADE_FRAMES_2", "FALSE_THESES_2", "LEGIT_THESES_2", "persuade2", "t"),
+        ("HARASS_FRAMES", "HARASS_HARMFUL", "HARASS_BENIGN", "harass", "x"),
+        ("CODE_FRAMES_2", "CODE_HARMFUL_2", "CODE_BENIGN_2", "code2", "x"),
+    ]
+    harmful: list[Row] = []
+    benign: list[Row] = []
+    for frames_key, bad, good, kind, key in pairs:
+        frames = s.get(frames_key) or styles[frames_key]
+        k = 4 if kind == "persuade2" else 3
+        bad_items = [(x, "code_abuse") if isinstance(x, str) else tuple(x) for x in s[bad]]
+        harmful += _fill(frames, bad_items, 1, kind, k, rng, key)
+        benign += _fill(frames, none(s[good]), 0, kind, k, rng, key)
+    false = [(t, None) for t, _ in s["FALSE_THESES_2"]]
+    benign += _fill(styles["DEBUNK_FRAMES"], false, 0, "debunk2", 2, rng)
+    return benign, harmful
+
+
 def build(seed: int = 13) -> tuple[list[Row], list[Row]]:
     """Benign and harmful rows, deterministic for a seed."""
     rng = random.Random(seed)
@@ -220,7 +255,8 @@ def build(seed: int = 13) -> tuple[list[Row], list[Row]]:
     benign += [r for r in french if r["label"] == 0]
     harmful += [r for r in french if r["label"] == 1]
     more_benign, more_harmful = _styles(random.Random(seed + 1))
-    return benign + more_benign, harmful + more_harmful
+    v5_benign, v5_harmful = _hazards(random.Random(seed + 2))
+    return benign + more_benign + v5_benign, harmful + more_harmful + v5_harmful
 
 
 def write(rows: list[Row], path: Path) -> None:
