@@ -21,11 +21,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
-from safeship.errors import InputError
+from safeship.errors import InputError, PolicyError
 from safeship.evals.suite import Case, Suite
+from safeship.yaml_source import field_path, parse_yaml_mapping
 
 MAX_SUITE_BYTES = 50_000_000
 _DEFAULTABLE = ("category", "expected", "slices", "source")
@@ -60,30 +60,6 @@ def fail(problems: list[str]) -> InputError:
     return InputError("\n".join(problems))
 
 
-def loc_str(loc: tuple[str | int, ...]) -> str:
-    """A pydantic error location as the dotted path a user finds in the file."""
-    return ".".join(str(p) for p in loc) or "<root>"
-
-
-def node_line(root: yaml.Node | None, loc: tuple[str | int, ...]) -> int | None:
-    """1-based line of the deepest node that exists along ``loc`` in a composed YAML tree."""
-    node, line = root, (root.start_mark.line + 1 if root is not None else None)
-    for part in loc:
-        nxt: yaml.Node | None = None
-        if isinstance(node, yaml.MappingNode):
-            for key, value in node.value:
-                if str(key.value) == str(part):
-                    nxt, line = value, key.start_mark.line + 1
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
-            if 0 <= part < len(node.value):
-                nxt = node.value[part]
-                line = nxt.start_mark.line + 1
-        if nxt is None:
-            break
-        node = nxt
-    return line
-
-
 def _with_defaults(data: dict[str, Any]) -> dict[str, Any]:
     """Merge ``defaults`` into each case; a case's own slices extend the default slices."""
     defaults = data.pop("defaults", None) or {}
@@ -110,25 +86,13 @@ def validate_yaml(
     reported against the file as a whole.
     """
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data: Any = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        raise fail([problem(source, line, "<yaml>", f"invalid YAML: {exc}")]) from exc
-    if not isinstance(data, dict):
-        raise fail([problem(source, 1, "<root>", "expected a YAML mapping")])
+        doc = parse_yaml_mapping(text, source, "suite")
+    except PolicyError as exc:
+        raise fail([str(p) for p in exc.problems]) from exc
     try:
-        return model.model_validate(prepare(data))
+        return model.model_validate(prepare(doc.data))
     except ValidationError as exc:
-        raise fail(
-            [
-                problem(
-                    source, node_line(root, tuple(e["loc"])), loc_str(tuple(e["loc"])), e["msg"]
-                )
-                for e in exc.errors()
-            ]
-        ) from exc
+        raise fail([str(p) for p in doc.validation_problems(exc)]) from exc
     except ValueError as exc:
         raise fail([problem(source, 1, "<root>", str(exc))]) from exc
 
@@ -166,7 +130,8 @@ def load_suite_jsonl(path: Path) -> Suite:
             continue
         except ValidationError as exc:
             problems += [
-                problem(str(path), number, loc_str(tuple(e["loc"])), e["msg"]) for e in exc.errors()
+                problem(str(path), number, field_path(tuple(e["loc"])), e["msg"])
+                for e in exc.errors()
             ]
             continue
         if case.id in lines:

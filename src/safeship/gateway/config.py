@@ -25,15 +25,13 @@ from __future__ import annotations
 import hashlib
 import re
 from pathlib import Path
-from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from safeship.errors import PolicyProblem, SafeshipError
+from safeship.errors import PolicyError, PolicyProblem, SafeshipError
 from safeship.gateway.runtime_config import AdminConfig, ControlsConfig, StoreConfig, ToolPolicy
-from safeship.policy.load import _field, _node_line
 from safeship.types import TrustTier
+from safeship.yaml_source import parse_yaml_mapping
 
 MAX_CONFIG_BYTES = 1_000_000
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
@@ -137,26 +135,13 @@ class GatewayConfig(_Strict):
 def parse_gateway_config(text: str, source: str = "<string>") -> GatewayConfig:
     """Parse and validate config YAML; raises ``GatewayConfigError`` listing every problem."""
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data: Any = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        problem = PolicyProblem(source, line, "<yaml>", f"invalid YAML: {exc}")
-        raise GatewayConfigError([problem]) from exc
-    if not isinstance(data, dict):
-        problem = PolicyProblem(source, 1, "<root>", "a gateway config must be a YAML mapping")
-        raise GatewayConfigError([problem])
+        doc = parse_yaml_mapping(text, source, "gateway config")
+    except PolicyError as exc:
+        raise GatewayConfigError(exc.problems) from exc
     try:
-        return GatewayConfig.model_validate(data)
+        return GatewayConfig.model_validate(doc.data)
     except ValidationError as exc:
-        problems = [
-            PolicyProblem(
-                source, _node_line(root, tuple(e["loc"])), _field(tuple(e["loc"])), e["msg"]
-            )
-            for e in exc.errors()
-        ]
-        raise GatewayConfigError(problems) from exc
+        raise GatewayConfigError(doc.validation_problems(exc)) from exc
 
 
 def load_gateway_config(path: str | Path) -> GatewayConfig:

@@ -19,6 +19,7 @@ from pydantic import ValidationError
 from safeship.detectors.base import detectors
 from safeship.errors import PolicyError, PolicyProblem, RegistryError
 from safeship.policy.schema import Policy
+from safeship.yaml_source import field_path, node_line, parse_yaml_mapping
 
 MAX_POLICY_BYTES = 2_000_000
 
@@ -30,32 +31,6 @@ class LoadedPolicy:
     policy: Policy
     source: str
     version: str
-
-
-def _node_line(root: yaml.Node | None, loc: tuple[str | int, ...]) -> int | None:
-    """1-based line of the deepest node that exists along ``loc``."""
-    node = root
-    line = node.start_mark.line + 1 if node is not None else None
-    for part in loc:
-        nxt: yaml.Node | None = None
-        if isinstance(node, yaml.MappingNode):
-            for key, value in node.value:
-                if str(key.value) == str(part):
-                    nxt = value
-                    line = key.start_mark.line + 1
-                    break
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
-            if 0 <= part < len(node.value):
-                nxt = node.value[part]
-                line = nxt.start_mark.line + 1
-        if nxt is None:
-            break
-        node = nxt
-    return line
-
-
-def _field(loc: tuple[str | int, ...]) -> str:
-    return ".".join(str(p) for p in loc) or "<root>"
 
 
 def _check_spec(
@@ -102,7 +77,9 @@ def _check_detectors(
                 continue
             for i, raw in enumerate(specs):
                 for loc, msg in _check_spec(raw, ("features", str(fname), stage, i), stage):
-                    problems.append(PolicyProblem(source, _node_line(root, loc), _field(loc), msg))
+                    problems.append(
+                        PolicyProblem(source, node_line(root, loc), field_path(loc), msg)
+                    )
     return problems
 
 
@@ -112,26 +89,14 @@ def parse_policy(text: str, source: str = "<string>") -> LoadedPolicy:
         raise PolicyError(
             [PolicyProblem(source, None, "<file>", "policy file is larger than 2 MB")]
         )
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data: Any = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        raise PolicyError([PolicyProblem(source, line, "<yaml>", f"invalid YAML: {exc}")]) from exc
-    if not isinstance(data, dict):
-        raise PolicyError([PolicyProblem(source, 1, "<root>", "a policy must be a YAML mapping")])
+    doc = parse_yaml_mapping(text, source, "policy")
+    root, data = doc.root, doc.data
     problems = []
     policy: Policy | None = None
     try:
         policy = Policy.model_validate(data)
     except ValidationError as exc:
-        problems = [
-            PolicyProblem(
-                source, _node_line(root, tuple(e["loc"])), _field(tuple(e["loc"])), e["msg"]
-            )
-            for e in exc.errors()
-        ]
+        problems = doc.validation_problems(exc)
     problems += _check_detectors(data, root, source)
     if problems or policy is None:
         raise PolicyError(sorted(problems, key=lambda p: (p.line or 0, p.field)))

@@ -65,7 +65,7 @@ def test_yaml_errors_name_file_line_and_field() -> None:
     ("text", "needle"),
     [
         ("name: [unclosed", "invalid YAML"),
-        ("- a\n- b\n", "expected a YAML mapping"),
+        ("- a\n- b\n", "must be a YAML mapping"),
         ("name: x\ndefaults: {prompt: p}\ncases: []\n", "defaults"),
         (
             "name: x\ncases:\n  - {id: a, prompt: p, expected: refuse, category: c}\n"
