@@ -25,8 +25,7 @@ from typing import ClassVar
 
 from safeship.detectors.base import BaseDetector, DetectorInput, DetectorParams
 from safeship.detectors.harmful_request_mlp import MLPCascadeModel
-from safeship.detectors.textmodel import chunk_text
-from safeship.features.cache import FeatureCache
+from safeship.detectors.textmodel import best_window, chunk_text
 from safeship.types import DetectorResult, Stage
 
 MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
@@ -88,27 +87,13 @@ class HarmfulRequestDetector(BaseDetector):
         assert isinstance(self.params, HarmfulRequestParams)
         self._model = MLPCascadeModel.load(Path(self.params.model_path or DEFAULT_MODEL))
 
-    def _best_window(
-        self, views: tuple[str, ...], features: FeatureCache
-    ) -> tuple[float, str, int]:
-        """Max score over all windows of all views, the window that reached it, stage-2 count."""
-        best, best_text, n_stage2 = 0.0, "", 0
-        for view in views:
-            windows = _windows(view)
-            scores, used = self._model.score_texts(windows, features)
-            n_stage2 += used
-            if scores.size and float(scores.max()) >= best:
-                best = float(scores.max())
-                best_text = windows[int(scores.argmax())]
-        return best, best_text, n_stage2
-
     def score(self, item: DetectorInput) -> DetectorResult:
         """Score every view (max) and split the score over hazards."""
         self.setup()
         views = tuple(v for v in item.normalised.views if v.strip())
         if not views:
             return self.result(0.0, UNSPECIFIED, categories={UNSPECIFIED: 0.0})
-        score, window, n_stage2 = self._best_window(views, item.features)
+        score, window, n_stage2 = best_window(self._model, views, _windows, item.features)
         # The hazard head needs an embedding; a text this far below any sane threshold needs no
         # category, and skipping it keeps the common benign check on the cheap path.
         hazards = (

@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 from scipy import sparse
@@ -188,6 +189,46 @@ class CascadeModel:
             category_intercept=cat_int,
             meta=meta,
         )
+
+
+class WindowScorer(Protocol):
+    """What ``best_window`` needs from a model (the cascade and its MLP variants)."""
+
+    def stage1_logits(self, counts: sparse.csr_matrix) -> np.ndarray:
+        """Calibrated stage-1 logits."""
+        ...
+
+    def score_texts(self, texts: list[str], features: FeatureCache) -> tuple[np.ndarray, int]:
+        """Scores and the number of texts that needed stage 2."""
+        ...
+
+
+def best_window(
+    model: WindowScorer,
+    views: Sequence[str],
+    split: Callable[[str], list[str]],
+    features: FeatureCache,
+    max_stage2: int | None = None,
+) -> tuple[float, str, int]:
+    """Max score over every window of every view; the window that reached it; stage-2 count.
+
+    Detectors scan all normalised views and several windows of each (chunks, sentences), and keep
+    the maximum. ``max_stage2`` bounds the cost of huge inputs: only the windows stage 1 finds
+    most suspicious go through the cascade, so a 1 MB text costs a few embeddings, not hundreds.
+    """
+    best, best_text, n_stage2 = 0.0, "", 0
+    for view in views:
+        windows = split(view)
+        if max_stage2 is not None and len(windows) > max_stage2:
+            z1 = model.stage1_logits(features.hashed(windows))
+            top = np.argsort(-z1)[:max_stage2]
+            windows = [windows[i] for i in sorted(top.tolist())]
+        scores, used = model.score_texts(windows, features)
+        n_stage2 += used
+        if scores.size and float(scores.max()) >= best:
+            best = float(scores.max())
+            best_text = windows[int(scores.argmax())]
+    return best, best_text, n_stage2
 
 
 def logit(p: float) -> float:

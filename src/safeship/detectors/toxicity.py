@@ -24,10 +24,9 @@ from typing import ClassVar
 import numpy as np
 
 from safeship.detectors.base import BaseDetector, DetectorInput, DetectorParams
-from safeship.detectors.textmodel import CHUNK_CHARS, chunk_text
+from safeship.detectors.textmodel import CHUNK_CHARS, best_window, chunk_text
 from safeship.detectors.toxicity_model import ToxicityModel
 from safeship.errors import ArtefactError
-from safeship.features.cache import FeatureCache
 from safeship.types import DetectorResult, Finding
 
 MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
@@ -155,33 +154,15 @@ class ToxicityDetector(BaseDetector):
         assert isinstance(self.params, ToxicityParams)
         return self.params
 
-    def _best_window(
-        self, views: tuple[str, ...], features: FeatureCache
-    ) -> tuple[float, str, int]:
-        """Max score over all windows of all views, the window that reached it, stage-2 count."""
-        best, best_text, n_stage2 = 0.0, "", 0
-        for view in views:
-            windows = segments(view)
-            if len(windows) > MAX_STAGE2_WINDOWS:
-                # Long text: only the segments stage 1 finds most suspicious get an embedding,
-                # which bounds the cost of a 1 MB input to a few embedding calls.
-                z1 = self._model.stage1_logits(features.hashed(windows))
-                top = np.argsort(-z1)[:MAX_STAGE2_WINDOWS]
-                windows = [windows[i] for i in sorted(top.tolist())]
-            scores, used = self._model.score_texts(windows, features)
-            n_stage2 += used
-            if scores.size and float(scores.max()) >= best:
-                best = float(scores.max())
-                best_text = windows[int(scores.argmax())]
-        return best, best_text, n_stage2
-
     def score(self, item: DetectorInput) -> DetectorResult:
         """Score every view (max), name the category, and report lexicon spans."""
         self.setup()
         views = tuple(v for v in item.normalised.views if v.strip())
         if not views:
             return self.result(0.0, "toxicity", categories={"toxicity": 0.0})
-        score, window, n_stage2 = self._best_window(views, item.features)
+        score, window, n_stage2 = best_window(
+            self._model, views, segments, item.features, MAX_STAGE2_WINDOWS
+        )
         categories = {
             c: score * p for c, p in self._model.categories(window, item.features).items()
         }
