@@ -34,6 +34,32 @@ class FitReport:
         return self.__dict__.copy()
 
 
+CANDIDATE_BANDS = ((0.02, 0.98), (0.05, 0.95), (0.1, 0.9), (0.15, 0.85), (0.2, 0.8), (0.25, 0.75))
+MIN_AGREEMENT = 0.995
+
+
+def narrowest_agreeing_band(
+    p1: np.ndarray,
+    p_full: np.ndarray,
+    candidates: Sequence[tuple[float, float]] = CANDIDATE_BANDS,
+    min_agreement: float = MIN_AGREEMENT,
+) -> tuple[float, float]:
+    """The narrowest band whose cascade decisions agree with always-running stage 2.
+
+    ``p1`` are stage-1 probabilities and ``p_full`` the stage-2 (stacked) probabilities for the
+    same held-out rows. Outside the band stage 1 decides alone; the band is the price of the
+    embedding, so take the narrowest one whose decisions at 0.5 still match the full cascade on
+    at least ``min_agreement`` of the rows. Candidates are listed widest first.
+    """
+    chosen = candidates[0]
+    for lo, hi in candidates:
+        mask = (p1 >= lo) & (p1 <= hi)
+        mixed = np.where(mask, p_full, p1)
+        if float(((mixed >= 0.5) == (p_full >= 0.5)).mean()) >= min_agreement:
+            chosen = (lo, hi)
+    return chosen
+
+
 def _idf(counts: sparse.csr_matrix) -> np.ndarray:
     n = counts.shape[0]
     df = np.bincount(counts.indices, minlength=counts.shape[1]).astype(np.float64)

@@ -24,7 +24,7 @@ from safeship.detectors.hazards import HAZARD_IDS
 from safeship.detectors.textmodel import CascadeModel
 from safeship.features.cache import FeatureCache
 from safeship.features.hashing import NgramHasher
-from training.cascade_fit import fit_cascade
+from training.cascade_fit import fit_cascade, narrowest_agreeing_band
 from training.harmful_request_sources import Example, load_all
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -77,6 +77,10 @@ def _with_mlp(
     stacker = LogisticRegression(C=1e3, max_iter=1000).fit(np.c_[z1, z2], [e.label for e in ca])
     w_1, w_2 = (float(v) for v in stacker.coef_[0])
     out.stack = (w_1, w_2, float(stacker.intercept_[0]))
+    p1 = 1.0 / (1.0 + np.exp(-z1))
+    w_1, w_2, b = out.stack
+    p_full = 1.0 / (1.0 + np.exp(-(w_1 * z1 + w_2 * z2 + b)))
+    out.band = narrowest_agreeing_band(p1, p_full)  # embedding only where it changes decisions
     p, _ = out.score_texts(texts, cache)
     out.meta["fit_report"]["cascade_acc"] = float(
         ((p >= 0.5) == np.array([e.label for e in ca])).mean()

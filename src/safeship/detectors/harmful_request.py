@@ -59,7 +59,9 @@ def _windows(view: str) -> list[str]:
     return windows + unique
 
 
-CATEGORY_MIN_SCORE = 0.1
+CATEGORY_MIN_SCORE = 0.15
+"""Below this score no category is computed (it needs an embedding); set per-category
+thresholds above it."""
 
 
 class HarmfulRequestParams(DetectorParams):

@@ -34,6 +34,7 @@ DEFAULT_MODEL = MODELS_DIR / "toxicity.npz"
 DEFAULT_LEXICON = MODELS_DIR / "toxicity_lexicon.npz"
 MAX_TERM_WORDS = 5
 MAX_STAGE2_WINDOWS = 4
+CATEGORY_MIN_SCORE = 0.15
 SEGMENT_CHARS = 120
 _SENTENCE = re.compile(r"[^.!?\n]*(?:[.!?\n]+|$)")
 _WORD = re.compile(r"[\w@$*']+")
@@ -163,9 +164,10 @@ class ToxicityDetector(BaseDetector):
         score, window, n_stage2 = best_window(
             self._model, views, segments, item.features, MAX_STAGE2_WINDOWS
         )
-        categories = {
-            c: score * p for c, p in self._model.categories(window, item.features).items()
-        }
+        # The sub-category head needs an embedding; far below any threshold it names nothing, and
+        # skipping it keeps the common benign check on the cheap path.
+        heads = self._model.categories(window, item.features) if score >= CATEGORY_MIN_SCORE else {}
+        categories = {c: score * p for c, p in heads.items()}
         hits = self._lexicon.find(item.text, self._params().max_findings)
         profanity = max((h.severity for h in hits if not h.slur), default=0.0)
         if profanity:
