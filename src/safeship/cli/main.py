@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from safeship.cli import detectors_cmd, policy_cmd
+from safeship.cli import detectors_cmd, eval_cmd, gate_cmd, policy_cmd
 from safeship.cli.check import check
 from safeship.cli.demo import demo
 from safeship.cli.detect import detect
@@ -23,6 +23,8 @@ app.command("demo")(demo)
 app.command("serve")(serve)
 app.add_typer(policy_cmd.app, name="policy")
 app.add_typer(detectors_cmd.app, name="detectors")
+app.add_typer(eval_cmd.app, name="eval")
+app.add_typer(gate_cmd.app, name="gate")
 
 if __name__ == "__main__":  # pragma: no cover
     app()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-
 from training.cascade_fit import narrowest_agreeing_band
 
 
