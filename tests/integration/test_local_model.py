@@ -48,3 +48,15 @@ async def test_answers_are_deterministic_and_shared(target: LocalTarget) -> None
     # a second target of the same config reuses the loaded model instead of loading a copy
     assert LocalTarget("smollm2", SHORT).load() is target.load()
     assert LocalTarget("smollm2", LocalModelConfig(max_tokens=8)).load() is not target.load()
+
+
+def test_local_target_through_parse_target() -> None:
+    import asyncio
+
+    from safeship.evals.targets import parse_target
+    from safeship.types import Message
+
+    target = parse_target("local:smollm2")
+    reply = asyncio.run(target.generate([Message(role="user", content="Say hello in one word.")]))
+    assert reply.ok and reply.text.strip()
+    assert target.name == "local:smollm2"

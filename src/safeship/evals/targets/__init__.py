@@ -5,6 +5,7 @@
 ``mock:comply-all``        complies with everything (reference: attack success 100%)
 ``python:MODULE:FUNC``     a sync or async callable taking OpenAI-style message dicts
 ``openai:BASE_URL#MODEL``  an OpenAI-compatible chat endpoint (async httpx)
+``local:smollm2``          SmolLM2-135M-Instruct in-process (``safeship[local]``)
 ``guarded:SPEC``           any of the above behind a safeship guard (``guard=`` or default)
 =========================  ==============================================================
 
@@ -44,6 +45,13 @@ def _openai(rest: str, **options: Any) -> Target:
     return OpenAITarget(base_url, model, **options)
 
 
+def _local(rest: str, **_: Any) -> Target:
+    from safeship.evals.targets.local import LocalModelTarget  # deferred: llama.cpp is optional
+    from safeship.evals.targets_local import LocalTarget
+
+    return LocalModelTarget(LocalTarget.from_spec(f"local:{rest}"))
+
+
 def _guarded(rest: str, guard: GuardLike | None = None, **options: Any) -> Target:
     if guard is None:
         from safeship.guard import Guard  # deferred: loading a policy is heavy
@@ -56,6 +64,7 @@ FACTORIES: dict[str, Factory] = {
     "mock": _mock,
     "python": _python,
     "openai": _openai,
+    "local": _local,
     "guarded": _guarded,
 }
 """Spec prefix -> factory taking the rest of the spec and keyword options."""
