@@ -11,6 +11,7 @@ Both packages are optional and imported lazily; a missing one raises ``MissingDe
 
 from __future__ import annotations
 
+import atexit
 import importlib
 import importlib.metadata
 import importlib.util
@@ -128,9 +129,24 @@ class LocalChatModel:
         content = result["choices"][0]["message"].get("content")
         return str(content or "").strip()
 
+    def close(self) -> None:
+        """Free the llama.cpp model now (its ``__del__`` fails if left to interpreter exit)."""
+        with self._lock:
+            if self._llama is not None:
+                self._llama.close()
+                self._llama = None
+
 
 _shared: dict[LocalModelConfig, LocalChatModel] = {}
 _shared_lock = threading.Lock()
+
+
+@atexit.register
+def close_shared_models() -> None:
+    """Free every shared model before interpreter teardown unloads llama.cpp's bindings."""
+    with _shared_lock:
+        while _shared:
+            _shared.popitem()[1].close()
 
 
 def shared_model(config: LocalModelConfig | None = None) -> LocalChatModel:
