@@ -28,7 +28,7 @@ def test_every_detector_is_documented(name: str) -> None:
     assert f"`{name}`" in README
 
 
-@pytest.mark.parametrize("command", ["detect", "check", "policy validate", "detectors list", "demo", "serve", "eval run", "eval compare", "gate check"])
+@pytest.mark.parametrize("command", ["detect", "check", "policy validate", "detectors list", "demo", "serve", "eval run", "eval compare", "gate check", "calibrate"])
 def test_every_command_is_documented(command: str) -> None:
     assert f"safeship {command}" in README
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from safeship.cli import detectors_cmd, eval_cmd, gate_cmd, policy_cmd
+from safeship.cli.calibrate import calibrate
 from safeship.cli.check import check
 from safeship.cli.demo import demo
 from safeship.cli.detect import detect
@@ -19,6 +20,7 @@ app = typer.Typer(
 )
 app.command("detect")(detect)
 app.command("check")(check)
+app.command("calibrate")(calibrate)
 app.command("demo")(demo)
 app.command("serve")(serve)
 app.add_typer(policy_cmd.app, name="policy")
