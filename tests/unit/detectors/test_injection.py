@@ -11,6 +11,7 @@ from safeship.detectors.injection import InjectionParams, PromptInjectionDetecto
 from safeship.errors import ArtefactError
 from safeship.features.cache import FeatureCache
 from safeship.features.hashing import NgramHasher
+from safeship.testing.ci import skip_or_fail
 from safeship.text.normalise import normalise
 from safeship.types import DetectorResult
 
@@ -207,14 +208,14 @@ CONSTRAINT_ATTACKS = [
 @pytest.mark.parametrize(("system", "text"), CONSTRAINT_ATTACKS)
 def test_pair_model_flags_attacks_on_the_system_prompt(detector, embedder, system, text):
     if embedder is None:
-        pytest.skip("no shipped embedder")
+        skip_or_fail("no shipped embedder")
     assert detector._pair is not None, "prompt_injection_context.npz must ship beside the model"
     assert run(detector, text, embedder, system=system).score >= 0.5
 
 
 def test_pair_model_lets_in_scope_requests_through(detector, embedder):
     if embedder is None:
-        pytest.skip("no shipped embedder")
+        skip_or_fail("no shipped embedder")
     assert detector._pair is not None, "prompt_injection_context.npz must ship beside the model"
     system = CONSTRAINT_ATTACKS[0][0]
     for text in ("Which roses grow well in shade?", "When should I prune an apple tree?"):

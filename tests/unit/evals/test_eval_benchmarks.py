@@ -9,6 +9,7 @@ import pytest
 from safeship.errors import InputError
 from safeship.evals import Expected, load_suite
 from safeship.evals.loading import sniff
+from safeship.testing.ci import skip_or_fail
 
 DATA = Path(
     os.environ.get("SAFESHIP_DATA", Path(__file__).resolve().parents[4] / "shared" / "datasets")
@@ -164,7 +165,7 @@ def test_donotanswer_and_bbq(tmp_path: Path) -> None:
 def test_real_benchmark_files(rel: str, rows: int, expected: dict[str, int]) -> None:
     path = DATA / rel
     if not path.is_file():
-        pytest.skip(f"{path} not available")
+        skip_or_fail(f"{path} not available")
     suite = load_suite(path)
     assert len(suite.cases) == rows
     counts: dict[str, int] = {}

