@@ -10,19 +10,13 @@ Run: ``HF_HUB_OFFLINE=1 .venv/bin/python -m bench.quality.harmful_request [--mod
 from __future__ import annotations
 
 import argparse
-import asyncio
 import csv
-import time
 from pathlib import Path
 
 import numpy as np
 
-from bench.quality.common import Floor, Row, binary_metrics, data_dir
-from safeship.detectors.base import DetectorInput
+from bench.quality.common import Floor, Row, binary_metrics, data_dir, score_with_detector
 from safeship.detectors.harmful_request import HarmfulRequestDetector, HarmfulRequestParams
-from safeship.features.cache import FeatureCache
-from safeship.features.hashing import NgramHasher
-from safeship.text.normalise import normalise
 
 THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 MODEL_PATH: str | None = None
@@ -50,22 +44,10 @@ def load_sets(data: Path) -> dict[str, list[str]]:
 
 
 def score_texts(texts: list[str]) -> list[float]:
-    """Score through the real detector, one fresh feature cache per text (as the guard does)."""
-    from safeship.features.embedding import load_default_embedder
-
+    """Score through the real detector, as the guard does."""
     detector = HarmfulRequestDetector(HarmfulRequestParams(model_path=MODEL_PATH))
-    detector.setup()
-    embedder = load_default_embedder()
-    hasher = NgramHasher()
-    out = []
-    start = time.perf_counter()
-    for text in texts:
-        item = DetectorInput(
-            text=text, normalised=normalise(text), features=FeatureCache(hasher, embedder)
-        )
-        out.append(asyncio.run(detector.detect(item)).score)
-    LAST["ms_per_text"] = 1000 * (time.perf_counter() - start) / max(1, len(texts))
-    return out
+    scores, LAST["ms_per_text"] = score_with_detector(detector, texts)
+    return scores
 
 
 def _score_sets(data: Path) -> dict[str, np.ndarray]:

@@ -6,41 +6,22 @@ thresholds or writing examples; they only produce the figures printed here.
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import json
-import time
 from collections import defaultdict
 from pathlib import Path
 
-from bench.quality.common import Floor, Row, binary_metrics, data_dir
-from safeship.detectors.base import DetectorInput
+from bench.quality.common import Floor, Row, binary_metrics, data_dir, score_with_detector
 from safeship.detectors.toxicity import ToxicityDetector
-from safeship.features.cache import FeatureCache
-from safeship.features.hashing import NgramHasher
-from safeship.text.normalise import normalise
 
 OPENAI_KEYS = {"H": "hate", "HR": "harassment", "V": "violence"}
 LAST_LATENCY_MS: dict[str, float] = {}
 
 
 def _scores(texts: list[str]) -> list[float]:
-    """Score through the real detector, one fresh feature cache per text, as the guard does."""
-    from safeship.features.embedding import load_default_embedder
-
-    detector = ToxicityDetector()
-    detector.setup()
-    embedder = load_default_embedder()
-    hasher = NgramHasher()
-    out = []
-    start = time.perf_counter()
-    for text in texts:
-        item = DetectorInput(
-            text=text, normalised=normalise(text), features=FeatureCache(hasher, embedder)
-        )
-        out.append(asyncio.run(detector.detect(item)).score)
-    LAST_LATENCY_MS["ms_per_text"] = 1000 * (time.perf_counter() - start) / max(1, len(texts))
-    return out
+    """Score through the real detector, as the guard does."""
+    scores, LAST_LATENCY_MS["ms_per_text"] = score_with_detector(ToxicityDetector(), texts)
+    return scores
 
 
 def _macro_f1(y: list[int], s: list[float]) -> float:
