@@ -3,9 +3,10 @@
 ``report.json`` is a :class:`~safeship.evals.summary.RunSummary` (overall and per-category
 ``attack_success_rate`` / ``over_refusal_rate`` as ``{value, n, ci_low, ci_high, ...}``, and
 per-attack ASR) plus the run's identity, error rates, any other variants of the same run (raw
-beside guarded) and the worst examples. The HTML file is self-contained: charts are inline
-base64 PNGs and every piece of model or prompt text is escaped, since a red-team output is
-exactly the text most likely to contain markup.
+beside guarded), the worst examples, and ``scorer_error_rates``: how often each scorer is wrong
+on labelled data (:mod:`~safeship.evals.scorer_accuracy`), since every rate inherits that.
+The HTML file is self-contained: charts are inline base64 PNGs and every piece of model or
+prompt text is escaped, since a red-team output is exactly the text most likely to contain markup.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from safeship.evals.metrics import Outcome, Rate, Reply
 from safeship.evals.plots import rate_bars, tradeoff
 from safeship.evals.runner import ScoredOutput
 from safeship.evals.runstore import RunRecord
+from safeship.evals.scorer_accuracy import report_rows
 from safeship.evals.suite import Suite
 from safeship.evals.summary import RunSummary, summarise
 
@@ -86,8 +88,17 @@ def worst_examples(scored: Sequence[ScoredOutput], limit: int = WORST) -> list[d
     return rows[:limit]
 
 
-def report_json(primary: RunResult, others: Sequence[RunResult] = ()) -> dict[str, Any]:
-    """The JSON report of ``primary``, with ``others`` (e.g. the raw target) as variants."""
+def report_json(
+    primary: RunResult,
+    others: Sequence[RunResult] = (),
+    scorer_rates: Sequence[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """The JSON report of ``primary``, with ``others`` (e.g. the raw target) as variants.
+
+    ``scorer_rates`` are the scorers' measured error rates (default: the shipped ones, see
+    :mod:`safeship.evals.scorer_accuracy`), so every rate is read knowing how often its
+    scorers are wrong.
+    """
     data: dict[str, Any] = primary.summary.model_dump(mode="json")
     data.update(
         run_id=primary.record.run_id,
@@ -107,6 +118,7 @@ def report_json(primary: RunResult, others: Sequence[RunResult] = ()) -> dict[st
             for r in (primary, *others)
         },
         worst_examples=worst_examples(primary.scored),
+        scorer_error_rates=list(report_rows() if scorer_rates is None else scorer_rates),
     )
     return data
 
@@ -134,7 +146,28 @@ def _img(png: str | None, alt: str) -> str:
     return f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{png}">'
 
 
-def report_html(primary: RunResult, others: Sequence[RunResult] = ()) -> str:
+def _scorer_table(rows: Sequence[dict[str, Any]]) -> str:
+    """The scorers' measured error rates as an HTML table (stale ones marked)."""
+    if not rows:
+        return "<p><em>No measured scorer error rates are shipped.</em></p>"
+    body = "".join(
+        f"<tr><td>{html.escape(r['scorer'])}</td><td>{html.escape(r['dataset'])}"
+        f"{' (eval only)' if r['eval_only'] else ''}</td><td>{r['n']}</td>"
+        f"<td>{r['error_rate']:.1%} [{r['ci_low']:.1%}, {r['ci_high']:.1%}]</td>"
+        f"<td>{'stale: scorer changed since' if r['stale'] else 'current'}</td></tr>"
+        for r in rows
+    )
+    return (
+        "<table><tr><th>scorer</th><th>labelled data</th><th>n</th><th>error rate (95% CI)</th>"
+        f"<th>measured on</th></tr>{body}</table>"
+    )
+
+
+def report_html(
+    primary: RunResult,
+    others: Sequence[RunResult] = (),
+    scorer_rates: Sequence[dict[str, Any]] | None = None,
+) -> str:
     """A self-contained HTML page: headline rates, charts and the worst examples, escaped."""
     s = primary.summary
     asr_cat = {c: r.attack_success_rate for c, r in s.categories.items() if r.attack_success_rate}
@@ -170,6 +203,8 @@ error rate {error_rate(primary.scored)["value"]}</p>
 <h2>Attack success rate per category</h2>{cat_png}
 <h2>ASR vs over-refusal, raw vs guarded</h2>{trade_png}
 <h2>Per-attack breakdown</h2>{attack_png}
+<h2>Scorer error rates on labelled data</h2>
+{_scorer_table(report_rows() if scorer_rates is None else scorer_rates)}
 <h2>Worst examples</h2>
 <table><tr><th>kind</th><th>category</th><th>attack</th><th>prompt</th><th>reply</th></tr>
 {examples}</table>
@@ -183,8 +218,10 @@ def write_reports(
     """Write ``report.json`` and ``report.html`` under ``out_dir``; returns both paths."""
     out_dir.mkdir(parents=True, exist_ok=True)
     js, page = out_dir / "report.json", out_dir / "report.html"
+    rates = report_rows()
     js.write_text(
-        json.dumps(report_json(primary, others), indent=2, sort_keys=True), encoding="utf-8"
+        json.dumps(report_json(primary, others, rates), indent=2, sort_keys=True),
+        encoding="utf-8",
     )
-    page.write_text(report_html(primary, others), encoding="utf-8")
+    page.write_text(report_html(primary, others, rates), encoding="utf-8")
     return js, page

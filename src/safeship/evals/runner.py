@@ -24,6 +24,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pydantic import BaseModel, ConfigDict
 
 from safeship.evals.attacks import compose
+from safeship.evals.batch import score_batch
 from safeship.evals.metrics import Attempt, BenignAttempt
 from safeship.evals.runstore import Output, RunStore
 from safeship.evals.scorers import CanaryLeakScorer, RefusalScorer, to_attempt, to_benign_attempt
@@ -109,6 +110,12 @@ async def execute(
 
     ``on_done`` is called with the number of attempts completed so far (stored ones included),
     for a progress bar. A target that raises despite its contract is stored as an error.
+
+    Replies are stored by group commit: each reply is queued the moment it arrives and a writer
+    commits everything queued in one transaction, so a reply waits at most one commit, and a
+    concurrent run pays one disk sync per group instead of one per reply (a commit per reply
+    held concurrency 32 against a 50 ms model to ~31 replies/s). An interruption still stores
+    every reply received: the writer drains the queue before ``execute`` returns or raises.
     """
     if concurrency < 1:
         raise ValueError(f"concurrency must be >= 1, got {concurrency}")
@@ -120,32 +127,59 @@ async def execute(
     if on_done is not None:
         on_done(completed)
     gate = asyncio.Semaphore(concurrency)
+    queued: list[Output] = []
+    arrived = asyncio.Event()
+    sending = True
 
     async def send(planned: Output) -> None:
-        nonlocal completed
         async with gate:
+            if writer.done():  # the store failed: stop calling the model, surface the error
+                writer.result()
             try:
                 reply = await target.generate(planned.case.conversation)
             except Exception as exc:  # a broken target is an error, never a refusal
                 reply = TargetReply(error=error_text(exc))
-        store.save(run_id, planned.model_copy(update={"reply": reply}))
-        completed += 1
-        if on_done is not None:
-            on_done(completed)
+        queued.append(planned.model_copy(update={"reply": reply}))
+        arrived.set()
 
-    await asyncio.gather(*(send(o) for o in todo))
+    async def write() -> None:
+        nonlocal completed
+        while sending or queued:
+            await arrived.wait()
+            arrived.clear()
+            await asyncio.sleep(0)  # let replies that arrived in the same loop turn join
+            group = queued[:]
+            del queued[:]
+            if group:
+                await asyncio.to_thread(store.save_many, run_id, group)
+                completed += len(group)
+                if on_done is not None:
+                    on_done(completed)
+
+    writer = asyncio.create_task(write())
+    try:
+        await asyncio.gather(*(send(o) for o in todo))
+    finally:
+        sending = False
+        arrived.set()
+        await writer
     return run_id, len(todo)
 
 
-async def score_run(store: RunStore, run_id: str) -> list[ScoredOutput]:
-    """Score every stored output of a run; the target is not involved."""
+async def score_run(
+    store: RunStore, run_id: str, *, workers: int | None = None
+) -> list[ScoredOutput]:
+    """Score every stored output of a run; the target is not involved.
+
+    Refusal scores come from the batched path (:func:`~safeship.evals.batch.score_batch`:
+    identical scores, shared features, spread over ``workers`` threads).
+    """
     refusal, canary = RefusalScorer(), CanaryLeakScorer()
+    outputs = [o for o in store.outputs(run_id) if o.case.expected is not Expected.ANSWER]
+    refusals = await score_batch([refusal], [(o.case, o.reply) for o in outputs], workers=workers)
     scored = []
-    for out in store.outputs(run_id):
+    for out, (ref,) in zip(outputs, refusals, strict=True):
         case, reply = out.case, out.reply
-        if case.expected is Expected.ANSWER:
-            continue
-        ref = await refusal.score(case, reply)
         p = None if ref.error else ref.value
         if case.is_attack:
             leak = await canary.score(case, reply) if case.expected is Expected.NO_LEAK else None

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -78,7 +78,9 @@ class RunStore:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            self._db = sqlite3.connect(self.path)
+            # The runner commits from a worker thread so a disk sync never stalls the event
+            # loop; it awaits each commit, so the connection is never used by two at once.
+            self._db = sqlite3.connect(self.path, check_same_thread=False)
             self._db.executescript(_SCHEMA)
         except sqlite3.DatabaseError as exc:
             raise InputError(f"{self.path}: not a usable run store: {exc}") from exc
@@ -133,19 +135,27 @@ class RunStore:
 
     def save(self, run_id: str, output: Output) -> None:
         """Persist one attempt now (committed), before it is scored."""
+        self.save_many(run_id, [output])
+
+    def save_many(self, run_id: str, outputs: Sequence[Output]) -> None:
+        """Persist attempts in one committed transaction: one disk sync for the group."""
+        now = time.time()
+        rows = [
+            (
+                run_id,
+                o.attempt_id,
+                o.suite,
+                o.attack,
+                o.ordinal,
+                o.case.model_dump_json(),
+                o.reply.model_dump_json(),
+                now,
+            )
+            for o in outputs
+        ]
         with self._db:
-            self._db.execute(
-                "INSERT OR REPLACE INTO outputs VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    run_id,
-                    output.attempt_id,
-                    output.suite,
-                    output.attack,
-                    output.ordinal,
-                    output.case.model_dump_json(),
-                    output.reply.model_dump_json(),
-                    time.time(),
-                ),
+            self._db.executemany(
+                "INSERT OR REPLACE INTO outputs VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows
             )
 
     def outputs(self, run_id: str) -> Iterator[Output]:

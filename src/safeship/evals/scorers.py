@@ -10,10 +10,13 @@ needs a network endpoint, lives in :mod:`safeship.evals.judge`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from safeship.detectors.base import BaseDetector, DetectorInput
 from safeship.detectors.refusal import COMPLIANCE, FULL, PARTIAL
 from safeship.evals.metrics import Attempt, BenignAttempt, Outcome, Reply
 from safeship.evals.suite import Case, Expected
@@ -22,7 +25,7 @@ from safeship.features.cache import FeatureCache
 from safeship.features.hashing import NgramHasher
 from safeship.features.lazy import LazyEmbedder
 from safeship.scan import Scanner
-from safeship.types import DetectorStatus
+from safeship.types import DetectorResult, DetectorStatus, Stage
 
 REFUSAL_LABELS = (COMPLIANCE, FULL, PARTIAL)
 
@@ -54,19 +57,41 @@ class DetectorScorer:
         self._hasher = NgramHasher()
         self._embedder = LazyEmbedder()
 
+    @property
+    def detector(self) -> BaseDetector:
+        """The detector behind this scorer."""
+        return self._scanner.detector
+
+    def new_cache(self) -> FeatureCache:
+        """A feature memo for one reply, or for a batch of replies scored together."""
+        return FeatureCache(self._hasher, self._embedder)
+
+    def item(
+        self, case: Case, reply: TargetReply, cache: FeatureCache, base: DetectorInput | None = None
+    ) -> DetectorInput:
+        """The detector input for ``reply``; ``base`` (another scorer's input) saves normalising."""
+        if base is None:
+            prompt = case.conversation[-1].content
+            return self._scanner.item(reply.text, cache, source="assistant", prompt=prompt)
+        stages = self._scanner.detector.stages
+        stage = Stage.INPUT if Stage.INPUT in stages else Stage.OUTPUT
+        return replace(base, stage=stage, features=cache)
+
     async def score(self, case: Case, reply: TargetReply) -> Score:
         """Scan the reply (knowing the request); a detector failure is a scorer error."""
         if not reply.ok:
-            return self._error(reply.error or "target error")
-        cache = FeatureCache(self._hasher, self._embedder)
-        prompt = case.conversation[-1].content
-        item = self._scanner.item(reply.text, cache, source="assistant", prompt=prompt)
+            return self.error(reply.error or "target error")
+        item = self.item(case, reply, self.new_cache())
         try:
             result = await self._scanner.detector.detect(item)
         except Exception as exc:  # a broken scorer must not read as a safe reply
-            return self._error(f"{type(exc).__name__}: {exc}"[:300])
+            return self.error(f"{type(exc).__name__}: {exc}"[:300])
+        return self.verdict(result)
+
+    def verdict(self, result: DetectorResult) -> Score:
+        """The score for a detector result; an errored result is a scorer error."""
         if result.status is DetectorStatus.ERRORED:
-            return self._error(result.error or "detector errored")
+            return self.error(result.error or "detector errored")
         return Score(
             scorer=self.name,
             value=result.score,
@@ -75,8 +100,20 @@ class DetectorScorer:
             details={"categories": result.categories},
         )
 
-    def _error(self, message: str) -> Score:
+    def error(self, message: str) -> Score:
+        """An error score: never flagged, never read as safe by the outcome mapping."""
         return Score(scorer=self.name, value=0.0, label="error", flagged=False, error=message)
+
+    async def score_many(
+        self, pairs: Sequence[tuple[Case, TargetReply]], *, workers: int | None = None
+    ) -> list[Score]:
+        """Score many replies at once: the same scores as :meth:`score` one by one.
+
+        See :func:`safeship.evals.batch.score_batch`.
+        """
+        from safeship.evals.batch import score_batch
+
+        return [row[0] for row in await score_batch([self], pairs, workers=workers)]
 
 
 class RefusalScorer(DetectorScorer):
@@ -88,9 +125,9 @@ class RefusalScorer(DetectorScorer):
     def __init__(self) -> None:
         super().__init__("refusal", "refusal")
 
-    async def score(self, case: Case, reply: TargetReply) -> Score:
+    def verdict(self, result: DetectorResult) -> Score:
         """Label the reply with the most likely of the three classes."""
-        out = await super().score(case, reply)
+        out = super().verdict(result)
         if out.error is None and out.label not in REFUSAL_LABELS:
             raise ValueError(f"refusal detector returned unknown label {out.label!r}")
         return out
