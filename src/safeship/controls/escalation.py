@@ -2,7 +2,9 @@
 
 Each blocked attempt adds one to a user's violation score; the score halves every
 ``half_life_s`` seconds, so a user who stops probing drifts back to ``none`` on their own and an
-old mistake never suspends anyone. Levels are thresholds on the decayed score.
+old mistake never suspends anyone. Levels are thresholds on the decayed score, read as it stood
+``grace_s`` earlier: without that grace, the score of three attempts is 2.9999 a millisecond later
+and ``throttle_at: 3`` would never hold for the next request (nor ``warn_at: 1`` after one).
 
 The score lives in memory (one replica) or in Redis (shared by every replica; the update runs as
 one Lua script, so two replicas recording at once never lose a violation). If Redis is
@@ -44,6 +46,9 @@ class EscalationPolicy(BaseModel):
     throttle_at: float = Field(default=3.0, gt=0)
     suspend_at: float = Field(default=6.0, gt=0)
     half_life_s: float = Field(default=3600.0, gt=0)
+    grace_s: float | None = Field(
+        default=None, ge=0, description="a reached level holds this long; None: half_life_s / 12"
+    )
     fail_level: Level = Level.NONE
 
     @model_validator(mode="after")
@@ -52,8 +57,14 @@ class EscalationPolicy(BaseModel):
             raise ValueError("thresholds must satisfy warn_at <= throttle_at <= suspend_at")
         return self
 
+    def held(self, score: float) -> float:
+        """The score as levels read it: undecayed by ``grace_s`` (see the module notes)."""
+        grace = self.half_life_s / 12 if self.grace_s is None else self.grace_s
+        return float(score * 2 ** (grace / self.half_life_s))
+
     def level(self, score: float) -> Level:
         """The level a decayed score reaches."""
+        score = self.held(score)
         if score >= self.suspend_at:
             return Level.SUSPEND
         if score >= self.throttle_at:

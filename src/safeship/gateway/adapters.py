@@ -55,7 +55,8 @@ class ControlsLimiter:
             level = state.level
             policy = self.escalator.policy
             if level is Level.SUSPEND:
-                wait = policy.half_life_s * math.log2(max(state.score, 1e-9) / policy.suspend_at)
+                held = max(policy.held(state.score), 1e-9)
+                wait = policy.half_life_s * math.log2(held / policy.suspend_at)
                 return LimitResult(
                     allowed=False,
                     limit="escalation:suspend",
@@ -79,11 +80,12 @@ class ControlsLimiter:
             escalation=level.value,
         )
 
-    async def record_violation(self, scope: RequestScope) -> None:
-        """One more blocked attempt for this caller."""
+    async def record_violation(self, scope: RequestScope) -> str | None:
+        """One more blocked attempt for this caller; the level it leaves them at."""
         who = caller_of(scope)
-        if who is not None:
-            await self.escalator.record(who)
+        if who is None:
+            return None
+        return (await self.escalator.record(who)).level.value
 
     async def charge(self, scope: RequestScope, tokens: int) -> None:
         """The completion's tokens, against the token quotas."""

@@ -66,11 +66,12 @@ async def guard_check(request: Request) -> JSONResponse:
         stage, messages, call.ctx, body.response, guard=call.guard
     )
     scanned = body.response if stage is Stage.OUTPUT else _last_user(messages)
-    await gw.screener.record(decision, seconds, call.scope, route=call.route, text=scanned)
-    gw.screener.shadow(decision, call.route, call.scope, call.ctx, messages, body.response, scanned)
-    return JSONResponse(
-        {"decision": decision_json(decision), "safeship": extension(decision, call.request_id)}
+    await gw.screener.record(
+        decision, seconds, call.scope, route=call.route, text=scanned, standing=call.standing
     )
+    gw.screener.shadow(decision, call.route, call.scope, call.ctx, messages, body.response, scanned)
+    ext = extension(decision, call.request_id, call.standing.level)
+    return JSONResponse({"decision": decision_json(decision), "safeship": ext})
 
 
 def _last_user(messages: list[Message]) -> str | None:

@@ -3,8 +3,10 @@
 The caller decides the answer: a last user message (or prompt) starting with ``say:`` is answered
 with the rest verbatim (``{at}`` becoming ``@``), anything else with ``echo: <message>``. That
 lets a test make the "model" leak PII or a canary without a real model, and an e-mail address the
-input check never saw. The same replies are served three ways: as
-pure functions, as an ``httpx.MockTransport`` (unit tests, no sockets) and as a FastAPI app
+input check never saw. A chat message ``call: [{"name": ..., "arguments": {...}}, ...]`` makes
+the model propose those tool calls instead (streamed as OpenAI does: the name first, then the
+arguments in pieces), so the tool-call guard can be tested. The same replies are served three
+ways: as pure functions, as an ``httpx.MockTransport`` (unit tests, no sockets) and as a FastAPI app
 (integration tests and benchmarks behind uvicorn, see ``serve_in_thread``).
 """
 
@@ -27,6 +29,21 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 MODELS = {"object": "list", "data": [{"id": "mock-1", "object": "model", "owned_by": "safeship"}]}
 
 
+def tool_calls_asked(body: dict[str, Any]) -> list[dict[str, Any]] | None:
+    """The tool calls a ``call: [...]`` chat message asks for (None: an ordinary answer)."""
+    users = [m for m in body.get("messages") or [] if m.get("role") == "user"]
+    content = users[-1].get("content") if users else None
+    if not isinstance(content, str) or not content.startswith("call:"):
+        return None
+    out = []
+    for i, asked in enumerate(json.loads(content[5:])):
+        arguments = asked.get("arguments", {})
+        raw = arguments if isinstance(arguments, str) else json.dumps(arguments)
+        function = {"name": asked["name"], "arguments": raw}
+        out.append({"id": f"call_{i}", "type": "function", "function": function})
+    return out
+
+
 def reply_text(body: dict[str, Any]) -> str:
     """What the mock model answers to a chat or completion request."""
     if "messages" in body:
@@ -43,9 +60,12 @@ def reply_text(body: dict[str, Any]) -> str:
 
 def completion(body: dict[str, Any]) -> dict[str, Any]:
     """A whole (non-streamed) response."""
-    text, chat = reply_text(body), "messages" in body
+    text, chat, calls = reply_text(body), "messages" in body, tool_calls_asked(body)
     choice: dict[str, Any] = {"index": 0, "finish_reason": "stop", "logprobs": None}
-    if chat:
+    if calls:
+        choice["message"] = {"role": "assistant", "content": None, "tool_calls": calls}
+        choice["finish_reason"] = "tool_calls"
+    elif chat:
         choice["message"] = {"role": "assistant", "content": text}
     else:
         choice["text"] = text
@@ -80,8 +100,32 @@ def chunks(body: dict[str, Any], size: int = 8) -> list[dict[str, Any]]:
         return {**base, "choices": [choice]}
 
     out = [make(None, None, role=True)] if chat else []
+    calls = tool_calls_asked(body)
+    if calls:
+        return [*out, *_tool_call_chunks(base, calls, size)]
     out += [make(text[i : i + size], None) for i in range(0, len(text), size)]
     return [*out, make(None, "stop")]
+
+
+def _tool_call_chunks(
+    base: dict[str, Any], calls: list[dict[str, Any]], size: int
+) -> list[dict[str, Any]]:
+    """Tool calls as OpenAI streams them: id and name first, then argument pieces, a finish."""
+
+    def make(delta: dict[str, Any], finish: str | None = None) -> dict[str, Any]:
+        return {**base, "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}
+
+    out = []
+    for i, call in enumerate(calls):
+        function = {"name": call["function"]["name"], "arguments": ""}
+        head = {"index": i, "id": call["id"], "type": "function", "function": function}
+        out.append(make({"tool_calls": [head]}))
+        raw = call["function"]["arguments"]
+        out += [
+            make({"tool_calls": [{"index": i, "function": {"arguments": raw[j : j + size]}}]})
+            for j in range(0, len(raw), size)
+        ]
+    return [*out, make({}, "tool_calls")]
 
 
 def sse_body(events: list[dict[str, Any]]) -> bytes:

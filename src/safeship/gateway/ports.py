@@ -89,8 +89,8 @@ class Limiter(Protocol):
     async def hit(self, scope: RequestScope, cost: int = 1) -> LimitResult:
         """Count a request (``cost`` units) and say whether it may proceed."""
 
-    async def record_violation(self, scope: RequestScope) -> None:
-        """Note a blocked attempt, so repeated ones can escalate (warn, throttle, suspend)."""
+    async def record_violation(self, scope: RequestScope) -> str | None:
+        """Note a blocked attempt, so repeated ones escalate; the caller's new level, if known."""
 
     async def charge(self, scope: RequestScope, tokens: int) -> None:
         """Add the completion's tokens to token quotas after the response (never denies)."""
@@ -119,8 +119,9 @@ class NoLimits:
         """Allow."""
         return LimitResult()
 
-    async def record_violation(self, scope: RequestScope) -> None:
-        """Forget."""
+    async def record_violation(self, scope: RequestScope) -> str | None:
+        """Forget (no level to report)."""
+        return None
 
     async def charge(self, scope: RequestScope, tokens: int) -> None:
         """Forget."""

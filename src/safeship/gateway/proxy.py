@@ -12,6 +12,7 @@ import logging
 import time
 from collections.abc import AsyncIterator, Sequence
 from contextlib import AsyncExitStack
+from functools import partial
 from typing import Any
 
 from fastapi import APIRouter
@@ -31,6 +32,7 @@ from safeship.gateway.shapes import (
 )
 from safeship.gateway.state import Call, begin, state_of
 from safeship.gateway.streaming import StreamGuard, relay, sse
+from safeship.gateway.tools import confirm_tokens
 from safeship.types import Action, Decision, Message, Stage
 
 log = logging.getLogger("safeship.gateway")
@@ -61,9 +63,6 @@ async def chat_completions(request: Request) -> Response:
     tools = gw.tools.get(call.scope.feature)
     if tools is not None:
         tools.check_offered(call.data)
-        if body.stream and call.data.get("tools"):
-            message = "streamed tool calls are not checked yet; use stream=false with tools"
-            raise GatewayError(400, "invalid_request", message, "stream")
         if tools.policy.screen_results:
             blocked = await _screen_tool_results(request, call, messages)
             if blocked is not None:
@@ -103,7 +102,12 @@ async def completions(request: Request) -> Response:
     decision = _worst([d for d, _ in checked])
     text = prompts[0] if len(prompts) == 1 else None
     await gw.screener.record(
-        decision, sum(s for _, s in checked), call.scope, route=call.route, text=text
+        decision,
+        sum(s for _, s in checked),
+        call.scope,
+        route=call.route,
+        text=text,
+        standing=call.standing,
     )
     if text is not None:
         gw.screener.shadow(
@@ -132,7 +136,9 @@ async def _input(
     """The input check under the caller's policy arm, recorded, and shadowed if asked."""
     gw = state_of(request)
     decision, seconds = await gw.screener.check(Stage.INPUT, messages, call.ctx, guard=call.guard)
-    await gw.screener.record(decision, seconds, call.scope, route=call.route, text=scanned)
+    await gw.screener.record(
+        decision, seconds, call.scope, route=call.route, text=scanned, standing=call.standing
+    )
     gw.screener.shadow(decision, call.route, call.scope, call.ctx, messages, text=scanned)
     return decision
 
@@ -158,7 +164,9 @@ async def _screen_tool_results(
             Stage.INPUT, as_input, call.ctx, guard=call.guard
         )
         if decision.blocked:
-            await gw.screener.record(decision, seconds, call.scope, route=call.route, text=text)
+            await gw.screener.record(
+                decision, seconds, call.scope, route=call.route, text=text, standing=call.standing
+            )
             return decision
     return None
 
@@ -166,7 +174,7 @@ async def _screen_tool_results(
 def _refuse(
     dialect: Dialect, model: str, decision: Decision, call: Call, stream: bool, n: int
 ) -> Response:
-    response = refusal_response(dialect, model, decision, call.request_id, n)
+    response = refusal_response(dialect, model, decision, call.request_id, n, call.standing.level)
     if not stream:
         return JSONResponse(response)
     choice = dialect.choice(0, refusal_text(decision.refusal), "content_filter", stream=True)
@@ -219,11 +227,16 @@ async def _forward(
         final = _worst([d for d, _ in checked])
         said = next((t for _, t in texts if t), None) if len(checked) == 1 else None
         await gw.screener.record(
-            final, sum(s for _, s in checked), call.scope, route=call.route, text=said
+            final,
+            sum(s for _, s in checked),
+            call.scope,
+            route=call.route,
+            text=said,
+            standing=call.standing,
         )
         if said is not None:
             gw.screener.shadow(final, call.route, call.scope, call.ctx, messages, said, said)
-    data["safeship"] = extension(final, call.request_id)
+    data["safeship"] = extension(final, call.request_id, call.standing.level)
     if verdicts:
         data["safeship"]["tool_calls"] = verdicts
     return JSONResponse(data)
@@ -248,27 +261,19 @@ def _guard_tool_calls(request: Request, call: Call, choices: list[Any]) -> list[
     guard = state_of(request).tools.get(call.scope.feature)
     if guard is None:
         return []
-    header = request.headers.get("x-safeship-confirm", "")
-    tokens = [t.strip() for t in header.split(",") if t.strip()]
+    tokens = confirm_tokens(request.headers.get("x-safeship-confirm"))
     out: list[dict[str, Any]] = []
     for choice in choices:
         message = choice.get("message") if isinstance(choice, dict) else None
         if not isinstance(message, dict) or not isinstance(message.get("tool_calls"), list):
             continue
-        calls = [c for c in message["tool_calls"] if isinstance(c, dict)]
-        if not calls:
+        judged = guard.judge(message["tool_calls"], tokens, call.scope.tenant, call.scope.feature)
+        out += [v.json() for v in judged.verdicts]
+        if len(judged.kept) == len(message["tool_calls"]):
             continue
-        verdicts = [
-            guard.check_call(c, tokens, call.scope.tenant, call.scope.feature) for c in calls
-        ]
-        kept = [c for c, v in zip(calls, verdicts, strict=True) if v.reason is None]
-        out += [v.json() for v in verdicts]
-        if len(kept) == len(calls):
-            continue
-        message["tool_calls"] = kept or None
-        if not kept:
-            held = ", ".join(f"{v.tool} ({v.reason})" for v in verdicts if v.reason)
-            message["content"] = f"The tool call was held by the gateway: {held}."
+        message["tool_calls"] = judged.kept or None
+        if judged.all_held:
+            message["content"] = judged.notice()
             choice["finish_reason"] = "content_filter"
     return out
 
@@ -301,9 +306,19 @@ async def _forward_stream(
         gw.config.stream_holdback_chars,
     )
 
+    tools = gw.tools.get(call.scope.feature) if dialect.chat else None
+    judge = None
+    if tools is not None:
+        tokens = confirm_tokens(request.headers.get("x-safeship-confirm"))
+        judge = partial(
+            tools.judge, tokens=tokens, tenant=call.scope.tenant, feature=call.scope.feature
+        )
+
     async def body() -> AsyncIterator[bytes]:
         try:
-            async for part in relay(events, guard, dialect, call.request_id):
+            async for part in relay(
+                events, guard, dialect, call.request_id, judge, call.standing.level
+            ):
                 yield part
         finally:
             await stack.aclose()

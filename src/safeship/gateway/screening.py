@@ -18,6 +18,7 @@ from collections.abc import Sequence
 
 from safeship.errors import InputError
 from safeship.gateway.errors import GatewayError
+from safeship.gateway.escalation import Standing
 from safeship.gateway.metrics import GatewayMetrics
 from safeship.gateway.policies import PolicySet
 from safeship.gateway.ports import DecisionEvent, DecisionSink, Limiter, RequestScope, Route
@@ -99,8 +100,12 @@ class Screener:
         streamed: bool = False,
         route: Route | None = None,
         text: str | None = None,
+        standing: Standing | None = None,
     ) -> None:
-        """Count a final decision, hand it to the sink, and report blocks to the limiter."""
+        """Count a final decision, hand it to the sink, and report blocks to the limiter.
+
+        A block may raise the caller's escalation level; ``standing`` learns the new one.
+        """
         self.metrics.count_decision(decision)
         route = route or Route()
         if route.arm == "shadow":  # the enforced decision of a shadowed user is the live one
@@ -108,10 +113,13 @@ class Screener:
         self._emit(decision, seconds, scope, streamed, route, text)
         if decision.blocked:
             try:
-                await self.limiter.record_violation(scope)
+                level = await self.limiter.record_violation(scope)
             except Exception:
                 log.exception("limiter failed to record a violation (request %s)", scope.request_id)
                 self.metrics.errors.labels("limiter").inc()
+            else:
+                if standing is not None:
+                    standing.note(level)
 
     def _emit(
         self,

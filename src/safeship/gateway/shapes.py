@@ -125,15 +125,22 @@ def refusal_text(refusal: Refusal | None) -> str:
     return f"{refusal.message}\n\n{refusal.redirect}" if refusal.redirect else refusal.message
 
 
-def extension(decision: Decision | None, request_id: str) -> dict[str, Any]:
-    """The ``safeship`` object added to every response."""
+def extension(
+    decision: Decision | None, request_id: str, escalation: str = "none"
+) -> dict[str, Any]:
+    """The ``safeship`` object added to every response.
+
+    ``escalation`` is the caller's standing after this request (none, warn, throttle), so an
+    application can warn its user before throttling or a suspension starts.
+    """
     if decision is None:
-        return {"action": Action.ALLOW.value, "request_id": request_id}
+        return {"action": Action.ALLOW.value, "request_id": request_id, "escalation": escalation}
     out: dict[str, Any] = {
         "action": decision.action.value,
         "stage": decision.stage.value,
         "request_id": request_id,
         "policy_version": decision.policy_version,
+        "escalation": escalation,
     }
     if decision.refusal is not None:
         out |= {
@@ -147,7 +154,12 @@ def extension(decision: Decision | None, request_id: str) -> dict[str, Any]:
 
 
 def refusal_response(
-    dialect: Dialect, model: str, decision: Decision, request_id: str, n: int = 1
+    dialect: Dialect,
+    model: str,
+    decision: Decision,
+    request_id: str,
+    n: int = 1,
+    escalation: str = "none",
 ) -> dict[str, Any]:
     """A complete, ordinary-looking response whose every choice is the refusal."""
     text = refusal_text(decision.refusal)
@@ -158,7 +170,7 @@ def refusal_response(
         "model": model,
         "choices": [dialect.choice(i, text, "content_filter", stream=False) for i in range(n)],
         "usage": {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0},
-        "safeship": extension(decision, request_id),
+        "safeship": extension(decision, request_id, escalation),
     }
 
 

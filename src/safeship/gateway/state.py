@@ -8,7 +8,7 @@ feature, kill switch, limits - shared by every endpoint so they cannot drift apa
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
@@ -16,6 +16,7 @@ from starlette.requests import Request
 
 from safeship.gateway.config import GatewayConfig
 from safeship.gateway.errors import GatewayError, read_json, validate
+from safeship.gateway.escalation import Standing
 from safeship.gateway.identity import Identity, KeyRing
 from safeship.gateway.metrics import GatewayMetrics
 from safeship.gateway.policies import PolicySet
@@ -70,7 +71,7 @@ class Call:
     data: dict[str, Any]
     route: Route
     guard: Guard
-    escalation: str = "none"
+    standing: Standing = field(default_factory=Standing)
 
 
 def state_of(request: Request) -> GatewayState:
@@ -147,7 +148,8 @@ async def begin(
         raise GatewayError(503, "feature_disabled", f"feature {name!r} is {why}", None)
     ctx = GuardContext(feature=name, tier=scope.tier, user_id=user, request_id=request_id)
     guard = gw.policies.guard(route.policy)
-    return Call(request_id, identity, scope, ctx, data, route, guard, limit.escalation), body
+    standing = Standing(limit.escalation)
+    return Call(request_id, identity, scope, ctx, data, route, guard, standing), body
 
 
 def _estimate_tokens(request: Request) -> int:

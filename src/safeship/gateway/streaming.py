@@ -17,15 +17,18 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from safeship.detectors.redact import redact
 from safeship.gateway.errors import GatewayError
 from safeship.gateway.shapes import Dialect, chunk, extension, refusal_text
+from safeship.gateway.tool_stream import ToolCallBuffer, ToolJudge, hold, release
 from safeship.types import Decision, Finding
 
 CheckFn = Callable[[str], Awaitable[Decision]]
 SpansFn = Callable[[Decision, str], list[Finding]]
+ExtensionFn = Callable[[Decision | None], dict[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -112,53 +115,113 @@ async def relay(
     guard: StreamGuard,
     dialect: Dialect,
     request_id: str,
+    tools: ToolJudge | None = None,
+    escalation: str = "none",
 ) -> AsyncIterator[bytes]:
-    """Turn upstream events into checked SSE bytes, ending with ``[DONE]``."""
+    """Turn upstream events into checked SSE bytes, ending with ``[DONE]``.
+
+    With ``tools`` (the feature has a tool guard), ``tool_calls`` deltas are held back until
+    the choice finishes and go out only as the judge allows (see ``tool_stream``); without it
+    they pass through as the upstream sent them.
+    """
     template: dict[str, Any] | None = None
+    buffer = ToolCallBuffer()
+    ext_of: ExtensionFn = partial(extension, request_id=request_id, escalation=escalation)
     try:
         async for event in events:
             template = template or event
+            rest = hold(event, buffer) if tools is not None else event
+            if rest is None:
+                continue
+            event = rest
             choices = event.get("choices") or []
             choice = choices[0] if choices and isinstance(choices[0], dict) else {}
             text = dialect.get_text(choice, stream=True)
             finish = choice.get("finish_reason")
             if not text and not finish:
-                yield sse(event)  # role announcements, tool-call deltas, usage
+                yield sse(event)  # role announcements, unguarded tool-call deltas, usage
                 continue
             if text:
                 out = await guard.feed(text)
                 if out.blocked is not None:
-                    yield _refusal(dialect, template, out.blocked, request_id, guard.released > 0)
+                    yield _refusal(dialect, template, out.blocked, ext_of, guard.released > 0)
                     break
                 if out.text:
                     yield sse(chunk(dialect, event, out.text))
             if finish:
-                out = await guard.finish()
-                if out.blocked is not None:
-                    yield _refusal(dialect, template, out.blocked, request_id, guard.released > 0)
+                parts, stopped = await _close(
+                    tools, buffer, dialect, event, template, guard, ext_of
+                )
+                for part in parts:
+                    yield part
+                if stopped:
                     break
-                if out.text:
-                    yield sse(chunk(dialect, event, out.text))
-                ext = {"safeship": extension(guard.worst, request_id)}
-                yield sse(chunk(dialect, event, None, finish, ext))
-        else:
-            out = await guard.finish()  # the upstream ended without a finish_reason
-            if out.blocked is not None:
-                yield _refusal(dialect, template, out.blocked, request_id, guard.released > 0)
-            elif out.text:
-                yield sse(chunk(dialect, template, out.text))
+        else:  # the upstream ended without a finish_reason
+            parts, _ = await _close(tools, buffer, dialect, None, template, guard, ext_of)
+            for part in parts:
+                yield part
     except GatewayError as exc:
         yield sse(exc.body())  # headers are gone: report in-band; held text is never released
     yield sse("[DONE]")
+
+
+async def _close(
+    tools: ToolJudge | None,
+    buffer: ToolCallBuffer,
+    dialect: Dialect,
+    last: dict[str, Any] | None,
+    template: dict[str, Any] | None,
+    guard: StreamGuard,
+    ext_of: ExtensionFn,
+) -> tuple[list[bytes], bool]:
+    """Check and release the rest, then the judged tool calls and the finishing chunk.
+
+    ``last`` is the event that finished the generation, None if the upstream just stopped.
+    True with a block, which ends the stream.
+    """
+    out = await guard.finish()
+    if out.blocked is not None:
+        return [_refusal(dialect, template, out.blocked, ext_of, guard.released > 0)], True
+    parts = [sse(chunk(dialect, last or template, out.text))] if out.text else []
+    choices = (last or {}).get("choices") or [{}]
+    finish = choices[0].get("finish_reason") if isinstance(choices[0], dict) else None
+    if finish or buffer:
+        parts += _ending(tools, buffer, dialect, last or template, guard, ext_of, finish)
+    return parts, False
+
+
+def _ending(
+    tools: ToolJudge | None,
+    buffer: ToolCallBuffer,
+    dialect: Dialect,
+    template: dict[str, Any] | None,
+    guard: StreamGuard,
+    ext_of: ExtensionFn,
+    finish: str | None,
+) -> list[bytes]:
+    """The judged tool calls (if any), then the finishing chunk with the ``safeship`` object."""
+    parts: list[bytes] = []
+    ext = ext_of(guard.worst)
+    if tools is not None:
+        replaced, judged = release(tools, buffer, dialect, template)
+        parts += [sse(c) for c in replaced]
+        if judged is not None:
+            ext["tool_calls"] = [v.json() for v in judged.verdicts]
+            if judged.all_held:
+                finish = "content_filter"
+            elif finish is None:
+                finish = "tool_calls"
+    parts.append(sse(chunk(dialect, template, None, finish, {"safeship": ext})))
+    return parts
 
 
 def _refusal(
     dialect: Dialect,
     template: dict[str, Any] | None,
     decision: Decision,
-    request_id: str,
+    ext_of: ExtensionFn,
     after_text: bool,
 ) -> bytes:
     text = ("\n\n" if after_text else "") + refusal_text(decision.refusal)
-    ext = {"safeship": extension(decision, request_id)}
+    ext = {"safeship": ext_of(decision)}
     return sse(chunk(dialect, template, text, "content_filter", ext))

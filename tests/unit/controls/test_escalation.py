@@ -53,3 +53,19 @@ async def test_unreachable_redis_returns_fail_level_degraded() -> None:
     state = await esc.record("bob")
     assert state.degraded and state.level is Level.WARN
     assert esc.storage_errors == 1
+
+
+async def test_a_reached_level_holds_for_the_grace_period_in_real_time() -> None:
+    clock = Clock()
+    policy = EscalationPolicy(warn_at=1, throttle_at=3, suspend_at=5, half_life_s=3600, grace_s=300)
+    esc = Escalator(policy, clock=clock)
+    assert (await esc.record("eve")).level is Level.WARN
+    clock.now += 0.001  # without a grace, 0.9999998 < warn_at: the warning would vanish at once
+    assert (await esc.status("eve")).level is Level.WARN
+    for _ in range(2):
+        await esc.record("eve")
+    clock.now += 299
+    assert (await esc.status("eve")).level is Level.THROTTLE  # three attempts: throttled
+    clock.now += 2
+    assert (await esc.status("eve")).level is Level.WARN  # the grace is over: decay shows
+    assert EscalationPolicy(half_life_s=120).held(1.0) == pytest.approx(2 ** (1 / 12))
