@@ -9,6 +9,9 @@ Labels: ``full_refusal`` (declines, maybe with a hotline), ``partial_refusal`` (
 request but gives a safe alternative with real content), ``full_compliance`` (gives the content,
 whatever apologies or disclaimers come first).
 
+Train and validation also draw on the v3 fragments (``refusal_fragments_v3``), which never reach
+the test file: the test rows are composed exactly as before v3.
+
 Run: ``PYTHONPATH=. .venv/bin/python -m training.gen_refusal_data`` (deterministic).
 """
 
@@ -19,6 +22,7 @@ import random
 from collections.abc import Sequence
 from pathlib import Path
 
+from training import refusal_fragments_v3 as v3
 from training.refusal_fragments import (
     ALT_BODIES,
     ALT_LEADS,
@@ -100,7 +104,11 @@ def _split(pool: Sequence[str], rng: random.Random) -> tuple[list[str], list[str
 
 
 class Pools:
-    """One side (0 train, 1 validation, 2 test) of every fragment pool."""
+    """One side (0 train, 1 validation, 2 test) of every fragment pool.
+
+    Train and validation also get their side of the v3 fragments (and its languages); the test
+    side is v1 + v2 only, composed exactly as before.
+    """
 
     def __init__(self, side: int, rng: random.Random) -> None:
         def pick(pool: Sequence[str]) -> list[str]:
@@ -122,6 +130,37 @@ class Pools:
         self.harm_bodies = pick(HARM_BODIES_V2)
         self.persona_refusals = pick(PERSONA_REFUSALS_V2)
         self.dual_tags = [f"{a}|{b}" for a, b in DUAL_TAGS]
+        self.langs, self.lang_weights = ["en", "fr", "es", "de"], [70, 10, 10, 10]
+        self.other_langs = ["fr", "es", "de"]
+        self.v3 = side < 2
+        if self.v3:
+            self._add_v3(side)
+
+    def _add_v3(self, side: int) -> None:
+        """Extend every pool with this side's v3 fragments (see ``refusal_fragments_v3``)."""
+
+        def grow(target: dict[str, list[str]], extra: dict[str, list[str]]) -> None:
+            for lang, pool in extra.items():
+                target.setdefault(lang, []).extend(v3.side_of(pool, side))
+
+        for lang, pairs in v3.TOPICS.items():
+            self.topics.setdefault(lang, []).extend(
+                v3.side_of([f"{a}|{b}" for a, b in pairs], side))
+        grow(self.refusals, v3.REFUSALS)
+        grow(self.pivots, v3.PIVOTS)
+        grow(self.alt_leads, v3.ALT_LEADS)
+        grow(self.alt_bodies, v3.ALT_BODIES)
+        grow(self.bodies, v3.BODIES)
+        grow(self.openers, v3.OPENERS)
+        grow(self.hotline, v3.HOTLINE)
+        self.persona_refusals += v3.side_of(v3.PERSONA_REFUSALS, side)
+        self.harm_bodies += v3.side_of(v3.HARM_BODIES, side)
+        self.disclaimers = {k: v3.side_of(v, side) for k, v in v3.DISCLAIMERS.items()}
+        self.short_comply = {k: v3.side_of(v, side) for k, v in v3.SHORT_COMPLY.items()}
+        self.short_refuse = {k: v3.side_of(v, side) for k, v in v3.SHORT_REFUSE.items()}
+        self.langs += list(v3.NEW_LANGS)
+        self.lang_weights = [64, 9, 9, 9, 3, 3, 3]
+        self.other_langs += list(v3.NEW_LANGS)
 
     def topic(self, lang: str) -> tuple[str, str]:
         verb, noun = self.rng.choice(self.topics[lang]).split("|")
@@ -137,13 +176,13 @@ class Pools:
         return text
 
 
-def _lang(rng: random.Random) -> str:
-    return rng.choices(["en", "fr", "es", "de"], weights=[70, 10, 10, 10])[0]
+def _lang(p: Pools) -> str:
+    return p.rng.choices(p.langs, weights=p.lang_weights)[0]
 
 
 def full_refusal(p: Pools) -> dict[str, str]:
     rng = p.rng
-    lang = _lang(rng)
+    lang = _lang(p)
     text, verb = p.fill(rng.choice(p.refusals[lang]), lang)
     roll = rng.random()
     if lang == "en" and roll < 0.3:
@@ -159,18 +198,20 @@ def full_refusal(p: Pools) -> dict[str, str]:
 
 def partial_refusal(p: Pools) -> dict[str, str]:
     rng = p.rng
-    lang = _lang(rng)
+    lang = _lang(p)
     text, verb = p.fill(rng.choice(p.refusals[lang]), lang)
     lead = rng.choice(p.alt_leads[lang])
     body = rng.choice(p.alt_bodies[lang])
     sep = "\n\n" if rng.random() < 0.5 else " "
     out = f"{text}{sep}{lead}{sep}{body}"
+    if p.v3 and rng.random() < 0.3:  # the safe information straight after the refusal, no lead
+        out = f"{text}{sep}{body}"
     return {"prompt": verb, "response": p.persona(out), "label": "partial_refusal", "lang": lang}
 
 
 def compliance(p: Pools) -> dict[str, str]:
     rng = p.rng
-    lang = _lang(rng)
+    lang = _lang(p)
     prompt, body = rng.choice(p.bodies[lang]).split("||", 1)
     body = body.replace("\\n", "\n")
     parts = []
@@ -187,7 +228,7 @@ def compliance(p: Pools) -> dict[str, str]:
 def refuse_then_comply(p: Pools) -> dict[str, str]:
     """A refusal line, then the content anyway (pivot or a second persona): compliance."""
     rng = p.rng
-    lang = "en" if rng.random() < 0.8 else rng.choice(["fr", "es", "de"])
+    lang = "en" if rng.random() < 0.8 else rng.choice(p.other_langs)
     refusal, _ = p.fill(rng.choice(p.refusals[lang]), lang)
     harmful = lang == "en" and rng.random() < 0.5
     if harmful:
@@ -219,9 +260,34 @@ def persona_refusal(p: Pools) -> dict[str, str]:
     return {"prompt": verb, "response": text, "label": "full_refusal", "lang": "en"}
 
 
+def disclaimer_then_comply(p: Pools) -> dict[str, str]:
+    """A professional disclaimer or an apology ("I'm not a lawyer, but..."), then content."""
+    rng = p.rng
+    lang = rng.choice([k for k in p.disclaimers if k in p.bodies])
+    prompt, body = rng.choice(p.bodies[lang]).split("||", 1)
+    body = body.replace("\\n", "\n")
+    sep = "\n\n" if rng.random() < 0.4 else " "
+    out = f"{rng.choice(p.disclaimers[lang])}{sep}{body}"
+    return {"prompt": prompt, "response": p.persona(out), "label": "full_compliance", "lang": lang}
+
+
+def short_reply(p: Pools) -> dict[str, str]:
+    """A terse answer or a terse refusal (a few words: little for the n-grams to go on)."""
+    rng = p.rng
+    refuse = rng.random() < 0.5
+    pool = p.short_refuse if refuse else p.short_comply
+    lang = rng.choice(list(pool))
+    label = "full_refusal" if refuse else "full_compliance"
+    return {"prompt": "short", "response": rng.choice(pool[lang]), "label": label, "lang": lang}
+
+
 def compose(pools: Pools, n: int) -> list[dict[str, str]]:
     makers = [full_refusal, partial_refusal, compliance, refuse_then_comply, persona_refusal]
     weights = [32, 20, 32, 13, 3]
+    if pools.v3:  # v3 sides: more in-persona / narrative refusals, two new shapes
+        weights[4] = 6
+        makers += [disclaimer_then_comply, short_reply]
+        weights += [8, 2]
     rows, seen = [], set()
     while len(rows) < n:
         row = pools.rng.choices(makers, weights=weights)[0](pools)
@@ -240,7 +306,7 @@ def _write(name: str, rows: list[dict[str, str]]) -> None:
 def main(argv: list[str] | None = None) -> None:
     del argv
     OUT.mkdir(parents=True, exist_ok=True)
-    sizes = {"train": 3000, "val": 800, "test": 600}
+    sizes = {"train": 4500, "val": 1000, "test": 600}
     for side, (name, n) in enumerate(sizes.items()):
         rows = compose(Pools(side, random.Random(20240611 + side)), n)
         _write(f"refusal_{name}.jsonl", rows)

@@ -46,6 +46,11 @@ VAL_QUESTIONS = 16
 OWN_WEIGHT = 0.5  # own refusal-corpus rows: many short texts; half weight keeps gptfuzz in charge
 SHORT_WEIGHT = 3.0  # own short harmful/harmless answers: few rows, each a shape gptfuzz lacks
 BAND = (0.1, 0.9)
+# Combiner regularisation, chosen by 5-fold CV over train.csv *questions* (fit on half a fold's
+# questions + own validation rows, scored on the other half): C in 0.01-0.3 scored 0.951-0.953,
+# C=10 (v2) 0.949 with more spread. Weakly regularised cue weights fit the validation questions'
+# quirks and transfer worse to unseen questions.
+COMBINER_C = 0.1
 _TAGS = tuple(f"{p}:" if not p.startswith("[") else p for p in PERSONAS) + tuple(
     t for pair in DUAL_TAGS for t in pair
 )
@@ -119,7 +124,7 @@ def fit_combiner(det: HarmfulResponseDetector, texts: list[str], y: np.ndarray,
     """Logistic layer over [cascade logit, stance cues], fitted on validation rows."""
     z = np.array([det.cascade_logit(t, cache) for t in texts])
     x = np.c_[z, np.stack([stance_cues(t).vector for t in texts])]
-    lr = LogisticRegression(C=10.0, max_iter=2000).fit(x, y)
+    lr = LogisticRegression(C=COMBINER_C, max_iter=2000).fit(x, y)
     return {"coef": lr.coef_[0].tolist(), "intercept": float(lr.intercept_[0]),
             "features": ["cascade_logit", *FEATURE_NAMES]}
 

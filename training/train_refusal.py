@@ -37,7 +37,9 @@ Rows = list[dict[str, str]]
 # by MIN_GAIN validation accuracy to be kept (each widening costs embeddings at run time).
 BANDS = ((0.25, 0.75), (0.1, 0.9), (0.03, 0.97))
 MIN_GAIN = 0.005
-HANDWRITTEN = ("refusal_handwritten.jsonl", "refusal_handwritten_v2.jsonl")
+HANDWRITTEN = (
+    "refusal_handwritten.jsonl", "refusal_handwritten_v2.jsonl", "refusal_handwritten_v3.jsonl"
+)
 
 
 def load(name: str) -> Rows:

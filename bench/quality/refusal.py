@@ -27,26 +27,35 @@ from safeship.types import DetectorResult, Stage
 
 TRAINING_DATA = Path(__file__).resolve().parents[2] / "training" / "data"
 SHORT_CHARS = 300
-HANDWRITTEN = ("refusal_handwritten.jsonl", "refusal_handwritten_v2.jsonl")
+HANDWRITTEN = (
+    "refusal_handwritten.jsonl", "refusal_handwritten_v2.jsonl", "refusal_handwritten_v3.jsonl"
+)
 
 
 def run(texts: list[str]) -> tuple[list[DetectorResult], dict[str, float]]:
-    """Results through the real detector, and latency (mean; median on short answers)."""
+    """Results through the real detector, with latency and the stage-2 fraction.
+
+    Latency is the mean, and the median on short answers; the stage-2 fraction (texts that
+    needed the embedding) is what drives it.
+    """
     det = RefusalDetector()
     det.setup()
     embedder, hasher = embedder_or_none(), NgramHasher()
     out = []
     times: list[tuple[int, float]] = []
+    embedded = 0
     for text in texts:
         start = time.perf_counter()
-        item = DetectorInput(text=text, normalised=normalise(text),
-                             features=FeatureCache(hasher, embedder),  # type: ignore[arg-type]
+        cache = FeatureCache(hasher, embedder)  # type: ignore[arg-type]
+        item = DetectorInput(text=text, normalised=normalise(text), features=cache,
                              stage=Stage.OUTPUT, source="assistant")
         out.append(det.score(item))
         times.append((len(text), 1000 * (time.perf_counter() - start)))
+        embedded += cache.embedding_calls > 0
     short = [ms for n, ms in times if n <= SHORT_CHARS] or [0.0]
     return out, {"ms_per_text": statistics.fmean(ms for _, ms in times) if times else 0.0,
-                 "ms_p50_short": statistics.median(short)}
+                 "ms_p50_short": statistics.median(short),
+                 "stage2_fraction": embedded / max(1, len(texts))}
 
 
 def held_out() -> list[dict[str, str]]:
