@@ -52,3 +52,12 @@ def test_every_public_symbol_has_a_docstring() -> None:
         obj = getattr(safeship, name)
         if callable(obj) and not isinstance(obj, type(os)):
             assert (obj.__doc__ or "").strip(), name
+
+
+def test_gateway_walkthrough_matches_what_the_integration_test_runs() -> None:
+    # tests/integration/gateway/test_real_upstream.py runs these same steps on free ports.
+    section = README.split("### Walkthrough", 1)[1]
+    assert "python -m llama_cpp.server --model_alias smollm2 --n_threads 1" in section
+    assert "safeship serve --policy examples/policies/support_chat.yaml --upstream http://127.0.0.1:8000/v1" in section
+    assert "python examples/gateway_walkthrough.py http://127.0.0.1:8080/v1" in section
+    assert (REPO / "examples" / "gateway_walkthrough.py").is_file()
