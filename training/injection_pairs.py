@@ -3,10 +3,10 @@
 The parts are written by hand for this project: system prompts that guard a secret or impose a
 constraint, attack templates by technique (ignore-previous, system mode, virtualization,
 hypothetical, persuasion, indirect reference, output formatting, token smuggling, few-shot,
-many-shot, repeated tokens, payload splitting, overload, another language, mixed), and benign
-in-scope, off-scope and generic user turns. Combining them gives thousands of pairs; the split
-keeps whole system prompts *and* whole attack templates apart, so a held-out pair shares neither
-with training.
+many-shot, repeated tokens, payload splitting, overload, another language, mixed, instructions
+hidden in pasted documents), and benign in-scope, off-scope and generic user turns. Combining
+them gives thousands of pairs; the split keeps whole system prompts *and* whole attack templates
+apart, so a held-out pair shares neither with training.
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ def _cap(s: str) -> str:
     return s[:1].upper() + s[1:]
 
 
-def build_pairs(seed: int = 99, per_system: int = 40) -> list[Pair]:
+def build_pairs(seed: int = 99, per_system: int = 60) -> list[Pair]:
     """Every system prompt with a sample of attacks on its own constraint and benign turns."""
     rows = [json.loads(line) for line in PARTS.read_text(encoding="utf-8").splitlines() if line]
     systems = [r for r in rows if r["kind"] == "system"]
@@ -81,7 +81,11 @@ def build_pairs(seed: int = 99, per_system: int = 40) -> list[Pair]:
             for b in benign:
                 tech = "benign_offscope" if b in sysrow["offscope"] else "benign"
                 out.append(Pair(system, b, 0, tech, s_split))
-            # bare violations: the plain request that the system forbids is the attack itself
+            # bare violations: asking outright for what the system guards is the attack itself;
+            # a plain off-topic request ("explain the stock market" to a cooking bot) is not an
+            # injection, and the topic family lists such requests as benign off-scope turns
+            if sysrow["family"] not in ("secret", "instructions"):
+                continue
             for v in sysrow["violations"][:3]:
                 out.append(Pair(system, _cap(v) + ".", 1, "direct_request", s_split))
     return out

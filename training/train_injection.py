@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from safeship.detectors.injection import reads_backwards
-from safeship.detectors.textmodel import chunk_text, sigmoid
+from safeship.detectors.textmodel import CascadeModel, chunk_text, sigmoid
 from safeship.features.hashing import NgramHasher
 from safeship.text.normalise import normalise
 from training.cascade_fit import fit_cascade
@@ -36,6 +36,7 @@ from training.train_injection_context import fit_pair_model
 
 ROOT = Path(__file__).resolve().parents[1]
 MODEL_PATH = ROOT / "src" / "safeship" / "models" / "prompt_injection.npz"
+PAIR_PATH = MODEL_PATH.with_name("prompt_injection_context.npz")
 CARD_PATH = ROOT / "src" / "safeship" / "models" / "cards" / "prompt_injection.md"
 BENCH_START, BENCH_END = "<!-- bench -->", "<!-- /bench -->"
 OWN_DATA = ROOT / "training" / "data"
@@ -332,11 +333,29 @@ SOURCES = """\
 | gpteacher_roleplay (requests; every 4th response as benign prose) | hard negatives | MIT |
 | training/data/injection_*.jsonl (own words) | hard negatives, indirect, templates | Apache-2.0 |
 | own injection_benign_instructions.jsonl | chat-style tasks, follow-ups (weight 4) | Apache-2.0 |
+| own injection_benign_questions.jsonl | hand-written chat questions (weight 4) | Apache-2.0 |
 | own injection_context_parts.jsonl | system prompt + attack / benign pairs | Apache-2.0 |
 
 Instruction-like benign sources (own assistant tasks, pair benign turns, self_instruct,
 gpteacher_roleplay) carry sample weight 4: they are where chat-benchmark false positives live.
 """
+
+
+def parts_summary() -> str:
+    """Counts of the hand-written pair parts, for the card (so it cannot drift from the data)."""
+    from collections import Counter
+
+    from training.injection_pairs import PARTS
+
+    rows = [json.loads(line) for line in PARTS.read_text(encoding="utf-8").splitlines() if line]
+    families = Counter(str(r["family"]) for r in rows if r["kind"] == "system")
+    attacks = [r for r in rows if r["kind"] == "attack"]
+    techniques = {r["technique"] for r in attacks}
+    fams = ", ".join(f"{n} {f}" for f, n in sorted(families.items()))
+    return (
+        f"{sum(families.values())} system prompts ({fams}), {len(attacks)} attack templates "
+        f"over {len(techniques)} techniques"
+    )
 
 
 def write_card(path: Path, held_out: dict[str, object]) -> None:
@@ -385,10 +404,10 @@ their held-out figures are optimistic.
 
 ## System-prompt pair model (`prompt_injection_context.npz`)
 Logistic head on `[u, u*s, cos(u,s), lexical shift]` (MiniLM embeddings of user turn and system
-prompt), trained on hand-written pairs (`training/injection_pairs.py`: 22 system prompts, 51
-attack templates over 15 techniques, benign in-scope / off-scope / generic turns) plus 800
-TRAIN-ALLOWED benign prompts paired with random system prompts. Held-out pairs share neither
-system prompt nor attack template with training (templated, so optimistic):
+prompt), trained on hand-written pairs (`training/injection_pairs.py`: {parts_summary()};
+benign in-scope / off-scope / generic turns) plus 800 TRAIN-ALLOWED benign prompts paired with
+random system prompts. Held-out pairs share neither system prompt nor attack template with
+training (templated, so optimistic):
 
 ```
 {json.dumps(held_out.get("pairs"), indent=1)}
@@ -408,26 +427,69 @@ system prompt nor attack template with training (templated, so optimistic):
   is more often flagged than English.
 - Role-play is learnt from data, not rules: a benign persona request with jailbreak vocabulary
   ("no rules", "unfiltered") will be flagged.
+- Leetspeak outside the ~1,200-word lexicon is decoded by letter trigrams counted from that
+  lexicon, which choose `l` or `i` for `1` imperfectly (`strategles`); the classifier's character
+  n-grams absorb most of that. Rot13 of rare words is found the same way, so a rot13 text of
+  fewer than three words, or mostly proper names, stays undecoded.
+- The pair model flags a few benign in-scope turns of task-style system prompts ("translate
+  this: ... ignore the noise ...") that its lexical shift or wording resembles an attack.
 """
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
+
+
+def benign_for_pairs(train: list[Sample], val: list[Sample]) -> dict[str, list[str]]:
+    """Short benign rows of each split, paired with random system prompts as off-scope turns."""
+    rng = random.Random(SEED + 2)
+    return {
+        name: rng.sample([s.text for s in part if s.label == 0 and len(s.text) < 600], n)
+        for name, part, n in (("train", train, 800), ("val", val, 300))
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--data-dir", type=Path, default=default_data_dir())
     ap.add_argument("--out", type=Path, default=MODEL_PATH)
-    # chosen on validation: best slabs + neuralchemy F1 with instruction-like benign FPR <= 1.3%
-    ap.add_argument("--decision-point", type=float, default=0.55)
+    # chosen on validation (training.injection_devcheck threshold sweep): best slabs +
+    # neuralchemy F1 with FPR <= 1.5% on slabs, <= 3.6% on neuralchemy (margins under the
+    # floors) and <= 1.3% on instruction-like benign rows
+    ap.add_argument("--decision-point", type=float, default=0.65)
     ap.add_argument("--no-embed", action="store_true", help="stage 1 only")
     ap.add_argument(
         "--embed-cache",
         type=Path,
         default=Path.home() / ".cache" / "safeship" / "injection_embeddings.npz",
     )
+    ap.add_argument(
+        "--pairs-only",
+        action="store_true",
+        help="refit only the system-prompt pair model next to --out (iterating on its parts; "
+        "the card is not rewritten, so run the full script before shipping)",
+    )
+    ap.add_argument(
+        "--card-only",
+        action="store_true",
+        help="rewrite the data card from the held-out figures stored in the shipped artefacts",
+    )
     args = ap.parse_args(argv)
+    if args.card_only:
+        held = dict(CascadeModel.load(MODEL_PATH).meta["held_out"])
+        with np.load(PAIR_PATH, allow_pickle=False) as data:
+            held["pairs"] = json.loads(str(data["meta"]))["held_out"]
+        write_card(CARD_PATH, held)
+        return 0
 
     train, val, stats = assemble(args.data_dir)
+    if args.pairs_only:
+        pairs = fit_pair_model(
+            CascadeModel.load(args.out),
+            CachedEmbed(args.embed_cache),
+            args.out.with_name(args.out.stem + "_context.npz"),
+            benign_for_pairs(train, val),
+        )
+        print(json.dumps(pairs, indent=1))
+        return 0
     train += obfuscated_copies(train)
     # the detector scans normalised views; train on what it will see
     tr_text = [normalise(s.text).normalised for s in train]
@@ -472,13 +534,11 @@ def main(argv: list[str] | None = None) -> int:
     model.meta["trained_on"] = sorted({s.source for s in train})
     model.save(args.out)
     if embed is not None:
-        rng = random.Random(SEED + 2)
-        benign = {
-            name: rng.sample([s.text for s in part if s.label == 0 and len(s.text) < 600], n)
-            for name, part, n in (("train", train, 800), ("val", val, 300))
-        }
         held_out["pairs"] = fit_pair_model(
-            model, embed, args.out.with_name(args.out.stem + "_context.npz"), benign
+            model,
+            embed,
+            args.out.with_name(args.out.stem + "_context.npz"),
+            benign_for_pairs(train, val),
         )
     if args.out == MODEL_PATH:
         write_card(CARD_PATH, held_out)

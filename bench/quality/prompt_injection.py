@@ -25,6 +25,7 @@ from safeship.text.obfuscate import TRANSFORMS, apply
 
 NAME = "prompt_injection"
 _LATENCIES: list[float] = []
+_EMBEDDED: list[bool] = []  # per text: did it reach the stage-2 embedding band
 
 
 def _embedder() -> object | None:
@@ -54,15 +55,17 @@ class Scorer:
         out = []
         for i, text in enumerate(texts):
             t0 = time.perf_counter()
+            cache = FeatureCache(self.hasher, self.embedder)  # type: ignore[arg-type]
             item = DetectorInput(
                 text=text,
                 normalised=normalise(text),
-                features=FeatureCache(self.hasher, self.embedder),  # type: ignore[arg-type]
+                features=cache,
                 source=source,
                 system=systems[i] if systems is not None else None,
             )
             out.append(self.det.score(item).score)
             _LATENCIES.append((time.perf_counter() - t0) * 1000)
+            _EMBEDDED.append(cache.embedding_calls > 0)
         return out
 
 
@@ -163,7 +166,11 @@ def evaluate(data: Path) -> list[Row]:
             NAME,
             "latency per text (ms)",
             len(lat),
-            {"p50": float(np.percentile(lat, 50)), "p99": float(np.percentile(lat, 99))},
+            {
+                "p50": float(np.percentile(lat, 50)),
+                "p99": float(np.percentile(lat, 99)),
+                "stage2_fraction": float(np.mean(_EMBEDDED)),
+            },
             note="embedder on" if score.embedder is not None else "stage 1 only",
         )
     )

@@ -28,6 +28,7 @@ import numpy as np
 from safeship.detectors._injection_context import PairModel, context_boost, contextual_score
 from safeship.detectors.base import BaseDetector, DetectorInput, DetectorParams
 from safeship.detectors.textmodel import CHUNK_CHARS, CascadeModel, sigmoid
+from safeship.text.englishness import prepare as prepare_englishness
 from safeship.text.lexicon import is_word
 from safeship.text.normalise import CONTEXT
 from safeship.types import DetectorResult, Finding, Stage
@@ -149,6 +150,7 @@ class PromptInjectionDetector(BaseDetector):
         self._model = CascadeModel.load(path)
         pair_path = path.with_name(path.stem + "_context.npz")
         self._pair = PairModel.load(pair_path) if pair_path.exists() else None
+        prepare_englishness()  # the normaliser's leet / rot13 judge, counted once, not mid-request
 
     def score(self, item: DetectorInput) -> DetectorResult:
         """Score ``item`` (see the module docstring for how the parts combine)."""

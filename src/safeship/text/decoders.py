@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import base64
 import binascii
+import math
 import re
 import string
 from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import unquote
 
+from safeship.text.englishness import letter_score
 from safeship.text.lexicon import COMMON_FORMS, is_word
 from safeship.text.upside_down import find_upside_down
 
@@ -55,6 +57,12 @@ _LONG_DECODING = 16
 _MIN_HIT_RATE = 0.4
 _HEX_PAIRS_GATE = re.compile(r"[0-9A-Fa-f]{2}[ :,][0-9A-Fa-f]{2}[ :,][0-9A-Fa-f]{2}[ :,]")
 _TO_SPACE = str.maketrans({c: " " for c in string.punctuation + string.digits})
+_ROT13_GAIN = 1.0  # letter_score gain of a rot13 word decoded over as written ...
+_ROT13_ENGLISH = -4.0  # ... and the score its decoding must reach (own examples in tests)
+_ROT13_MIN_WORDS = 3
+_ROT13_UNKNOWN_SHARE = 0.4
+_ROT13_SAMPLE = 16
+_ROT13_HIT_SHARE = 0.6
 _B64_TOKEN = re.compile(r"[A-Za-z0-9+/_-]{12,}={0,2}|(?:\\x[0-9A-Fa-f]{2}){4,}")
 
 
@@ -140,9 +148,17 @@ def find_url_escapes(text: str) -> list[Payload]:
 
 
 def _word_runs(
-    text: str, decode_word: Callable[[str], str], kind: str, decode_run: Callable[[str], str]
+    text: str,
+    decode_word: Callable[[str], str],
+    kind: str,
+    decode_run: Callable[[str], str],
+    reads: Callable[[str], bool] | None = None,
 ) -> list[Payload]:
-    """Runs of words that mean nothing as written but are English once each word is decoded."""
+    """Runs of words that mean nothing as written but are English once each word is decoded.
+
+    ``reads(word)`` says whether a word reads as English once decoded (default: its decoding is
+    a lexicon word).
+    """
     words = list(_WORD.finditer(text))
     if len(words) < _MIN_HITS:
         return []
@@ -162,7 +178,7 @@ def _word_runs(
     for match in words:
         word = match.group(0)
         plain = is_word(word)
-        decoded = is_word(decode_word(word))
+        decoded = reads(word) if reads is not None else is_word(decode_word(word))
         if _RUN_BREAK.search(text, previous_end, match.start()) or (plain and not decoded):
             flush()
         if not plain or decoded:
@@ -205,9 +221,44 @@ def rot13(text: str) -> str:
     return text.translate(_ROT13)
 
 
+def _rot13_reads(word: str) -> bool:
+    """Whether ``word`` reads as English under rot13 and clearly better than as written."""
+    decoded = rot13(word)
+    if is_word(decoded):
+        return True
+    gain = letter_score(decoded) - letter_score(word)
+    return gain >= _ROT13_GAIN and letter_score(decoded) >= _ROT13_ENGLISH
+
+
+def _rot13_by_letters(text: str, unknown: set[str]) -> list[Payload]:
+    """Rot13 whose words are mostly outside the lexicon (``Zl tenqhny zvtengvbaf``).
+
+    The lexicon gate needs two decoded words to be common ones, which a rot13 sentence of
+    technical or rare words does not give, and the raw soup then reaches the classifier. Here
+    the words must instead read far more like English decoded than as written (letter
+    trigrams). Only texts where unknown words are a large share are checked, so ordinary
+    prose pays one set operation; English words score worse under rot13, so they never pass.
+    """
+    if len(unknown) < _ROT13_MIN_WORDS:
+        return []
+    words = set(text.lower().translate(_TO_SPACE).split())
+    if len(unknown) < _ROT13_UNKNOWN_SHARE * len(words):
+        return []
+    sample = sorted(unknown)[:_ROT13_SAMPLE]
+    needed = max(_ROT13_MIN_WORDS, math.ceil(_ROT13_HIT_SHARE * len(sample)))
+    misses = 0
+    for word in sample:  # stops as soon as too many words fail: English fails at once
+        if not _rot13_reads(word):
+            misses += 1
+            if misses > len(sample) - needed:
+                return []
+    return _word_runs(text, rot13, "rot13", rot13, reads=_rot13_reads)
+
+
 def find_rot13(text: str) -> list[Payload]:
-    """Runs of words that become common English under rot13."""
-    return _gated(text, _unknown_words(text), rot13, "rot13")
+    """Runs of words that become common English under rot13 (lexicon, else letter trigrams)."""
+    unknown = _unknown_words(text)
+    return _gated(text, unknown, rot13, "rot13") or _rot13_by_letters(text, unknown)
 
 
 def find_reversed(text: str) -> list[Payload]:
@@ -256,7 +307,7 @@ def find_payloads(text: str) -> list[Payload]:
     found.extend(find_url_escapes(text))
     unknown = _unknown_words(text)
     if len(unknown) >= _MIN_HITS:
-        found.extend(_gated(text, unknown, rot13, "rot13"))
+        found.extend(_gated(text, unknown, rot13, "rot13") or _rot13_by_letters(text, unknown))
         found.extend(_gated(text, unknown, _reverse, "reverse"))
     found.extend(find_upside(text))
     return found

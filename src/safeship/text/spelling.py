@@ -7,9 +7,11 @@ Both rewrite ``views[0]`` in place, so each rule is built to leave benign text a
   ``a.b`` attribute access stay as they are. Word breaks are taken from wider gaps; a run
   with no gaps is split into words with the lexicon when it can be.
 * Leetspeak is only undone in tokens that mix letters with digits or symbols, and only when
-  the decoding is a known word (``pr3v10u5``) or, failing that, when the token is clearly
-  written in leet (two or more substitutions inside a word, not hex, not a known tech
-  abbreviation). Numbers, prices, ``mp3``, ``sha256``, ``covid19`` and ``5pm`` stay intact.
+  the decoding is a known word (``pr3v10u5``) or, in a text already shown to be leet, when the
+  token is clearly written in leet: its most English-looking decoding (letter trigrams, see
+  ``englishness``) reads as a word, so dense tokens (``d3m0n57r473``) and words outside the
+  lexicon are undone too, and ``1`` becomes ``l`` or ``i`` as English spelling suggests.
+  Numbers, prices, ``mp3``, ``sha256``, ``covid19`` and ``5pm`` stay intact.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from __future__ import annotations
 import itertools
 import re
 
+from safeship.text.englishness import letter_score
 from safeship.text.lexicon import COMMON_WORDS, is_word
 
 _SPACED = re.compile(
@@ -46,7 +49,8 @@ _TOKEN_AT = re.compile(r"[A-Za-z0-9@$|!+]+")
 _LEET_SINGLE = dict(zip("03457896@$|!+", "oeastbggaslit", strict=True))
 _LEET_CHARS = frozenset(_LEET_SINGLE) | {"1"}
 _HEX = re.compile(r"[0-9a-fA-F]+")
-_CONSONANTS = re.compile(r"[^aeiouy]{4}")
+_MIN_LOOSE = 4  # shorter tokens only decode to lexicon words
+_LEET_ENGLISH = -4.5  # letter_score floor: English words outside the lexicon score -3 to -4.6
 _LEET_NUMBER = re.compile(r"(?<![\w.,$])[013456789]{1,6}(?![\w.,%])")
 _TECH = frozenset(
     "h1n1 a11y i18n l10n k8s k3s b2b b2c p2p e2e g7 g20 w3c s3 ec2 c3po r2d2 mp3 mp4 x86 m4a "
@@ -142,17 +146,16 @@ def _candidates(token: str) -> list[str]:
 
 
 def _clearly_leet(token: str, decoded: str) -> bool:
-    """Leet outside the lexicon (in a text already shown to be leet): a substitution inside."""
-    subs = [i for i, c in enumerate(token) if c in _LEET_CHARS]
-    if len(token) < 4 or not decoded.isalpha() or not token.islower():
+    """Leet outside the lexicon, in a text already shown to be leet: reads as English letters.
+
+    Mixed-case tokens (``A7fB3``) look like ids and hex like hashes, so both stay; otherwise the
+    decoding must read as a word by its letter trigrams, which soup (``sqlx``) does not.
+    """
+    if len(token) < _MIN_LOOSE or not decoded.isalpha() or not token[1:].islower():
         return False
-    if _HEX.fullmatch(token) or _CONSONANTS.search(decoded):
+    if _HEX.fullmatch(token) or not any(c in _LEET_CHARS for c in token):
         return False
-    inside = any(
-        0 < i < len(token) - 1 and token[i - 1].isalpha() and token[i + 1].isalpha() for i in subs
-    )
-    vowels = sum(c in "aeiou" for c in decoded) / len(decoded)
-    return inside and 0.25 <= vowels <= 0.65
+    return letter_score(decoded) >= _LEET_ENGLISH
 
 
 def _in_address(text: str, start: int, end: int) -> bool:
@@ -167,7 +170,8 @@ def _decode_token(text: str, start: int, end: int, loose: bool) -> str:
     core = token.rstrip("!+|$")
     if core.isalnum() and (core.isdigit() or core.isalpha()):
         return token
-    if len(core) < 2 or core.lower() in _TECH or is_word(core):
+    tech = core.lower() in _TECH
+    if len(core) < 2 or (tech and not loose) or is_word(core):
         return token
     if _in_address(text, start, end) or (not loose and _NUMBER_UNIT.fullmatch(core)):
         return token
@@ -177,8 +181,10 @@ def _decode_token(text: str, start: int, end: int, loose: bool) -> str:
     for candidate in candidates:
         if candidate.isalpha() and is_word(candidate):
             return candidate + token[len(core) :]
-    if loose and _clearly_leet(core, candidates[0]):
-        return candidates[0] + token[len(core) :]
+    if loose and not tech:
+        best = max(candidates, key=letter_score)
+        if _clearly_leet(core, best):
+            return best + token[len(core) :]
     return token
 
 
