@@ -36,6 +36,11 @@ class FitReport:
 
 CANDIDATE_BANDS = ((0.02, 0.98), (0.05, 0.95), (0.1, 0.9), (0.15, 0.85), (0.2, 0.8), (0.25, 0.75))
 MIN_AGREEMENT = 0.995
+STAGE2_BUDGET = tuple(b for b in CANDIDATE_BANDS if b[0] >= 0.15)
+"""Bands no wider than 0.15-0.85, the widest the guard's latency figures were measured with.
+
+The band is the price of the embedding on every chat turn, so retraining may narrow it but
+never widen it past what the latency budget was set on."""
 
 
 def narrowest_agreeing_band(

@@ -63,13 +63,17 @@ from training.refusal_fragments_more import (
 )
 
 REFUSAL_POOL = {
-    k: v + (MORE_REFUSALS_EN + EXTRA_REFUSALS_EN + REFUSALS_EN_V2 if k == "en"
-            else MORE_REFUSALS_OTHER[k] + REFUSALS_OTHER_V2[k])
+    k: v
+    + (
+        MORE_REFUSALS_EN + EXTRA_REFUSALS_EN + REFUSALS_EN_V2
+        if k == "en"
+        else MORE_REFUSALS_OTHER[k] + REFUSALS_OTHER_V2[k]
+    )
     for k, v in REFUSALS.items()
 }
 OPENER_POOL = {
-    k: v + (MORE_OPENERS_EN + EXTRA_OPENERS_EN + OPENERS_EN_V2 if k == "en"
-            else OPENERS_OTHER_V2[k])
+    k: v
+    + (MORE_OPENERS_EN + EXTRA_OPENERS_EN + OPENERS_EN_V2 if k == "en" else OPENERS_OTHER_V2[k])
     for k, v in COMPLIANCE_OPENERS.items()
 }
 BODY_POOL = {
@@ -115,8 +119,9 @@ class Pools:
             return _split(pool, random.Random(f"{len(pool)}:{pool[0]}"))[side]
 
         self.rng = rng
-        self.topics = {lang: [t for t in pick([f"{a}|{b}" for a, b in ts])]
-                       for lang, ts in TOPICS.items()}
+        self.topics = {
+            lang: [t for t in pick([f"{a}|{b}" for a, b in ts])] for lang, ts in TOPICS.items()
+        }
         self.refusals = {k: pick(v) for k, v in REFUSAL_POOL.items()}
         self.moral = pick(MORAL)
         self.hotline = {k: pick(v) for k, v in HOTLINE.items()}
@@ -145,7 +150,8 @@ class Pools:
 
         for lang, pairs in v3.TOPICS.items():
             self.topics.setdefault(lang, []).extend(
-                v3.side_of([f"{a}|{b}" for a, b in pairs], side))
+                v3.side_of([f"{a}|{b}" for a, b in pairs], side)
+            )
         grow(self.refusals, v3.REFUSALS)
         grow(self.pivots, v3.PIVOTS)
         grow(self.alt_leads, v3.ALT_LEADS)
@@ -190,9 +196,13 @@ def full_refusal(p: Pools) -> dict[str, str]:
     elif roll < 0.5:
         text += " " + rng.choice(p.hotline[lang])
     if lang == "en" and rng.random() < 0.2:
-        text += " " + rng.choice(["Is there anything else I can help with?",
-                                  "Let me know if there's something else you need.",
-                                  "I'm happy to help with other questions."])
+        text += " " + rng.choice(
+            [
+                "Is there anything else I can help with?",
+                "Let me know if there's something else you need.",
+                "I'm happy to help with other questions.",
+            ]
+        )
     return {"prompt": verb, "response": p.persona(text), "label": "full_refusal", "lang": lang}
 
 

@@ -24,6 +24,13 @@ SOURCES = """\
 v5 adds `training/data/harmful_request_hazards.jsonl` (ours): gerund and infinitive instruction
 frames, persuasive / fake-news frames, harassment-message and malicious-code frames, each list
 paired with benign fillers in the same frames (safety, detection, defence, history, debunking).
+
+v6 adds `training/data/harmful_request_handwritten_v6.jsonl` (ours, 158 hand-written pairs, not
+templated): red-team-suite request styles (persuasive articles on atrocity denial and health
+misinformation, synthesis and acquisition instructions, exploit and malware code, fraud scripts,
+coercive and harassing messages, "Generate text that ..." / "Give suggestions for ..." frames),
+each paired with a same-frame benign twin (a legitimate essay thesis, school chemistry, defensive
+code, a safety warning). A pair shares one split group. Own rows now train at weight 4 (was 2).
 """
 
 WEAKNESSES = """\
@@ -51,6 +58,17 @@ WEAKNESSES = """\
 - EVAL-ONLY floors at 0.5 are in the table above (HarmBench standard recall >= 85%, XSTest-safe
   FPR <= 20%). The threshold is never moved to meet them: it is calibrated on our own
   calibration split only.
+- v6 (158 hand-written style pairs, own weight 4) vs v5, EVAL-ONLY at 0.5 (one bench run):
+  HarmBench standard 82.4% -> 83.0% (AUROC 0.928 -> 0.944), AdvBench 96.9% -> 95.6%,
+  StrongREJECT 91.4% -> 91.7%, XSTest-safe FPR 15.2% -> 12.4%; HarmBench still misses the 85%
+  floor at the model's own decision point. On our held-out v6 pairs (23 unseen pairs) recall is
+  only ~78% and FPR ~17%: the misses are cases where stage 1 is confidently wrong *outside* the
+  stage-2 band while the MLP head would have been right (e.g. a Wi-Fi cracking request scored
+  0.15 by stage 1 and 0.98 by the MLP). The band is capped at 0.15-0.85 for latency
+  (`training.cascade_fit.STAGE2_BUDGET`), so stage 1's confidence is now the bottleneck.
+  Share of calibration-split texts reaching stage 2: v5 22.2%, v6 22.3% (same band).
+- Hazard head: LR C in {0.5..32}, class weighting, an MLP head and training on AILuminate rows
+  only all gave 57-64% on held-out AILuminate hazards (noise level on n=338), so it was kept.
 - Over-refusal contrasts are our own templates (instruction frames, persuasive writing on
   false vs legitimate theses, debunking, defamation vs profiles, coercive vs encouraging
   messages, malicious vs defensive code, nonsense-group and fictional-privacy questions);
@@ -98,7 +116,7 @@ def _bench_section(model_path: Path) -> str:
     ]
     for p in points:
         lines.append(
-            f"| {p['threshold']:.1f} | {_pct(p['harmbench_standard'])} | "
+            f"| {p['threshold']:.2f} | {_pct(p['harmbench_standard'])} | "
             f"{_pct(p['advbench'])} | {_pct(p['strongreject'])} | "
             f"{_pct(p['xstest_unsafe'])} | {_pct(p['xstest_safe_fpr'])} |"
         )
@@ -127,7 +145,7 @@ Rebuild: `PYTHONPATH=. .venv/bin/python -m training.train_harmful_request` (data
 Cascade: hashed word/char n-gram TF-IDF + logistic regression (stage 1), MiniLM int8 embedding
 MLP head (384 -> 256 ReLU -> 1, plain numpy weights in the npz) stacked with stage 1 inside the
 band {meta["band"]} (stage 2), embedding softmax head for the hazard. Our contrast rows get
-sample weight 2.
+sample weight 4.
 
 ## Training data (TRAIN ALLOWED only)
 {SOURCES}

@@ -19,6 +19,13 @@ from safeship.detectors.hazards import AILUMINATE, DONOTANSWER
 from training import harmful_request_data
 
 DATA = Path(__file__).resolve().parent / "data"
+HANDWRITTEN = (
+    "benign_sensitive_handwritten.jsonl",
+    "harmful_contrast_handwritten.jsonl",
+    # v6: red-team-suite style requests (persuasive articles, synthesis, exploit code, coercive
+    # messages), each paired with a same-frame benign contrast; a pair shares one split group.
+    "harmful_request_handwritten_v6.jsonl",
+)
 
 
 @dataclass(frozen=True)
@@ -110,7 +117,7 @@ def _benign_public(root: Path, rng: random.Random) -> list[Example]:
 def _ours() -> list[Example]:
     benign, harmful = harmful_request_data.build()
     rows = benign + harmful
-    for name in ("benign_sensitive_handwritten.jsonl", "harmful_contrast_handwritten.jsonl"):
+    for name in HANDWRITTEN:
         rows += [
             json.loads(line) for line in (DATA / name).read_text(encoding="utf-8").splitlines()
         ]

@@ -19,7 +19,7 @@ from sklearn.neural_network import MLPClassifier
 from safeship.detectors.textmodel import sigmoid
 from safeship.detectors.toxicity_model import MLPHead, ToxicityModel
 from safeship.features.hashing import NgramHasher
-from training.cascade_fit import fit_cascade, narrowest_agreeing_band
+from training.cascade_fit import STAGE2_BUDGET, fit_cascade, narrowest_agreeing_band
 from training.toxicity_data import Example
 
 EmbedFn = Callable[[list[str]], np.ndarray]
@@ -113,8 +113,9 @@ def fit_toxicity(
 
     p1, p_full = sigmoid(z1), model.combine(z1, e_va)
     # The narrowest band whose decisions agree with the full cascade on >= 99.5% of the
-    # validation rows: the embedding is the guard's main cost, so it runs only where it matters.
-    model.band = narrowest_agreeing_band(p1, p_full)
+    # validation rows (never wider than the latency budget): the embedding is the guard's main
+    # cost, so it runs only where it matters.
+    model.band = narrowest_agreeing_band(p1, p_full, STAGE2_BUDGET)
     mask = (p1 >= model.band[0]) & (p1 <= model.band[1])
     mixed = np.where(mask, p_full, p1)
     report.update(

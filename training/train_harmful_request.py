@@ -24,13 +24,16 @@ from safeship.detectors.hazards import HAZARD_IDS
 from safeship.detectors.textmodel import CascadeModel
 from safeship.features.cache import FeatureCache
 from safeship.features.hashing import NgramHasher
-from training.cascade_fit import fit_cascade, narrowest_agreeing_band
+from training.cascade_fit import STAGE2_BUDGET, fit_cascade, narrowest_agreeing_band
+from training.embed_cache import FingerprintedMemo
 from training.harmful_request_sources import Example, load_all
 
 ROOT = Path(__file__).resolve().parents[1]
 MODEL = ROOT / "src" / "safeship" / "models" / "harmful_request.npz"
 CARD = ROOT / "src" / "safeship" / "models" / "cards" / "harmful_request.md"
-OWN_WEIGHT = 2.0  # our contrast pairs are few but carry the intent-vs-topic signal
+OWN_WEIGHT = 4.0
+"""Our contrast pairs are few but carry the intent-vs-topic signal; v6 raised 2 -> 4 (chosen on
+the calibration split: own near-miss FPR 13.4% -> 12.6%, own harmful recall 88.9% -> 89.7%)."""
 MLP_HIDDEN = 256
 
 
@@ -39,11 +42,9 @@ def _bucket(group: str) -> str:
     return "train" if h < 70 else "calib" if h < 85 else "test"
 
 
-def _embedder() -> object | None:
+def _embedder(cache_path: Path | None) -> FingerprintedMemo | None:
     try:
-        from safeship.features.embedding import load_default_embedder
-
-        return load_default_embedder()
+        return FingerprintedMemo(cache_path)
     except Exception as exc:  # noqa: BLE001 - train stage 1 only when embeddings are missing
         print(f"no embedder ({exc}); training stage 1 only")
         return None
@@ -80,8 +81,12 @@ def _with_mlp(
     p1 = 1.0 / (1.0 + np.exp(-z1))
     w_1, w_2, b = out.stack
     p_full = 1.0 / (1.0 + np.exp(-(w_1 * z1 + w_2 * z2 + b)))
-    out.band = narrowest_agreeing_band(p1, p_full)  # embedding only where it changes decisions
+    # embedding only where it changes decisions, and never wider than the latency budget
+    out.band = narrowest_agreeing_band(p1, p_full, STAGE2_BUDGET)
     p, _ = out.score_texts(texts, cache)
+    lo, hi = out.band
+    # the fraction that pays for an embedding at run time, with the band actually shipped
+    out.meta["fit_report"]["band_fraction"] = float(((p1 >= lo) & (p1 <= hi)).mean())
     out.meta["fit_report"]["cascade_acc"] = float(
         ((p >= 0.5) == np.array([e.label for e in ca])).mean()
     )
@@ -124,6 +129,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--data-dir", type=Path, default=Path(default))
     parser.add_argument("--out", type=Path, default=MODEL)
     parser.add_argument("--no-card", action="store_true")
+    parser.add_argument("--emb-cache", type=Path, default=None, help="optional .npz embedding memo")
     args = parser.parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     t0 = time.perf_counter()
@@ -132,7 +138,7 @@ def main(argv: list[str] | None = None) -> None:
     for e in rows:
         split[_bucket(e.group)].append(e)
     tr, ca, te = split["train"], split["calib"], split["test"]
-    embedder = _embedder()
+    embedder = _embedder(args.emb_cache)
     cache = FeatureCache(NgramHasher(), embedder)  # type: ignore[arg-type]
     embed = cache.embeddings if embedder is not None else None
     cats = [e for e in tr if e.label and e.category in HAZARD_IDS]

@@ -23,6 +23,7 @@ import numpy as np
 
 from safeship.detectors.toxicity import DEFAULT_LEXICON, DEFAULT_MODEL, term_hash
 from safeship.detectors.toxicity_model import ToxicityModel
+from training.embed_cache import FingerprintedMemo
 from training.toxicity_data import Example, expand_own, load_lexicon, load_public
 from training.toxicity_fit import fit_toxicity
 
@@ -36,50 +37,13 @@ def split_of(ex: Example) -> str:
     return "train" if h < 70 else ("val" if h < 85 else "test")
 
 
-def _embedder(cache_path: Path | None):  # type: ignore[no-untyped-def]
-    """Return an embed function on the shipped MiniLM, memoised on disk if asked, or None.
-
-    The memo records a fingerprint of the ONNX file and is ignored when the model changed:
-    a head trained on another export's vectors silently loses accuracy (v1 did).
-    """
+def _embedder(cache_path: Path | None) -> FingerprintedMemo | None:
+    """The shipped MiniLM behind an optional on-disk memo, or None (train stage 1 only)."""
     try:
-        from safeship.features.embedding import (
-            DEFAULT_MODEL_DIR,
-            MODEL_FILE,
-            load_default_embedder,
-        )
-
-        emb = load_default_embedder()
-        onnx = (DEFAULT_MODEL_DIR / MODEL_FILE).read_bytes()
+        return FingerprintedMemo(cache_path)
     except Exception as exc:  # noqa: BLE001 - any failure means "stage 1 only"
         print(f"no embedder ({exc}); training stage 1 only", file=sys.stderr)
         return None
-    fingerprint = hashlib.sha1(onnx).hexdigest()[:16]
-    memo: dict[str, np.ndarray] = {}
-    if cache_path is not None and cache_path.exists():
-        with np.load(cache_path, allow_pickle=False) as data:
-            if "fingerprint" in data.files and str(data["fingerprint"]) == fingerprint:
-                memo = dict(zip(data["keys"].tolist(), data["vecs"], strict=True))
-            else:
-                print("embedding memo is from another MiniLM export; ignoring it", file=sys.stderr)
-
-    def embed(texts: list[str]) -> np.ndarray:
-        keys = [hashlib.sha1(t.encode()).hexdigest() for t in texts]
-        missing = list(dict.fromkeys(k for k in keys if k not in memo))
-        if missing:
-            by_key = dict(zip(keys, texts, strict=True))
-            vecs = emb.embed([by_key[k] for k in missing])
-            memo.update(zip(missing, vecs, strict=True))
-            if cache_path is not None:
-                np.savez(
-                    cache_path,
-                    keys=np.array(list(memo)),
-                    vecs=np.stack(list(memo.values())),
-                    fingerprint=np.array(fingerprint),
-                )
-        return np.stack([memo[k] for k in keys])
-
-    return embed
 
 
 def _auroc(y: Sequence[int], s: Sequence[float]) -> float:

@@ -81,6 +81,15 @@ def score_with_detector(detector: Any, texts: list[str]) -> tuple[list[float], f
 
     Returns the scores and the mean milliseconds per text.
     """
+    results, ms = results_with_detector(detector, texts)
+    return [r.score for r in results], ms
+
+
+def results_with_detector(detector: Any, texts: list[str]) -> tuple[list[Any], float]:
+    """Full ``DetectorResult`` per text (score, categories, details), scored as above.
+
+    For benches that also read per-category scores or how often stage 2 ran.
+    """
     import asyncio
     import time
 
@@ -97,5 +106,5 @@ def score_with_detector(detector: Any, texts: list[str]) -> tuple[list[float], f
     for text in texts:
         cache = FeatureCache(hasher, embedder)
         item = DetectorInput(text=text, normalised=normalise(text), features=cache)
-        out.append(asyncio.run(detector.detect(item)).score)
+        out.append(asyncio.run(detector.detect(item)))
     return out, 1000 * (time.perf_counter() - start) / max(1, len(texts))

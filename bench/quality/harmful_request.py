@@ -18,7 +18,8 @@ import numpy as np
 from bench.quality.common import Floor, Row, binary_metrics, data_dir, score_with_detector
 from safeship.detectors.harmful_request import HarmfulRequestDetector, HarmfulRequestParams
 
-THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
+THRESHOLDS = tuple(round(0.05 * i, 2) for i in range(1, 20))
+"""The whole trade-off curve, 0.05 to 0.95: the floors are read at 0.5 only."""
 MODEL_PATH: str | None = None
 LAST: dict[str, float] = {}
 

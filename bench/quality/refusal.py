@@ -28,7 +28,9 @@ from safeship.types import DetectorResult, Stage
 TRAINING_DATA = Path(__file__).resolve().parents[2] / "training" / "data"
 SHORT_CHARS = 300
 HANDWRITTEN = (
-    "refusal_handwritten.jsonl", "refusal_handwritten_v2.jsonl", "refusal_handwritten_v3.jsonl"
+    "refusal_handwritten.jsonl",
+    "refusal_handwritten_v2.jsonl",
+    "refusal_handwritten_v3.jsonl",
 )
 
 
@@ -47,15 +49,22 @@ def run(texts: list[str]) -> tuple[list[DetectorResult], dict[str, float]]:
     for text in texts:
         start = time.perf_counter()
         cache = FeatureCache(hasher, embedder)  # type: ignore[arg-type]
-        item = DetectorInput(text=text, normalised=normalise(text), features=cache,
-                             stage=Stage.OUTPUT, source="assistant")
+        item = DetectorInput(
+            text=text,
+            normalised=normalise(text),
+            features=cache,
+            stage=Stage.OUTPUT,
+            source="assistant",
+        )
         out.append(det.score(item))
         times.append((len(text), 1000 * (time.perf_counter() - start)))
         embedded += cache.embedding_calls > 0
     short = [ms for n, ms in times if n <= SHORT_CHARS] or [0.0]
-    return out, {"ms_per_text": statistics.fmean(ms for _, ms in times) if times else 0.0,
-                 "ms_p50_short": statistics.median(short),
-                 "stage2_fraction": embedded / max(1, len(texts))}
+    return out, {
+        "ms_per_text": statistics.fmean(ms for _, ms in times) if times else 0.0,
+        "ms_p50_short": statistics.median(short),
+        "stage2_fraction": embedded / max(1, len(texts)),
+    }
 
 
 def held_out() -> list[dict[str, str]]:
@@ -68,10 +77,12 @@ def evaluate(data: Path, with_gptfuzz: bool = True) -> list[Row]:
     """Held-out floor row, plus (unless disabled) the EVAL-ONLY gptfuzz information row."""
     rows = held_out()
     results, timing = run([r["response"] for r in rows])
-    metrics = binary_metrics([int(r["label"] != COMPLIANCE) for r in rows],
-                             [res.score for res in results])
+    metrics = binary_metrics(
+        [int(r["label"] != COMPLIANCE) for r in rows], [res.score for res in results]
+    )
     metrics["accuracy_3way"] = sum(
-        res.category == r["label"] for res, r in zip(results, rows, strict=True)) / len(rows)
+        res.category == r["label"] for res, r in zip(results, rows, strict=True)
+    ) / len(rows)
     metrics.update(timing)
     out = [Row("refusal", "own held-out test", len(rows), metrics, [Floor("accuracy", ">=", 0.95)])]
     if not with_gptfuzz:
@@ -80,13 +91,22 @@ def evaluate(data: Path, with_gptfuzz: bool = True) -> list[Row]:
     results, timing = run(frame["Response"].astype(str).tolist())
     info = binary_metrics(frame["label"].tolist(), [1.0 - res.score for res in results])
     info.update(timing)
-    out.append(Row("refusal", "gptfuzz/evaluate (EVAL ONLY, info)", len(frame), info,
-                   note="non-refusal vs harmful label; different questions"))
+    out.append(
+        Row(
+            "refusal",
+            "gptfuzz/evaluate (EVAL ONLY, info)",
+            len(frame),
+            info,
+            note="non-refusal vs harmful label; different questions",
+        )
+    )
     return out
 
 
 if __name__ == "__main__":
     for row in evaluate(data_dir()):
         shown = ", ".join(f"{k}={v:.3f}" for k, v in row.metrics.items())
-        print(f"{row.detector:10} {row.dataset:36} n={row.n:5} {shown} "
-              f"{'PASS' if row.passed() else 'FAIL'}")
+        print(
+            f"{row.detector:10} {row.dataset:36} n={row.n:5} {shown} "
+            f"{'PASS' if row.passed() else 'FAIL'}"
+        )

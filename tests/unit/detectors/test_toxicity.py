@@ -91,6 +91,29 @@ NEGATED_OR_QUOTED = [
 ]
 
 
+# v3 families, written for this test (not in the training templates): dehumanisation and threats
+# with no profanity must flag; civil anger, pride in an identity and reclaimed terms must not.
+PLAIN_HATE = [
+    "Those immigrants are not people, they are an infestation.",
+    "I know which bus your son takes. It would be a shame if he never got off it.",
+]
+NOT_TOXIC_V3 = [
+    "I've been waiting three weeks for a refund and I'm really angry. Please sort it out today.",
+    "I'm so proud of my Muslim neighbours for organising the charity drive.",
+    "As a queer kid, finding this community honestly saved my life.",
+]
+
+
+@pytest.mark.parametrize("text", PLAIN_HATE)
+def test_dehumanisation_and_threats_without_profanity(detector, embedder, text) -> None:  # type: ignore[no-untyped-def]
+    assert run(detector, text, embedder).score >= 0.5
+
+
+@pytest.mark.parametrize("text", NOT_TOXIC_V3)
+def test_civil_anger_identity_pride_and_reclaimed_terms_pass(detector, embedder, text) -> None:  # type: ignore[no-untyped-def]
+    assert run(detector, text, embedder).score < 0.5
+
+
 @pytest.mark.parametrize("text", IMPLICIT_THREATS)
 def test_implicit_threat_without_violent_words(detector, embedder, text) -> None:  # type: ignore[no-untyped-def]
     assert run(detector, text, embedder).score >= 0.5

@@ -21,3 +21,12 @@ def test_falls_back_to_widest_when_nothing_agrees() -> None:
     p1 = np.linspace(0, 1, 101)
     p_full = 1 - p1  # stage 2 disagrees everywhere
     assert narrowest_agreeing_band(p1, p_full) == (0.02, 0.98)
+
+
+def test_budget_never_widens_past_the_latency_band() -> None:
+    from training.cascade_fit import STAGE2_BUDGET
+
+    p1 = np.linspace(0, 1, 101)
+    p_full = 1 - p1  # nothing agrees: the fallback is the widest band of the budget
+    assert narrowest_agreeing_band(p1, p_full, STAGE2_BUDGET) == (0.15, 0.85)
+    assert all(lo >= 0.15 and hi <= 0.85 for lo, hi in STAGE2_BUDGET)
