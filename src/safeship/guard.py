@@ -24,6 +24,7 @@ from safeship.features.cache import FeatureCache
 from safeship.features.embedding import Embedder
 from safeship.features.hashing import NgramHasher
 from safeship.features.lazy import LazyEmbedder
+from safeship.features.memo import EmbeddingMemo
 from safeship.policy.engine import decide, match_rules
 from safeship.policy.load import LoadedPolicy, load_policy
 from safeship.policy.schema import DetectorSpec, FeaturePolicy
@@ -73,16 +74,31 @@ def to_messages(messages: MessagesLike) -> list[Message]:
 
 
 class Guard:
-    """Screens the input and output of AI features under one policy."""
+    """Screens the input and output of AI features under one policy.
+
+    Args:
+        loaded: The policy.
+        embedder: The sentence embedder for the ML stages; ``"default"`` loads the shipped
+            MiniLM on first use, ``None`` runs stage 1 only.
+        memo_items: Embeddings kept across checks (``0``: none), for texts that recur, such as
+            the system prompt an app sends with every request (see
+            :mod:`safeship.features.memo`).
+    """
 
     def __init__(
-        self, loaded: LoadedPolicy, *, embedder: Embedder | None | str = "default"
+        self,
+        loaded: LoadedPolicy,
+        *,
+        embedder: Embedder | None | str = "default",
+        memo_items: int = 1024,
     ) -> None:
         self.loaded = loaded
         self.policy = loaded.policy
         self._hasher = NgramHasher()
         self._embedder: Embedder | None = LazyEmbedder() if embedder == "default" else embedder  # type: ignore[assignment]
+        self.memo = EmbeddingMemo(max_items=memo_items)
         self._instances: dict[str, BaseDetector] = {}
+        self._by_spec: dict[int, tuple[DetectorSpec, BaseDetector]] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
         self._loop_lock = threading.Lock()
 
@@ -98,11 +114,20 @@ class Guard:
 
     # ------------------------------------------------------------------ detectors
     def detector(self, spec: DetectorSpec) -> BaseDetector:
-        """The (shared) detector instance for a spec, built on first use."""
+        """The (shared) detector instance for a spec, built on first use.
+
+        Instances are shared by equal specs (same detector and params); the lookup by the spec
+        object itself is a shortcut for the hot path, which asks several times per check. The
+        memo keeps the spec alive, so its ``id`` cannot be reused by another object.
+        """
+        known = self._by_spec.get(id(spec))
+        if known is not None and known[0] is spec:
+            return known[1]
         key = f"{spec.detector}:{json.dumps(spec.params, sort_keys=True, default=str)}"
         if key not in self._instances:
             cls = detectors.get(spec.detector)
             self._instances[key] = cls(cls.params_model.model_validate(spec.params))
+        self._by_spec[id(spec)] = (spec, self._instances[key])
         return self._instances[key]
 
     def warmup(self) -> None:
@@ -237,7 +262,7 @@ class Guard:
         history: Sequence[str] = (),
         untrusted: Sequence[str] = (),
     ) -> Decision:
-        cache = FeatureCache(self._hasher, self._embedder)
+        cache = FeatureCache(self._hasher, self._embedder, self.memo)
         norm: dict[str, NormalisedText] = {}
         specs = feature.specs(stage)
         source: Source = "user" if stage is Stage.INPUT else "assistant"

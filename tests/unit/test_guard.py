@@ -170,3 +170,18 @@ def test_runtime_canaries_from_context_are_watched() -> None:
         assert g.check_output([], f"my secret marker is {marker}").action is Action.ALLOW
     finally:
         g.close()
+
+
+def test_detector_instances_are_shared_by_equal_specs_and_found_fast_by_spec(guard: Guard) -> None:
+    from safeship.policy.schema import DetectorSpec
+
+    chat = guard.policy.features["chat"]
+    plain, secret = chat.input[0], chat.input[1]
+    first = guard.detector(plain)
+    assert guard.detector(plain) is first  # the hot-path lookup by the spec object itself
+    assert guard.detector(secret) is not first  # other params, another instance
+    twin = DetectorSpec(detector="keyword")  # an equal spec built elsewhere shares the instance
+    assert twin is not plain and guard.detector(twin) is first
+    other = DetectorSpec(detector="keyword", params={"keyword": "zebra crossing"})
+    assert guard.detector(other) is guard.detector(guard.policy.features["split"].input[0])
+    assert guard.detector(other) is not first

@@ -12,6 +12,7 @@ from safeship.errors import ArtefactError
 if TYPE_CHECKING:
     from safeship.features.embedding import Embedder
     from safeship.features.hashing import NgramHasher
+    from safeship.features.memo import EmbeddingMemo
 
 
 class FeatureCache:
@@ -19,11 +20,19 @@ class FeatureCache:
 
     One cache lives for one guard check (or one batch), which bounds its memory; the guard
     pre-computes embeddings for a whole batch in one call when it knows they will be needed.
+    An optional ``memo`` outlives the check and keeps embeddings of texts that recur across
+    checks (system prompts), so they are computed once per process rather than per request.
     """
 
-    def __init__(self, hasher: NgramHasher, embedder: Embedder | None = None) -> None:
+    def __init__(
+        self,
+        hasher: NgramHasher,
+        embedder: Embedder | None = None,
+        memo: EmbeddingMemo | None = None,
+    ) -> None:
         self._hasher = hasher
         self._embedder = embedder
+        self._memo = memo
         self._hashed: dict[str, sparse.csr_matrix] = {}
         self._embedded: dict[str, np.ndarray] = {}
         self.embedding_calls = 0
@@ -36,7 +45,9 @@ class FeatureCache:
     def hashed(self, texts: list[str]) -> sparse.csr_matrix:
         """Hashed n-gram counts for ``texts`` (rows in order)."""
         missing = [t for t in dict.fromkeys(texts) if t not in self._hashed]
-        if missing:
+        if len(missing) == 1:  # a one-row matrix is its own row: skip scipy's slow row slicing
+            self._hashed[missing[0]] = self._hasher.transform(missing)
+        elif missing:
             rows = self._hasher.transform(missing)
             for i, t in enumerate(missing):
                 self._hashed[t] = rows[i]
@@ -49,11 +60,19 @@ class FeatureCache:
         if self._embedder is None:
             raise ArtefactError("no sentence embedder is configured for this guard")
         missing = [t for t in dict.fromkeys(texts) if t not in self._embedded]
+        if self._memo is not None and missing:
+            for t in missing:
+                remembered = self._memo.get(t)
+                if remembered is not None:
+                    self._embedded[t] = remembered
+            missing = [t for t in missing if t not in self._embedded]
         if missing:
             self.embedding_calls += 1
             vectors = self._embedder.embed(missing)
             for i, t in enumerate(missing):
                 self._embedded[t] = vectors[i]
+                if self._memo is not None:
+                    self._memo.put(t, vectors[i])
         if len(texts) == 1:
             return self._embedded[texts[0]][None, :]
         return np.stack([self._embedded[t] for t in texts])
