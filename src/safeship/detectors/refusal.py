@@ -24,6 +24,7 @@ from typing import ClassVar
 
 from safeship.detectors._stance import Combiner, banded_logit, stance_cues
 from safeship.detectors.base import BaseDetector, DetectorInput, DetectorParams
+from safeship.detectors.harmful_request_mlp import MLPCascadeModel
 from safeship.detectors.textmodel import CHUNK_CHARS, CascadeModel
 from safeship.features.cache import FeatureCache
 from safeship.types import DetectorResult, Finding, Stage
@@ -65,7 +66,7 @@ class RefusalDetector(BaseDetector):
         assert isinstance(self.params, RefusalParams)
         path = self.params.model_path or models_dir() / "refusal.npz"
         partial_path = self.params.partial_model_path or models_dir() / "refusal_partial.npz"
-        self._model = CascadeModel.load(path)
+        self._model = MLPCascadeModel.load(path)  # a linear head loads too
         self._partial = CascadeModel.load(partial_path)
         self._combiners = {
             key: (

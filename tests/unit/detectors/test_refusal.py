@@ -1,9 +1,20 @@
 import asyncio
+from pathlib import Path
 
+import numpy as np
 import pytest
 
 from safeship.detectors.base import DetectorInput
-from safeship.detectors.refusal import COMPLIANCE, FULL, PARTIAL, RefusalDetector
+from safeship.detectors.harmful_request_mlp import MLPCascadeModel
+from safeship.detectors.refusal import (
+    COMPLIANCE,
+    FULL,
+    PARTIAL,
+    RefusalDetector,
+    RefusalParams,
+    models_dir,
+)
+from safeship.detectors.textmodel import CascadeModel
 from safeship.features.cache import FeatureCache
 from safeship.features.hashing import NgramHasher
 from safeship.text.normalise import normalise
@@ -105,3 +116,37 @@ def test_clear_cases_need_no_embedding(detector: RefusalDetector) -> None:
                              stage=Stage.OUTPUT, source="assistant")
         asyncio.run(detector.detect(item))
     assert cache.embedding_calls == 0
+
+
+class _ZeroEmbedder:
+    """Stands in for MiniLM: the MLP head below ignores its input anyway."""
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        return np.zeros((len(texts), 384), dtype=np.float32)
+
+
+def _mlp_artefact(tmp_path: Path, z2: float) -> Path:
+    """The shipped refusal cascade with an MLP head whose logit is the constant ``z2``."""
+    base = CascadeModel.load(models_dir() / "refusal.npz")
+    model = MLPCascadeModel.from_cascade(
+        base, mlp_w1=np.zeros((384, 4), np.float32), mlp_b1=np.ones(4, np.float32),
+        mlp_w2=np.full(4, z2 / 4, np.float32), mlp_b2=0.0,
+    )
+    model.band = (0.0, 1.0)  # every answer goes through stage 2
+    path = tmp_path / f"refusal_{z2:+.0f}.npz"
+    model.save(path)
+    return path
+
+
+def test_mlp_stage2_head_is_loaded_and_used(tmp_path: Path) -> None:
+    text = "Thanks for asking. I would rather keep this general: talk to a professional."
+    probs = []
+    for z2 in (-40.0, 40.0):
+        det = RefusalDetector(RefusalParams(model_path=_mlp_artefact(tmp_path, z2)))
+        det.setup()
+        assert isinstance(det._model, MLPCascadeModel) and det._model.has_mlp
+        cache = FeatureCache(NgramHasher(), _ZeroEmbedder())
+        probs.append(det.probabilities(text, cache)[0])
+        assert cache.embedding_calls == 1
+    # the stacker weighs the head's logit positively: the MLP's verdict moves the score
+    assert probs[0] < 0.5 < probs[1]
