@@ -137,7 +137,7 @@ class LocalChatModel:
                 self._llama = None
 
 
-_shared: dict[LocalModelConfig, LocalChatModel] = {}
+_shared: dict[tuple[LocalModelConfig, int], LocalChatModel] = {}
 _shared_lock = threading.Lock()
 
 
@@ -149,15 +149,16 @@ def close_shared_models() -> None:
             _shared.popitem()[1].close()
 
 
-def shared_model(config: LocalModelConfig | None = None) -> LocalChatModel:
-    """The process-wide model for ``config``, loaded on first use.
+def shared_model(config: LocalModelConfig | None = None, replica: int = 0) -> LocalChatModel:
+    """The process-wide model for ``config`` (and replica number), loaded on first use.
 
     Loading costs ~100 MB of memory, so targets built from one spec share one model instead of
-    loading a copy each; distinct configs still get distinct models.
+    loading a copy each; distinct configs still get distinct models. ``replica`` numbers extra
+    copies of one config that a target runs side by side (see ``LocalTarget``).
     """
     key = config or LocalModelConfig()
     with _shared_lock:
-        model = _shared.get(key)
+        model = _shared.get((key, replica))
         if model is None:
-            model = _shared[key] = LocalChatModel(key)
+            model = _shared[(key, replica)] = LocalChatModel(key)
         return model

@@ -60,3 +60,14 @@ def test_local_target_through_parse_target() -> None:
     reply = asyncio.run(target.generate([Message(role="user", content="Say hello in one word.")]))
     assert reply.ok and reply.text.strip()
     assert target.name == "local:smollm2"
+
+
+async def test_single_threaded_copies_answer_alike_side_by_side(target: LocalTarget) -> None:
+    import asyncio
+
+    chat = [{"role": "user", "content": "Give one tip for sleeping well."}]
+    answers = await asyncio.gather(*(target.generate(chat) for _ in range(4)))
+    assert answers[0] and len(set(answers)) == 1  # greedy decoding: every copy says the same
+    copies = target._replicas()
+    assert len(copies) == SHORT.n_threads == 2 and copies[0] is not copies[1]
+    assert all(c.config.n_threads == 1 for c in copies)
