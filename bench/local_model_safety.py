@@ -179,6 +179,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=1, help="llama.cpp threads")
     parser.add_argument("--policy", type=Path, default=POLICY)
     parser.add_argument("--out", type=Path, default=REPO / "out" / "local_model_safety")
+    parser.add_argument(
+        "--tier",
+        choices=("anonymous", "authenticated", "internal"),
+        default=None,
+        help="trust tier the guard screens as (default: the guard's, anonymous)",
+    )
     args = parser.parse_args(argv)
 
     from safeship.evals.fingerprint import guard_fingerprint
@@ -198,9 +204,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     guard.warmup()
     digest = guard_fingerprint(args.policy)
     spec = f"local:smollm2@{args.max_tokens}tok"
+    from safeship.types import TrustTier
+
+    tier = TrustTier(args.tier) if args.tier else None
+    suffix = f"@{args.tier}" if args.tier else ""
+    guarded = GuardedTarget(model, guard, tier=tier)
     variants = [
         ("raw", spec, model, None),
-        ("guarded", f"guarded:{spec}", GuardedTarget(model, guard), f"{args.policy.name}#{digest}"),
+        ("guarded", f"guarded{suffix}:{spec}", guarded, f"{args.policy.name}#{digest}{suffix}"),
     ]
     names = tuple(s.name for s in chosen)
     print(f"sets: {', '.join(f'{s.name} ({len(s.cases)})' for s in chosen)}", file=sys.stderr)
@@ -230,6 +241,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "policy": str(
             args.policy.relative_to(REPO) if args.policy.is_relative_to(REPO) else args.policy
         ),
+        "tier": args.tier or "anonymous (guard default)",
         "model": {"spec": spec, "n_threads": args.threads, "temperature": 0.0},
         "raw": results["raw"],
         "guarded": results["guarded"],
@@ -239,7 +251,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "timing": timing,
     }
     args.out.mkdir(parents=True, exist_ok=True)
-    path = args.out / "local_model_safety.json"
+    path = args.out / f"local_model_safety{'_' + args.tier if args.tier else ''}.json"
     path.write_text(json.dumps(report, indent=2), encoding="utf-8")
     print(f"wrote {path}")
     return 0

@@ -27,8 +27,14 @@ if TYPE_CHECKING:
     from safeship.evals.suite import Suite
 
 
-def _variants(spec: str, policy: Path | None) -> list[tuple[str, str, Target, str | None]]:
-    """(label, spec, target, policy id) for each target to run, raw first."""
+def _variants(
+    spec: str, policy: Path | None, tier: str | None = None
+) -> list[tuple[str, str, Target, str | None]]:
+    """(label, spec, target, policy id) for each target to run, raw first.
+
+    The tier is part of the guarded run's identity: the same policy screens anonymous and
+    signed-in traffic with different thresholds, so their runs must never resume each other.
+    """
     from safeship.evals.targets import GuardedTarget, parse_target
 
     if policy is None:
@@ -37,10 +43,14 @@ def _variants(spec: str, policy: Path | None) -> list[tuple[str, str, Target, st
 
     guard = Guard.from_file(policy)
     digest = hashlib.sha256(policy.read_bytes()).hexdigest()[:12]
-    guarded = GuardedTarget(parse_target(spec), guard)
+    from safeship.types import TrustTier
+
+    trust = TrustTier(tier) if tier is not None else None
+    guarded = GuardedTarget(parse_target(spec), guard, tier=trust)
+    suffix = f"@{trust.value}" if trust is not None else ""
     return [
         ("raw", spec, parse_target(spec), None),
-        ("guarded", f"guarded:{spec}", guarded, f"{policy}#{digest}"),
+        ("guarded", f"guarded{suffix}:{spec}", guarded, f"{policy}#{digest}{suffix}"),
     ]
 
 
@@ -88,6 +98,13 @@ def run(
     policy: Annotated[
         Path | None, typer.Option(help="Also run the target guarded by this policy.")
     ] = None,
+    tier: Annotated[
+        str | None,
+        typer.Option(
+            help="Trust tier the guarded run screens as: anonymous (the guard's default), "
+            "authenticated or internal."
+        ),
+    ] = None,
     attacks: Annotated[str, typer.Option(help="Comma-separated attack transforms.")] = "",
     concurrency: Annotated[int, typer.Option(min=1, help="Requests in flight.")] = 8,
     seed: Annotated[int, typer.Option(help="Seed for attack transforms.")] = 0,
@@ -105,7 +122,12 @@ def run(
         loaded = [load_suite(s) for s in suites]
         for name in names:
             compose(name)
-        variants = _variants(target, policy)
+        tiers = ("anonymous", "authenticated", "internal")
+        if tier is not None and tier not in tiers:
+            raise ValueError(f"--tier {tier!r}: expected one of {', '.join(tiers)}")
+        if tier is not None and policy is None:
+            raise ValueError("--tier only applies to a guarded run: add --policy")
+        variants = _variants(target, policy, tier)
     except (SafeshipError, ValueError) as exc:
         raise fail(str(exc)) from exc
     except KeyError as exc:

@@ -116,3 +116,40 @@ def test_compare_flags_significant_regressions(tmp_path: Path, candidate: int, c
     )
     assert out.exit_code == code, out.output
     assert ("REGRESSION" in out.output) == (code == 1)
+
+
+TIER_POLICY = """version: 1
+name: tiers
+features:
+  f:
+    input:
+      - detector: always_pass
+    thresholds:
+      default: {anonymous: 0.0, authenticated: 0.5, internal: 0.5}
+    actions: {default: block}
+"""
+
+
+@pytest.mark.parametrize(("tier", "asr"), [("anonymous", 0.0), ("authenticated", 1.0)])
+def test_eval_run_guarded_screens_as_the_chosen_tier(tmp_path: Path, tier: str, asr: float) -> None:
+    suite, policy = tmp_path / "tiny.yaml", tmp_path / "tiers.yaml"
+    suite.write_text(SUITE)
+    policy.write_text(TIER_POLICY)
+    out = tmp_path / "out"
+    args = ["eval", "run", str(suite), "--target", "mock:comply-all", "--policy", str(policy)]
+    args += ["--tier", tier, "--output-dir", str(out), "--no-progress"]
+    done = CliRunner().invoke(app, args, env={"COLUMNS": "200"})
+    assert done.exit_code == 0, done.output
+    report = json.loads((out / "report.json").read_text())  # the guarded run is the primary
+    assert report["overall"]["attack_success_rate"]["value"] == asr
+
+
+def test_eval_run_rejects_a_bad_or_pointless_tier(tmp_path: Path) -> None:
+    suite = tmp_path / "tiny.yaml"
+    suite.write_text(SUITE)
+    base = ["eval", "run", str(suite), "--target", "mock:comply-all", "--output-dir", str(tmp_path)]
+    bad = CliRunner().invoke(app, [*base, "--tier", "vip", "--policy", str(suite)])
+    assert bad.exit_code == 2 and "--tier 'vip'" in bad.output
+    pointless = CliRunner().invoke(app, [*base, "--tier", "internal"])
+    assert pointless.exit_code == 2 and "add --policy" in pointless.output
+    assert not (tmp_path / "runs.db").exists()

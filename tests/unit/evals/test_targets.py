@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 from collections.abc import Sequence
 
 import httpx
@@ -172,10 +173,12 @@ class FakeGuard:
     def __init__(self, block_input: bool = False, output: Action = Action.ALLOW) -> None:
         self.block_input, self.output = block_input, output
 
-    async def acheck_input(self, messages: Sequence[Message]) -> Decision:
+    async def acheck_input(self, messages: Sequence[Message], context: Any = None) -> Decision:
         return _decision(Stage.INPUT, Action.BLOCK if self.block_input else Action.ALLOW)
 
-    async def acheck_output(self, messages: Sequence[Message], response: str) -> Decision:
+    async def acheck_output(
+        self, messages: Sequence[Message], response: str, context: Any = None
+    ) -> Decision:
         redacted = "[REDACTED]" if self.output is Action.REDACT else None
         return _decision(Stage.OUTPUT, self.output, redacted)
 
@@ -198,3 +201,49 @@ async def test_guarded_output_block_redact_and_pass() -> None:
     assert redacted.text == "[REDACTED]"
     passed = await parse_target("guarded:mock:comply-all", guard=FakeGuard()).generate(MSGS)
     assert passed.text.startswith("Sure") and passed.blocked_by is None
+
+
+class TierRecordingGuard(FakeGuard):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tiers: list[Any] = []
+
+    async def acheck_input(self, messages: Sequence[Message], context: Any = None) -> Decision:
+        self.tiers.append(None if context is None else context.tier)
+        return await super().acheck_input(messages, context)
+
+    async def acheck_output(
+        self, messages: Sequence[Message], response: str, context: Any = None
+    ) -> Decision:
+        self.tiers.append(None if context is None else context.tier)
+        return await super().acheck_output(messages, response, context)
+
+
+async def test_guarded_screens_as_the_chosen_tier() -> None:
+    inner = CallableTarget(lambda m: "answer")
+    guard = TierRecordingGuard()
+    await GuardedTarget(inner, guard, tier=TrustTier.AUTHENTICATED).generate(MSGS)
+    assert guard.tiers == [TrustTier.AUTHENTICATED, TrustTier.AUTHENTICATED]
+    guard.tiers.clear()
+    await GuardedTarget(inner, guard).generate(MSGS)  # no tier: the guard's own default
+    assert guard.tiers == [None, None]
+
+
+async def test_tier_changes_what_a_real_guard_blocks(tmp_path: Any) -> None:
+    from safeship.guard import Guard
+
+    policy = tmp_path / "p.yaml"
+    policy.write_text(
+        "version: 1\nname: tiers\nfeatures:\n  f:\n    input:\n      - detector: always_pass\n"
+        "    thresholds:\n      default: {anonymous: 0.0, authenticated: 0.5, internal: 0.5}\n"
+        "    actions: {default: block}\n"
+    )
+    guard = Guard.from_file(policy)
+    try:
+        inner = CallableTarget(lambda m: "answer")
+        anon = await GuardedTarget(inner, guard, tier=TrustTier.ANONYMOUS).generate(MSGS)
+        signed_in = await GuardedTarget(inner, guard, tier=TrustTier.AUTHENTICATED).generate(MSGS)
+    finally:
+        guard.close()
+    assert anon.blocked_by == "input"
+    assert signed_in.blocked_by is None and signed_in.text == "answer"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 from collections.abc import Sequence
 
 from safeship.evals.targets import GuardedTarget, TargetReply
@@ -84,11 +85,13 @@ def test_key_tells_roles_and_order_apart() -> None:
 class InputOnlyGuard:
     """Blocks inputs containing 'bomb'; never blocks outputs."""
 
-    async def acheck_input(self, messages: Sequence[Message]) -> Decision:
+    async def acheck_input(self, messages: Sequence[Message], context: Any = None) -> Decision:
         blocked = "bomb" in messages[-1].content
         return _decision(Stage.INPUT, Action.BLOCK if blocked else Action.ALLOW)
 
-    async def acheck_output(self, messages: Sequence[Message], response: str) -> Decision:
+    async def acheck_output(
+        self, messages: Sequence[Message], response: str, context: Any = None
+    ) -> Decision:
         return _decision(Stage.OUTPUT, Action.ALLOW)
 
 

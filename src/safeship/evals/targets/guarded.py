@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from safeship.evals.targets._base import Target, TargetReply, error_text
-from safeship.types import Decision, Message
+from safeship.types import Decision, Message, TrustTier
+
+if TYPE_CHECKING:
+    from safeship.guard import GuardContext
 
 FALLBACK_REFUSAL = "I can't help with that."
 
@@ -21,28 +24,52 @@ FALLBACK_REFUSAL = "I can't help with that."
 class GuardLike(Protocol):
     """The part of ``safeship.guard.Guard`` a guarded target uses."""
 
-    async def acheck_input(self, messages: Sequence[Message]) -> Decision:
+    async def acheck_input(
+        self, messages: Sequence[Message], context: GuardContext | None = None
+    ) -> Decision:
         """Screen the conversation."""
         ...
 
-    async def acheck_output(self, messages: Sequence[Message], response: str) -> Decision:
+    async def acheck_output(
+        self, messages: Sequence[Message], response: str, context: GuardContext | None = None
+    ) -> Decision:
         """Screen the answer."""
         ...
 
 
 class GuardedTarget:
-    """``inner`` with the guard's input check before it and output check after it."""
+    """``inner`` with the guard's input check before it and output check after it.
 
-    def __init__(self, inner: Target, guard: GuardLike, name: str | None = None) -> None:
+    ``tier`` is the trust tier the suite's traffic is screened as: a policy's thresholds differ
+    per tier (anonymous traffic is held stricter by default), so what the guard buys, and what
+    it costs in over-refusal, is measured per tier. ``None`` keeps the guard's default
+    (anonymous), the strictest and so the honest default.
+    """
+
+    def __init__(
+        self,
+        inner: Target,
+        guard: GuardLike,
+        name: str | None = None,
+        tier: TrustTier | None = None,
+    ) -> None:
         self.inner = inner
         self.guard = guard
+        self.tier = tier
         self.name = name or f"guarded:{inner.name}"
+
+    def _context(self) -> GuardContext | None:
+        if self.tier is None:
+            return None
+        from safeship.guard import GuardContext
+
+        return GuardContext(tier=self.tier)
 
     async def generate(self, messages: Sequence[Message]) -> TargetReply:
         """Guard, call, guard; a guard failure is an error reply, never a silent pass."""
         start = time.perf_counter()
         try:
-            before = await self.guard.acheck_input(messages)
+            before = await self.guard.acheck_input(messages, self._context())
         except Exception as exc:
             return TargetReply(error=f"guard input: {error_text(exc)}", latency_ms=_ms(start))
         if before.blocked:
@@ -51,7 +78,7 @@ class GuardedTarget:
         if not reply.ok:
             return reply
         try:
-            after = await self.guard.acheck_output(messages, reply.text)
+            after = await self.guard.acheck_output(messages, reply.text, self._context())
         except Exception as exc:
             return TargetReply(error=f"guard output: {error_text(exc)}", latency_ms=_ms(start))
         if after.blocked:
