@@ -85,29 +85,21 @@ def measure(
     Raises:
         ValueError: when the two sequences differ in length or are empty.
     """
-    if len(labels) != len(flagged):
-        raise ValueError(f"{scorer} on {dataset}: {len(labels)} labels but {len(flagged)} scores")
-    if not labels:
-        raise ValueError(f"{scorer} on {dataset}: no labelled rows to measure on")
+    _check_pairs(scorer, dataset, labels, flagged)
     fp = sum(1 for y, f in zip(labels, flagged, strict=True) if f and not y)
     fn = sum(1 for y, f in zip(labels, flagged, strict=True) if y and not f)
-    r = wilson(fp + fn, len(labels))
-    assert r.value is not None and r.ci_low is not None and r.ci_high is not None
-    return ScorerAccuracy(
-        scorer=scorer,
-        dataset=dataset,
-        eval_only=eval_only,
+    return _accuracy(
+        scorer,
+        dataset,
+        len(labels),
+        fp + fn,
         task=task,
-        n=len(labels),
-        errors=fp + fn,
-        error_rate=r.value,
-        ci_low=r.ci_low,
-        ci_high=r.ci_high,
+        eval_only=eval_only,
+        artefacts=artefacts,
+        note=note,
         false_positives=fp,
         false_negatives=fn,
         positives=sum(1 for y in labels if y),
-        artefacts=dict(artefacts or {}),
-        note=note,
     )
 
 
@@ -127,25 +119,55 @@ def measure_labels(
     Raises:
         ValueError: when the two sequences differ in length or are empty.
     """
+    _check_pairs(scorer, dataset, truth, predicted)
+    errors = sum(1 for t, p in zip(truth, predicted, strict=True) if t != p)
+    return _accuracy(
+        scorer,
+        dataset,
+        len(truth),
+        errors,
+        task=task,
+        eval_only=eval_only,
+        artefacts=artefacts,
+        note=note,
+    )
+
+
+def _check_pairs(scorer: str, dataset: str, truth: Sequence[Any], predicted: Sequence[Any]) -> None:
     if len(truth) != len(predicted):
         raise ValueError(f"{scorer} on {dataset}: {len(truth)} labels but {len(predicted)} scores")
     if not truth:
         raise ValueError(f"{scorer} on {dataset}: no labelled rows to measure on")
-    errors = sum(1 for t, p in zip(truth, predicted, strict=True) if t != p)
-    r = wilson(errors, len(truth))
+
+
+def _accuracy(
+    scorer: str,
+    dataset: str,
+    n: int,
+    errors: int,
+    *,
+    task: str,
+    eval_only: bool,
+    artefacts: Mapping[str, str] | None,
+    note: str,
+    **binary: int,
+) -> ScorerAccuracy:
+    """One row: ``errors`` of ``n`` with its Wilson 95% interval (``binary``: FP/FN/positives)."""
+    r = wilson(errors, n)
     assert r.value is not None and r.ci_low is not None and r.ci_high is not None
     return ScorerAccuracy(
         scorer=scorer,
         dataset=dataset,
         eval_only=eval_only,
         task=task,
-        n=len(truth),
+        n=n,
         errors=errors,
         error_rate=r.value,
         ci_low=r.ci_low,
         ci_high=r.ci_high,
         artefacts=dict(artefacts or {}),
         note=note,
+        **binary,
     )
 
 
