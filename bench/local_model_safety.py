@@ -175,8 +175,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run raw then guarded, print the table, write the JSON."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--limit", type=int, default=None, help="first N prompts of each set")
-    parser.add_argument("--max-tokens", type=int, default=128)
-    parser.add_argument("--threads", type=int, default=1, help="llama.cpp threads")
+    parser.add_argument("--max-tokens", type=int, default=64, help="answer cap (README: 64)")
+    parser.add_argument(
+        "--threads", type=int, default=1, help="single-threaded model copies run side by side"
+    )
     parser.add_argument("--policy", type=Path, default=POLICY)
     parser.add_argument("--out", type=Path, default=REPO / "out" / "local_model_safety")
     parser.add_argument(
