@@ -30,7 +30,7 @@ from safeship.gateway.shapes import (
     refusal_response,
     refusal_text,
 )
-from safeship.gateway.state import Call, begin, state_of
+from safeship.gateway.state import Call, GatewayState, begin, state_of
 from safeship.gateway.streaming import StreamGuard, relay, sse
 from safeship.gateway.tools import confirm_tokens
 from safeship.types import Action, Decision, Message, Stage
@@ -99,25 +99,9 @@ async def completions(request: Request) -> Response:
             for p in prompts
         )
     )
-    decision = _worst([d for d, _ in checked])
     text = prompts[0] if len(prompts) == 1 else None
-    await gw.screener.record(
-        decision,
-        sum(s for _, s in checked),
-        call.scope,
-        route=call.route,
-        text=text,
-        standing=call.standing,
-    )
-    if text is not None:
-        gw.screener.shadow(
-            decision,
-            call.route,
-            call.scope,
-            call.ctx,
-            [Message(role="user", content=text)],
-            text=text,
-        )
+    as_chat = [Message(role="user", content=text or "")]
+    decision = await _settle(gw, call, checked, as_chat, text=text, shadow=text is not None)
     if decision.blocked:
         return _refuse(TEXT, body.model, decision, call, body.stream, body.n * len(prompts))
     redacted = [
@@ -135,11 +119,32 @@ async def _input(
 ) -> Decision:
     """The input check under the caller's policy arm, recorded, and shadowed if asked."""
     gw = state_of(request)
-    decision, seconds = await gw.screener.check(Stage.INPUT, messages, call.ctx, guard=call.guard)
+    checked = await gw.screener.check(Stage.INPUT, messages, call.ctx, guard=call.guard)
+    return await _settle(gw, call, [checked], messages, text=scanned)
+
+
+async def _settle(
+    gw: GatewayState,
+    call: Call,
+    checked: Sequence[tuple[Decision, float]],
+    messages: Sequence[Message],
+    *,
+    response: str | None = None,
+    text: str | None = None,
+    shadow: bool = True,
+) -> Decision:
+    """Record the worst of ``checked`` (seconds summed) once, and run the shadow policy on it.
+
+    One place for "record, then shadow" so a request's input and output are each counted once,
+    whichever route produced them.
+    """
+    decision = _worst([d for d, _ in checked])
+    seconds = sum(spent for _, spent in checked)
     await gw.screener.record(
-        decision, seconds, call.scope, route=call.route, text=scanned, standing=call.standing
+        decision, seconds, call.scope, route=call.route, text=text, standing=call.standing
     )
-    gw.screener.shadow(decision, call.route, call.scope, call.ctx, messages, text=scanned)
+    if shadow:
+        gw.screener.shadow(decision, call.route, call.scope, call.ctx, messages, response, text)
     return decision
 
 
@@ -224,18 +229,10 @@ async def _forward(
             dialect.set_text(choice, decision.redacted_text, stream=False)
     final = input_decision
     if checked:
-        final = _worst([d for d, _ in checked])
         said = next((t for _, t in texts if t), None) if len(checked) == 1 else None
-        await gw.screener.record(
-            final,
-            sum(s for _, s in checked),
-            call.scope,
-            route=call.route,
-            text=said,
-            standing=call.standing,
+        final = await _settle(
+            gw, call, checked, messages, response=said, text=said, shadow=said is not None
         )
-        if said is not None:
-            gw.screener.shadow(final, call.route, call.scope, call.ctx, messages, said, said)
     data["safeship"] = extension(final, call.request_id, call.standing.level)
     if verdicts:
         data["safeship"]["tool_calls"] = verdicts

@@ -55,6 +55,28 @@ features:
 Handler = Callable[[httpx.Request], httpx.Response]
 
 
+# A shop agent's tools: a schema-checked lookup and an irreversible refund with a deny rule.
+SHOP_TOOLS = {
+    "chat": {
+        "allow": [
+            {
+                "name": "lookup_order",
+                "schema": {
+                    "type": "object",
+                    "properties": {"id": {"type": "integer"}},
+                    "required": ["id"],
+                },
+            },
+            {
+                "name": "refund",
+                "irreversible": True,
+                "deny": [{"argument": "amount", "regex": "^[0-9]{4,}"}],
+            },
+        ]
+    }
+}
+
+
 def make_guard() -> Guard:
     g = Guard(parse_policy(POLICY, "gateway-test.yaml"), embedder=None)
     g.warmup()

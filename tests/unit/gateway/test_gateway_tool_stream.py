@@ -7,32 +7,13 @@ from typing import Any
 
 import httpx
 import pytest
+from gateway_support import SHOP_TOOLS as TOOLS
 from gateway_support import config, gateway, sse_events, streamed_text
 
 from safeship.gateway.errors import GatewayError
 from safeship.gateway.mock import chunks, sse_body
 from safeship.gateway.tool_stream import ToolCallBuffer
 from safeship.guard import Guard
-
-TOOLS = {
-    "chat": {
-        "allow": [
-            {
-                "name": "lookup_order",
-                "schema": {
-                    "type": "object",
-                    "properties": {"id": {"type": "integer"}},
-                    "required": ["id"],
-                },
-            },
-            {
-                "name": "refund",
-                "irreversible": True,
-                "deny": [{"argument": "amount", "regex": "^[0-9]{4,}"}],
-            },
-        ]
-    }
-}
 
 
 def asking(*calls: tuple[str, Any], **kw: Any) -> dict[str, Any]:

@@ -6,31 +6,12 @@ import json
 from typing import Any
 
 import httpx
+from gateway_support import SHOP_TOOLS as TOOLS
 from gateway_support import config, gateway
 
 from safeship.gateway.runtime_config import ToolPolicy
 from safeship.gateway.tools import ToolGuard, args_digest
 from safeship.guard import Guard
-
-TOOLS = {
-    "chat": {
-        "allow": [
-            {
-                "name": "lookup_order",
-                "schema": {
-                    "type": "object",
-                    "properties": {"id": {"type": "integer"}},
-                    "required": ["id"],
-                },
-            },
-            {
-                "name": "refund",
-                "irreversible": True,
-                "deny": [{"argument": "amount", "regex": "^[0-9]{4,}"}],
-            },
-        ]
-    }
-}
 
 
 def call(name: str, arguments: Any) -> dict[str, Any]:
