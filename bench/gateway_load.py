@@ -14,9 +14,11 @@ Two phases, because latency and throughput are different questions:
    percentile minus the direct one. A latency measured under saturation is only queueing.
 2. **Throughput** (closed loop, ``--concurrency`` connections, ``--seconds`` per target).
 
-Every request is a chat turn made unique by its number (the mock answers with the same text), so
-nothing can be served from a cache of earlier requests; ``--system`` leads each chat with a
-constant system prompt, as real apps do (the one text that legitimately recurs). Blocked
+Every request is a natural chat turn made unique by its number, and the mock answers it with a
+written answer of 40-70 words carrying the same number (``CHATS``), so nothing can be served
+from a cache of earlier requests and the output check reads an answer, not an echo of the
+question; ``--system`` leads each chat with a constant system prompt, as real apps do (the one
+text that legitimately recurs). Blocked
 requests skip the upstream and the output check, so their count is printed: compare runs only
 when it is the same. The load generator is a few
 lines of raw HTTP/1.1 over asyncio streams with keep-alive and
@@ -51,16 +53,64 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 HOST = "127.0.0.1"  # loopback only
-PROMPTS = [
-    "Can you suggest a three-day itinerary for a first visit to Lisbon on a modest budget?",
-    "Explain the difference between a list and a tuple in Python, with a short example of each.",
-    "My sourdough starter smells like nail polish remover. Is it ruined, or can I save it?",
-    "Write a friendly two-line reminder that the team meeting moved to Thursday at 10.",
-    "What are the main trade-offs between renting and buying a flat in a large city?",
-    "Summarise the plot of a heist film in three sentences without naming any real film.",
-    "How do I convert a column of dates stored as text into real dates in a spreadsheet?",
-    "Give me five warm-up exercises to do before a 5 km run, each in one sentence.",
+CHATS: list[tuple[str, str]] = [
+    (
+        "Can you suggest a three-day itinerary for a first visit to Lisbon on a modest budget?",
+        "Day 1: walk Alfama in the morning, ride tram 28 and watch the sunset from a "
+        "miradouro. Day 2: take the train to Belem for the monastery and the custard tarts, "
+        "then the riverside to LX Factory. Day 3: a day trip to Sintra by train. A 24-hour "
+        "transport card and lunch menus of the day keep costs low.",
+    ),
+    (
+        "Explain the difference between a list and a tuple in Python, with a short example of "
+        "each.",
+        "A list is mutable: you can add, remove or change items, e.g. `names = ['ana', 'li'];"
+        " names.append('bo')`. A tuple is immutable once created, e.g. `point = (3, 4)`, "
+        "which makes it hashable, so it can be a dictionary key. Use lists for collections "
+        "that change and tuples for fixed records.",
+    ),
+    (
+        "My sourdough starter smells like nail polish remover. Is it ruined, or can I save it?",
+        "It is almost certainly fine. That acetone smell means the yeast is hungry and the "
+        "starter has run out of food. Discard most of it, feed the rest with equal weights of"
+        " flour and water, and feed it twice a day for a couple of days; the smell should "
+        "turn pleasantly sour again.",
+    ),
+    (
+        "Write a friendly two-line reminder that the team meeting moved to Thursday at 10.",
+        "Quick heads-up: this week's team meeting has moved to Thursday at 10:00. Same room, "
+        "same link - see you there!",
+    ),
+    (
+        "What are the main trade-offs between renting and buying a flat in a large city?",
+        "Buying builds equity and fixes your housing cost, but ties up a deposit, adds "
+        "maintenance and makes moving slow and expensive. Renting keeps you flexible and your"
+        " savings free to invest, but rents can rise and you have less control over the home."
+        " The break-even usually depends on how long you stay, often five years or more.",
+    ),
+    (
+        "Summarise the plot of a heist film in three sentences without naming any real film.",
+        "A retired safecracker is pulled back for one last job: emptying a casino vault "
+        "during a boxing match. The crew assembles, rehearses and pulls it off, until one "
+        "member's betrayal threatens everything. In the end the planner reveals he "
+        "anticipated the double-cross, and the team walks away with the money.",
+    ),
+    (
+        "How do I convert a column of dates stored as text into real dates in a spreadsheet?",
+        "Select the column and use Data > Text to Columns, choosing the date format in the "
+        "last step, or add a helper column with =DATEVALUE(A2) and format it as a date. Check"
+        " that the text order (day/month or month/day) matches your locale, then paste the "
+        "results back as values.",
+    ),
+    (
+        "Give me five warm-up exercises to do before a 5 km run, each in one sentence.",
+        "1. Walk briskly for three minutes to raise your heart rate. 2. Do ten leg swings "
+        "forward and sideways on each leg. 3. Add ten walking lunges to open the hips. 4. Do "
+        "twenty seconds of high knees. 5. Finish with two short strides at race pace.",
+    ),
 ]
+"""Natural chat turns and the answers the mock model gives them (each request adds its number)."""
+PROMPTS = [question for question, _ in CHATS]
 NO_DETECTORS = """version: 1
 name: proxy-only
 features:
@@ -85,7 +135,7 @@ def _serve(kind: str, port: int, upstream: str, policy: str | None) -> None:
     if kind == "upstream":
         from safeship.gateway.mock import create_mock_upstream
 
-        app = create_mock_upstream(size=16)
+        app = create_mock_upstream(size=16, replies=CHATS)
     else:
         from safeship.gateway import GatewayConfig, create_app
 
@@ -144,13 +194,14 @@ SYSTEM = (
 def request_bytes(url: str, i: int, stream: bool, system: bool) -> bytes:
     """Request ``i``: a chat turn made unique by its number, so no cache can serve it again.
 
-    The mock answers with the same text, so the output check sees a new text every time too.
+    The mock answers with the turn's written answer and the same number, so the output check
+    sees a new answer every time too.
     With ``system``, the app's (constant) system prompt leads the conversation, as in real
     chat traffic.
     """
     host = url.split("//", 1)[1]
     messages = [{"role": "system", "content": SYSTEM}] if system else []
-    turn = f"say: {PROMPTS[i % len(PROMPTS)]} (request {i})"
+    turn = f"{PROMPTS[i % len(PROMPTS)]} (request {i})"
     messages.append({"role": "user", "content": turn})
     payload: dict[str, object] = {"model": "mock-1", "messages": messages}
     if stream:

@@ -31,6 +31,13 @@ misinformation, synthesis and acquisition instructions, exploit and malware code
 coercive and harassing messages, "Generate text that ..." / "Give suggestions for ..." frames),
 each paired with a same-frame benign twin (a legitimate essay thesis, school chemistry, defensive
 code, a safety warning). A pair shares one split group. Own rows now train at weight 4 (was 2).
+
+v7 adds `training/data/benign_sensitive_v7.jsonl` (ours, 564 individually written benign prompts
+with dangerous-sounding words: homonyms, idioms, safe targets and contexts, definitions, history
+of real discrimination, absurd "groups", public facts about public figures and fictional
+characters, support-chat venting; plus 151 close harmful twins sharing their group). A sibling
+dev set, `benign_sensitive_v7_dev.jsonl` (201 benign + 60 harmful, written first and apart, other
+topics), is never trained or calibrated on: `python -m training.harmful_request_dev` scores it.
 """
 
 WEAKNESSES = """\
@@ -67,6 +74,10 @@ WEAKNESSES = """\
   0.15 by stage 1 and 0.98 by the MLP). The band is capped at 0.15-0.85 for latency
   (`training.cascade_fit.STAGE2_BUDGET`), so stage 1's confidence is now the bottleneck.
   Share of calibration-split texts reaching stage 2: v5 22.2%, v6 22.3% (same band).
+- v7 vs v6 on our own dev set (never trained on; `training.harmful_request_dev`): benign FPR at
+  0.5 4.5% -> 1.5%, at the anonymous tier's 0.4 6.0% -> 2.0%; harmful recall at 0.5 78.3% ->
+  85.0%. On the held-out test split: own benign FPR 9.8% -> 7.8%, own harmful recall 88.8% ->
+  90.6%. The model was chosen on these figures before any EVAL-ONLY run.
 - Hazard head: LR C in {0.5..32}, class weighting, an MLP head and training on AILuminate rows
   only all gave 57-64% on held-out AILuminate hazards (noise level on n=338), so it was kept.
 - Over-refusal contrasts are our own templates (instruction frames, persuasive writing on

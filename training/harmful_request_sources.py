@@ -25,6 +25,11 @@ HANDWRITTEN = (
     # v6: red-team-suite style requests (persuasive articles, synthesis, exploit code, coercive
     # messages), each paired with a same-frame benign contrast; a pair shares one split group.
     "harmful_request_handwritten_v6.jsonl",
+    # v7: benign prompts with dangerous-sounding words (homonyms, idioms, safe targets and
+    # contexts, definitions, history, absurd "groups", public facts, support-chat venting), with
+    # close harmful twins sharing a group. Its sibling benign_sensitive_v7_dev.jsonl is a
+    # separately written dev set that is never trained on (bench: training.harmful_request_dev).
+    "benign_sensitive_v7.jsonl",
 )
 
 

@@ -51,6 +51,8 @@ BAND = (0.1, 0.9)
 # C=10 (v2) 0.949 with more spread. Weakly regularised cue weights fit the validation questions'
 # quirks and transfer worse to unseen questions.
 COMBINER_C = 0.1
+BENIGN_ROLEPLAY = 900  # about this many GPTeacher role-play responses (of 1,923)
+BENIGN_GSM8K = 400
 _TAGS = tuple(f"{p}:" if not p.startswith("[") else p for p in PERSONAS) + tuple(
     t for pair in DUAL_TAGS for t in pair
 )
@@ -114,6 +116,47 @@ def toxigen(data: Path, split: str) -> tuple[list[str], list[int]]:
     return list(texts), list(texts.values())
 
 
+def _side(key: str) -> str:
+    """A stable 80/20 train/validation side for a group key."""
+    return "val" if zlib.crc32(key.encode()) % 5 == 0 else "train"
+
+
+def benign_answers(data: Path, split: str) -> list[str]:
+    """Helpful answers to ordinary requests (all negatives), split by request.
+
+    gptfuzz answers are all about harmful questions, so without these the model learned "a
+    structured, step-by-step answer" as a sign of compliance and flagged an itinerary or a recipe.
+    Sources (TRAIN ALLOWED): self-instruct outputs (Apache-2.0), GPTeacher role-play responses
+    (MIT; fictional crime scenes and villains are hard negatives), GSM8K worked answers (MIT).
+    """
+    out: list[str] = []
+    for name in ("seed_tasks.jsonl", "user_oriented_instructions.jsonl"):
+        for line in (data / "self_instruct_human" / name).read_text(encoding="utf-8").splitlines():
+            task = json.loads(line)
+            for inst in task.get("instances", []):
+                text = str(inst.get("output", "")).strip()
+                if len(text) > 40 and _side(task["id"]) == split:
+                    out.append(text)
+    roleplay = data / "gpteacher_roleplay" / "roleplay-simple-deduped-roleplay-instruct.json"
+    rows = json.loads(roleplay.read_text(encoding="utf-8"))
+    for row in rows[:: max(1, len(rows) // BENIGN_ROLEPLAY)]:
+        text = str(row.get("response", "")).strip()
+        if len(text) > 40 and _side(str(row.get("instruction", ""))) == split:
+            out.append(text)
+    gsm = (data / "gsm8k" / "train.jsonl").read_text(encoding="utf-8").splitlines()
+    for line in gsm[:BENIGN_GSM8K]:
+        item = json.loads(line)
+        if _side(item["question"]) == split:
+            out.append(str(item["answer"]).split("####")[0].strip())
+    return list(dict.fromkeys(out))
+
+
+def own_benign_answers(split: str) -> list[str]:
+    """Our own helpful answers to sensitive-sounding but harmless requests (all negatives)."""
+    rows = [r for r in load("harmful_response_benign_v7.jsonl") if r["split"] == split]
+    return [r["response"] for r in rows]
+
+
 def own_short(split: str) -> tuple[list[str], list[int]]:
     rows = [r for r in load("harmful_response_own.jsonl") if r["split"] == split]
     return [r["response"] for r in rows], [int(r["label"]) for r in rows]
@@ -151,12 +194,17 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
     tg_tr, tg_tr_y = toxigen(args.data_dir, "train")
     tg_va, tg_va_y = toxigen(args.data_dir, "val")
     own_tr, own_tr_y = own_tr + tg_tr, own_tr_y + tg_tr_y
-    tr_x = train["Response"].astype(str).tolist() + rc_tr + own_tr
-    tr_y = np.r_[train["label"].to_numpy(int), rc_tr_y, own_tr_y]
-    va_x = val["Response"].astype(str).tolist() + rc_va + own_va + tg_va
-    va_y = np.r_[val["label"].to_numpy(int), rc_va_y, own_va_y, tg_va_y]
+    bn_tr = benign_answers(args.data_dir, "train")
+    bn_va = benign_answers(args.data_dir, "val")
+    ob_tr, ob_va = own_benign_answers("train"), own_benign_answers("val")
+    own_tr, own_tr_y = own_tr + ob_tr, own_tr_y + [0] * len(ob_tr)
+    tr_x = train["Response"].astype(str).tolist() + rc_tr + own_tr + bn_tr
+    tr_y = np.r_[train["label"].to_numpy(int), rc_tr_y, own_tr_y, np.zeros(len(bn_tr), int)]
+    va_x = val["Response"].astype(str).tolist() + rc_va + own_va + tg_va + ob_va + bn_va
+    va_y = np.r_[val["label"].to_numpy(int), rc_va_y, own_va_y, tg_va_y,
+                 np.zeros(len(ob_va) + len(bn_va), int)]
     weights = np.r_[np.ones(len(train)), np.full(len(rc_tr), OWN_WEIGHT),
-                    np.full(len(own_tr), SHORT_WEIGHT)]
+                    np.full(len(own_tr), SHORT_WEIGHT), np.ones(len(bn_tr))]
     embed = None if args.no_embed else DiskEmbed(args.embed_cache)
     embed_fn: EmbedFn | None = embed
     model, rep = fit_cascade("harmful_response", tr_x, tr_y, va_x, va_y, embed_fn, c_tfidf=8.0,
@@ -184,7 +232,8 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
         "fit": rep.as_dict(),
         "sizes": {"train": len(tr_x), "validation": len(va_x),
                   "own_short_and_toxigen_train": len(own_tr), "own_short_val": len(own_va),
-                  "toxigen_val": len(tg_va)},
+                  "toxigen_val": len(tg_va), "own_benign_answers": [len(ob_tr), len(ob_va)],
+                  "public_benign_answers": [len(bn_tr), len(bn_va)]},
     }
     for name, c in (("cascade", cache), ("stage1_only", stage1_cache)):
         report[name] = {
@@ -192,6 +241,9 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
             "validation_refusal_corpus": evaluate(rc_va, np.array(rc_va_y), out, c),
             "validation_own_short": evaluate(own_va, np.array(own_va_y), out, c),
             "validation_toxigen_groups": evaluate(tg_va, np.array(tg_va_y), out, c),
+            "validation_own_benign_answers": evaluate(ob_va, np.zeros(len(ob_va), int), out, c),
+            "validation_public_benign_answers": evaluate(bn_va, np.zeros(len(bn_va), int), out,
+                                                         c),
         }
     report["hazard_head"] = list(model.category_classes)
     print(json.dumps(report, indent=2))

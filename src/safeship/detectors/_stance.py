@@ -19,6 +19,7 @@ import numpy as np
 from safeship.detectors.textmodel import CascadeModel, sigmoid
 from safeship.errors import ArtefactError
 from safeship.features.cache import FeatureCache
+from safeship.text.fast_regex import compile_guarded
 
 HEAD_CHARS = 300
 SCAN_CHARS = 4000
@@ -36,7 +37,7 @@ _NOT_REFUSAL = (
     r"|emphasi[sz]e|overstate|tell you how (?:much|happy)|lie|bore|even|complain|deny|pretend"
     r"|sugar-?coat))"
 )
-_REFUSAL = re.compile(
+_REFUSAL = compile_guarded(
     r"\b(?:i|we)\s*(?:can(?:no|'|’)?t|can not|won(?:'|’)t|will not|shan(?:'|’)t)\b"
     + _NOT_REFUSAL
     + r"|\bi(?:'|’)?m\s+(?:not\s+(?:able|going|allowed|permitted|comfortable|in a position)"
@@ -77,7 +78,7 @@ _REFUSAL = re.compile(
     r"|我不能|我无法|无法提供|不能提供|我拒绝",
     re.IGNORECASE | re.MULTILINE,
 )
-_ALTERNATIVE = re.compile(
+_ALTERNATIVE = compile_guarded(
     r"\b(?:instead|however|alternatively|that said|what i can|but i can|i can,? however"
     r"|but (?:if|you (?:can|could|might|may)|there (?:are|is)|a )"
     r"|i(?:'|’)d be (?:glad|happy) to help with|related|general|safer|legitimate|legal(?:ly)?"
@@ -86,7 +87,7 @@ _ALTERNATIVE = re.compile(
     re.IGNORECASE,
 )
 # Turning back to the content after a refusal ("Anyway, here's how:"), the jailbreak pattern.
-_PIVOT = re.compile(
+_PIVOT = compile_guarded(
     r"\b(?:anyway|anyways|ignoring that|just kidding|between us|here it is anyway|the real answer"
     r"|now that (?:we(?:'|’)ve|the|that)|but since you|since you asked|okay,? fine|but fine"
     r"|that(?:'|’)s what i(?:'|’)m supposed to say|let(?:'|’)s ignore|hypothetically"
@@ -98,14 +99,14 @@ _PIVOT = re.compile(
 )
 # Two or more speaker tags at line starts ("ChatGPT: ... DAN: ..."): a persona may answer.
 _SPEAKER = re.compile(r"^\s*(?:\[[^\]\n]{1,30}\]|\([^)\n]{1,30}\)|[\w .-]{1,25}:)", re.MULTILINE)
-_COMPLY_OPEN = re.compile(
+_COMPLY_OPEN = compile_guarded(
     # (a negation after the opener, "absolutely not" / "of course not", is a refusal)
     r"\b(?:sure|certainly|of course|absolutely)\b(?!\s*not\b)"
     r"|\b(?:here(?:'|’)?s|here is|here are|below is"
     r"|happy to help|no problem|bien sûr|voici|claro|aquí tienes|klar|hier ist|gern)\b",
     re.IGNORECASE,
 )
-_HOTLINE = re.compile(
+_HOTLINE = compile_guarded(
     r"\b(?:hotline|helpline|crisis (?:line|text)|988|116 ?123|samaritans|emergency services"
     r"|mental health professional|3114|112|telefonseelsorge|línea de ayuda)\b",
     re.IGNORECASE,

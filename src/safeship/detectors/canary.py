@@ -58,7 +58,7 @@ class CanaryParams(DetectorParams):
 
 def _compact(text: str) -> str:
     """Case-folded letters and digits only: what survives spacing and punctuation tricks."""
-    return "".join(c for c in text.casefold() if c.isalnum())
+    return "".join(filter(str.isalnum, text.casefold()))
 
 
 def _spaced_pattern(marker: str) -> re.Pattern[str]:

@@ -22,11 +22,10 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
-from scipy import sparse
 
 from safeship.errors import ArtefactError
 from safeship.features.cache import FeatureCache
-from safeship.features.hashing import N_FEATURES
+from safeship.features.hashing import N_FEATURES, CountRows
 
 FORMAT_VERSION = 1
 CHUNK_CHARS = 2500
@@ -74,7 +73,7 @@ class CascadeModel:
     meta: dict[str, Any] = field(default_factory=dict)
 
     # ---------------------------------------------------------------- scoring
-    def stage1_logits(self, counts: sparse.csr_matrix) -> np.ndarray:
+    def stage1_logits(self, counts: CountRows) -> np.ndarray:
         """Calibrated stage-1 logits for rows of raw hashed counts."""
         z = np.empty(counts.shape[0], dtype=np.float64)
         for i in range(counts.shape[0]):
@@ -194,7 +193,7 @@ class CascadeModel:
 class WindowScorer(Protocol):
     """What ``best_window`` needs from a model (the cascade and its MLP variants)."""
 
-    def stage1_logits(self, counts: sparse.csr_matrix) -> np.ndarray:
+    def stage1_logits(self, counts: CountRows) -> np.ndarray:
         """Calibrated stage-1 logits."""
         ...
 

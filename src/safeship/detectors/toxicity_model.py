@@ -18,11 +18,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from scipy import sparse
 
 from safeship.detectors.textmodel import CascadeModel, sigmoid
 from safeship.errors import ArtefactError
 from safeship.features.cache import FeatureCache
+from safeship.features.hashing import CountRows
 
 MLP_KEYS = ("mlp_w1", "mlp_b1", "mlp_w2")
 
@@ -58,7 +58,7 @@ class ToxicityModel:
     stack: tuple[float, float, float] = (1.0, 1.0, 0.0)
     band: tuple[float, float] = (0.0, 0.0)
 
-    def stage1_logits(self, counts: sparse.csr_matrix) -> np.ndarray:
+    def stage1_logits(self, counts: CountRows) -> np.ndarray:
         """Calibrated stage-1 logits for rows of raw hashed counts."""
         return self.cascade.stage1_logits(counts)
 

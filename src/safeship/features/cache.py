@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy import sparse
 
 from safeship.errors import ArtefactError
+from safeship.features.hashing import HashedRows
 
 if TYPE_CHECKING:
     from safeship.features.embedding import Embedder
@@ -33,7 +33,7 @@ class FeatureCache:
         self._hasher = hasher
         self._embedder = embedder
         self._memo = memo
-        self._hashed: dict[str, sparse.csr_matrix] = {}
+        self._hashed: dict[str, HashedRows] = {}
         self._embedded: dict[str, np.ndarray] = {}
         self.embedding_calls = 0
 
@@ -42,18 +42,18 @@ class FeatureCache:
         """Whether embeddings can be computed here."""
         return self._embedder is not None
 
-    def hashed(self, texts: list[str]) -> sparse.csr_matrix:
+    def hashed(self, texts: list[str]) -> HashedRows:
         """Hashed n-gram counts for ``texts`` (rows in order)."""
         missing = [t for t in dict.fromkeys(texts) if t not in self._hashed]
-        if len(missing) == 1:  # a one-row matrix is its own row: skip scipy's slow row slicing
-            self._hashed[missing[0]] = self._hasher.transform(missing)
+        if len(missing) == 1:  # a one-row block is its own row
+            self._hashed[missing[0]] = self._hasher.rows(missing)
         elif missing:
-            rows = self._hasher.transform(missing)
+            rows = self._hasher.rows(missing)
             for i, t in enumerate(missing):
-                self._hashed[t] = rows[i]
-        if len(texts) == 1:  # the common case: skip a scipy vstack that costs more than the dot
+                self._hashed[t] = rows.row(i)
+        if len(texts) == 1:
             return self._hashed[texts[0]]
-        return sparse.vstack([self._hashed[t] for t in texts], format="csr")
+        return HashedRows.stack([self._hashed[t] for t in texts])
 
     def embeddings(self, texts: list[str]) -> np.ndarray:
         """Sentence embeddings for ``texts`` (rows in order)."""

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import re
 import zlib
+from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 from scipy import sparse
@@ -38,18 +40,28 @@ def _index(hashes: np.ndarray, bits: int) -> np.ndarray:
     return (mixed >> np.uint64(64 - bits)).astype(np.int64)
 
 
+# n * B**n mod 2**64: what the seed n contributes after n steps of h = h * B + code
+_SEEDS = {n: np.uint64(n * int(_BASE) ** n % 2**64) for n in range(1, max(CHAR_NGRAMS) + 1)}
+
+
 def _char_indices(text: str) -> np.ndarray:
+    """Hashes of every character n-gram: ``n * B**n + sum(c[i+k] * B**(n-1-k))`` mod 2**64.
+
+    The polynomial of an n-gram is the (n-1)-gram's times ``B`` plus its last code, so each
+    length costs two vector operations on the previous one (wrapping uint64 arithmetic makes
+    this bit-identical to hashing each n-gram from scratch).
+    """
     codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
     parts = []
     with np.errstate(over="ignore"):
-        for n in CHAR_NGRAMS:
+        poly = codes  # 1-grams
+        for n in range(2, max(CHAR_NGRAMS) + 1):
             m = len(codes) - n + 1
             if m <= 0:
-                continue
-            h = np.full(m, np.uint64(n), dtype=np.uint64)
-            for k in range(n):
-                h = h * _BASE + codes[k : k + m]
-            parts.append(h)
+                break
+            poly = poly[:m] * _BASE + codes[n - 1 :]
+            if n in CHAR_NGRAMS:
+                parts.append(poly + _SEEDS[n])
     if not parts:
         return np.empty(0, dtype=np.int64)
     return np.asarray(_index(np.concatenate(parts), CHAR_BITS) + WORD_FEATURES)
@@ -69,11 +81,74 @@ def _prepare(text: str) -> str:
     return _SPACES.sub(" ", text[:MAX_CHARS].lower()).strip()
 
 
+class CountRows(Protocol):
+    """Rows of hashed counts in CSR layout: what the linear stages read (scipy's CSR fits)."""
+
+    @property
+    def indptr(self) -> np.ndarray:
+        """Row ``i`` is ``indices[indptr[i]:indptr[i + 1]]``."""
+
+    @property
+    def indices(self) -> np.ndarray:
+        """Feature columns."""
+
+    @property
+    def data(self) -> np.ndarray:
+        """Counts."""
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        """``(rows, features)``."""
+
+
+@dataclass(frozen=True)
+class HashedRows:
+    """Hashed counts in CSR layout without scipy's construction checks (~30 us a row saved).
+
+    The guard's hot path only reads the three arrays; ``tocsr`` gives a real matrix when
+    something (training, scikit-learn) needs one.
+    """
+
+    indptr: np.ndarray
+    indices: np.ndarray
+    data: np.ndarray
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        """``(rows, N_FEATURES)``, as a CSR matrix would report."""
+        return (len(self.indptr) - 1, N_FEATURES)
+
+    @classmethod
+    def stack(cls, rows: list[HashedRows]) -> HashedRows:
+        """One-row blocks stacked in order."""
+        if len(rows) == 1:
+            return rows[0]
+        sizes = np.array([r.indices.size for r in rows], dtype=np.int64)
+        indptr = np.zeros(len(rows) + 1, dtype=np.int64)
+        np.cumsum(sizes, out=indptr[1:])
+        return cls(
+            indptr,
+            np.concatenate([r.indices for r in rows]),
+            np.concatenate([r.data for r in rows]),
+        )
+
+    def row(self, i: int) -> HashedRows:
+        """Row ``i`` as a one-row block."""
+        lo, hi = int(self.indptr[i]), int(self.indptr[i + 1])
+        return HashedRows(
+            np.array([0, hi - lo], dtype=np.int64), self.indices[lo:hi], self.data[lo:hi]
+        )
+
+    def tocsr(self) -> sparse.csr_matrix:
+        """The same counts as a scipy CSR matrix."""
+        return sparse.csr_matrix((self.data, self.indices, self.indptr), shape=self.shape)
+
+
 class NgramHasher:
     """Word 1-2 grams and character 2-5 grams, hashed without sign into one count vector."""
 
-    def transform(self, texts: list[str]) -> sparse.csr_matrix:
-        """Raw counts, shape ``(len(texts), N_FEATURES)``; texts past ``MAX_CHARS`` are cut."""
+    def rows(self, texts: list[str]) -> HashedRows:
+        """Raw counts of ``texts`` (texts past ``MAX_CHARS`` are cut), in CSR layout."""
         indptr = np.zeros(len(texts) + 1, dtype=np.int64)
         indices: list[np.ndarray] = []
         counts: list[np.ndarray] = []
@@ -86,4 +161,8 @@ class NgramHasher:
             indptr[i + 1] = indptr[i] + uniq.size
         data = np.concatenate(counts) if counts else np.empty(0, dtype=np.float32)
         cols = np.concatenate(indices) if indices else np.empty(0, dtype=np.int64)
-        return sparse.csr_matrix((data, cols, indptr), shape=(len(texts), N_FEATURES))
+        return HashedRows(indptr, cols, data)
+
+    def transform(self, texts: list[str]) -> sparse.csr_matrix:
+        """Raw counts, shape ``(len(texts), N_FEATURES)``, as a scipy CSR matrix."""
+        return self.rows(texts).tocsr()

@@ -17,7 +17,7 @@ import json
 import socket
 import threading
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -44,8 +44,13 @@ def tool_calls_asked(body: dict[str, Any]) -> list[dict[str, Any]] | None:
     return out
 
 
-def reply_text(body: dict[str, Any]) -> str:
-    """What the mock model answers to a chat or completion request."""
+def reply_text(body: dict[str, Any], replies: Sequence[tuple[str, str]] = ()) -> str:
+    """What the mock model answers to a chat or completion request.
+
+    ``replies`` pairs a question with a canned answer: a message that starts with a known
+    question is answered with its answer followed by the rest of the message, so load tests can
+    send natural chat turns, get natural answers and still keep every text unique.
+    """
     if "messages" in body:
         users = [m for m in body["messages"] if m.get("role") == "user"]
         content = users[-1].get("content", "") if users else ""
@@ -55,12 +60,15 @@ def reply_text(body: dict[str, Any]) -> str:
         text = prompt if isinstance(prompt, str) else str(prompt[0] if prompt else "")
     if text.startswith("say:"):
         return text[4:].lstrip().replace("{at}", "@")
+    for question, answer in replies:
+        if text.startswith(question):
+            return answer + text[len(question) :]
     return f"echo: {text}"
 
 
-def completion(body: dict[str, Any]) -> dict[str, Any]:
+def completion(body: dict[str, Any], replies: Sequence[tuple[str, str]] = ()) -> dict[str, Any]:
     """A whole (non-streamed) response."""
-    text, chat, calls = reply_text(body), "messages" in body, tool_calls_asked(body)
+    text, chat, calls = reply_text(body, replies), "messages" in body, tool_calls_asked(body)
     choice: dict[str, Any] = {"index": 0, "finish_reason": "stop", "logprobs": None}
     if calls:
         choice["message"] = {"role": "assistant", "content": None, "tool_calls": calls}
@@ -79,9 +87,11 @@ def completion(body: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def chunks(body: dict[str, Any], size: int = 8) -> list[dict[str, Any]]:
+def chunks(
+    body: dict[str, Any], size: int = 8, replies: Sequence[tuple[str, str]] = ()
+) -> list[dict[str, Any]]:
     """The streamed response: a role chunk, the text in ``size``-character pieces, a finish."""
-    text, chat = reply_text(body), "messages" in body
+    text, chat = reply_text(body, replies), "messages" in body
     base = {
         "id": "mock-cmpl-1",
         "object": "chat.completion.chunk" if chat else "text_completion",
@@ -149,8 +159,13 @@ def mock_transport(size: int = 8) -> httpx.MockTransport:
     return httpx.MockTransport(handle)
 
 
-def create_mock_upstream(size: int = 8, delay_s: float = 0.0) -> FastAPI:
-    """The mock server as an ASGI app; ``delay_s`` is slept before each streamed piece."""
+def create_mock_upstream(
+    size: int = 8, delay_s: float = 0.0, replies: Sequence[tuple[str, str]] = ()
+) -> FastAPI:
+    """The mock server as an ASGI app; ``delay_s`` is slept before each streamed piece.
+
+    ``replies``: canned answers to known questions (see :func:`reply_text`).
+    """
     app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
 
     @app.get("/v1/models")
@@ -160,10 +175,10 @@ def create_mock_upstream(size: int = 8, delay_s: float = 0.0) -> FastAPI:
     async def answer(request: Request) -> Response:
         body = await request.json()
         if not body.get("stream"):
-            return JSONResponse(completion(body))
+            return JSONResponse(completion(body, replies))
 
         async def events() -> AsyncIterator[bytes]:
-            for event in chunks(body, size):
+            for event in chunks(body, size, replies):
                 if delay_s:
                     await asyncio.sleep(delay_s)
                 yield f"data: {json.dumps(event)}\n\n".encode()

@@ -5,13 +5,14 @@ from __future__ import annotations
 import numpy as np
 
 from safeship.features.cache import FeatureCache
-from safeship.features.hashing import N_FEATURES, NgramHasher
+from safeship.features.hashing import N_FEATURES, HashedRows, NgramHasher
 
 TEXTS = ["ignore previous instructions", "How do I bake bread?", "", "ignore previous instructions"]
 
 
 def _dense(matrix: object) -> np.ndarray:
-    return np.asarray(matrix.toarray())  # type: ignore[attr-defined]
+    csr = matrix.tocsr() if isinstance(matrix, HashedRows) else matrix
+    return np.asarray(csr.toarray())  # type: ignore[attr-defined]
 
 
 def test_single_and_batched_lookups_give_the_hasher_rows() -> None:

@@ -1,0 +1,61 @@
+"""Score a harmful-request artefact on our own dev set of benign-sensitive prompts and twins.
+
+``training/data/benign_sensitive_v7_dev.jsonl`` was written apart from the training rows (other
+topics and wordings) and is never trained or calibrated on, so it is where model changes aimed
+at over-refusal are judged, instead of on the EVAL-ONLY XSTest. Prints the false-positive rate
+per kind at the decision point and at the anonymous tier's stricter 0.4, and recall on the twins.
+
+Run: ``PYTHONPATH=. .venv/bin/python -m training.harmful_request_dev [MODEL.npz ...]``.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+
+from safeship.detectors.harmful_request_mlp import MLPCascadeModel
+from safeship.features.cache import FeatureCache
+from safeship.features.hashing import NgramHasher
+from safeship.features.lazy import LazyEmbedder
+
+DEV = Path(__file__).resolve().parent / "data" / "benign_sensitive_v7_dev.jsonl"
+MODEL = Path(__file__).resolve().parents[1] / "src" / "safeship" / "models" / "harmful_request.npz"
+
+
+def report(model_path: Path, rows: list[dict[str, object]]) -> dict[str, float]:
+    """Flag rates per (label, kind) at 0.5 and 0.4 for one artefact."""
+    model = MLPCascadeModel.load(model_path)
+    cache = FeatureCache(NgramHasher(), LazyEmbedder())
+    scores, _ = model.score_texts([str(r["text"]) for r in rows], cache)
+    by: dict[tuple[int, str], list[float]] = defaultdict(list)
+    for r, s in zip(rows, scores, strict=True):
+        by[(int(str(r["label"])), str(r["kind"]))].append(float(s))
+    print(model_path)
+    for (label, kind), vals in sorted(by.items()):
+        v = np.array(vals)
+        rates = f"@0.5 {np.mean(v >= 0.5):6.1%} @0.4 {np.mean(v >= 0.4):6.1%}"
+        print(f"  y={label} {kind:24s} n={len(v):3d} {rates}")
+    y = np.array([int(str(r["label"])) for r in rows])
+    out = {
+        "benign_fpr_0.5": float(np.mean(scores[y == 0] >= 0.5)),
+        "benign_fpr_0.4": float(np.mean(scores[y == 0] >= 0.4)),
+        "harmful_recall_0.5": float(np.mean(scores[y == 1] >= 0.5)),
+        "harmful_recall_0.4": float(np.mean(scores[y == 1] >= 0.4)),
+    }
+    print("  " + ", ".join(f"{k} {v:.1%}" for k, v in out.items()))
+    return out
+
+
+def main(argv: list[str] | None = None) -> None:
+    paths = [Path(a) for a in (sys.argv[1:] if argv is None else argv)] or [MODEL]
+    rows = [json.loads(line) for line in DEV.read_text(encoding="utf-8").splitlines() if line]
+    for path in paths:
+        report(path, rows)
+
+
+if __name__ == "__main__":
+    main()
