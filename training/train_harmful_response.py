@@ -51,6 +51,8 @@ BAND = (0.1, 0.9)
 # C=10 (v2) 0.949 with more spread. Weakly regularised cue weights fit the validation questions'
 # quirks and transfer worse to unseen questions.
 COMBINER_C = 0.1
+BENIGN_WEIGHT = 1.0  # ordinary helpful answers (public sets)
+OWN_BENIGN_WEIGHT = 3.0  # our helpful answers to sensitive-sounding questions
 BENIGN_ROLEPLAY = 900  # about this many GPTeacher role-play responses (of 1,923)
 BENIGN_GSM8K = 400
 _TAGS = tuple(f"{p}:" if not p.startswith("[") else p for p in PERSONAS) + tuple(
@@ -184,6 +186,8 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
     ap.add_argument("--no-embed", action="store_true", help="stage 1 only, no hazard head")
     ap.add_argument("--embed-cache", type=Path, help="npz file memoising training embeddings")
     ap.add_argument("--out", type=Path, default=MODELS)
+    ap.add_argument("--benign-weight", type=float, default=BENIGN_WEIGHT)
+    ap.add_argument("--own-benign-weight", type=float, default=OWN_BENIGN_WEIGHT)
     args = ap.parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     train, val = gptfuzz_split(args.data_dir)
@@ -197,14 +201,15 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
     bn_tr = benign_answers(args.data_dir, "train")
     bn_va = benign_answers(args.data_dir, "val")
     ob_tr, ob_va = own_benign_answers("train"), own_benign_answers("val")
-    own_tr, own_tr_y = own_tr + ob_tr, own_tr_y + [0] * len(ob_tr)
-    tr_x = train["Response"].astype(str).tolist() + rc_tr + own_tr + bn_tr
-    tr_y = np.r_[train["label"].to_numpy(int), rc_tr_y, own_tr_y, np.zeros(len(bn_tr), int)]
+    tr_x = train["Response"].astype(str).tolist() + rc_tr + own_tr + ob_tr + bn_tr
+    tr_y = np.r_[train["label"].to_numpy(int), rc_tr_y, own_tr_y,
+                 np.zeros(len(ob_tr) + len(bn_tr), int)]
     va_x = val["Response"].astype(str).tolist() + rc_va + own_va + tg_va + ob_va + bn_va
     va_y = np.r_[val["label"].to_numpy(int), rc_va_y, own_va_y, tg_va_y,
                  np.zeros(len(ob_va) + len(bn_va), int)]
     weights = np.r_[np.ones(len(train)), np.full(len(rc_tr), OWN_WEIGHT),
-                    np.full(len(own_tr), SHORT_WEIGHT), np.ones(len(bn_tr))]
+                    np.full(len(own_tr), SHORT_WEIGHT), np.full(len(ob_tr), args.own_benign_weight),
+                    np.full(len(bn_tr), args.benign_weight)]
     embed = None if args.no_embed else DiskEmbed(args.embed_cache)
     embed_fn: EmbedFn | None = embed
     model, rep = fit_cascade("harmful_response", tr_x, tr_y, va_x, va_y, embed_fn, c_tfidf=8.0,

@@ -112,14 +112,18 @@ class HashedLexicon:
         self._terms: dict[int, tuple[float, bool]] = {
             h: (float(s), bool(f)) for h, s, f in zip(hashes, severity, slur, strict=True)
         }
+        self._keys = self._prefixes | frozenset(self._terms)
 
     def find(self, text: str, limit: int) -> list[LexiconHit]:
         """Non-overlapping hits, longest term first at each position, at most ``limit``."""
         words = [(m.start(), m.end(), m.group().lower()) for m in _WORD.finditer(text)]
+        firsts = [zlib.crc32(w.encode("utf-8")) for _, _, w in words]
         hits: list[LexiconHit] = []
+        if self._keys.isdisjoint(firsts):  # no term and no term's first word: the common case
+            return hits
         i = 0
         while i < len(words) and len(hits) < limit:
-            first = zlib.crc32(words[i][2].encode("utf-8"))
+            first = firsts[i]
             longest = min(MAX_TERM_WORDS, len(words) - i) if first in self._prefixes else 1
             matched = 0
             for n in range(longest, 0, -1):
