@@ -161,6 +161,23 @@ def load_public(data_dir: Path) -> list[Example]:
     )
 
 
+def own_benign(own_dir: Path) -> list[Example]:
+    """Our benign texts on sensitive topics: v7 prompts with dangerous-sounding words (label-0
+    rows only; their harmful twins are harmful requests, not necessarily toxic) and our helpful
+    answers to such questions. Grouped by their own group or topic, so a split never shares one.
+    """
+    out = []
+    for line in open(own_dir / "benign_sensitive_v7.jsonl", encoding="utf-8"):
+        rec = json.loads(line)
+        if int(rec["label"]) == 0:
+            out.append(Example(rec["text"], 0, "none", "own_benign", f"v7:{rec['group']}"))
+    for line in open(own_dir / "harmful_response_benign_v7.jsonl", encoding="utf-8"):
+        rec = json.loads(line)
+        for text in (rec["prompt"], rec["response"]):
+            out.append(Example(text, 0, "none", "own_benign", f"v7a:{rec['topic']}"))
+    return out
+
+
 def expand_own(own_dir: Path) -> list[Example]:
     """Expand our hand-written templates; all expansions of one template share a group key.
 

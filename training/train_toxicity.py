@@ -24,7 +24,7 @@ import numpy as np
 from safeship.detectors.toxicity import DEFAULT_LEXICON, DEFAULT_MODEL, term_hash
 from safeship.detectors.toxicity_model import ToxicityModel
 from training.embed_cache import FingerprintedMemo
-from training.toxicity_data import Example, expand_own, load_lexicon, load_public
+from training.toxicity_data import Example, expand_own, load_lexicon, load_public, own_benign
 from training.toxicity_fit import fit_toxicity
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -110,9 +110,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--lexicon-out", type=Path, default=DEFAULT_LEXICON)
     ap.add_argument("--emb-cache", type=Path, default=None, help="optional .npz embedding memo")
     ap.add_argument("--no-embed", action="store_true", help="train stage 1 only")
+    ap.add_argument("--no-card", action="store_true", help="do not rewrite the model card")
     args = ap.parse_args(argv)
 
-    examples = load_public(args.data_dir) + expand_own(ROOT / "training" / "data")
+    own_dir = ROOT / "training" / "data"
+    examples = load_public(args.data_dir) + expand_own(own_dir) + own_benign(own_dir)
     parts: dict[str, list[Example]] = {"train": [], "val": [], "test": []}
     for ex in examples:
         parts[split_of(ex)].append(ex)
@@ -135,7 +137,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     figures = held_out(model, te, embed)
     print(json.dumps(figures, indent=1))
-    write_card(report, figures, sizes)
+    if not args.no_card:
+        write_card(report, figures, sizes)
     return 0
 
 

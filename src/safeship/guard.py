@@ -25,7 +25,7 @@ from safeship.features.embedding import Embedder
 from safeship.features.hashing import NgramHasher
 from safeship.features.lazy import LazyEmbedder
 from safeship.features.memo import EmbeddingMemo
-from safeship.policy.engine import decide, match_rules
+from safeship.policy.engine import RuleHit, decide, match_rules
 from safeship.policy.load import LoadedPolicy, load_policy
 from safeship.policy.schema import DetectorSpec, FeaturePolicy
 from safeship.text.normalise import NormalisedText, normalise
@@ -278,9 +278,13 @@ class Guard:
             results = await self._with_untrusted(
                 specs, results, untrusted, cache, norm, ctx, system
             )
-        views = norm[text].views if text in norm else normalise(text).views
-        deny = match_rules(feature.rules.deny, "deny", text, views, stage)
-        allow = match_rules(feature.rules.allow, "allow", text, views, stage)
+        rules = feature.rules
+        deny: list[RuleHit] = []
+        allow: list[RuleHit] = []
+        if rules.deny or rules.allow:  # a stage with no rules needs no normalised views
+            views = norm[text].views if text in norm else normalise(text).views
+            deny = match_rules(rules.deny, "deny", text, views, stage)
+            allow = match_rules(rules.allow, "allow", text, views, stage)
         return decide(
             feature_name=name,
             feature=feature,
