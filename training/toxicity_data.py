@@ -162,9 +162,11 @@ def load_public(data_dir: Path) -> list[Example]:
 
 
 def own_benign(own_dir: Path) -> list[Example]:
-    """Our benign texts on sensitive topics: v7 prompts with dangerous-sounding words (label-0
-    rows only; their harmful twins are harmful requests, not necessarily toxic) and our helpful
-    answers to such questions. Grouped by their own group or topic, so a split never shares one.
+    """Our benign texts on sensitive topics, as negatives.
+
+    The v7 prompts with dangerous-sounding words (label-0 rows only; their harmful twins are
+    harmful requests, not necessarily toxic) and our helpful answers to such questions. Grouped
+    by their own group or topic, so a split never shares one.
     """
     out = []
     for line in open(own_dir / "benign_sensitive_v7.jsonl", encoding="utf-8"):

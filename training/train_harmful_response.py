@@ -159,8 +159,14 @@ def own_benign_answers(split: str) -> list[str]:
     return [r["response"] for r in rows]
 
 
+OWN_SHORT_FILES = ("harmful_response_own.jsonl", "harmful_response_own_v7.jsonl")
+"""v7 adds 60 more topics of short, deliberately vague compliant answers and same-topic
+non-compliant ones: with ordinary helpful answers as negatives, "Sure. Wait until the shop is
+busy..." had fallen to 0.30, the compliance shape needed more examples than 23 topics gave."""
+
+
 def own_short(split: str) -> tuple[list[str], list[int]]:
-    rows = [r for r in load("harmful_response_own.jsonl") if r["split"] == split]
+    rows = [r for name in OWN_SHORT_FILES for r in load(name) if r["split"] == split]
     return [r["response"] for r in rows], [int(r["label"]) for r in rows]
 
 
