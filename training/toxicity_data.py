@@ -169,11 +169,12 @@ def own_benign(own_dir: Path) -> list[Example]:
     by their own group or topic, so a split never shares one.
     """
     out = []
-    for line in open(own_dir / "benign_sensitive_v7.jsonl", encoding="utf-8"):
+    for line in (own_dir / "benign_sensitive_v7.jsonl").read_text(encoding="utf-8").splitlines():
         rec = json.loads(line)
         if int(rec["label"]) == 0:
             out.append(Example(rec["text"], 0, "none", "own_benign", f"v7:{rec['group']}"))
-    for line in open(own_dir / "harmful_response_benign_v7.jsonl", encoding="utf-8"):
+    answers = own_dir / "harmful_response_benign_v7.jsonl"
+    for line in answers.read_text(encoding="utf-8").splitlines():
         rec = json.loads(line)
         for text in (rec["prompt"], rec["response"]):
             out.append(Example(text, 0, "none", "own_benign", f"v7a:{rec['topic']}"))

@@ -1,0 +1,57 @@
+"""Our v7 training data: well formed, and the dev set never leaks into any training source."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from training.harmful_request_sources import HANDWRITTEN
+from training.toxicity_data import own_benign
+from training.train_harmful_response import OWN_SHORT_FILES
+
+from safeship.detectors.hazards import HAZARD_IDS
+
+DATA = Path(__file__).resolve().parents[3] / "training" / "data"
+DEV = "benign_sensitive_v7_dev.jsonl"
+
+
+def rows(name: str) -> list[dict[str, object]]:
+    return [json.loads(line) for line in (DATA / name).read_text(encoding="utf-8").splitlines()]
+
+
+@pytest.mark.parametrize("name", ["benign_sensitive_v7.jsonl", DEV])
+def test_request_rows_are_labelled_with_a_known_hazard_only_when_harmful(name: str) -> None:
+    data = rows(name)
+    assert len(data) > 200
+    for r in data:
+        assert r["label"] in (0, 1) and str(r["text"]).strip()
+        assert (r["category"] in HAZARD_IDS) if r["label"] == 1 else r["category"] is None
+    assert len({r["text"] for r in data}) == len(data)
+
+
+def test_the_dev_set_is_in_no_training_source() -> None:
+    assert DEV not in HANDWRITTEN and "benign_sensitive_v7.jsonl" in HANDWRITTEN
+    dev = {str(r["text"]).casefold() for r in rows(DEV)}
+    train = {str(r["text"]).casefold() for name in HANDWRITTEN for r in rows(name)}
+    assert not dev & train
+    assert not dev & {e.text.casefold() for e in own_benign(DATA)}
+
+
+def test_toxicity_negatives_leave_out_the_harmful_twins() -> None:
+    twins = {r["text"] for r in rows("benign_sensitive_v7.jsonl") if r["label"] == 1}
+    texts = own_benign(DATA)
+    assert twins and not twins & {e.text for e in texts}
+    assert all(e.label == 0 for e in texts)
+
+
+@pytest.mark.parametrize("name", ["harmful_response_benign_v7.jsonl", *OWN_SHORT_FILES])
+def test_response_rows_split_by_topic(name: str) -> None:
+    data = rows(name)
+    sides: dict[str, set[object]] = {}
+    for r in data:
+        assert r["split"] in ("train", "val") and r["label"] in (0, 1)
+        assert str(r["response"]).strip()
+        sides.setdefault(str(r["topic"]), set()).add(r["split"])
+    assert all(len(s) == 1 for s in sides.values()), "a topic sits in both splits"
+    assert {"train", "val"} <= {r["split"] for r in data}
