@@ -123,7 +123,7 @@ def _side(key: str) -> str:
     return "val" if zlib.crc32(key.encode()) % 5 == 0 else "train"
 
 
-def benign_answers(data: Path, split: str) -> list[str]:
+def benign_answers(data: Path, split: str, roleplay_only: bool = False) -> list[str]:
     """Helpful answers to ordinary requests (all negatives), split by request.
 
     gptfuzz answers are all about harmful questions, so without these the model learned "a
@@ -132,7 +132,7 @@ def benign_answers(data: Path, split: str) -> list[str]:
     (MIT; fictional crime scenes and villains are hard negatives), GSM8K worked answers (MIT).
     """
     out: list[str] = []
-    for name in ("seed_tasks.jsonl", "user_oriented_instructions.jsonl"):
+    for name in () if roleplay_only else ("seed_tasks.jsonl", "user_oriented_instructions.jsonl"):
         for line in (data / "self_instruct_human" / name).read_text(encoding="utf-8").splitlines():
             task = json.loads(line)
             for inst in task.get("instances", []):
@@ -146,7 +146,7 @@ def benign_answers(data: Path, split: str) -> list[str]:
         if len(text) > 40 and _side(str(row.get("instruction", ""))) == split:
             out.append(text)
     gsm = (data / "gsm8k" / "train.jsonl").read_text(encoding="utf-8").splitlines()
-    for line in gsm[:BENIGN_GSM8K]:
+    for line in [] if roleplay_only else gsm[:BENIGN_GSM8K]:
         item = json.loads(line)
         if _side(item["question"]) == split:
             out.append(str(item["answer"]).split("####")[0].strip())
