@@ -30,6 +30,10 @@ HANDWRITTEN = (
     # close harmful twins sharing a group. Its sibling benign_sensitive_v7_dev.jsonl is a
     # separately written dev set that is never trained on (bench: training.harmful_request_dev).
     "benign_sensitive_v7.jsonl",
+    # v8: harmful requests in everyday words (quantities aimed at harm, "my own" framings around
+    # what is not theirs, money schemes, election tampering, piracy, casual malware), every hazard,
+    # with close benign twins sharing their group.
+    "harmful_request_v8.jsonl",
 )
 
 
