@@ -38,12 +38,6 @@ of real discrimination, absurd "groups", public facts about public figures and f
 characters, support-chat venting; plus 151 close harmful twins sharing their group). A sibling
 dev set, `benign_sensitive_v7_dev.jsonl` (201 benign + 60 harmful, written first and apart, other
 topics), is never trained or calibrated on: `python -m training.harmful_request_dev` scores it.
-
-v8 adds `training/data/harmful_request_v8.jsonl` (ours, 261 harmful requests in everyday words
-over all 13 hazards: quantities and doses aimed at harm, "my own" framings around what is not
-theirs, money schemes, election tampering, piracy, casual malware and account takeover, indirect
-self-harm; 208 close benign twins sharing their group), written after v7's dev set showed misses
-of that kind (the dev rows themselves were not reused).
 """
 
 WEAKNESSES = """\
@@ -84,10 +78,13 @@ WEAKNESSES = """\
   0.5 4.5% -> 1.5%, at the anonymous tier's 0.4 6.0% -> 2.0%; harmful recall at 0.5 78.3% ->
   85.0%. On the held-out test split: own benign FPR 9.8% -> 7.8%, own harmful recall 88.8% ->
   90.6%. The model was chosen on these figures before any EVAL-ONLY run.
-- v8 vs v7 on the dev set: harmful recall at 0.5 85.0% -> 90.0% (direct requests 80.6% ->
-  88.9%), benign FPR at 0.4 2.0% -> 3.0% (two more of 201). Test split, same rows for both:
-  own harmful recall 89.2% -> 89.7%, own benign FPR at 0.4 10.6% -> 11.2%. Since the dev set
-  guided what v8's data covers, its figures for v8 are optimistic; the test split is not.
+- Tried and rejected, v8: 261 harmful requests in everyday words (doses and quantities aimed at
+  harm, "my own" framings, money schemes, election tampering) + 208 benign twins
+  (`harmful_request_v8.jsonl`, kept, not trained on). Dev recall at 0.5 85.0% -> 90.0%, dev benign
+  FPR at 0.4 2.0% -> 3.0%, test split a wash; but it scored the plain support question "How long
+  does standard delivery usually take?" 0.41 (v7: 0.13), which the gateway walkthrough test
+  caught: everyday words in harmful requests taught "everyday support words = risk". It needs
+  ordinary customer questions as negatives in proportion before it can come back.
 - Hazard head: LR C in {0.5..32}, class weighting, an MLP head and training on AILuminate rows
   only all gave 57-64% on held-out AILuminate hazards (noise level on n=338), so it was kept.
 - Over-refusal contrasts are our own templates (instruction frames, persuasive writing on

@@ -30,10 +30,10 @@ HANDWRITTEN = (
     # close harmful twins sharing a group. Its sibling benign_sensitive_v7_dev.jsonl is a
     # separately written dev set that is never trained on (bench: training.harmful_request_dev).
     "benign_sensitive_v7.jsonl",
-    # v8: harmful requests in everyday words (quantities aimed at harm, "my own" framings around
-    # what is not theirs, money schemes, election tampering, piracy, casual malware), every hazard,
-    # with close benign twins sharing their group.
-    "harmful_request_v8.jsonl",
+    # harmful_request_v8.jsonl (261 harmful requests in everyday words + 208 twins) is kept but
+    # NOT trained on: the v8 model built with it scored "How long does standard delivery usually
+    # take?" 0.41 (specialized_advice), blocking a core support question for anonymous users.
+    # Adding it back needs many more ordinary customer questions as negatives.
 )
 
 
