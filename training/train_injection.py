@@ -334,7 +334,7 @@ SOURCES = """\
 | training/data/injection_*.jsonl (own words) | hard negatives, indirect, templates | Apache-2.0 |
 | own injection_benign_instructions.jsonl | chat-style tasks, follow-ups (weight 4) | Apache-2.0 |
 | own injection_benign_questions.jsonl | hand-written chat questions (weight 4) | Apache-2.0 |
-| own injection_casual_messages.jsonl (v4) | everyday messages (weight 4), hidden instructions | Apache-2.0 |
+| own injection_casual_messages.jsonl | everyday messages (weight 4), hidden orders | Apache-2.0 |
 | own injection_context_parts.jsonl | system prompt + attack / benign pairs | Apache-2.0 |
 
 Instruction-like benign sources (own assistant tasks, pair benign turns, self_instruct,
