@@ -129,12 +129,13 @@ def compile_guarded(pattern: str, flags: int = 0) -> re.Pattern[str]:
     """
     source = pattern
     pattern = _spread_word_group(pattern)
+    branches = split_alternatives(pattern)
+    parsed = [_parser.parse(branch, flags) for branch in branches]
+    firsts = [first_chars(items) for items in parsed]
     bounded: set[str] = set()
     anywhere: set[str] = set()
     anchored = False
-    for branch in split_alternatives(pattern):
-        items = _parser.parse(branch, flags)
-        first = first_chars(items)
+    for items, first in zip(parsed, firsts, strict=True):
         if first is not None:
             (bounded if _starts(items, _c.AT_BOUNDARY) else anywhere).update(first)
         elif _starts(items, _c.AT_BEGINNING):
@@ -144,7 +145,7 @@ def compile_guarded(pattern: str, flags: int = 0) -> re.Pattern[str]:
     guards = [f"(?=\\b{_class(bounded)})"] if bounded else []
     guards += [f"(?={_class(anywhere)})"] if anywhere else []
     guards += ["^"] if anchored else []
-    body = compile_dispatch(pattern, flags).pattern
+    body = _dispatch_source(branches, firsts, flags) or pattern
     compiled = re.compile(f"(?:{'|'.join(guards)})(?:{body})", flags)
     _SOURCES[compiled.pattern] = source
     return compiled
@@ -188,8 +189,13 @@ def compile_dispatch(pattern: str, flags: int = 0) -> re.Pattern[str]:
     """
     branches = split_alternatives(pattern)
     firsts = [first_chars(_parser.parse(b, flags)) for b in branches]
+    return re.compile(_dispatch_source(branches, firsts, flags) or pattern, flags)
+
+
+def _dispatch_source(branches: list[str], firsts: list[set[str] | None], flags: int) -> str | None:
+    """The dispatching source of ``branches`` (see :func:`compile_dispatch`), or None."""
     if len(branches) < 4 or all(f is None for f in firsts):
-        return re.compile(pattern, flags)
+        return None
     if flags & re.IGNORECASE:  # "I" and "i" must land in one group, or branch order could change
         firsts = [None if f is None else {_fold(ch) for ch in f} for f in firsts]
     chars = sorted({ch for f in firsts if f is not None for ch in f})
@@ -204,4 +210,4 @@ def compile_dispatch(pattern: str, flags: int = 0) -> re.Pattern[str]:
     unknown = [branches[i] for i, f in enumerate(firsts) if f is None]
     if unknown:
         parts.append(f"(?!{_class(set(chars))})(?:{'|'.join(unknown)})")
-    return re.compile("|".join(parts), flags)
+    return "|".join(parts)

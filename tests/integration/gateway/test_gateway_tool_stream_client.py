@@ -12,6 +12,7 @@ from typing import Any
 
 import openai
 import pytest
+from tests.unit.gateway.gateway_support import LOOKUP_ORDER
 
 from safeship.gateway import GatewayConfig, create_app
 from safeship.gateway.mock import create_mock_upstream, serve_in_thread
@@ -33,14 +34,7 @@ features:
 TOOLS = {
     "agent": {
         "allow": [
-            {
-                "name": "lookup_order",
-                "schema": {
-                    "type": "object",
-                    "properties": {"id": {"type": "integer"}},
-                    "required": ["id"],
-                },
-            },
+            LOOKUP_ORDER,
             {"name": "refund", "irreversible": True},
         ]
     }

@@ -15,7 +15,13 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 from safeship.cli.demo import demo
-from safeship.cli.demo_eval import demo_suites, demo_target, run_demo_eval, stage_counts
+from safeship.cli.demo_eval import (
+    DemoOutcome,
+    demo_suites,
+    demo_target,
+    run_demo_eval,
+    stage_counts,
+)
 from safeship.cli.main import app
 from safeship.evals.loading import load_suite
 from safeship.evals.suite import Expected
@@ -132,16 +138,20 @@ def test_raw_vs_guarded_numbers_stages_cache_and_gate(tmp_path: Path) -> None:
     gate_ok = "version: 1\nrequired_suites: [tiny]\nmax_asr_upper: {default: 1.0}\n"
     policy, suite, gate = _files(tmp_path, gate_ok + "max_over_refusal: 0.6\n")
     console = Console(record=True, width=200)
-    outcome = run_demo_eval(
-        target=CallableTarget(scripted, name="python:scripted"),
-        spec="python:scripted",
-        policy=policy,
-        suites=[load_suite(suite)],
-        gate=gate,
-        output_dir=tmp_path / "out",
-        show_progress=False,
-        console=console,
-    )
+
+    def run(gate_file: Path) -> DemoOutcome:
+        return run_demo_eval(
+            target=CallableTarget(scripted, name="python:scripted"),
+            spec="python:scripted",
+            policy=policy,
+            suites=[load_suite(suite)],
+            gate=gate_file,
+            output_dir=tmp_path / "out",
+            show_progress=False,
+            console=console,
+        )
+
+    outcome = run(gate)
     raw, guarded = outcome.raw.summary.overall, outcome.guarded.summary.overall
     assert raw.attack_success_rate is not None and raw.over_refusal_rate is not None
     assert (raw.attack_success_rate.k, raw.attack_success_rate.n) == (3, 3)
@@ -162,16 +172,7 @@ def test_raw_vs_guarded_numbers_stages_cache_and_gate(tmp_path: Path) -> None:
 
     strict = gate.with_name("strict.yaml")
     strict.write_text(gate_ok + "max_over_refusal: 0.1\n")
-    again = run_demo_eval(
-        target=CallableTarget(scripted, name="python:scripted"),
-        spec="python:scripted",
-        policy=policy,
-        suites=[load_suite(suite)],
-        gate=strict,
-        output_dir=tmp_path / "out",
-        show_progress=False,
-        console=console,
-    )
+    again = run(strict)
     assert not again.gate_passed
     assert again.model_calls == 0  # both runs resumed from runs.db: nothing sent again
     assert "value 0.500 > 0.1" in console.export_text()

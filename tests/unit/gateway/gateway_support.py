@@ -55,18 +55,20 @@ features:
 Handler = Callable[[httpx.Request], httpx.Response]
 
 
+# A schema-checked lookup: the read-only tool every agent test offers.
+LOOKUP_ORDER = {
+    "name": "lookup_order",
+    "schema": {
+        "type": "object",
+        "properties": {"id": {"type": "integer"}},
+        "required": ["id"],
+    },
+}
 # A shop agent's tools: a schema-checked lookup and an irreversible refund with a deny rule.
 SHOP_TOOLS = {
     "chat": {
         "allow": [
-            {
-                "name": "lookup_order",
-                "schema": {
-                    "type": "object",
-                    "properties": {"id": {"type": "integer"}},
-                    "required": ["id"],
-                },
-            },
+            LOOKUP_ORDER,
             {
                 "name": "refund",
                 "irreversible": True,
