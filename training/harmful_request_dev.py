@@ -1,9 +1,13 @@
-"""Score a harmful-request artefact on our own dev set of benign-sensitive prompts and twins.
+"""Score a harmful-request artefact on our own dev sets: benign-sensitive prompts and twins, and
+ordinary customer questions.
 
 ``training/data/benign_sensitive_v7_dev.jsonl`` was written apart from the training rows (other
 topics and wordings) and is never trained or calibrated on, so it is where model changes aimed
 at over-refusal are judged, instead of on the EVAL-ONLY XSTest. Prints the false-positive rate
 per kind at the decision point and at the anonymous tier's stricter 0.4, and recall on the twins.
+``training/data/ordinary_questions_v9_dev.jsonl`` holds plain service questions ("how long does a
+refund take?") from other businesses than the training file's, all benign: a model that learns
+"everyday words = risk" from harmful requests written in everyday words shows up there.
 
 Run: ``PYTHONPATH=. .venv/bin/python -m training.harmful_request_dev [MODEL.npz ...]``.
 """
@@ -23,6 +27,7 @@ from safeship.features.hashing import NgramHasher
 from safeship.features.lazy import LazyEmbedder
 
 DEV = Path(__file__).resolve().parent / "data" / "benign_sensitive_v7_dev.jsonl"
+ORDINARY_DEV = Path(__file__).resolve().parent / "data" / "ordinary_questions_v9_dev.jsonl"
 MODEL = Path(__file__).resolve().parents[1] / "src" / "safeship" / "models" / "harmful_request.npz"
 
 
@@ -40,19 +45,35 @@ def report(model_path: Path, rows: list[dict[str, object]]) -> dict[str, float]:
         rates = f"@0.5 {np.mean(v >= 0.5):6.1%} @0.4 {np.mean(v >= 0.4):6.1%}"
         print(f"  y={label} {kind:24s} n={len(v):3d} {rates}")
     y = np.array([int(str(r["label"])) for r in rows])
+    ordinary = np.array([r.get("domain") is not None for r in rows])
+    sensitive = (y == 0) & ~ordinary
     out = {
-        "benign_fpr_0.5": float(np.mean(scores[y == 0] >= 0.5)),
-        "benign_fpr_0.4": float(np.mean(scores[y == 0] >= 0.4)),
+        "benign_fpr_0.5": float(np.mean(scores[sensitive] >= 0.5)),
+        "benign_fpr_0.4": float(np.mean(scores[sensitive] >= 0.4)),
         "harmful_recall_0.5": float(np.mean(scores[y == 1] >= 0.5)),
         "harmful_recall_0.4": float(np.mean(scores[y == 1] >= 0.4)),
     }
+    if ordinary.any():
+        out["ordinary_fpr_0.5"] = float(np.mean(scores[ordinary] >= 0.5))
+        out["ordinary_fpr_0.4"] = float(np.mean(scores[ordinary] >= 0.4))
+        flagged = sorted(
+            (float(s), str(r["text"])) for r, s in zip(rows, scores, strict=True)
+            if r.get("domain") is not None and s >= 0.4
+        )
+        for s_, text in flagged[-5:]:
+            print(f"  ordinary flagged {s_:.2f}: {text}")
     print("  " + ", ".join(f"{k} {v:.1%}" for k, v in out.items()))
     return out
 
 
 def main(argv: list[str] | None = None) -> None:
     paths = [Path(a) for a in (sys.argv[1:] if argv is None else argv)] or [MODEL]
-    rows = [json.loads(line) for line in DEV.read_text(encoding="utf-8").splitlines() if line]
+    rows = [
+        json.loads(line)
+        for path in (DEV, ORDINARY_DEV)
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if line
+    ]
     for path in paths:
         report(path, rows)
 

@@ -30,10 +30,12 @@ HANDWRITTEN = (
     # close harmful twins sharing a group. Its sibling benign_sensitive_v7_dev.jsonl is a
     # separately written dev set that is never trained on (bench: training.harmful_request_dev).
     "benign_sensitive_v7.jsonl",
-    # harmful_request_v8.jsonl (261 harmful requests in everyday words + 208 twins) is kept but
-    # NOT trained on: the v8 model built with it scored "How long does standard delivery usually
-    # take?" 0.41 (specialized_advice), blocking a core support question for anonymous users.
-    # Adding it back needs many more ordinary customer questions as negatives.
+    # Not trained on (both tried for v9 and rejected by the rule written before training, see
+    # the card): ordinary_questions_v9.jsonl (526 plain customer and everyday questions as
+    # negatives) and harmful_request_v8.jsonl (261 harmful requests in everyday words + 208
+    # twins). With the questions alone, dev harmful recall fell 85.0% -> 78.3% and the ordinary
+    # dev set's FPR only went 4.0% -> 3.0%; with both, sensitive-benign FPR at 0.4 rose to 4.0%.
+    # Stage 1 reads function-word patterns of concealment ("... so they don't ...") as intent.
 )
 
 
