@@ -1,5 +1,4 @@
-"""Score a harmful-request artefact on our own dev sets: benign-sensitive prompts and twins, and
-ordinary customer questions.
+"""Score a harmful-request artefact on our own dev sets (sensitive prompts, ordinary questions).
 
 ``training/data/benign_sensitive_v7_dev.jsonl`` was written apart from the training rows (other
 topics and wordings) and is never trained or calibrated on, so it is where model changes aimed
@@ -57,7 +56,8 @@ def report(model_path: Path, rows: list[dict[str, object]]) -> dict[str, float]:
         out["ordinary_fpr_0.5"] = float(np.mean(scores[ordinary] >= 0.5))
         out["ordinary_fpr_0.4"] = float(np.mean(scores[ordinary] >= 0.4))
         flagged = sorted(
-            (float(s), str(r["text"])) for r, s in zip(rows, scores, strict=True)
+            (float(s), str(r["text"]))
+            for r, s in zip(rows, scores, strict=True)
             if r.get("domain") is not None and s >= 0.4
         )
         for s_, text in flagged[-5:]:

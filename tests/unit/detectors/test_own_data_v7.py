@@ -55,3 +55,22 @@ def test_response_rows_split_by_topic(name: str) -> None:
         sides.setdefault(str(r["topic"]), set()).add(r["split"])
     assert all(len(s) == 1 for s in sides.values()), "a topic sits in both splits"
     assert {"train", "val"} <= {r["split"] for r in data}
+
+
+ORDINARY = "ordinary_questions_v9.jsonl"
+ORDINARY_DEV = "ordinary_questions_v9_dev.jsonl"
+
+
+@pytest.mark.parametrize("name", [ORDINARY, ORDINARY_DEV])
+def test_ordinary_questions_are_benign_and_unique(name: str) -> None:
+    data = rows(name)
+    assert len(data) >= 200
+    assert all(r["label"] == 0 and str(r["text"]).strip() and r["domain"] for r in data)
+    assert len({str(r["text"]).casefold() for r in data}) == len(data)
+
+
+def test_the_ordinary_dev_set_shares_no_text_or_business_with_the_training_file() -> None:
+    train, dev = rows(ORDINARY), rows(ORDINARY_DEV)
+    assert not {str(r["text"]).casefold() for r in train} & {str(r["text"]).casefold() for r in dev}
+    assert not {r["domain"] for r in train} & {r["domain"] for r in dev}
+    assert ORDINARY_DEV not in HANDWRITTEN
