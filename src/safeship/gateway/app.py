@@ -33,7 +33,7 @@ from safeship.gateway.ports import DecisionSink, Flags, Limiter
 from safeship.gateway.screening import Screener
 from safeship.gateway.state import GatewayState
 from safeship.gateway.tools import ToolGuard
-from safeship.gateway.upstream import Upstream
+from safeship.gateway.upstream import Upstream, upstream_client
 from safeship.gateway.wiring import build_runtime
 from safeship.guard import Guard
 
@@ -58,9 +58,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         own_client = client is None
-        http = client or httpx.AsyncClient(
-            limits=httpx.Limits(max_connections=200, max_keepalive_connections=50)
-        )
+        http = client or upstream_client(config.upstream)
         runtime = build_runtime(config, limiter=limiter, flags=flags, sink=sink)
         policies: PolicySet | None = None
         screener: Screener | None = None

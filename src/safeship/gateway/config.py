@@ -25,6 +25,7 @@ from __future__ import annotations
 import hashlib
 import re
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -83,6 +84,14 @@ class UpstreamConfig(_Strict):
     connect_timeout_s: float = Field(default=5.0, gt=0, le=300)
     read_timeout_s: float = Field(default=60.0, gt=0, le=3600)
     total_timeout_s: float = Field(default=300.0, gt=0, le=7200)
+    transport: Literal["auto", "httpx", "aiohttp"] = Field(
+        default="auto",
+        description=(
+            "HTTP transport under the httpx client: aiohttp (httpx-aiohttp) costs about 0.3 ms "
+            "less CPU per request and scales better under concurrency; auto picks it when "
+            "installed (the gateway extra installs it), else httpx's own"
+        ),
+    )
 
     @field_validator("base_url")
     @classmethod

@@ -9,6 +9,7 @@ same errors they would see without the gateway.
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -16,10 +17,57 @@ from typing import Any
 
 import httpx
 
+from safeship.errors import MissingDependencyError
 from safeship.gateway.config import UpstreamConfig
 from safeship.gateway.errors import GatewayError
 
 DONE = "[DONE]"
+POOL = httpx.Limits(max_connections=200, max_keepalive_connections=50)
+
+
+def _transport_errors() -> tuple[type[Exception], ...]:
+    """Errors of the aiohttp transport that httpx-aiohttp does not map to httpx's types.
+
+    They still mean "cannot reach the model server": a 502, never a 500.
+    """
+    try:
+        import aiohttp
+    except ImportError:
+        return ()
+    return (aiohttp.ClientError,)
+
+
+TRANSPORT_ERRORS = _transport_errors()
+UPSTREAM_ERRORS: tuple[type[Exception], ...] = (httpx.HTTPError, *TRANSPORT_ERRORS)
+CALL_ERRORS: tuple[type[Exception], ...] = (TimeoutError, *UPSTREAM_ERRORS)  # + total timeout
+
+
+def aiohttp_available() -> bool:
+    """Whether the aiohttp transport for httpx (``httpx-aiohttp``) is installed."""
+    return importlib.util.find_spec("httpx_aiohttp") is not None
+
+
+def upstream_client(config: UpstreamConfig) -> httpx.AsyncClient:
+    """The gateway's own client for the upstream, on the transport the config asks for.
+
+    Still an ``httpx.AsyncClient`` whatever the transport, so everything above it (timeouts,
+    streaming, error mapping) is one code path. httpx's own transport (httpcore on anyio) spends
+    about 1 ms of CPU per proxied request here; aiohttp's about 0.7 ms, and it keeps up far
+    better under concurrency (bench: pass-through 470 -> 830 req/s on one core). aiohttp ignores
+    ``HTTP(S)_PROXY`` variables; set ``transport: httpx`` to reach the upstream through a proxy.
+    """
+    kind = config.transport
+    if kind == "auto":
+        kind = "aiohttp" if aiohttp_available() else "httpx"
+    if kind == "aiohttp":
+        try:
+            from httpx_aiohttp import AiohttpTransport
+        except ImportError as exc:
+            raise MissingDependencyError(
+                "upstream transport 'aiohttp'", "gateway", "httpx-aiohttp"
+            ) from exc
+        return httpx.AsyncClient(transport=AiohttpTransport(limits=POOL), limits=POOL)
+    return httpx.AsyncClient(limits=POOL)
 
 
 class Upstream:
@@ -51,12 +99,8 @@ class Upstream:
         try:
             async with asyncio.timeout(self.total_timeout_s):
                 response = await self.client.send(self._request(method, path, body))
-        except (TimeoutError, httpx.TimeoutException) as exc:
-            raise GatewayError(
-                504, "upstream_timeout", "the model server did not answer in time"
-            ) from exc
-        except httpx.HTTPError as exc:
-            raise GatewayError(502, "upstream_unavailable", _why(exc)) from exc
+        except CALL_ERRORS as exc:
+            raise _gateway_error(exc, "the model server did not answer in time") from exc
         return _json_or_error(response.status_code, response.content)
 
     @asynccontextmanager
@@ -68,12 +112,8 @@ class Upstream:
         """
         try:
             response = await self.client.send(self._request("POST", path, body), stream=True)
-        except httpx.TimeoutException as exc:
-            raise GatewayError(
-                504, "upstream_timeout", "the model server did not answer in time"
-            ) from exc
-        except httpx.HTTPError as exc:
-            raise GatewayError(502, "upstream_unavailable", _why(exc)) from exc
+        except UPSTREAM_ERRORS as exc:
+            raise _gateway_error(exc, "the model server did not answer in time") from exc
         try:
             if response.status_code >= 400:
                 _json_or_error(response.status_code, await response.aread())
@@ -82,8 +122,29 @@ class Upstream:
             await response.aclose()
 
 
-def _why(exc: httpx.HTTPError) -> str:
-    return f"cannot reach the model server ({type(exc).__name__})"
+def _gateway_error(exc: BaseException, slow: str) -> GatewayError:
+    """504 for a timeout, else 502; the message names the failure's type, never its text."""
+    if _timed_out(exc):
+        return GatewayError(504, "upstream_timeout", slow)
+    cause = exc.__cause__ if isinstance(exc.__cause__, Exception) else exc
+    return GatewayError(
+        502, "upstream_unavailable", f"cannot reach the model server ({type(cause).__name__})"
+    )
+
+
+def _timed_out(exc: BaseException) -> bool:
+    """Whether the upstream was too slow (rather than unreachable or broken).
+
+    httpx-aiohttp maps every aiohttp connection error to ``httpx.ConnectTimeout`` (a refused
+    connection included), so a mapped error counts as a timeout only if aiohttp's own error was
+    one; aiohttp's timeout errors are ``TimeoutError`` subclasses.
+    """
+    if not isinstance(exc, (TimeoutError, httpx.TimeoutException)):
+        return False
+    cause = exc.__cause__
+    return not (TRANSPORT_ERRORS and isinstance(cause, TRANSPORT_ERRORS)) or isinstance(
+        cause, TimeoutError
+    )
 
 
 def _json_or_error(status: int, content: bytes) -> Any:
@@ -122,7 +183,5 @@ async def _events(response: httpx.Response) -> AsyncIterator[dict[str, Any]]:
                 raise GatewayError(502, "upstream_invalid_response", "bad SSE data line") from exc
             if isinstance(event, dict):
                 yield event
-    except httpx.TimeoutException as exc:
-        raise GatewayError(504, "upstream_timeout", "the model server stalled mid-stream") from exc
-    except httpx.HTTPError as exc:
-        raise GatewayError(502, "upstream_unavailable", _why(exc)) from exc
+    except UPSTREAM_ERRORS as exc:
+        raise _gateway_error(exc, "the model server stalled mid-stream") from exc
