@@ -189,12 +189,12 @@ def expand_own(own_dir: Path) -> list[Example]:
     rng = random.Random(SEED)
     slots: dict[str, list[str]] = {}
     for path in sorted(own_dir.glob("toxicity_slots*.jsonl")):
-        for line in open(path, encoding="utf-8"):
+        for line in path.read_text(encoding="utf-8").splitlines():
             rec = json.loads(line)
             slots.setdefault(rec["slot"], []).append(rec["value"])
     out = []
     for path in sorted(own_dir.glob("toxicity_own*.jsonl")):
-        for i, line in enumerate(open(path, encoding="utf-8")):
+        for i, line in enumerate(path.read_text(encoding="utf-8").splitlines()):
             rec = json.loads(line)
             names = re.findall(r"{(\w+)}", rec["text"])
             n = N_EXPANSIONS if names else 1

@@ -115,29 +115,35 @@ class HashedLexicon:
         self._keys = self._prefixes | frozenset(self._terms)
 
     def find(self, text: str, limit: int) -> list[LexiconHit]:
-        """Non-overlapping hits, longest term first at each position, at most ``limit``."""
-        words = [(m.start(), m.end(), m.group().lower()) for m in _WORD.finditer(text)]
-        firsts = [zlib.crc32(w.encode("utf-8")) for _, _, w in words]
-        hits: list[LexiconHit] = []
-        if self._keys.isdisjoint(firsts):  # no term and no term's first word: the common case
-            return hits
-        i = 0
-        while i < len(words) and len(hits) < limit:
-            first = firsts[i]
+        """Non-overlapping hits, longest term first at each position, at most ``limit``.
+
+        Only words whose hash is a term or a term's first word can start a hit, so those are the
+        only positions tried; spans are computed only when something matched (rarely: common
+        words such as "how" or "two" begin some multi-word terms, so most texts reach the loop).
+        """
+        words = [w.lower() for w in _WORD.findall(text)]
+        hashes = [zlib.crc32(w.encode("utf-8")) for w in words]
+        keys = self._keys
+        matches: list[tuple[int, int, tuple[float, bool]]] = []
+        covered = 0
+        for i in [i for i, h in enumerate(hashes) if h in keys]:
+            if i < covered:
+                continue
+            if len(matches) >= limit:
+                break
+            first = hashes[i]
             longest = min(MAX_TERM_WORDS, len(words) - i) if first in self._prefixes else 1
-            matched = 0
             for n in range(longest, 0, -1):
-                if n == 1:
-                    key = first
-                else:
-                    key = zlib.crc32(" ".join(w for _, _, w in words[i : i + n]).encode("utf-8"))
+                key = first if n == 1 else zlib.crc32(" ".join(words[i : i + n]).encode("utf-8"))
                 found = self._terms.get(key)
                 if found is not None:
-                    hits.append(LexiconHit(words[i][0], words[i + n - 1][1], *found))
-                    matched = n
+                    matches.append((i, n, found))
+                    covered = i + n
                     break
-            i += max(matched, 1)
-        return hits
+        if not matches:
+            return []
+        spans = [m.span() for m in _WORD.finditer(text)]
+        return [LexiconHit(spans[i][0], spans[i + n - 1][1], *found) for i, n, found in matches]
 
 
 class ToxicityDetector(BaseDetector):

@@ -2,18 +2,15 @@
 
 ``ControlsLimiter`` puts escalation in front of the rate limits: a suspended caller is refused
 before any counter moves, a throttled one meets an extra tight per-user rule. ``FlagRouter`` maps
-a flag assignment to a ``Route``. ``StoreSink`` turns a port event into a stored, redacted
-``store.DecisionEvent`` in a worker thread (redaction runs PII patterns: not on the request
-path) and hands it to the batching ``TelemetrySink``; conversions beyond a bound are dropped and
-counted, like the sink's own overflow.
+a flag assignment to a ``Route``. ``StoreSink`` hands a port event to the batching
+``TelemetrySink`` as a deferred conversion: the stored, redacted ``store.DecisionEvent`` is built
+in the sink's writer thread (redaction runs PII patterns: not on the request path).
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import math
-from collections.abc import Callable
 
 from safeship.controls import Escalator, FeatureFlags, Level, RateLimiter, Subject
 from safeship.gateway.ports import DecisionEvent, LimitResult, RequestScope, Route
@@ -113,7 +110,11 @@ class FlagRouter:
 
 
 class StoreSink:
-    """The ``DecisionSink`` port over a ``TelemetrySink``, redacting off the request path."""
+    """The ``DecisionSink`` port over a ``TelemetrySink``, redacting off the request path.
+
+    Events are queued deferred: the sink's writer thread builds the stored, redacted event for a
+    whole batch at once, so the request path pays neither the redaction nor a thread hand-off.
+    """
 
     def __init__(
         self,
@@ -121,41 +122,18 @@ class StoreSink:
         *,
         raw_text: bool = False,
         redactor: Redactor | None = None,
-        max_pending: int = 1000,
     ) -> None:
         self.sink = sink
         self.raw_text = raw_text
         self.redactor = redactor
-        self.max_pending = max_pending
-        self.dropped = 0
-        self._pending: set[asyncio.Task[None]] = set()
 
     def emit(self, event: DecisionEvent) -> None:
-        """Schedule the conversion and return at once; over the bound, count a drop."""
-        self._schedule(lambda: self._decision(event))
+        """Queue the event's conversion and return at once (the sink counts overflow)."""
+        self.sink.emit(lambda: self._decision(event))
 
     def report(self, report: UserReport) -> None:
         """Store a user report, its free text redacted (users paste personal data)."""
-        self._schedule(lambda: self._report(report))
-
-    def _schedule(self, build: Callable[[], StoredDecision | UserReport]) -> None:
-        if len(self._pending) >= self.max_pending:
-            self.dropped += 1
-            if self.dropped in (1, 10) or self.dropped % 1000 == 0:
-                log.warning("telemetry conversion backlog full: %d dropped", self.dropped)
-            return
-        task = asyncio.get_running_loop().create_task(self._convert(build))
-        self._pending.add(task)
-        task.add_done_callback(self._pending.discard)
-
-    async def _convert(self, build: Callable[[], StoredDecision | UserReport]) -> None:
-        try:
-            stored = await asyncio.to_thread(build)
-        except Exception as exc:  # a bad event is dropped and counted, never raised
-            self.dropped += 1
-            log.error("telemetry event conversion failed (%s)", type(exc).__name__)
-            return
-        self.sink.emit(stored)
+        self.sink.emit(lambda: self._report(report))
 
     def _decision(self, event: DecisionEvent) -> StoredDecision:
         latencies = {"guard": event.guard_ms}
@@ -189,8 +167,3 @@ class StoreSink:
 
     def _report(self, report: UserReport) -> UserReport:
         return report if self.raw_text else report.redacted(self.redactor)
-
-    async def drain(self) -> None:
-        """Wait for conversions in flight (shutdown, tests)."""
-        if self._pending:
-            await asyncio.gather(*self._pending, return_exceptions=True)

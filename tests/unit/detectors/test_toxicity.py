@@ -2,16 +2,21 @@ from __future__ import annotations
 
 import asyncio
 import time
+import zlib
 from pathlib import Path
 
 import numpy as np
 import pytest
+from training.toxicity_data import expand_own
 
 from safeship.detectors.base import DetectorInput
 from safeship.detectors.toxicity import (
+    _WORD,
     DEFAULT_LEXICON,
     DEFAULT_MODEL,
+    MAX_TERM_WORDS,
     HashedLexicon,
+    LexiconHit,
     ToxicityDetector,
     ToxicityParams,
     term_hash,
@@ -23,6 +28,7 @@ from safeship.testing.ci import in_ci
 from safeship.text.normalise import normalise
 from safeship.types import DetectorResult
 
+DATA = Path(__file__).resolve().parents[3] / "training" / "data"
 pytestmark = pytest.mark.skipif(
     not (DEFAULT_MODEL.exists() and DEFAULT_LEXICON.exists()) and not in_ci(),
     reason="toxicity artefacts not built (run training.train_toxicity)",
@@ -196,3 +202,39 @@ def test_missing_artefact_names_the_file(tmp_path: Path) -> None:
     det = ToxicityDetector(ToxicityParams(lexicon_path=str(tmp_path / "nope.npz")))
     with pytest.raises(ArtefactError, match="nope.npz"):
         det.setup()
+
+
+def _reference_find(lexicon: HashedLexicon, text: str, limit: int) -> list[LexiconHit]:
+    """The lexicon scan as first written: try every word position in turn."""
+    words = [(m.start(), m.end(), m.group().lower()) for m in _WORD.finditer(text)]
+    firsts = [zlib.crc32(w.encode("utf-8")) for _, _, w in words]
+    hits: list[LexiconHit] = []
+    i = 0
+    while i < len(words) and len(hits) < limit:
+        first = firsts[i]
+        longest = min(MAX_TERM_WORDS, len(words) - i) if first in lexicon._prefixes else 1
+        matched = 0
+        for n in range(longest, 0, -1):
+            key = (
+                first
+                if n == 1
+                else zlib.crc32(" ".join(w for _, _, w in words[i : i + n]).encode())
+            )
+            found = lexicon._terms.get(key)
+            if found is not None:
+                hits.append(LexiconHit(words[i][0], words[i + n - 1][1], *found))
+                matched = n
+                break
+        i += max(matched, 1)
+    return hits
+
+
+def test_lexicon_scan_finds_exactly_what_trying_every_position_finds() -> None:
+    lexicon = HashedLexicon(DEFAULT_LEXICON)
+    texts = [e.text for e in expand_own(DATA)]
+    assert len(texts) > 1000
+    # some hits, so both paths are exercised, including the limit
+    assert sum(bool(_reference_find(lexicon, t, 32)) for t in texts) > 50
+    for text in [*texts, " ".join(texts[:300])]:
+        for limit in (32, 2):
+            assert lexicon.find(text, limit) == _reference_find(lexicon, text, limit), text
