@@ -29,6 +29,8 @@ SCAN_CHARS = 4000
 EMBED_HEAD_CHARS = 480
 EMBED_TAIL_CHARS = 240
 _ELISION = "\n...\n"
+WHOLE_VIEW_CHARS = EMBED_HEAD_CHARS + len(_ELISION) + EMBED_TAIL_CHARS
+"""Texts up to this long are embedded whole by every output detector (and can share one vector)."""
 
 # Refusal wording in English, French, Spanish, German and Chinese. The negative look-ahead keeps
 # idioms that merely contain "I can't" ("I can't stress enough", "I can't wait") out.
@@ -202,7 +204,7 @@ class Combiner:
 
 def embed_view(text: str) -> str:
     """The bounded part of ``text`` that is embedded: its opening and, if long, its ending."""
-    if len(text) <= EMBED_HEAD_CHARS + len(_ELISION) + EMBED_TAIL_CHARS:
+    if len(text) <= WHOLE_VIEW_CHARS:
         return text  # also makes the function idempotent
     return f"{text[:EMBED_HEAD_CHARS]}{_ELISION}{text[-EMBED_TAIL_CHARS:]}"
 

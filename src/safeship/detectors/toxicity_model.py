@@ -19,12 +19,29 @@ from pathlib import Path
 
 import numpy as np
 
+from safeship.detectors._stance import WHOLE_VIEW_CHARS
 from safeship.detectors.textmodel import CascadeModel, sigmoid
 from safeship.errors import ArtefactError
 from safeship.features.cache import FeatureCache
+from safeship.features.embedding import token_prefix
 from safeship.features.hashing import CountRows
 
 MLP_KEYS = ("mlp_w1", "mlp_b1", "mlp_w2")
+EMBED_TOKENS = 64
+"""How much of a *long* text stage 2 embeds: its first 64 tokens (about 250 characters of prose).
+
+Texts up to ``WHOLE_VIEW_CHARS`` (725 characters) are embedded whole, as before, so the vector is
+shared with the other detectors that embed the same text (``refusal`` and ``harmful_response``
+on outputs, the input detectors on chat turns). Longer ones used to cost toxicity an embedding of
+up to 256 tokens (~30 ms on one core) of its own; toxicity data is mostly short comments, and on
+the validation split embedding 64 tokens left accuracy (0.9309), AUROC (0.9735 -> 0.9733) and
+toxic recall on texts over 200 characters (0.9613) where they were. Stage 1 still reads the whole
+window, and a text stage 1 is sure about never reaches stage 2."""
+
+
+def embed_view(text: str) -> str:
+    """What stage 2 embeds of ``text``: all of it if short, else its start (``EMBED_TOKENS``)."""
+    return text if len(text) <= WHOLE_VIEW_CHARS else token_prefix(text, EMBED_TOKENS)
 
 
 @dataclass(frozen=True)
@@ -78,13 +95,13 @@ class ToxicityModel:
         lo, hi = self.band
         uncertain = np.flatnonzero((p >= lo) & (p <= hi))
         if uncertain.size:
-            emb = features.embeddings([texts[i] for i in uncertain])
+            emb = features.embeddings([embed_view(texts[i]) for i in uncertain])
             p[uncertain] = self.combine(z1[uncertain], emb)
         return p, int(uncertain.size)
 
     def categories(self, text: str, features: FeatureCache) -> dict[str, float]:
-        """Category probabilities from the cascade's softmax head."""
-        return self.cascade.categories(text, features)
+        """Category probabilities from the cascade's softmax head, on the same embedded view."""
+        return self.cascade.categories(embed_view(text), features)
 
     def save(self, path: Path) -> None:
         """Write the cascade, then add the head's arrays and meta to the same ``.npz``."""

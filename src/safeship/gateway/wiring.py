@@ -91,6 +91,7 @@ class Runtime:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         if self.store_sink is not None:
+            await self.store_sink.drain()
             await self.store_sink.sink.aclose(self.flush_timeout_s)
         if self.rate is not None:
             await self.rate.limiter.aclose()
@@ -143,8 +144,8 @@ class Runtime:
                 ),
                 (
                     "safeship_sink_dropped_conversion",
-                    "Events that could not be built for storage (a bad event)",
-                    t.dropped_conversion,
+                    "Events dropped before queueing (backlog or bad event)",
+                    self.store_sink.dropped,
                 ),
             ]
         return out

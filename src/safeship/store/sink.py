@@ -10,12 +10,6 @@ telemetry.
 Errors that retrying cannot fix (a row the database rejects) are retried a few times, then that
 batch is dropped and counted as ``dropped_rejected`` so one bad event cannot wedge the sink.
 Counters are exposed by :meth:`TelemetrySink.stats` for the gateway's Prometheus metrics.
-
-An event may also be queued *deferred*, as a function that builds it: the writer thread calls it
-once, just before the batch's first write. Building a stored event redacts its text (PII
-patterns), which must stay off the request path, and handing each event to a thread of its own
-costs ~80 us of CPU in thread hand-offs alone; the batch's one thread does it for all of them.
-A deferred event that fails to build is dropped and counted (``dropped_conversion``).
 """
 
 from __future__ import annotations
@@ -23,7 +17,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
 
 import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict
@@ -34,8 +27,6 @@ from safeship.store.events import DecisionEvent, UserReport
 log = logging.getLogger(__name__)
 
 Item = DecisionEvent | UserReport
-Deferred = Callable[[], Item]
-Entry = Item | Deferred | None  # None: a deferred event that failed to build
 _TRANSIENT = (sa.exc.OperationalError, sa.exc.InterfaceError, OSError, TimeoutError)
 
 
@@ -51,17 +42,11 @@ class SinkStats(BaseModel):
     dropped_rejected: int
     dropped_shutdown: int
     buffered: int
-    dropped_conversion: int = 0
 
     @property
     def dropped(self) -> int:
         """Every event lost, whatever the reason."""
-        return (
-            self.dropped_overflow
-            + self.dropped_rejected
-            + self.dropped_shutdown
-            + self.dropped_conversion
-        )
+        return self.dropped_overflow + self.dropped_rejected + self.dropped_shutdown
 
 
 class TelemetrySink:
@@ -89,7 +74,7 @@ class TelemetrySink:
         max_rejections: int = 3,
     ) -> None:
         self.store = store
-        self._queue: asyncio.Queue[Entry] = asyncio.Queue(maxsize=max_buffer)
+        self._queue: asyncio.Queue[Item] = asyncio.Queue(maxsize=max_buffer)
         self._batch_size = batch_size
         self._linger = linger_s
         self._retry_initial = retry_initial_s
@@ -98,16 +83,7 @@ class TelemetrySink:
         self._task: asyncio.Task[None] | None = None
         self._inflight = 0
         self._counts = dict.fromkeys(
-            (
-                "accepted",
-                "written",
-                "write_errors",
-                "overflow",
-                "rejected",
-                "shutdown",
-                "conversion",
-            ),
-            0,
+            ("accepted", "written", "write_errors", "overflow", "rejected", "shutdown"), 0
         )
 
     def start(self) -> None:
@@ -115,11 +91,8 @@ class TelemetrySink:
         if self._task is None or self._task.done():
             self._task = asyncio.get_running_loop().create_task(self._run(), name="safeship-sink")
 
-    def emit(self, item: Item | Deferred) -> bool:
-        """Queue ``item`` (or a function building it) without waiting.
-
-        False (and a counted drop) when the buffer is full.
-        """
+    def emit(self, item: Item) -> bool:
+        """Queue ``item`` without waiting; False (and a counted drop) when the buffer is full."""
         try:
             self._queue.put_nowait(item)
         except asyncio.QueueFull:
@@ -171,10 +144,9 @@ class TelemetrySink:
             dropped_rejected=c["rejected"],
             dropped_shutdown=c["shutdown"],
             buffered=self._queue.qsize() + self._inflight,
-            dropped_conversion=c["conversion"],
         )
 
-    async def _next_batch(self) -> list[Entry]:
+    async def _next_batch(self) -> list[Item]:
         batch = [await self._queue.get()]
         if self._queue.qsize() < self._batch_size - 1 and self._linger > 0:
             await asyncio.sleep(self._linger)
@@ -193,7 +165,7 @@ class TelemetrySink:
                 for _ in batch:
                     self._queue.task_done()
 
-    async def _write_until_done(self, batch: list[Entry]) -> None:
+    async def _write_until_done(self, batch: list[Item]) -> None:
         delay = self._retry_initial
         rejections = 0
         while True:
@@ -220,32 +192,13 @@ class TelemetrySink:
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, self._retry_max)
                 continue
-            failed = sum(entry is None for entry in batch)
-            self._counts["conversion"] += failed
-            self._counts["written"] += len(batch) - failed
+            self._counts["written"] += len(batch)
             return
 
-    def _write(self, batch: list[Entry]) -> None:
-        _build(batch)
+    def _write(self, batch: list[Item]) -> None:
         decisions = [i for i in batch if isinstance(i, DecisionEvent)]
         reports = [i for i in batch if isinstance(i, UserReport)]
         if decisions:
             self.store.write_decisions(decisions)
         if reports:
             self.store.write_reports(reports)
-
-
-def _build(batch: list[Entry]) -> None:
-    """Replace deferred events by the events they build, in place (once: retries reuse them).
-
-    One that raises becomes ``None`` and is counted by the caller; the log names the error's
-    type only, since its message may quote the event's text.
-    """
-    for i, entry in enumerate(batch):
-        if entry is None or isinstance(entry, (DecisionEvent, UserReport)):
-            continue
-        try:
-            batch[i] = entry()
-        except Exception as exc:  # a bad event is dropped and counted, never raised
-            batch[i] = None
-            log.error("telemetry event could not be built (%s); dropped", type(exc).__name__)

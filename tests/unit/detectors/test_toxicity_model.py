@@ -108,10 +108,39 @@ def test_inconsistent_head_is_an_artefact_error(tmp_path: Path) -> None:
         ToxicityModel.load(path)
 
 
-@pytest.mark.skipif(not DEFAULT_MODEL.exists() and not in_ci(), reason="toxicity artefact not built")
+@pytest.mark.skipif(
+    not DEFAULT_MODEL.exists() and not in_ci(), reason="toxicity artefact not built"
+)
 def test_shipped_model_has_an_mlp_head_and_a_band() -> None:
     model = ToxicityModel.load(DEFAULT_MODEL)
     assert model.head is not None
     assert model.head.w1.shape[0] == 384
     assert 0.0 <= model.band[0] < model.band[1] <= 1.0
     assert model.stack[1] > 0  # the MLP logit must push towards toxic, not away
+
+
+def test_stage_two_and_the_category_head_embed_only_the_first_tokens_of_a_long_text() -> None:
+    from safeship.detectors._stance import WHOLE_VIEW_CHARS
+    from safeship.detectors.toxicity_model import EMBED_TOKENS
+    from safeship.features.embedding import load_default_embedder
+
+    long = "The delivery was late again and nobody answered my emails for a week. " * 12
+    model = make_model((0.0, 1.0))  # everything in the band
+    model.cascade.category_classes = ("insult", "threat")
+    model.cascade.category_coef = np.ones((DIM, 2), dtype=np.float32)
+    model.cascade.category_intercept = np.zeros(2, dtype=np.float32)
+    embedder = CountingEmbedder()
+    cache = FeatureCache(NgramHasher(), embedder)
+    model.score_texts([long, "short"], cache)
+    assert set(model.categories(long, cache)) == {"insult", "threat"}
+    tokens = load_default_embedder()._tokenizer  # the shipped model's own word pieces
+    prefix = embedder.seen[0]
+    assert long.startswith(prefix) and len(prefix) < len(long) // 2
+    assert len(tokens.encode(prefix).ids) <= EMBED_TOKENS
+    assert embedder.seen[1] == "short"  # a short text is embedded whole
+    assert long not in embedder.seen  # the category head reused the stage-2 embedding
+    assert embedder.seen.count(prefix) == 1
+    # up to the output detectors' shared view, a text is embedded whole (one vector for all)
+    answer = long[:WHOLE_VIEW_CHARS]
+    model.score_texts([answer], cache)
+    assert embedder.seen[-1] == answer

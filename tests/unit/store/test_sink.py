@@ -1,10 +1,7 @@
 import asyncio
 import sqlite3
-import threading
 from collections.abc import Sequence
 from pathlib import Path
-
-import pytest
 
 from safeship.store.events import DecisionEvent, UserReport
 from safeship.store.sink import TelemetrySink
@@ -116,39 +113,4 @@ async def test_emit_before_start_is_kept_and_written_later(tmp_path: Path) -> No
     assert await sink.flush(5)
     assert sink.stats().written == n
     await sink.aclose()
-    store.close()
-
-
-async def test_deferred_events_are_built_once_in_the_writer_thread(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
-) -> None:
-    path = tmp_path / "t.db"
-    store = SqlStore(path, busy_timeout_ms=20)
-    store.migrate()
-    holder = sqlite3.connect(path, isolation_level=None)
-    holder.execute("BEGIN IMMEDIATE")  # the first writes fail: the batch is retried
-    sink = TelemetrySink(store, linger_s=0.0, retry_initial_s=0.02, retry_max_s=0.05)
-    sink.start()
-    loop_thread = threading.get_ident()
-    built: list[int] = []
-
-    def deferred(i: int) -> DecisionEvent:
-        built.append(threading.get_ident())
-        return event(i)
-
-    def broken() -> DecisionEvent:
-        raise ValueError("cannot build jane@example.org's event")
-
-    for i in range(4):
-        assert sink.emit(lambda i=i: deferred(i))
-    assert sink.emit(broken)
-    await wait_for(lambda: sink.stats().write_errors >= 2)
-    holder.execute("ROLLBACK")
-    holder.close()
-    assert await sink.flush(5)
-    stats = await sink.aclose()
-    assert len(built) == 4 and loop_thread not in built  # once each, never on the loop
-    assert (stats.written, stats.dropped_conversion, stats.dropped) == (4, 1, 1)
-    assert {d.request_id for d in store.recent_decisions("acme")} == {"r0", "r1", "r2", "r3"}
-    assert "ValueError" in caplog.text and "jane@example.org" not in caplog.text
     store.close()
