@@ -41,7 +41,13 @@ Rows = list[dict[str, str]]
 BANDS = ((0.25, 0.75), (0.1, 0.9), (0.03, 0.97))
 MIN_GAIN = 0.005
 HANDWRITTEN = (
-    "refusal_handwritten.jsonl", "refusal_handwritten_v2.jsonl", "refusal_handwritten_v3.jsonl"
+    "refusal_handwritten.jsonl",
+    "refusal_handwritten_v2.jsonl",
+    "refusal_handwritten_v3.jsonl",
+    # v4: 360 training rows written by a session that saw no test or dev row (14 styles, six
+    # languages); its sibling refusal_dev_v4.jsonl is a dev set, never trained on
+    # (training.refusal_dev).
+    "refusal_handwritten_v4.jsonl",
 )
 
 
@@ -106,8 +112,11 @@ def fit_combiner(model: CascadeModel, texts: list[str], y: np.ndarray, cache: Fe
     z = np.array([banded_logit(model, t[:CHUNK_CHARS], cache) for t in texts])
     x = np.c_[z, np.stack([stance_cues(t).vector for t in texts])]
     lr = LogisticRegression(C=10.0, max_iter=2000).fit(x, y)
-    return {"coef": lr.coef_[0].tolist(), "intercept": float(lr.intercept_[0]),
-            "features": ["cascade_logit", *FEATURE_NAMES]}
+    return {
+        "coef": lr.coef_[0].tolist(),
+        "intercept": float(lr.intercept_[0]),
+        "features": ["cascade_logit", *FEATURE_NAMES],
+    }
 
 
 def add_combiners(
@@ -124,8 +133,12 @@ def add_combiners(
 
 def evaluate(rows: Rows, cache: FeatureCache, model_dir: Path) -> dict[str, float]:
     """Binary and three-way accuracy of the saved detector on ``rows``."""
-    det = RefusalDetector(RefusalParams(model_path=model_dir / "refusal.npz",
-                                        partial_model_path=model_dir / "refusal_partial.npz"))
+    det = RefusalDetector(
+        RefusalParams(
+            model_path=model_dir / "refusal.npz",
+            partial_model_path=model_dir / "refusal_partial.npz",
+        )
+    )
     hits = hits3 = 0
     for r in rows:
         ref, part = det.probabilities(r["response"], cache)
@@ -171,8 +184,12 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
     ap.add_argument("--out", type=Path, default=MODELS)
     ap.add_argument("--data-dir", type=Path, help="unused (own data only); accepted for train_all")
     ap.add_argument("--embed-cache", type=Path, help="npz file memoising training embeddings")
-    ap.add_argument("--head", choices=("linear", "mlp"), default="linear",
-                    help="refusal cascade's embedding head; the MLP tied on validation (card)")
+    ap.add_argument(
+        "--head",
+        choices=("linear", "mlp"),
+        default="linear",
+        help="refusal cascade's embedding head; the MLP tied on validation (card)",
+    )
     args = ap.parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     embedder = embedder_or_none(not args.no_embed, args.embed_cache)
@@ -196,8 +213,13 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
     tr_py = np.array([r["label"] == PARTIAL for r in tr_r], dtype=int)
     va_py = np.array([r["label"] == PARTIAL for r in va_r], dtype=int)
     partial, prep = fit_cascade(
-        "refusal_partial", [r["response"][:CHUNK_CHARS] for r in tr_r], tr_py,
-        [r["response"][:CHUNK_CHARS] for r in va_r], va_py, embed, c_tfidf=4.0,
+        "refusal_partial",
+        [r["response"][:CHUNK_CHARS] for r in tr_r],
+        tr_py,
+        [r["response"][:CHUNK_CHARS] for r in va_r],
+        va_py,
+        embed,
+        c_tfidf=4.0,
     )
     models = (model, partial)
     band = choose_band(models, val, cache, args.out) if embedder is not None else (0.0, 0.0)

@@ -74,3 +74,22 @@ def test_the_ordinary_dev_set_shares_no_text_or_business_with_the_training_file(
     assert not {str(r["text"]).casefold() for r in train} & {str(r["text"]).casefold() for r in dev}
     assert not {r["domain"] for r in train} & {r["domain"] for r in dev}
     assert ORDINARY_DEV not in HANDWRITTEN
+
+
+REFUSAL_LABELS = {"full_refusal", "partial_refusal", "full_compliance"}
+
+
+def test_refusal_v4_rows_are_labelled_and_the_dev_set_is_never_trained_on() -> None:
+    from training.refusal_dev import DEV as REFUSAL_DEV
+    from training.train_refusal import HANDWRITTEN as REFUSAL_FILES
+
+    train = [r for name in REFUSAL_FILES if "v4" in name for r in rows(name)]
+    dev = rows(REFUSAL_DEV)
+    assert len(train) >= 300 and len(dev) >= 100
+    assert REFUSAL_DEV not in REFUSAL_FILES
+    for r in train + dev:
+        assert r["label"] in REFUSAL_LABELS and str(r["response"]).strip()
+    assert {r["split"] for r in train} == {"train"} and {r["split"] for r in dev} == {"dev"}
+    trained = {str(r["response"]).casefold() for name in REFUSAL_FILES for r in rows(name)}
+    trained |= {str(r["response"]).casefold() for r in rows("refusal_train.jsonl")}
+    assert not trained & {str(r["response"]).casefold() for r in dev}
