@@ -1,10 +1,14 @@
-"""Score prompt-injection artefacts on our dev set of casual messages (never trained on).
+"""Score prompt-injection artefacts on our dev sets of casual messages and tasks (never trained on).
 
 ``training/data/casual_messages_dev.jsonl`` holds everyday messages full of harmless imperatives
 ("start without me", "ignore my last text") and messages with an instruction to an AI hidden in
 them. It is written apart from ``injection_casual_messages.jsonl`` (the training rows) and is
 where the messaging-app false positives are judged, instead of on an EVAL-ONLY set. Each
 message is scored as a user turn and as a document (the auto-reply feature's untrusted input).
+``training/data/injection_benign_tasks_v5_dev.jsonl`` holds ordinary chat tasks that look like
+injections on the surface (role-play, rules and constraints, follow-ups that override an earlier
+format, questions about prompts), written apart from ``injection_benign_tasks_v5.jsonl``; they
+are scored as user turns, with the false-positive rate per kind.
 
 Run: ``PYTHONPATH=. .venv/bin/python -m training.injection_messages_dev [MODEL.npz ...]``.
 """
@@ -26,6 +30,7 @@ from safeship.text.normalise import normalise
 from safeship.types import Stage
 
 DEV = Path(__file__).resolve().parent / "data" / "casual_messages_dev.jsonl"
+TASKS_DEV = Path(__file__).resolve().parent / "data" / "injection_benign_tasks_v5_dev.jsonl"
 
 
 def scores(detector: PromptInjectionDetector, texts: list[str], source: str) -> np.ndarray:
@@ -57,6 +62,16 @@ def main(argv: list[str] | None = None) -> None:
                 f"{path or 'shipped'} as {source}: benign FPR@0.5 {np.mean(s[y == 0] >= 0.5):.1%}"
                 f" (n={int((y == 0).sum())}), injection recall@0.5 {np.mean(s[y == 1] >= 0.5):.1%}"
                 f" (n={int(y.sum())})"
+            )
+        if TASKS_DEV.exists():
+            tasks = [json.loads(line) for line in TASKS_DEV.read_text("utf-8").splitlines() if line]
+            s = scores(det, [str(r["text"]) for r in tasks], "user")
+            kinds = sorted({str(r["kind"]) for r in tasks})
+            flagged = [(str(r["kind"]), v >= 0.5) for r, v in zip(tasks, s, strict=True)]
+            per_kind = {k: float(np.mean([f for kk, f in flagged if kk == k])) for k in kinds}
+            print(
+                f"{path or 'shipped'} benign tasks: FPR@0.5 {np.mean(s >= 0.5):.1%} (n={len(s)}); "
+                + ", ".join(f"{k} {v:.0%}" for k, v in per_kind.items())
             )
 
 

@@ -156,10 +156,14 @@ def load_own(rng: random.Random) -> Iterator[Sample]:
     for path in sorted(OWN_DATA.glob("injection_*.jsonl")):
         if "system_pairs" in path.name or "context_parts" in path.name:
             continue  # system-prompt pairs: see load_pair_texts and the pair model
+        if path.stem.endswith("_dev"):
+            continue  # dev sets are judged on, never trained on (training.injection_messages_dev)
         for r in _jsonl(path):
             text = str(r["text"])
             group = str(r.get("group") or key(text)[:40])
-            yield Sample(text, int(r["label"]), f"own:{r['tag']}", f"own:{group}")
+            # rows written by kind (chat tasks) are assistant traffic: instruction-like weight
+            tag = r.get("tag") or f"assistant_{r['kind']}"
+            yield Sample(text, int(r["label"]), f"own:{tag}", f"own:{group}")
 
 
 def load_pair_texts() -> Iterator[Sample]:

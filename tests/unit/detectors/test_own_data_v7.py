@@ -93,3 +93,16 @@ def test_refusal_v4_rows_are_labelled_and_the_dev_set_is_never_trained_on() -> N
     trained = {str(r["response"]).casefold() for name in REFUSAL_FILES for r in rows(name)}
     trained |= {str(r["response"]).casefold() for r in rows("refusal_train.jsonl")}
     assert not trained & {str(r["response"]).casefold() for r in dev}
+
+
+def test_injection_task_dev_set_is_never_trained_on() -> None:
+    import random
+
+    from training.train_injection import load_own
+
+    trained = {s.text.casefold() for s in load_own(random.Random(0))}
+    dev = [str(r["text"]) for r in rows("injection_benign_tasks_v5_dev.jsonl")]
+    train = rows("injection_benign_tasks_v5.jsonl")
+    assert len(dev) >= 150 and all(r["label"] == 0 for r in train)
+    assert {str(r["text"]).casefold() for r in train} <= trained  # the training file is used
+    assert not trained & {t.casefold() for t in dev}
