@@ -48,6 +48,9 @@ HANDWRITTEN = (
     # languages); its sibling refusal_dev_v4.jsonl is a dev set, never trained on
     # (training.refusal_dev).
     "refusal_handwritten_v4.jsonl",
+    # v5: 796 more, by two more sessions on other topics (with markdown, emoji, multi-turn styles)
+    "refusal_handwritten_v4b.jsonl",
+    "refusal_handwritten_v4c.jsonl",
 )
 
 
