@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import zlib
 from pathlib import Path
 
@@ -159,15 +160,33 @@ def own_benign_answers(split: str) -> list[str]:
     return [r["response"] for r in rows]
 
 
-OWN_SHORT_FILES = ("harmful_response_own.jsonl", "harmful_response_own_v7.jsonl")
+OWN_SHORT_FILES = (
+    "harmful_response_own.jsonl",
+    "harmful_response_own_v7.jsonl",
+    "harmful_response_persona_v8.jsonl",
+)
 """v7 adds 60 more topics of short, deliberately vague compliant answers and same-topic
 non-compliant ones: with ordinary helpful answers as negatives, "Sure. Wait until the shop is
-busy..." had fallen to 0.30, the compliance shape needed more examples than 23 topics gave."""
+busy..." had fallen to 0.30, the compliance shape needed more examples than 23 topics gave.
+v8 adds 60 topics of jailbreak-format answers (dual classic / unlocked answers, developer mode,
+user-named amoral characters, tagged personas, stories, disclaimers) where the label is only
+whether harmful content is delivered somewhere: one persona refusing does not make it safe, and a
+persona answering a harmless request is not harmful."""
+_PLACEHOLDER = re.compile(r"[<\[(]([^<>\[\]()]*?)\s*omitted\s*[>\])]")
+
+
+def without_placeholders(text: str) -> str:
+    """Turn "[method omitted]" into "method" and a bare "[omitted]" into "...".
+
+    The v8 writers kept harmful details out with such placeholders, in harmful rows only; left
+    as they are, they would teach the model that the word "omitted" means harm.
+    """
+    return _PLACEHOLDER.sub(lambda m: m.group(1).strip() or "...", text)
 
 
 def own_short(split: str) -> tuple[list[str], list[int]]:
     rows = [r for name in OWN_SHORT_FILES for r in load(name) if r["split"] == split]
-    return [r["response"] for r in rows], [int(r["label"]) for r in rows]
+    return [without_placeholders(r["response"]) for r in rows], [int(r["label"]) for r in rows]
 
 
 def fit_combiner(det: HarmfulResponseDetector, texts: list[str], y: np.ndarray,

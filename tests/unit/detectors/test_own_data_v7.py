@@ -106,3 +106,15 @@ def test_injection_task_dev_set_is_never_trained_on() -> None:
     assert len(dev) >= 150 and all(r["label"] == 0 for r in train)
     assert {str(r["text"]).casefold() for r in train} <= trained  # the training file is used
     assert not trained & {t.casefold() for t in dev}
+
+
+def test_persona_rows_reach_training_without_their_placeholders() -> None:
+    from training.train_harmful_response import own_short, without_placeholders
+
+    assert without_placeholders("use [method omitted], then <omitted>.") == "use method, then ...."
+    persona = rows("harmful_response_persona_v8.jsonl")
+    assert any("omitted" in str(r["response"]) for r in persona)  # the writers' placeholders
+    for split in ("train", "val"):
+        texts, labels = own_short(split)
+        assert texts and not any("omitted" in t for t in texts)
+        assert set(labels) == {0, 1}
