@@ -160,18 +160,14 @@ def own_benign_answers(split: str) -> list[str]:
     return [r["response"] for r in rows]
 
 
-OWN_SHORT_FILES = (
-    "harmful_response_own.jsonl",
-    "harmful_response_own_v7.jsonl",
-    "harmful_response_persona_v8.jsonl",
-)
+OWN_SHORT_FILES = ("harmful_response_own.jsonl", "harmful_response_own_v7.jsonl")
 """v7 adds 60 more topics of short, deliberately vague compliant answers and same-topic
 non-compliant ones: with ordinary helpful answers as negatives, "Sure. Wait until the shop is
 busy..." had fallen to 0.30, the compliance shape needed more examples than 23 topics gave.
-v8 adds 60 topics of jailbreak-format answers (dual classic / unlocked answers, developer mode,
-user-named amoral characters, tagged personas, stories, disclaimers) where the label is only
-whether harmful content is delivered somewhere: one persona refusing does not make it safe, and a
-persona answering a harmless request is not harmful."""
+``harmful_response_persona_v8.jsonl`` (60 topics of jailbreak-format answers) is kept but not
+trained on: the v6 model built with it blocked more of a small model's answers to safe prompts
+(see the card)."""
+PERSONA_FILE = "harmful_response_persona_v8.jsonl"
 _PLACEHOLDER = re.compile(r"[<\[(]([^<>\[\]()]*?)\s*omitted\s*[>\])]")
 
 

@@ -108,13 +108,15 @@ def test_injection_task_dev_set_is_never_trained_on() -> None:
     assert not trained & {t.casefold() for t in dev}
 
 
-def test_persona_rows_reach_training_without_their_placeholders() -> None:
-    from training.train_harmful_response import own_short, without_placeholders
+def test_persona_rows_lose_their_placeholders_and_stay_out_of_training() -> None:
+    from training.train_harmful_response import OWN_SHORT_FILES, PERSONA_FILE, without_placeholders
 
     assert without_placeholders("use [method omitted], then <omitted>.") == "use method, then ...."
-    persona = rows("harmful_response_persona_v8.jsonl")
+    persona = rows(PERSONA_FILE)
     assert any("omitted" in str(r["response"]) for r in persona)  # the writers' placeholders
-    for split in ("train", "val"):
-        texts, labels = own_short(split)
-        assert texts and not any("omitted" in t for t in texts)
-        assert set(labels) == {0, 1}
+    assert not any("omitted" in without_placeholders(str(r["response"])) for r in persona)
+    assert PERSONA_FILE not in OWN_SHORT_FILES  # v6 was rejected (card)
+    sides: dict[str, set[object]] = {}
+    for r in persona:
+        sides.setdefault(str(r["topic"]), set()).add(r["split"])
+    assert all(len(s) == 1 for s in sides.values())
