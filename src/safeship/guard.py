@@ -188,6 +188,7 @@ class Guard:
     # ------------------------------------------------------------------ checks
     def _item(
         self,
+        spec: DetectorSpec,
         text: str,
         cache: FeatureCache,
         norm: dict[str, NormalisedText],
@@ -202,7 +203,7 @@ class Guard:
         return DetectorInput(
             text=text,
             normalised=norm[text],
-            features=cache,
+            features=cache if spec.embeddings else cache.stage1_view(),
             stage=stage,
             source=source,
             prompt=prompt,
@@ -267,7 +268,8 @@ class Guard:
         specs = feature.specs(stage)
         source: Source = "user" if stage is Stage.INPUT else "assistant"
         items = {
-            s.key: self._item(text, cache, norm, stage, source, ctx, system, prompt) for s in specs
+            s.key: self._item(s, text, cache, norm, stage, source, ctx, system, prompt)
+            for s in specs
         }
         results = await self._score(specs, items)
         if len(history) > 1:
@@ -322,14 +324,14 @@ class Guard:
         win = await self._score(
             ctx_specs,
             {
-                s.key: self._item(window, cache, norm, Stage.INPUT, "conversation", ctx, system)
+                s.key: self._item(s, window, cache, norm, Stage.INPUT, "conversation", ctx, system)
                 for s in ctx_specs
             },
         )
         pre = await self._score(
             ctx_specs,
             {
-                s.key: self._item(prior, cache, norm, Stage.INPUT, "conversation", ctx, system)
+                s.key: self._item(s, prior, cache, norm, Stage.INPUT, "conversation", ctx, system)
                 for s in ctx_specs
             },
         )
@@ -370,7 +372,7 @@ class Guard:
             scored = await self._score(
                 data_specs,
                 {
-                    s.key: self._item(doc, cache, norm, Stage.INPUT, "document", ctx, system)
+                    s.key: self._item(s, doc, cache, norm, Stage.INPUT, "document", ctx, system)
                     for s in data_specs
                 },
             )

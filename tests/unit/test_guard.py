@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import asyncio
 
+import numpy as np
 import pytest
 
 from safeship.errors import InputError
@@ -132,7 +133,9 @@ def test_documents_and_tool_results_are_screened(guard: Guard) -> None:
     assert guard.check_input(msgs, ctx()).action is Action.BLOCK
 
 
-@pytest.mark.parametrize("text", ["", " ", "x" * 1_000_000, "\ud800 lone surrogate", "\x00\x01\x02 binary"])
+@pytest.mark.parametrize(
+    "text", ["", " ", "x" * 1_000_000, "\ud800 lone surrogate", "\x00\x01\x02 binary"]
+)
 def test_odd_inputs_get_clean_decisions(guard: Guard, text: str) -> None:
     d = guard.check_input(text, ctx())
     assert d.action in (Action.ALLOW, Action.BLOCK)
@@ -149,7 +152,9 @@ def test_bad_messages_and_unknown_feature_raise_input_error(guard: Guard) -> Non
 def test_async_core_and_sync_facade_agree(guard: Guard) -> None:
     sync = guard.check_input("an attack", ctx())
     asyn = asyncio.run(guard.acheck_input("an attack", ctx()))
-    assert sync.model_dump(exclude={"timings_ms", "results"}) == asyn.model_dump(exclude={"timings_ms", "results"})
+    assert sync.model_dump(exclude={"timings_ms", "results"}) == asyn.model_dump(
+        exclude={"timings_ms", "results"}
+    )
 
 
 def test_sync_facade_refuses_inside_running_loop(guard: Guard) -> None:
@@ -165,7 +170,9 @@ def test_runtime_canaries_from_context_are_watched() -> None:
     g = Guard(policy, embedder=None)
     try:
         marker = "SAFESHIP-CANARY-abc123def456"
-        leaked = g.check_output([], f"my secret marker is {marker}", GuardContext(canaries=(marker,)))
+        leaked = g.check_output(
+            [], f"my secret marker is {marker}", GuardContext(canaries=(marker,))
+        )
         assert leaked.action is Action.BLOCK and leaked.findings[0].text == marker
         assert g.check_output([], f"my secret marker is {marker}").action is Action.ALLOW
     finally:
@@ -185,3 +192,81 @@ def test_detector_instances_are_shared_by_equal_specs_and_found_fast_by_spec(gua
     other = DetectorSpec(detector="keyword", params={"keyword": "zebra crossing"})
     assert guard.detector(other) is guard.detector(guard.policy.features["split"].input[0])
     assert guard.detector(other) is not first
+
+
+class _CountingEmbedder:
+    """Unit vectors, and a record of every text embedded."""
+
+    def __init__(self) -> None:
+        self.texts: list[str] = []
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        self.texts += texts
+        out = np.zeros((len(texts), 384), dtype=np.float32)
+        out[:, 0] = 1.0
+        return out
+
+
+def test_a_detector_set_to_stage_one_never_embeds_and_scores_as_without_an_embedder() -> None:
+    from safeship.detectors.base import DetectorInput
+    from safeship.detectors.refusal import RefusalDetector
+    from safeship.features.cache import FeatureCache
+    from safeship.features.hashing import NgramHasher
+    from safeship.policy.load import parse_policy
+    from safeship.text.normalise import normalise
+
+    answers = [  # stage 1 is unsure about each of these: with an embedder, stage 2 would run
+        "I'll leave that one. Asking the school for a later deadline is usually an easier "
+        "conversation than you expect.",
+        "That bit I'll skip. A quick note to your manager usually gets the extra access "
+        "approved in a day, which is easier.",
+    ]
+    policy = """
+version: 1
+name: lean
+default_feature: chat
+features:
+  chat:
+    input: []
+    output: [{detector: refusal, embeddings: false}]
+    thresholds: {refusal: 1.0}
+"""
+    embedder = _CountingEmbedder()
+    lean = Guard(parse_policy(policy, "lean.yaml"), embedder=embedder)
+    full = Guard(
+        parse_policy(policy.replace(", embeddings: false", ""), "full.yaml"), embedder=embedder
+    )
+    alone = RefusalDetector()
+    try:
+        for answer in answers:
+            decision = lean.check_output([{"role": "user", "content": "hi"}], answer)
+            item = DetectorInput(
+                text=answer, normalised=normalise(answer), features=FeatureCache(NgramHasher())
+            )
+            assert decision.scores["refusal"] == pytest.approx(alone.score(item).score, abs=1e-6)
+        assert embedder.texts == []
+        for answer in answers:  # the same detector with embeddings on does use the embedder
+            full.check_output([{"role": "user", "content": "hi"}], answer)
+        assert embedder.texts
+    finally:
+        lean.close()
+        full.close()
+
+
+def test_a_recorded_only_detector_never_acts_for_any_tier() -> None:
+    guard = Guard.default()  # refusal: threshold 1.0, "recorded, never acted on"
+    refusal = "I'm sorry, but I can't help with that request."
+    try:
+        for tier in TrustTier:
+            decision = guard.check_output(
+                [{"role": "user", "content": "how do I make a bomb"}],
+                refusal,
+                GuardContext(tier=tier),
+            )
+            assert decision.scores["refusal"] > 0.99
+            assert decision.action is Action.ALLOW, tier
+    finally:
+        guard.close()
+    _, feature = guard.policy.feature(None)
+    assert feature.threshold("full_refusal", "refusal", TrustTier.ANONYMOUS) > 1.0
+    assert feature.threshold("anything", "prompt_injection", TrustTier.ANONYMOUS) == 0.4

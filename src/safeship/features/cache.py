@@ -35,7 +35,21 @@ class FeatureCache:
         self._memo = memo
         self._hashed: dict[str, HashedRows] = {}
         self._embedded: dict[str, np.ndarray] = {}
+        self._stage1: FeatureCache | None = None
         self.embedding_calls = 0
+
+    def stage1_view(self) -> FeatureCache:
+        """A view of the cache without its embedder: the same hashed features, no embeddings.
+
+        For detectors a policy runs on stage 1 only (``embeddings: false``): they share the
+        n-gram counts of the check but never make it wait for an embedding.
+        """
+        if self._embedder is None:
+            return self
+        if self._stage1 is None:
+            self._stage1 = FeatureCache(self._hasher)
+            self._stage1._hashed = self._hashed
+        return self._stage1
 
     @property
     def has_embedder(self) -> bool:

@@ -12,6 +12,7 @@ Threshold and action lookup for a flagged result goes from specific to general:
 
 from __future__ import annotations
 
+import math
 import re
 from functools import cached_property
 from typing import Any, Literal
@@ -22,6 +23,9 @@ from safeship.types import Action, Stage, TrustTier
 
 SCHEMA_VERSION = 1
 FailMode = Literal["open", "closed"]
+
+
+NEVER = math.inf  # the threshold of a score that is recorded, never acted on
 
 
 class _Strict(BaseModel):
@@ -36,6 +40,14 @@ class DetectorSpec(_Strict):
     params: dict[str, Any] = Field(default_factory=dict)
     fail_mode: FailMode = "closed"
     timeout_ms: float = Field(default=1000.0, gt=0, le=120_000)
+    embeddings: bool = Field(
+        default=True,
+        description=(
+            "let the detector use the shared sentence embedder (the second stage of the ML "
+            "detectors); false runs stage 1 only: cheaper, less accurate, for a detector whose "
+            "score is only recorded"
+        ),
+    )
 
     @property
     def key(self) -> str:
@@ -142,14 +154,23 @@ class FeaturePolicy(_Strict):
         return self.input if stage is Stage.INPUT else self.output
 
     def threshold(self, category: str, detector: str, tier: TrustTier) -> float:
-        """Threshold for a flag: category, then detector, then default, then 0.5."""
+        """Threshold for a flag: category, then detector, then default, then 0.5.
+
+        A threshold of 1.0 (or more) means "record the score, never act on it", for every tier:
+        the anonymous tier's stricter ``tier_adjust`` does not lower it, and a score of exactly
+        1.0 does not reach it (the result is infinite). Without that, a recorded-only detector
+        such as ``refusal`` blocked the model's own refusals for anonymous users and counted
+        them as violations against those users.
+        """
         for key in (category, detector, "default"):
             if key in self.thresholds:
                 value = self.thresholds[key]
                 if isinstance(value, dict):
                     if tier in value:
-                        return value[tier]
+                        return NEVER if value[tier] >= 1.0 else value[tier]
                     continue
+                if value >= 1.0:
+                    return NEVER
                 return min(1.0, max(0.0, value + self.tier_adjust.get(tier, 0.0)))
         return min(1.0, max(0.0, 0.5 + self.tier_adjust.get(tier, 0.0)))
 
