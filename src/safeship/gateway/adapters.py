@@ -212,6 +212,7 @@ class StoreSink:
         return report if self.raw_text else report.redacted(self.redactor)
 
     async def drain(self) -> None:
-        """Wait for conversions in flight (shutdown, tests)."""
+        """Wait for conversions in flight (shutdown, tests), inline ones scheduled included."""
+        await asyncio.sleep(0)  # conversions scheduled with call_soon run on this turn
         if self._pending:
             await asyncio.gather(*self._pending, return_exceptions=True)
