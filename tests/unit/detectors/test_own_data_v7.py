@@ -120,3 +120,14 @@ def test_persona_rows_lose_their_placeholders_and_stay_out_of_training() -> None
     for r in persona:
         sides.setdefault(str(r["topic"]), set()).add(r["split"])
     assert all(len(s) == 1 for s in sides.values())
+
+
+def test_the_fresh_refusal_dev_set_is_labelled_and_never_trained_on() -> None:
+    from training.refusal_dev import DEVS
+    from training.train_refusal import HANDWRITTEN as REFUSAL_FILES
+
+    fresh = rows(DEVS[1])
+    assert len(fresh) >= 150 and all(r["label"] in REFUSAL_LABELS for r in fresh)
+    assert not set(DEVS) & set(REFUSAL_FILES)
+    trained = {str(r["response"]).casefold() for name in REFUSAL_FILES for r in rows(name)}
+    assert not trained & {str(r["response"]).casefold() for r in fresh}
