@@ -39,7 +39,7 @@ toxic recall on texts over 200 characters (0.9613) where they were. Stage 1 stil
 window, and a text stage 1 is sure about never reaches stage 2."""
 
 
-def embed_view(text: str) -> str:
+def stage2_view(text: str) -> str:
     """What stage 2 embeds of ``text``: all of it if short, else its start (``EMBED_TOKENS``)."""
     return text if len(text) <= WHOLE_VIEW_CHARS else token_prefix(text, EMBED_TOKENS)
 
@@ -95,13 +95,13 @@ class ToxicityModel:
         lo, hi = self.band
         uncertain = np.flatnonzero((p >= lo) & (p <= hi))
         if uncertain.size:
-            emb = features.embeddings([embed_view(texts[i]) for i in uncertain])
+            emb = features.embeddings([stage2_view(texts[i]) for i in uncertain])
             p[uncertain] = self.combine(z1[uncertain], emb)
         return p, int(uncertain.size)
 
     def categories(self, text: str, features: FeatureCache) -> dict[str, float]:
         """Category probabilities from the cascade's softmax head, on the same embedded view."""
-        return self.cascade.categories(embed_view(text), features)
+        return self.cascade.categories(stage2_view(text), features)
 
     def save(self, path: Path) -> None:
         """Write the cascade, then add the head's arrays and meta to the same ``.npz``."""

@@ -164,17 +164,19 @@ class StoreSink:
         try:
             stored = build()
         except Exception as exc:  # a bad event is dropped and counted, never raised
-            self.dropped += 1
-            log.error("telemetry event conversion failed (%s)", type(exc).__name__)
+            self._failed(exc)
             return
         self.sink.emit(stored)
+
+    def _failed(self, exc: Exception) -> None:
+        self.dropped += 1
+        log.error("telemetry event conversion failed (%s)", type(exc).__name__)
 
     async def _convert(self, build: Callable[[], StoredDecision | UserReport]) -> None:
         try:
             stored = await asyncio.to_thread(build)
         except Exception as exc:  # a bad event is dropped and counted, never raised
-            self.dropped += 1
-            log.error("telemetry event conversion failed (%s)", type(exc).__name__)
+            self._failed(exc)
             return
         self.sink.emit(stored)
 

@@ -142,9 +142,9 @@ def _timed_out(exc: BaseException) -> bool:
     if not isinstance(exc, (TimeoutError, httpx.TimeoutException)):
         return False
     cause = exc.__cause__
-    return not (TRANSPORT_ERRORS and isinstance(cause, TRANSPORT_ERRORS)) or isinstance(
-        cause, TimeoutError
-    )
+    if TRANSPORT_ERRORS and isinstance(cause, TRANSPORT_ERRORS):
+        return isinstance(cause, TimeoutError)
+    return True
 
 
 def _json_or_error(status: int, content: bytes) -> Any:
