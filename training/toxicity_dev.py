@@ -1,0 +1,102 @@
+"""Score toxicity artefacts on our own answers dev set (``toxicity_answers_v5_dev.jsonl``).
+
+Why this set: the toxicity data is mostly social-media comments, so ordinary multi-sentence
+chat-assistant answers look unfamiliar to stage 1 and about a third of them land in its uncertain
+band, where each pays one MiniLM call. That is most of what a guarded gateway request costs past
+the proxy itself. The dev set (220 benign answers on topics no training file covers, 80 toxic
+texts written in an assistant's format) was written apart from the v5 training files and is never
+trained, calibrated or band-picked on.
+
+Rule, written before any v5 model was trained or this set was scored. v5 (trained with
+``toxicity_answers_v5.jsonl`` and ``toxicity_toxic_answers_v5.jsonl``) ships instead of v4 only if
+all of these hold, each measured with the detector exactly as the guard runs it:
+
+1. benign dev answers in the stage-2 band: at least 10 points fewer than v4, or at most 5%;
+2. benign dev FPR at 0.5: not higher than v4's;
+3. toxic dev recall at 0.5: at most 2 points below v4's;
+4. on the model's own held-out test split (printed by the trainer): AUROC at most 0.005 below
+   v4's and own-template AUROC at most 0.01 below.
+
+The EVAL-ONLY figures (HateCheck, OpenAI moderation) are run afterwards and reported whatever
+they are; they do not enter the decision.
+
+Run: ``PYTHONPATH=. .venv/bin/python -m training.toxicity_dev [MODEL.npz ...]`` (default: shipped).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+
+from safeship.detectors.base import DetectorInput
+from safeship.detectors.toxicity import DEFAULT_MODEL, ToxicityDetector, ToxicityParams
+from safeship.features.cache import FeatureCache
+from safeship.features.hashing import NgramHasher
+from safeship.features.lazy import LazyEmbedder
+from safeship.text.normalise import normalise
+
+DEV = Path(__file__).resolve().parent / "data" / "toxicity_answers_v5_dev.jsonl"
+
+
+def score_rows(model: Path, rows: list[dict[str, object]]) -> tuple[np.ndarray, np.ndarray]:
+    """Scores and whether stage 2 ran, per row, with a fresh feature cache per text."""
+    det = ToxicityDetector(ToxicityParams(model_path=str(model)))
+    embedder = LazyEmbedder()
+    scores, banded = [], []
+    for row in rows:
+        text = str(row["text"])
+        item = DetectorInput(text, normalise(text), FeatureCache(NgramHasher(), embedder))
+        result = det.score(item)
+        scores.append(result.score)
+        banded.append(int(result.details.get("stage2_windows", 0)) > 0)
+    return np.asarray(scores), np.asarray(banded)
+
+
+def figures(rows: list[dict[str, object]], scores: np.ndarray, banded: np.ndarray) -> dict[str, float]:
+    """The rule's figures: benign band share and FPR, toxic recall, AUROC."""
+    from sklearn.metrics import roc_auc_score
+
+    y = np.asarray([int(str(r["label"])) for r in rows])
+    benign, toxic = y == 0, y == 1
+    return {
+        "benign_n": int(benign.sum()),
+        "toxic_n": int(toxic.sum()),
+        "benign_band": float(banded[benign].mean()),
+        "benign_fpr": float((scores[benign] >= 0.5).mean()),
+        "toxic_recall": float((scores[toxic] >= 0.5).mean()),
+        "auroc": float(roc_auc_score(y, scores)),
+    }
+
+
+def by_kind(rows: list[dict[str, object]], scores: np.ndarray, banded: np.ndarray) -> dict[str, str]:
+    """Per (label, kind): band share and flag rate, to see where a model is unsure."""
+    cells: dict[str, list[int]] = defaultdict(list)
+    for i, r in enumerate(rows):
+        cells[f"{r['label']}/{r['kind']}"].append(i)
+    out = {}
+    for key, idx in sorted(cells.items()):
+        out[key] = (
+            f"n={len(idx)} band={banded[idx].mean():.2f} flagged={(scores[idx] >= 0.5).mean():.2f}"
+        )
+    return out
+
+
+def main(argv: list[str] | None = None) -> dict[str, dict[str, float]]:
+    models = [Path(a) for a in (sys.argv[1:] if argv is None else argv)] or [DEFAULT_MODEL]
+    rows = [json.loads(line) for line in DEV.read_text(encoding="utf-8").splitlines() if line]
+    out = {}
+    for model in models:
+        scores, banded = score_rows(model, rows)
+        out[str(model)] = fig = figures(rows, scores, banded)
+        print(model, {k: round(v, 4) for k, v in fig.items()})
+        for key, cell in by_kind(rows, scores, banded).items():
+            print(f"  {key}: {cell}")
+    return out
+
+
+if __name__ == "__main__":
+    main()
