@@ -14,8 +14,9 @@ all of these hold, each measured with the detector exactly as the guard runs it:
 1. benign dev answers in the stage-2 band: at least 10 points fewer than v4, or at most 5%;
 2. benign dev FPR at 0.5: not higher than v4's;
 3. toxic dev recall at 0.5: at most 2 points below v4's;
-4. on the model's own held-out test split (printed by the trainer): AUROC at most 0.005 below
-   v4's and own-template AUROC at most 0.01 below.
+4. on the trainer's held-out test split, restricted to the rows v4 was tested on (``v4_rows``:
+   splits hash source and group, so the new files leave those rows where they were): AUROC at
+   most 0.005 below v4's and own-template AUROC at most 0.01 below.
 
 The EVAL-ONLY figures (HateCheck, OpenAI moderation) are run afterwards and reported whatever
 they are; they do not enter the decision.
