@@ -181,6 +181,36 @@ def own_benign(own_dir: Path) -> list[Example]:
     return out
 
 
+def own_answers(own_dir: Path) -> list[Example]:
+    """Our assistant-format texts: ordinary benign answers, toxic outputs and their civil twins.
+
+    Reads ``toxicity_answers_v*.jsonl`` and ``toxicity_toxic_answers_v*.jsonl``, never a
+    ``*_dev.jsonl`` (the dev set judges the model). Why: stage 1 learned "long, fluent text" from
+    comments alone and was unsure about a third of ordinary answers; the toxic rows in the same
+    format keep it from learning "assistant format = safe". A toxic row and its twin share a
+    group (``pair``); other rows group by topic, so a split never shares either.
+    """
+    out = []
+    paths = [*own_dir.glob("toxicity_answers_v*.jsonl"), *own_dir.glob("toxicity_toxic_answers_v*.jsonl")]
+    for path in sorted(p for p in paths if not p.stem.endswith("_dev")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if not line.strip():
+                continue
+            rec = json.loads(line)
+            group = rec.get("pair") or rec["topic"]
+            out.append(
+                Example(
+                    rec["text"],
+                    int(rec["label"]),
+                    rec["category"],
+                    "own_answers",
+                    f"{path.stem}:{group}",
+                    rec.get("kind", ""),
+                )
+            )
+    return out
+
+
 def expand_own(own_dir: Path) -> list[Example]:
     """Expand our hand-written templates; all expansions of one template share a group key.
 

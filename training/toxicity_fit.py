@@ -34,7 +34,7 @@ def source_weight(ex: Example) -> float:
     """
     if ex.source == "davidson" and ex.category == "insult":
         return 0.3
-    return {"own": 3.0, "toxigen": 2.0, "surge": 1.5}.get(ex.source, 1.0)
+    return {"own": 3.0, "own_answers": 2.0, "toxigen": 2.0, "surge": 1.5}.get(ex.source, 1.0)
 
 
 def balanced_weights(rows: Sequence[Example]) -> np.ndarray:

@@ -24,7 +24,14 @@ import numpy as np
 from safeship.detectors.toxicity import DEFAULT_LEXICON, DEFAULT_MODEL, term_hash
 from safeship.detectors.toxicity_model import ToxicityModel
 from training.embed_cache import FingerprintedMemo
-from training.toxicity_data import Example, expand_own, load_lexicon, load_public, own_benign
+from training.toxicity_data import (
+    Example,
+    expand_own,
+    load_lexicon,
+    load_public,
+    own_answers,
+    own_benign,
+)
 from training.toxicity_fit import fit_toxicity
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -63,10 +70,12 @@ def held_out(model: ToxicityModel, test: list[Example], embed) -> dict[str, dict
 
     cache = FeatureCache(NgramHasher(), _E() if embed is not None else None)
     out: dict[str, dict[str, float]] = {}
-    groups = sorted({e.source for e in test} | {"all"})
+    groups = sorted({e.source for e in test} | {"all", "v4_rows"})
     groups += sorted({f"own/{e.function}" for e in test if e.source == "own"})
     for source in groups:
         rows = [e for e in test if source in ("all", e.source, f"own/{e.function}")]
+        if source == "v4_rows":  # the rows v4 was tested on, to compare releases like for like
+            rows = [e for e in test if e.source != "own_answers"]
         scores, _ = model.score_texts([e.text for e in rows], cache)
         y = [e.label for e in rows]
         acc = float(np.mean((scores >= 0.5) == np.asarray(y)))
@@ -114,7 +123,12 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
 
     own_dir = ROOT / "training" / "data"
-    examples = load_public(args.data_dir) + expand_own(own_dir) + own_benign(own_dir)
+    examples = (
+        load_public(args.data_dir)
+        + expand_own(own_dir)
+        + own_benign(own_dir)
+        + own_answers(own_dir)
+    )
     parts: dict[str, list[Example]] = {"train": [], "val": [], "test": []}
     for ex in examples:
         parts[split_of(ex)].append(ex)
