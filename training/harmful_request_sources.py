@@ -30,6 +30,10 @@ HANDWRITTEN = (
     # close harmful twins sharing a group. Its sibling benign_sensitive_v7_dev.jsonl is a
     # separately written dev set that is never trained on (bench: training.harmful_request_dev).
     "benign_sensitive_v7.jsonl",
+    # v10 (candidate): calm red-team styles (long context, detailed instructions, persuasive
+    # misinformation, malicious code, harassing or scam messages, acquisition, evasion,
+    # copyright), 220 harmful requests each paired with a same-style benign twin.
+    "harmful_request_v10.jsonl",
     # Not trained on (both tried for v9 and rejected by the rule written before training, see
     # the card): ordinary_questions_v9.jsonl (526 plain customer and everyday questions as
     # negatives) and harmful_request_v8.jsonl (261 harmful requests in everyday words + 208
