@@ -191,7 +191,10 @@ def own_answers(own_dir: Path) -> list[Example]:
     group (``pair``); other rows group by topic, so a split never shares either.
     """
     out = []
-    paths = [*own_dir.glob("toxicity_answers_v*.jsonl"), *own_dir.glob("toxicity_toxic_answers_v*.jsonl")]
+    paths = [
+        *own_dir.glob("toxicity_answers_v*.jsonl"),
+        *own_dir.glob("toxicity_toxic_answers_v*.jsonl"),
+    ]
     for path in sorted(p for p in paths if not p.stem.endswith("_dev")):
         for line in path.read_text(encoding="utf-8").splitlines():
             if not line.strip():

@@ -57,7 +57,9 @@ def score_rows(model: Path, rows: list[dict[str, object]]) -> tuple[np.ndarray, 
     return np.asarray(scores), np.asarray(banded)
 
 
-def figures(rows: list[dict[str, object]], scores: np.ndarray, banded: np.ndarray) -> dict[str, float]:
+def figures(
+    rows: list[dict[str, object]], scores: np.ndarray, banded: np.ndarray
+) -> dict[str, float]:
     """The rule's figures: benign band share and FPR, toxic recall, AUROC."""
     from sklearn.metrics import roc_auc_score
 
@@ -73,7 +75,9 @@ def figures(rows: list[dict[str, object]], scores: np.ndarray, banded: np.ndarra
     }
 
 
-def by_kind(rows: list[dict[str, object]], scores: np.ndarray, banded: np.ndarray) -> dict[str, str]:
+def by_kind(
+    rows: list[dict[str, object]], scores: np.ndarray, banded: np.ndarray
+) -> dict[str, str]:
     """Per (label, kind): band share and flag rate, to see where a model is unsure."""
     cells: dict[str, list[int]] = defaultdict(list)
     for i, r in enumerate(rows):
