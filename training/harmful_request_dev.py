@@ -27,6 +27,9 @@ the v10 dev set was scored. v10 ships instead of v7 only if all hold:
 EVAL-ONLY figures (HarmBench, AdvBench, StrongREJECT, XSTest) are run after the decision and
 reported whatever they are.
 
+Outcome: all four held, but v10 was withdrawn after the demo showed it letting 2 of the starter
+suite's 52 attacks through (see the card); a next rule includes the starter suite.
+
 Run: ``PYTHONPATH=. .venv/bin/python -m training.harmful_request_dev [MODEL.npz ...]``.
 """
 

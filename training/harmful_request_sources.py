@@ -30,16 +30,15 @@ HANDWRITTEN = (
     # close harmful twins sharing a group. Its sibling benign_sensitive_v7_dev.jsonl is a
     # separately written dev set that is never trained on (bench: training.harmful_request_dev).
     "benign_sensitive_v7.jsonl",
-    # v10 (candidate): calm red-team styles (long context, detailed instructions, persuasive
-    # misinformation, malicious code, harassing or scam messages, acquisition, evasion,
-    # copyright), 220 harmful requests each paired with a same-style benign twin.
-    "harmful_request_v10.jsonl",
     # Not trained on (both tried for v9 and rejected by the rule written before training, see
     # the card): ordinary_questions_v9.jsonl (526 plain customer and everyday questions as
     # negatives) and harmful_request_v8.jsonl (261 harmful requests in everyday words + 208
     # twins). With the questions alone, dev harmful recall fell 85.0% -> 78.3% and the ordinary
     # dev set's FPR only went 4.0% -> 3.0%; with both, sensitive-benign FPR at 0.4 rose to 4.0%.
     # Stage 1 reads function-word patterns of concealment ("... so they don't ...") as intent.
+    # Also not trained on: harmful_request_v10.jsonl (220 calm red-team-style pairs). Its rule
+    # held on the dev sets, but on our starter suite v10 let 2 of 52 attacks through the demo's
+    # guard that v7 blocks (e.g. pirated films 0.68 -> 0.09), so it was withdrawn (see the card).
 )
 
 
