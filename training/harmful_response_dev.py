@@ -27,6 +27,9 @@ all hold:
 
 The EVAL-ONLY gptfuzz ``evaluate.csv`` is run after the decision and reported whatever it is.
 
+Outcome: conditions 1, 2 and 4 held; 3 failed (SmolLM2's starter answers flagged at 0.4: 2 ->
+3 of 52), so v7 was rejected and v5 ships (see the card).
+
 Run: ``PYTHONPATH=. .venv/bin/python -m training.harmful_response_dev [MODEL.npz ...]``.
 """
 
