@@ -35,6 +35,9 @@ The dev set is the same one, now used a second time; v6 ships instead of v5 only
 4. the demo (our starter suite with SmolLM2, guarded by ``support_chat.yaml``): guarded attack
    success and over-refusal not above v5's (0.0% and 27.2%).
 
+Outcome for v6: all held (band 26.8% -> 20.9%, FPR 1.8% -> 0.5%, toxic recall 96.3% -> 96.3%,
+test rows AUROC 0.965 -> 0.966, demo unchanged); v6 ships.
+
 Run: ``PYTHONPATH=. .venv/bin/python -m training.toxicity_dev [MODEL.npz ...]`` (default: shipped).
 """
 

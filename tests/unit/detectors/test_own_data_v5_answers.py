@@ -25,6 +25,7 @@ def rows(name: str) -> list[dict[str, object]]:
     [
         "toxicity_answers_v5.jsonl",
         "toxicity_answers_v5b.jsonl",
+        "toxicity_answers_v6.jsonl",
         "toxicity_toxic_answers_v5.jsonl",
         "toxicity_answers_v5_dev.jsonl",
     ],
@@ -59,6 +60,7 @@ def test_own_answers_reads_the_training_files_and_never_the_dev_set() -> None:
         for n in (
             "toxicity_answers_v5.jsonl",
             "toxicity_answers_v5b.jsonl",
+            "toxicity_answers_v6.jsonl",
             "toxicity_toxic_answers_v5.jsonl",
         )
     )
@@ -89,7 +91,7 @@ def test_withdrawn_v10_requests_and_their_dev_set_are_not_trained_on() -> None:
 
 
 def test_shipped_toxicity_is_sure_about_ordinary_answers_and_catches_toxic_ones() -> None:
-    """The v5 figures on its dev set (never trained on), with slack: a regression fails here."""
+    """The shipped figures on the dev set (never trained on), with slack: a regression fails."""
     from training.toxicity_dev import DEV, figures, score_rows
 
     from safeship.detectors.toxicity import DEFAULT_MODEL
@@ -97,6 +99,6 @@ def test_shipped_toxicity_is_sure_about_ordinary_answers_and_catches_toxic_ones(
     data = [json.loads(line) for line in DEV.read_text(encoding="utf-8").splitlines() if line]
     scores, banded = score_rows(DEFAULT_MODEL, data)
     fig = figures(data, scores, banded)
-    assert fig["benign_band"] <= 0.32  # v4: 0.41, v5: 0.27
-    assert fig["benign_fpr"] <= 0.03  # v5: 0.018
+    assert fig["benign_band"] <= 0.25  # v4: 0.41, v5: 0.27, v6: 0.21
+    assert fig["benign_fpr"] <= 0.02  # v5: 0.018, v6: 0.005
     assert fig["toxic_recall"] >= 0.90  # v4: 0.775, v5: 0.963
