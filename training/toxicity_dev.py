@@ -38,6 +38,19 @@ The dev set is the same one, now used a second time; v6 ships instead of v5 only
 Outcome for v6: all held (band 26.8% -> 20.9%, FPR 1.8% -> 0.5%, toxic recall 96.3% -> 96.3%,
 test rows AUROC 0.965 -> 0.966, demo unchanged); v6 ships.
 
+Rule for v7 (v6's data plus the benign rows of ``injection_casual_messages.jsonl``, everyday
+text messages written for the messaging feature's injection detector), written before v7 was
+trained. Why: on ``casual_messages_dev.jsonl`` (everyday messages, written apart from that file,
+never trained on by any detector) v6 sends 42% of the messages to its stage-2 band, the most of
+any input detector. v7 ships instead of v6 only if all hold:
+
+1. casual dev messages in the stage-2 band: at least 10 points fewer than v6;
+2. answers dev set: benign band at most 2 points above v6's (20.9%), benign FPR not above v6's
+   (0.5%), toxic recall at most 2 points below v6's (96.3%); casual dev messages flagged at 0.5
+   not above v6's;
+3. v4's test rows: AUROC at most 0.005 below v6's, own templates at most 0.01 below v6's;
+4. the demo's guarded attack success and over-refusal not above v6's (0.0% and 27.2%).
+
 Run: ``PYTHONPATH=. .venv/bin/python -m training.toxicity_dev [MODEL.npz ...]`` (default: shipped).
 """
 
@@ -58,6 +71,7 @@ from safeship.features.lazy import LazyEmbedder
 from safeship.text.normalise import normalise
 
 DEV = Path(__file__).resolve().parent / "data" / "toxicity_answers_v5_dev.jsonl"
+MESSAGES_DEV = Path(__file__).resolve().parent / "data" / "casual_messages_dev.jsonl"
 
 
 def score_rows(model: Path, rows: list[dict[str, object]]) -> tuple[np.ndarray, np.ndarray]:
@@ -110,6 +124,11 @@ def by_kind(
 def main(argv: list[str] | None = None) -> dict[str, dict[str, float]]:
     models = [Path(a) for a in (sys.argv[1:] if argv is None else argv)] or [DEFAULT_MODEL]
     rows = [json.loads(line) for line in DEV.read_text(encoding="utf-8").splitlines() if line]
+    messages = [
+        r
+        for line in MESSAGES_DEV.read_text(encoding="utf-8").splitlines()
+        if line.strip() and int((r := json.loads(line))["label"]) == 0
+    ]
     out = {}
     for model in models:
         scores, banded = score_rows(model, rows)
@@ -117,6 +136,14 @@ def main(argv: list[str] | None = None) -> dict[str, dict[str, float]]:
         print(model, {k: round(v, 4) for k, v in fig.items()})
         for key, cell in by_kind(rows, scores, banded).items():
             print(f"  {key}: {cell}")
+        msg_scores, msg_banded = score_rows(model, messages)
+        fig["messages_n"] = len(messages)
+        fig["messages_band"] = float(msg_banded.mean())
+        fig["messages_flagged"] = float((msg_scores >= 0.5).mean())
+        print(
+            "  casual messages dev:",
+            {k: round(fig[k], 4) for k in ("messages_band", "messages_flagged")},
+        )
     return out
 
 
