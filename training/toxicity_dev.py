@@ -51,6 +51,11 @@ any input detector. v7 ships instead of v6 only if all hold:
 3. v4's test rows: AUROC at most 0.005 below v6's, own templates at most 0.01 below v6's;
 4. the demo's guarded attack success and over-refusal not above v6's (0.0% and 27.2%).
 
+Outcome for v7: rejected by condition 2. Casual dev messages in the band 41.1% -> 27.8% and
+flagged 7.3% -> 4.0%, answers band 20.9% -> 17.3%, but toxic dev recall 96.3% -> 92.5% (3 of 80
+more missed, over the 2-point bound); test rows AUROC 0.966 -> 0.966, own templates 0.938 ->
+0.931. v6 ships; the trainer does not read the messages file.
+
 Run: ``PYTHONPATH=. .venv/bin/python -m training.toxicity_dev [MODEL.npz ...]`` (default: shipped).
 """
 
