@@ -56,6 +56,10 @@ flagged 7.3% -> 4.0%, answers band 20.9% -> 17.3%, but toxic dev recall 96.3% ->
 more missed, over the 2-point bound); test rows AUROC 0.966 -> 0.966, own templates 0.938 ->
 0.931. v6 ships; the trainer does not read the messages file.
 
+Rule for v8 (v7's data plus ``toxicity_messages_v8.jsonl``: toxic text messages in the same
+casual register, with civil twins), written before that file existed: the same four conditions
+as v7, against v6.
+
 Run: ``PYTHONPATH=. .venv/bin/python -m training.toxicity_dev [MODEL.npz ...]`` (default: shipped).
 """
 
