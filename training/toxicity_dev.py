@@ -60,6 +60,10 @@ Rule for v8 (v7's data plus ``toxicity_messages_v8.jsonl``: toxic text messages 
 casual register, with civil twins), written before that file existed: the same four conditions
 as v7, against v6.
 
+Outcome for v8: rejected by conditions 1 and 2. Casual dev messages in the band 41.1% -> 31.1%
+(15 of 151 fewer: 9.9 points, under the 10 asked), flagged 7.3% -> 6.6%; toxic dev recall 96.3%
+-> 93.8% (over the 2-point bound). v6 ships; the file is kept, not trained on.
+
 Run: ``PYTHONPATH=. .venv/bin/python -m training.toxicity_dev [MODEL.npz ...]`` (default: shipped).
 """
 
