@@ -28,6 +28,7 @@ def rows(name: str) -> list[dict[str, object]]:
         "toxicity_answers_v6.jsonl",
         "toxicity_toxic_answers_v5.jsonl",
         "toxicity_answers_v5_dev.jsonl",
+        "toxicity_messages_v8.jsonl",
     ],
 )
 def test_answer_rows_are_labelled_consistently_and_unique(name: str) -> None:
@@ -64,7 +65,7 @@ def test_own_answers_reads_the_training_files_and_never_the_dev_set() -> None:
             "toxicity_toxic_answers_v5.jsonl",
         )
     )
-    assert len(examples) == expected
+    assert len(examples) == expected  # never the rejected toxicity_messages_v8.jsonl (card)
     assert {e.source for e in examples} == {"own_answers"}
     # a toxic row and its civil twin land in the same split group
     twins: dict[str, set[str]] = {}
