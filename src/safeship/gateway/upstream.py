@@ -11,15 +11,19 @@ from __future__ import annotations
 import asyncio
 import importlib.util
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from typing import Any
+from http.cookiejar import CookieJar, DefaultCookiePolicy
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
 from safeship.errors import MissingDependencyError
 from safeship.gateway.config import UpstreamConfig
 from safeship.gateway.errors import GatewayError
+
+if TYPE_CHECKING:
+    import aiohttp
 
 DONE = "[DONE]"
 POOL = httpx.Limits(max_connections=200, max_keepalive_connections=50)
@@ -66,8 +70,38 @@ def upstream_client(config: UpstreamConfig) -> httpx.AsyncClient:
             raise MissingDependencyError(
                 "upstream transport 'aiohttp'", "gateway", "httpx-aiohttp"
             ) from exc
-        return httpx.AsyncClient(transport=AiohttpTransport(limits=POOL), limits=POOL)
-    return httpx.AsyncClient(limits=POOL)
+        transport = AiohttpTransport(limits=POOL, client=_cookieless_aiohttp_session())
+        return httpx.AsyncClient(transport=transport, limits=POOL, cookies=_no_cookies())
+    return httpx.AsyncClient(limits=POOL, cookies=_no_cookies())
+
+
+def _no_cookies() -> CookieJar:
+    """A cookie jar that keeps nothing.
+
+    The upstream client is one per gateway, shared by every tenant and user: a cookie the model
+    server sets for one caller (a load balancer's sticky session, a vendor's tracking id) must
+    not ride along with the next caller's request.
+    """
+    return CookieJar(policy=DefaultCookiePolicy(allowed_domains=[]))
+
+
+def _cookieless_aiohttp_session() -> Callable[[], aiohttp.ClientSession]:
+    """What httpx-aiohttp's own session would be, minus aiohttp's cookie jar (see above).
+
+    A factory, because an aiohttp session must be created inside the running event loop; the
+    transport calls it on its first request.
+    """
+    import aiohttp
+
+    def make() -> aiohttp.ClientSession:
+        connector = aiohttp.TCPConnector(
+            keepalive_timeout=POOL.keepalive_expiry,
+            limit=POOL.max_connections or 0,
+            ssl=httpx.create_ssl_context(),
+        )
+        return aiohttp.ClientSession(connector=connector, cookie_jar=aiohttp.DummyCookieJar())
+
+    return make
 
 
 class Upstream:

@@ -153,3 +153,55 @@ async def test_an_aiohttp_error_httpx_does_not_know_is_a_502_not_a_500() -> None
         await upstream.call("POST", "/chat/completions", {})
     await client.aclose()
     assert caught.value.status == 502 and "ClientPayloadError" in caught.value.message
+
+
+def cookie_setting_upstream(seen: list[str | None]) -> FastAPI:
+    """Sets a session cookie on every answer and records the Cookie header it was sent."""
+    app = FastAPI()
+
+    @app.post("/v1/chat/completions")
+    async def answer(request: Request) -> Any:
+        from starlette.responses import JSONResponse
+
+        seen.append(request.headers.get("cookie"))
+        reply = JSONResponse(
+            {
+                "id": "c1",
+                "object": "chat.completion",
+                "model": "mock-1",
+                "choices": [
+                    {
+                        "index": 0,
+                        "message": {"role": "assistant", "content": "ok"},
+                        "finish_reason": "stop",
+                    }
+                ],
+            }
+        )
+        reply.set_cookie("lb_session", f"caller-{len(seen)}")
+        return reply
+
+    return app
+
+
+@pytest.mark.parametrize("kind", TRANSPORTS)
+async def test_a_cookie_the_upstream_sets_for_one_caller_never_reaches_the_next(kind: str) -> None:
+    seen: list[str | None] = []
+    with serve_in_thread(cookie_setting_upstream(seen)) as url:
+        # a host name, not an IP: aiohttp's default jar keeps cookies only for names
+        named = url.replace("127.0.0.1", "localhost")
+        async with gateway({"base_url": f"{named}/v1", "transport": kind}) as client:
+            first = await client.post("/v1/chat/completions", json=chat("hello"))
+            second = await client.post("/v1/chat/completions", json=chat("hello again"))
+    assert first.status_code == second.status_code == 200
+    assert seen == [None, None]
+
+
+def test_a_shared_client_with_the_default_jar_would_leak_the_cookie() -> None:
+    """The control for the test above: the same upstream does set a cookie that sticks."""
+    seen: list[str | None] = []
+    with serve_in_thread(cookie_setting_upstream(seen)) as url:
+        with httpx.Client(base_url=url.replace("127.0.0.1", "localhost")) as plain:
+            for _ in range(2):
+                plain.post("/v1/chat/completions", json=chat("hi"))
+    assert seen == [None, "lb_session=caller-1"]
