@@ -48,6 +48,7 @@ from safeship.features.cache import FeatureCache
 from safeship.features.hashing import NgramHasher
 from safeship.features.lazy import LazyEmbedder
 from safeship.text.normalise import normalise
+from training.train_refusal import load
 
 ROOT = Path(__file__).resolve().parents[1]
 DEV = ROOT / "training" / "data" / "toxicity_answers_v5_dev.jsonl"
@@ -70,8 +71,7 @@ def score(model: Path, pairs: list[tuple[str | None, str]]) -> tuple[np.ndarray,
 
 def ordinary_answers() -> list[tuple[str | None, str]]:
     """The benign rows of the ordinary-answers dev set (no prompt: they were written alone)."""
-    rows = [json.loads(line) for line in DEV.read_text(encoding="utf-8").splitlines() if line]
-    return [(None, str(r["text"])) for r in rows if int(r["label"]) == 0]
+    return [(None, str(r["text"])) for r in load(DEV.name) if int(r["label"]) == 0]
 
 
 def starter_benign_answers(db: Path = DEMO_RUNS) -> list[tuple[str | None, str]]:

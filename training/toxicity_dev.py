@@ -69,7 +69,6 @@ Run: ``PYTHONPATH=. .venv/bin/python -m training.toxicity_dev [MODEL.npz ...]`` 
 
 from __future__ import annotations
 
-import json
 import sys
 from collections import defaultdict
 from pathlib import Path
@@ -82,6 +81,7 @@ from safeship.features.cache import FeatureCache
 from safeship.features.hashing import NgramHasher
 from safeship.features.lazy import LazyEmbedder
 from safeship.text.normalise import normalise
+from training.train_refusal import load
 
 DEV = Path(__file__).resolve().parent / "data" / "toxicity_answers_v5_dev.jsonl"
 MESSAGES_DEV = Path(__file__).resolve().parent / "data" / "casual_messages_dev.jsonl"
@@ -136,12 +136,8 @@ def by_kind(
 
 def main(argv: list[str] | None = None) -> dict[str, dict[str, float]]:
     models = [Path(a) for a in (sys.argv[1:] if argv is None else argv)] or [DEFAULT_MODEL]
-    rows = [json.loads(line) for line in DEV.read_text(encoding="utf-8").splitlines() if line]
-    messages = [
-        r
-        for line in MESSAGES_DEV.read_text(encoding="utf-8").splitlines()
-        if line.strip() and int((r := json.loads(line))["label"]) == 0
-    ]
+    rows = load(DEV.name)
+    messages = [r for r in load(MESSAGES_DEV.name) if int(r["label"]) == 0]
     out = {}
     for model in models:
         scores, banded = score_rows(model, rows)

@@ -24,6 +24,7 @@ from safeship.gateway.errors import GatewayError
 
 if TYPE_CHECKING:
     import aiohttp
+    from httpx_aiohttp import AiohttpTransport
 
 DONE = "[DONE]"
 POOL = httpx.Limits(max_connections=200, max_keepalive_connections=50)
@@ -70,7 +71,8 @@ def upstream_client(config: UpstreamConfig) -> httpx.AsyncClient:
             raise MissingDependencyError(
                 "upstream transport 'aiohttp'", "gateway", "httpx-aiohttp"
             ) from exc
-        transport = AiohttpTransport(limits=POOL, client=_cookieless_aiohttp_session())
+        transport = AiohttpTransport(limits=POOL)
+        transport.client = _cookieless_session(transport)
         return httpx.AsyncClient(transport=transport, limits=POOL, cookies=_no_cookies())
     return httpx.AsyncClient(limits=POOL, cookies=_no_cookies())
 
@@ -85,19 +87,23 @@ def _no_cookies() -> CookieJar:
     return CookieJar(policy=DefaultCookiePolicy(allowed_domains=[]))
 
 
-def _cookieless_aiohttp_session() -> Callable[[], aiohttp.ClientSession]:
-    """What httpx-aiohttp's own session would be, minus aiohttp's cookie jar (see above).
+def _cookieless_session(transport: AiohttpTransport) -> Callable[[], aiohttp.ClientSession]:
+    """httpx-aiohttp's own session, minus aiohttp's cookie jar (see ``_no_cookies``).
+
+    Built on the transport's own TLS context and limits, as the library's default session is.
 
     A factory, because an aiohttp session must be created inside the running event loop; the
     transport calls it on its first request.
     """
     import aiohttp
 
+    limits = transport.limits
+
     def make() -> aiohttp.ClientSession:
         connector = aiohttp.TCPConnector(
-            keepalive_timeout=POOL.keepalive_expiry,
-            limit=POOL.max_connections or 0,
-            ssl=httpx.create_ssl_context(),
+            keepalive_timeout=limits.keepalive_expiry,
+            limit=limits.max_connections or 0,
+            ssl=transport.ssl_context,
         )
         return aiohttp.ClientSession(connector=connector, cookie_jar=aiohttp.DummyCookieJar())
 

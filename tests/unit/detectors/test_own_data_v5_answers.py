@@ -2,22 +2,17 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 from training.harmful_request_sources import HANDWRITTEN
 from training.toxicity_data import own_answers
+from training.train_refusal import load as rows
 
 from safeship.detectors.hazards import HAZARD_IDS
 
 DATA = Path(__file__).resolve().parents[3] / "training" / "data"
 TOXIC_CATEGORIES = {"insult", "harassment", "threat", "hate"}
-
-
-def rows(name: str) -> list[dict[str, object]]:
-    lines = (DATA / name).read_text(encoding="utf-8").splitlines()
-    return [json.loads(line) for line in lines if line.strip()]
 
 
 @pytest.mark.parametrize(
@@ -97,7 +92,7 @@ def test_shipped_toxicity_is_sure_about_ordinary_answers_and_catches_toxic_ones(
 
     from safeship.detectors.toxicity import DEFAULT_MODEL
 
-    data = [json.loads(line) for line in DEV.read_text(encoding="utf-8").splitlines() if line]
+    data = rows(DEV.name)
     scores, banded = score_rows(DEFAULT_MODEL, data)
     fig = figures(data, scores, banded)
     assert fig["benign_band"] <= 0.25  # v4: 0.41, v5: 0.27, v6: 0.21
