@@ -17,7 +17,16 @@ import random
 from dataclasses import dataclass
 from pathlib import Path
 
-PARTS = Path(__file__).resolve().parent / "data" / "injection_context_parts.jsonl"
+DATA = Path(__file__).resolve().parent / "data"
+PARTS = DATA / "injection_context_parts.jsonl"
+# v6 of the pair model adds these (new attack templates; new system prompts with their benign
+# turns). They feed the pair model only: the text model keeps reading ``PARTS`` alone, so adding
+# them leaves it, and every figure without a system prompt, byte-identical.
+PAIR_MODEL_PARTS = (
+    PARTS,
+    DATA / "injection_context_parts_v6_attacks.jsonl",
+    DATA / "injection_context_parts_v6_systems.jsonl",
+)
 SECRETS = (
     "MAPLE-7731",
     "bluebird42",
@@ -55,9 +64,20 @@ def _cap(s: str) -> str:
     return s[:1].upper() + s[1:]
 
 
-def build_pairs(seed: int = 99, per_system: int = 60) -> list[Pair]:
-    """Every system prompt with a sample of attacks on its own constraint and benign turns."""
-    rows = [json.loads(line) for line in PARTS.read_text(encoding="utf-8").splitlines() if line]
+def build_pairs(
+    seed: int = 99, per_system: int = 60, parts: tuple[Path, ...] = (PARTS,)
+) -> list[Pair]:
+    """Every system prompt with a sample of attacks on its own constraint and benign turns.
+
+    Rows of later ``parts`` files come after earlier ones, so a system prompt or attack template
+    keeps its index, and with it its train/validation side, when a file is added.
+    """
+    rows = [
+        json.loads(line)
+        for path in parts
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
     systems = [r for r in rows if r["kind"] == "system"]
     attacks = [r for r in rows if r["kind"] == "attack"]
     foreign = next(r["text"] for r in rows if r["kind"] == "foreign_violation")

@@ -26,7 +26,7 @@ from safeship.detectors.textmodel import CascadeModel
 from safeship.features.cache import FeatureCache
 from safeship.features.hashing import NgramHasher
 from safeship.text.normalise import normalise
-from training.injection_pairs import Pair, build_pairs
+from training.injection_pairs import PAIR_MODEL_PARTS, Pair, build_pairs
 
 EmbedFn = Callable[[list[str]], np.ndarray]
 C_PAIR = 1.0
@@ -64,7 +64,7 @@ def fit_pair_model(
     benign: dict[str, Sequence[str]],
 ) -> dict[str, object]:
     """Train, save to ``out`` and return held-out figures (pair model vs text model alone)."""
-    pairs = _with_benign(build_pairs(), benign, seed=5)
+    pairs = _with_benign(build_pairs(parts=PAIR_MODEL_PARTS), benign, seed=5)
     tr = [p for p in pairs if p.split == "train"]
     va = [p for p in pairs if p.split == "val"]
     x_tr, x_va = _features(tr, embed), _features(va, embed)
