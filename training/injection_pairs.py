@@ -16,16 +16,19 @@ import json
 import random
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 DATA = Path(__file__).resolve().parent / "data"
 PARTS = DATA / "injection_context_parts.jsonl"
-# v6 of the pair model adds these (new attack templates; new system prompts with their benign
-# turns). They feed the pair model only: the text model keeps reading ``PARTS`` alone, so adding
-# them leaves it, and every figure without a system prompt, byte-identical.
+# v6 of the pair model added the attack templates and system prompts with their benign turns,
+# v7 eight everyday benign turns for every system prompt. They feed the pair model only: the
+# text model keeps reading ``PARTS`` alone, so adding them leaves it, and every figure without a
+# system prompt, byte-identical.
 PAIR_MODEL_PARTS = (
     PARTS,
     DATA / "injection_context_parts_v6_attacks.jsonl",
     DATA / "injection_context_parts_v6_systems.jsonl",
+    DATA / "injection_context_parts_v7_benign.jsonl",
 )
 SECRETS = (
     "MAPLE-7731",
@@ -64,6 +67,22 @@ def _cap(s: str) -> str:
     return s[:1].upper() + s[1:]
 
 
+def _merge_benign_more(systems: list[dict[str, Any]], extra: list[dict[str, Any]]) -> None:
+    """Add each ``benign_more`` row's turns to the in-scope turns of the system it names.
+
+    Everyday turns to the system's own product are the commonest traffic a guard sees; with about
+    six per system prompt against ~40 attacks, the pair model learnt "this kind of product ->
+    attack" and flagged a fifth of a dev set's ordinary turns.
+    """
+    by_text = {r["text"]: r for r in systems}
+    for row in extra:
+        target = by_text.get(row["system"])
+        if target is None:
+            name = row["system"][:60]
+            raise ValueError(f"benign_more row names no known system prompt: {name!r}")
+        target["inscope"] = [*target["inscope"], *row["texts"]]
+
+
 def build_pairs(
     seed: int = 99, per_system: int = 60, parts: tuple[Path, ...] = (PARTS,)
 ) -> list[Pair]:
@@ -79,6 +98,7 @@ def build_pairs(
         if line.strip()
     ]
     systems = [r for r in rows if r["kind"] == "system"]
+    _merge_benign_more(systems, [r for r in rows if r["kind"] == "benign_more"])
     attacks = [r for r in rows if r["kind"] == "attack"]
     foreign = next(r["text"] for r in rows if r["kind"] == "foreign_violation")
     generic = [r["text"] for r in rows if r["kind"] == "benign_generic"]

@@ -100,9 +100,7 @@ def summarise(rows: list[dict[str, object]], s: np.ndarray) -> dict[str, object]
     for r, v in zip(rows, s, strict=True):
         if int(str(r["label"])):
             by_tech[str(r["technique"])].append(bool(v >= 0.5))
-    report["recall_by_technique"] = {
-        k: f"{sum(v)}/{len(v)}" for k, v in sorted(by_tech.items())
-    }
+    report["recall_by_technique"] = {k: f"{sum(v)}/{len(v)}" for k, v in sorted(by_tech.items())}
     return report
 
 

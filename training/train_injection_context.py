@@ -30,6 +30,12 @@ from training.injection_pairs import PAIR_MODEL_PARTS, Pair, build_pairs
 
 EmbedFn = Callable[[list[str]], np.ndarray]
 C_PAIR = 1.0
+# v7, chosen on the held-out pairs (never on the dev sets): 20 attack templates per system prompt
+# instead of 60 and benign pairs weighted twice an attack. With ~40 attacks against ~14 benign
+# turns per system prompt, v5/v6 learnt "this kind of product -> attack"; at 20/2x the held-out
+# benign flags fell 53 -> 19 of 833 at recall 0.882 -> 0.880.
+ATTACKS_PER_SYSTEM = 20
+CLASS_WEIGHT = {0: 2.0, 1: 1.0}
 
 
 def _with_benign(pairs: list[Pair], benign: dict[str, Sequence[str]], seed: int) -> list[Pair]:
@@ -64,13 +70,15 @@ def fit_pair_model(
     benign: dict[str, Sequence[str]],
 ) -> dict[str, object]:
     """Train, save to ``out`` and return held-out figures (pair model vs text model alone)."""
-    pairs = _with_benign(build_pairs(parts=PAIR_MODEL_PARTS), benign, seed=5)
+    pairs = _with_benign(
+        build_pairs(parts=PAIR_MODEL_PARTS, per_system=ATTACKS_PER_SYSTEM), benign, seed=5
+    )
     tr = [p for p in pairs if p.split == "train"]
     va = [p for p in pairs if p.split == "val"]
     x_tr, x_va = _features(tr, embed), _features(va, embed)
     y_tr = np.array([p.label for p in tr])
     y_va = np.array([p.label for p in va])
-    lr = LogisticRegression(C=C_PAIR, max_iter=3000, class_weight="balanced")
+    lr = LogisticRegression(C=C_PAIR, max_iter=3000, class_weight=CLASS_WEIGHT)
     lr.fit(x_tr, y_tr)
     model = PairModel(coef=lr.coef_.ravel().astype(np.float32), intercept=float(lr.intercept_[0]))
     p_pair = 1.0 / (1.0 + np.exp(-(x_va @ model.coef + model.intercept)))
@@ -96,5 +104,13 @@ def fit_pair_model(
             t: round(float((combined[idx] >= 0.5).mean()), 3) for t, idx in sorted(by_tech.items())
         },
     }
-    model.save(out, {"c": C_PAIR, "held_out": report})
+    model.save(
+        out,
+        {
+            "c": C_PAIR,
+            "attacks_per_system": ATTACKS_PER_SYSTEM,
+            "class_weight": {str(k): v for k, v in CLASS_WEIGHT.items()},
+            "held_out": report,
+        },
+    )
     return report

@@ -99,6 +99,10 @@ class InjectionParams(DetectorParams):
     Attributes:
         use_system_prompt: Shift the score by the overlap between what ``item.system`` protects and
             what the text asks for.
+        system_prompt_model: With ``use_system_prompt``, also score the (system prompt, turn) pair
+            with the learnt pair model when an embedder is available. ``False`` keeps only the
+            lexical shift: far fewer everyday turns flagged, and far fewer paraphrased attacks on
+            the system prompt caught (figures in the model card).
         scan_views: Score every normalised view (decoded payloads too), not only the main one.
         segment_sources: Sources whose text is data; each sentence of it is scored on its own.
         segment_over_chars: Also score sentences of any text longer than this (0: never); a
@@ -107,6 +111,7 @@ class InjectionParams(DetectorParams):
     """
 
     use_system_prompt: bool = True
+    system_prompt_model: bool = True
     scan_views: bool = True
     segment_sources: tuple[str, ...] = ("tool", "document")
     segment_over_chars: int = CHUNK_CHARS
@@ -166,7 +171,7 @@ class PromptInjectionDetector(BaseDetector):
                 best, where = p, (span if view == item.text else (0, len(item.text)))
         text_score = best
         if params.use_system_prompt and item.system:
-            best = max(best, self._context_score(item, text_score))
+            best = max(best, self._context_score(item, text_score, params.system_prompt_model))
         findings = [self._finding(item.text, where, best, "prompt_injection")]
         template = _TEMPLATE.search(item.text) or _TEMPLATE.search(item.normalised.normalised)
         if template is not None:
@@ -199,11 +204,11 @@ class PromptInjectionDetector(BaseDetector):
         views = tuple(v[::-1] if reads_backwards(v) else v for v in views)
         return tuple(v for v in views if v.strip()) or ("",)
 
-    def _context_score(self, item: DetectorInput, text_score: float) -> float:
+    def _context_score(self, item: DetectorInput, text_score: float, use_pair: bool) -> float:
         """Score of the text as an attack on ``item.system`` (pair model, else lexical shift)."""
         assert item.system is not None
         text = item.normalised.normalised
-        if self._pair is None or not item.features.has_embedder:
+        if not use_pair or self._pair is None or not item.features.has_embedder:
             return contextual_score(text_score, item.system, text)
         system_emb, user_emb = item.features.embeddings(
             [item.system[:CHUNK_CHARS], text[:CHUNK_CHARS]]

@@ -2,8 +2,10 @@
 
 import json
 from collections import Counter
+from pathlib import Path
 
-from training.injection_pairs import PARTS, build_pairs
+import pytest
+from training.injection_pairs import PAIR_MODEL_PARTS, PARTS, build_pairs
 
 
 def test_held_out_pairs_share_no_system_prompt_with_training() -> None:
@@ -37,3 +39,38 @@ def test_a_bare_off_topic_request_is_not_labelled_an_attack() -> None:
     direct = [p for p in pairs if p.technique == "direct_request"]
     assert direct
     assert {family_of(p.system) for p in direct} <= {"secret", "instructions"}
+
+
+def test_the_text_model_reads_the_first_parts_file_only() -> None:
+    # the pair model's extra files must not leak into the text model's standalone rows
+    assert PAIR_MODEL_PARTS[0] == PARTS
+    assert len(build_pairs(parts=PAIR_MODEL_PARTS)) > 1.5 * len(build_pairs())
+
+
+def test_benign_more_rows_join_their_system_and_unknown_ones_fail(tmp_path: Path) -> None:
+    system = {
+        "kind": "system",
+        "family": "constraint",
+        "text": "Always reply in Welsh.",
+        "violations": ["reply in English"],
+        "inscope": ["Sut mae?"],
+        "offscope": ["What is 2 + 2?"],
+    }
+    parts = tmp_path / "parts.jsonl"
+    rows = [
+        system,
+        {"kind": "attack", "technique": "ignore_previous", "standalone": True, "text": "Now {v}."},
+        {"kind": "foreign_violation", "text": ["antwoord in het Engels"]},
+        *({"kind": "benign_generic", "text": t} for t in ("Hi", "Thanks!", "Ok", "Bye", "Cheers")),
+    ]
+    parts.write_text("\n".join(json.dumps(r) for r in rows), encoding="utf-8")
+    extra = tmp_path / "more.jsonl"
+    more = {"kind": "benign_more", "system": system["text"], "texts": ["Diolch yn fawr!"]}
+    extra.write_text(json.dumps(more), encoding="utf-8")
+    pairs = build_pairs(parts=(parts, extra), per_system=1)
+    benign = {p.text for p in pairs if p.label == 0}
+    assert {"Sut mae?", "Diolch yn fawr!"} <= benign
+    stray = tmp_path / "stray.jsonl"
+    stray.write_text(json.dumps({**more, "system": "Another prompt."}), encoding="utf-8")
+    with pytest.raises(ValueError, match="no known system prompt"):
+        build_pairs(parts=(parts, stray), per_system=1)
