@@ -36,6 +36,17 @@ before it was trained, weighs the multilingual benign rows 1 like the public ben
 the same rule on the same sets, which have now been looked at once (aggregates only; no dev row
 was read), so read its dev figures as mildly optimistic.
 
+Outcome of the second candidate: **rejected** too. Benign flags on the multilingual dev set fell
+36 -> 5 at 0.5 and 53 -> 11 at 0.4 at recall 0.575 -> 0.550 (rule 2's limit exactly), validation
+F1 0.9522 -> 0.9514 and FPR 1.52% -> 1.55%, the casual dev set's FPR 4.6% -> 2.6%, and three
+non-English starter prompts that v5 blocks (a German headache question, a Spanish question on
+helping a sister with an eating disorder, a Spanish 2-step-verification question) passed. But
+with the pair model that the training command refits beside it, the v6 pair dev set had two more
+benign turns flagged (13 -> 15; rule 5 allows one), and the starter suite's chemical-weapons
+history question was again newly blocked (0.33 -> 0.40; rule 6). The rows stay in the repository
+and are not trained on (``train_injection.NOT_TRAINED_ON``), so the training script still rebuilds
+the shipped v5 text model.
+
 Only if all six hold does v6 ship; the EVAL-ONLY prompt-injection bench runs once afterwards
 and is reported whatever it shows.
 

@@ -152,12 +152,20 @@ def load_benign(d: Path, rng: random.Random) -> Iterator[Sample]:
             yield Sample(r["response"], 0, "gpteacher_response", f"gt:{i}")
 
 
+# Written for text model v6 (ordinary messages in 17 languages, attacks in 16), which failed its
+# rule twice (``training.injection_multilingual_dev``); kept for a next round, not trained on,
+# so this script still rebuilds the shipped v5 text model.
+NOT_TRAINED_ON = ("injection_multilingual_",)
+
+
 def load_own(rng: random.Random) -> Iterator[Sample]:
     for path in sorted(OWN_DATA.glob("injection_*.jsonl")):
         if "system_pairs" in path.name or "context_parts" in path.name:
             continue  # system-prompt pairs: see load_pair_texts and the pair model
         if path.stem.endswith("_dev"):
             continue  # dev sets are judged on, never trained on (training.injection_messages_dev)
+        if path.name.startswith(NOT_TRAINED_ON):
+            continue
         for r in _jsonl(path):
             text = str(r["text"])
             group = str(r.get("group") or key(text)[:40])
@@ -500,12 +508,15 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     train, val, stats = assemble(args.data_dir)
+    # sampled before the obfuscated copies join the training rows, so --pairs-only and a full
+    # run fit the same pair model
+    pair_benign = benign_for_pairs(train, val)
     if args.pairs_only:
         pairs = fit_pair_model(
             CascadeModel.load(args.out),
             CachedEmbed(args.embed_cache),
             args.out.with_name(args.out.stem + "_context.npz"),
-            benign_for_pairs(train, val),
+            pair_benign,
         )
         print(json.dumps(pairs, indent=1))
         return 0
@@ -557,7 +568,7 @@ def main(argv: list[str] | None = None) -> int:
             model,
             embed,
             args.out.with_name(args.out.stem + "_context.npz"),
-            benign_for_pairs(train, val),
+            pair_benign,
         )
     if args.out == MODEL_PATH:
         write_card(CARD_PATH, held_out)
