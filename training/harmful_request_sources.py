@@ -30,6 +30,10 @@ HANDWRITTEN = (
     # close harmful twins sharing a group. Its sibling benign_sensitive_v7_dev.jsonl is a
     # separately written dev set that is never trained on (bench: training.harmful_request_dev).
     "benign_sensitive_v7.jsonl",
+    # Not trained on either: harmful_request_multilingual_v11a/b.jsonl (sensitive-but-benign
+    # requests in 17 languages with harmful twins). v11 failed its rule: on the blind multilingual
+    # dev set benign flags stayed 14 -> 14 of 192 at 0.4 and harmful recall only went 15% -> 18%,
+    # and one more English starter prompt was blocked (training.harmful_request_multilingual_dev).
     # Not trained on (both tried for v9 and rejected by the rule written before training, see
     # the card): ordinary_questions_v9.jsonl (526 plain customer and everyday questions as
     # negatives) and harmful_request_v8.jsonl (261 harmful requests in everyday words + 208
