@@ -41,7 +41,7 @@ def policy(tmp_path: Path) -> Path:
 def test_detectors_list_shows_every_builtin() -> None:
     out = run("detectors", "list")
     assert out.returncode == 0, out.stderr
-    for name in ("prompt_injection", "harmful_request", "toxicity", "pii", "secrets", "refusal", "harmful_response", "canary"):
+    for name in ("prompt_injection", "harmful_request", "toxicity", "pii", "secrets", "refusal", "harmful_response", "canary", "language"):
         assert name in out.stdout
 
 
@@ -98,6 +98,20 @@ def test_detect_jsonl(tmp_path: Path) -> None:
     assert lines[0] == {"line": 1, "id": "a", "score": 1.0, "category": "test", "categories": {}, "findings": [], "status": "ok"}
     assert "not valid UTF-8" in lines[1]["error"]
     assert out.returncode == 1
+
+
+def test_detect_language_with_params(tmp_path: Path) -> None:
+    src = tmp_path / "in.jsonl"
+    rows = ["Where is my parcel? It was due yesterday.", "¿Dónde está mi paquete? Tenía que llegar ayer."]
+    src.write_text("".join(json.dumps({"text": t}) + "\n" for t in rows), encoding="utf-8")
+    out = run("detect", "--detector", "language", "--input", str(src))
+    assert out.returncode == 0, out.stderr
+    english, spanish = (json.loads(x) for x in out.stdout.splitlines())
+    assert english["score"] < 0.5 and spanish["category"] == "unsupported_language"
+    both = run("detect", "--detector", "language", "--input", str(src), "--params", '{"supported": ["en", "es"]}')
+    assert all(json.loads(x)["score"] < 0.5 for x in both.stdout.splitlines()), both.stderr
+    bad = run("detect", "--detector", "language", "--input", str(src), "--params", '{"supported": ["spanish"]}')
+    assert bad.returncode == 2 and "ISO 639" in bad.stderr and "Traceback" not in bad.stderr
 
 
 def test_clean_errors_without_tracebacks(tmp_path: Path) -> None:
