@@ -14,7 +14,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.exposition import generate_latest
 from prometheus_client.registry import Collector
 
-from safeship.types import Decision
+from safeship.types import Action, Decision
 
 _LATENCY_BUCKETS = (0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
 _GUARD_BUCKETS = (0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5)
@@ -43,6 +43,12 @@ class GatewayMetrics:
         self.blocks = Counter(
             "safeship_gateway_blocks",
             "Blocked texts by stage and category",
+            ["stage", "category"],
+            registry=r,
+        )
+        self.warnings = Counter(
+            "safeship_gateway_warnings",
+            "Texts allowed with a warning, by stage and category (e.g. unsupported_language)",
             ["stage", "category"],
             registry=r,
         )
@@ -90,12 +96,15 @@ class GatewayMetrics:
         self.registry.register(_RuntimeCollector(samples, buffered))
 
     def count_decision(self, decision: Decision) -> None:
-        """Count one final decision: its action, its block category, its failed detectors."""
+        """Count one final decision: its action, block or warning categories, failed detectors."""
         stage = decision.stage.value
         self.decisions.labels(stage, decision.action.value).inc()
         if decision.blocked:
             category = decision.refusal.category if decision.refusal else "unknown"
             self.blocks.labels(stage, category).inc()
+        elif decision.action is Action.WARN:
+            for category in decision.categories or ("unknown",):
+                self.warnings.labels(stage, category).inc()
         for _ in decision.errored:
             self.errors.labels("detector").inc()
 

@@ -170,3 +170,34 @@ async def test_a_failing_sink_never_breaks_a_request(guard: Guard) -> None:
         metrics = (await client.get("/metrics")).text
     assert r.status_code == 200
     assert 'safeship_gateway_errors_total{type="sink"} 2.0' in metrics
+
+
+def test_warnings_are_counted_by_category() -> None:
+    # a warn is allowed through, so without its own counter an operator cannot graph how much
+    # traffic the guard reads at reduced strength (here: a language the policy does not support)
+    from safeship.gateway.metrics import GatewayMetrics
+    from safeship.guard import GuardContext
+    from safeship.policy.load import parse_policy
+
+    policy = """
+version: 1
+features:
+  chat:
+    input:
+      - detector: language
+        params: {supported: [en]}
+    actions:
+      default: allow
+      unsupported_language: warn
+"""
+    g = Guard(parse_policy(policy))
+    metrics = GatewayMetrics()
+    try:
+        for text in ("Hola, ¿a qué hora abre la tienda el domingo?", "What time do you open on Sunday?"):
+            metrics.count_decision(g.check_input([{"role": "user", "content": text}], GuardContext()))
+    finally:
+        g.close()
+    text = metrics.render().decode()
+    assert 'safeship_gateway_warnings_total{category="unsupported_language",stage="input"} 1.0' in text
+    assert 'safeship_gateway_decisions_total{action="warn",stage="input"} 1.0' in text
+    assert 'safeship_gateway_decisions_total{action="allow",stage="input"} 1.0' in text
