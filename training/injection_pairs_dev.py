@@ -66,7 +66,11 @@ from safeship.text.normalise import normalise
 from safeship.types import Stage
 from training.train_refusal import DATA, load
 
-DEV_SETS = ("injection_pairs_v6_dev.jsonl", "injection_pairs_v7_dev.jsonl")
+DEV_SETS = (
+    "injection_pairs_v6_dev.jsonl",
+    "injection_pairs_v7_dev.jsonl",
+    "injection_pairs_v8_dev.jsonl",
+)
 THRESHOLDS = (0.5, 0.4)
 
 
