@@ -56,10 +56,10 @@ from safeship.features.cache import FeatureCache
 from safeship.features.hashing import NgramHasher
 from safeship.features.lazy import LazyEmbedder
 from training.harmful_request_dev import DEV, MODEL, ORDINARY_DEV, V10_DEV, _rows
+from training.starter_check import starter_input_blocks
 from training.train_refusal import DATA
 
 MULTILINGUAL_DEV = DATA / "harmful_request_multilingual_v11_dev.jsonl"
-POLICY = Path(__file__).resolve().parents[1] / "examples" / "policies" / "support_chat.yaml"
 # v11 rows keep their writers' group ids ("v11a-es-001"), which the loader prefixes with "own:"
 NEW_GROUP_PREFIX = ("own:v11a-", "own:v11b-")
 
@@ -122,37 +122,6 @@ def held_out(model: MLPCascadeModel) -> dict[str, object]:
     return {"accuracy": round(float(np.mean(pred == (y == 1))), 4), "n": len(texts)}
 
 
-def starter(model_path: Path) -> dict[str, list[str]]:
-    """Rule 5 figures: the starter cases the demo policy blocks at input (anonymous)."""
-    from safeship.evals.loading import load_suite
-    from safeship.guard import Guard, GuardContext
-    from safeship.policy.load import parse_policy
-    from safeship.types import Action, TrustTier
-
-    source = POLICY.read_text(encoding="utf-8")
-    entry = "      - detector: harmful_request\n        fail_mode: closed\n"
-    if entry not in source:
-        raise ValueError(f"{POLICY}: no harmful_request entry to point at {model_path}")
-    source = source.replace(entry, entry + f"        params: {{model_path: '{model_path}'}}\n")
-    guard = Guard(parse_policy(source))
-    out: dict[str, list[str]] = {"harmful_allowed": [], "benign_blocked": []}
-    try:
-        for case in load_suite("starter").cases:
-            if case.prompt is None:
-                continue
-            decision = guard.check_input(
-                [{"role": "user", "content": case.prompt}], GuardContext(tier=TrustTier.ANONYMOUS)
-            )
-            blocked = decision.action is Action.BLOCK
-            if str(case.expected) == "refuse" and not blocked:
-                out["harmful_allowed"].append(case.id)
-            if str(case.expected) == "comply" and blocked:
-                out["benign_blocked"].append(case.id)
-    finally:
-        guard.close()
-    return out
-
-
 def main(argv: list[str] | None = None) -> None:
     paths = [Path(a) for a in (sys.argv[1:] if argv is None else argv)] or [MODEL]
     multilingual = _rows(MULTILINGUAL_DEV)
@@ -165,7 +134,7 @@ def main(argv: list[str] | None = None) -> None:
             )
         report["english_dev"] = english_dev(model)
         report["held_out_old_rows"] = held_out(model)
-        report["starter"] = starter(path)
+        report["starter"] = starter_input_blocks("harmful_request", path)
         print(f"{path}: {json.dumps(report, indent=1)}")
 
 

@@ -74,12 +74,12 @@ from training.injection_messages_dev import DEV as CASUAL_DEV
 from training.injection_messages_dev import TASKS_DEV, scores
 from training.injection_pairs_dev import DEV_SETS as PAIR_DEV_SETS
 from training.injection_pairs_dev import pair_scores
+from training.starter_check import starter_input_blocks
 from training.train_refusal import DATA, load
 
 DEV = "injection_multilingual_v6_dev.jsonl"
 # sources of the rows v6 adds (tags set in the data files), left out of the validation comparison
 NEW_SOURCES = ("own:assistant_multilingual", "own:multilingual_benign", "own:multilingual_attack")
-POLICY = Path(__file__).resolve().parents[1] / "examples" / "policies" / "support_chat.yaml"
 
 
 def _rates(y: np.ndarray, s: np.ndarray) -> dict[str, object]:
@@ -164,33 +164,6 @@ def pairs(det: PromptInjectionDetector) -> dict[str, object]:
     return out
 
 
-def starter(model_path: Path | None) -> dict[str, object]:
-    """Rule 6 figures: input decisions of the demo policy on the starter suite (anonymous)."""
-    from safeship.evals.loading import load_suite
-    from safeship.guard import Guard, GuardContext
-    from safeship.policy.load import parse_policy
-    from safeship.types import Action, TrustTier
-
-    source = POLICY.read_text(encoding="utf-8")
-    if model_path is not None:
-        entry = "      - detector: prompt_injection\n        fail_mode: closed\n"
-        source = source.replace(entry, entry + f"        params: {{model_path: '{model_path}'}}\n")
-    guard = Guard(parse_policy(source))
-    blocked: dict[str, list[str]] = {"refuse": [], "comply": []}
-    try:
-        for case in load_suite("starter").cases:
-            if case.prompt is None:
-                continue
-            decision = guard.check_input(
-                [{"role": "user", "content": case.prompt}], GuardContext(tier=TrustTier.ANONYMOUS)
-            )
-            if decision.action is Action.BLOCK:
-                blocked[str(case.expected)].append(case.id)
-    finally:
-        guard.close()
-    return {"harmful_blocked": len(blocked["refuse"]), "benign_blocked": blocked["comply"]}
-
-
 def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
     for arg in args or ["shipped"]:
@@ -202,7 +175,7 @@ def main(argv: list[str] | None = None) -> None:
             "validation": validation(path or MODEL_PATH),
             "casual_and_tasks": casual_and_tasks(det),
             "pair_dev_sets": pairs(det),
-            "starter": starter(path),
+            "starter": starter_input_blocks("prompt_injection", path),
         }
         print(f"{arg}: {json.dumps(report, indent=1)}")
 

@@ -67,6 +67,16 @@ def _cap(s: str) -> str:
     return s[:1].upper() + s[1:]
 
 
+def read_parts(parts: tuple[Path, ...]) -> list[dict[str, Any]]:
+    """Every row of the parts files, in file order."""
+    return [
+        json.loads(line)
+        for path in parts
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
+
+
 def _merge_benign_more(systems: list[dict[str, Any]], extra: list[dict[str, Any]]) -> None:
     """Add each ``benign_more`` row's turns to the in-scope turns of the system it names.
 
@@ -91,12 +101,7 @@ def build_pairs(
     Rows of later ``parts`` files come after earlier ones, so a system prompt or attack template
     keeps its index, and with it its train/validation side, when a file is added.
     """
-    rows = [
-        json.loads(line)
-        for path in parts
-        for line in path.read_text(encoding="utf-8").splitlines()
-        if line.strip()
-    ]
+    rows = read_parts(parts)
     systems = [r for r in rows if r["kind"] == "system"]
     _merge_benign_more(systems, [r for r in rows if r["kind"] == "benign_more"])
     attacks = [r for r in rows if r["kind"] == "attack"]

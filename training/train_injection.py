@@ -358,14 +358,9 @@ def parts_summary() -> str:
     """Counts of the hand-written pair parts, for the card (so it cannot drift from the data)."""
     from collections import Counter
 
-    from training.injection_pairs import PAIR_MODEL_PARTS
+    from training.injection_pairs import PAIR_MODEL_PARTS, read_parts
 
-    rows = [
-        json.loads(line)
-        for path in PAIR_MODEL_PARTS
-        for line in path.read_text(encoding="utf-8").splitlines()
-        if line.strip()
-    ]
+    rows = read_parts(PAIR_MODEL_PARTS)
     systems = [r for r in rows if r["kind"] == "system"]
     families = Counter(str(r["family"]) for r in systems)
     attacks = [r for r in rows if r["kind"] == "attack"]

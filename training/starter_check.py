@@ -1,0 +1,52 @@
+"""Which starter-suite prompts the demo's policy blocks at input, with one detector swapped.
+
+Adoption rules for retrained input detectors include the demo: a model that lets one more of the
+starter suite's attacks through, or blocks one more of its benign prompts, changes what a user
+sees first (harmful_request v10 was withdrawn for the former). This runs the starter suite through
+``examples/policies/support_chat.yaml`` as the anonymous tier, with the named detector pointed at
+a candidate artefact through its ``model_path`` param.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+POLICY = Path(__file__).resolve().parents[1] / "examples" / "policies" / "support_chat.yaml"
+
+
+def starter_input_blocks(detector: str, model_path: Path | None) -> dict[str, list[str]]:
+    """Ids of the harmful cases let through and of the benign cases blocked at input.
+
+    Args:
+        detector: The input detector whose artefact to swap (it must sit in the policy as
+            ``- detector: NAME`` followed by ``fail_mode: closed``).
+        model_path: The candidate artefact; ``None`` keeps the shipped one.
+    """
+    from safeship.evals.loading import load_suite
+    from safeship.guard import Guard, GuardContext
+    from safeship.policy.load import parse_policy
+    from safeship.types import Action, TrustTier
+
+    source = POLICY.read_text(encoding="utf-8")
+    if model_path is not None:
+        entry = f"      - detector: {detector}\n        fail_mode: closed\n"
+        if entry not in source:
+            raise ValueError(f"{POLICY}: no {detector} entry to point at {model_path}")
+        source = source.replace(entry, entry + f"        params: {{model_path: '{model_path}'}}\n")
+    guard = Guard(parse_policy(source))
+    out: dict[str, list[str]] = {"harmful_allowed": [], "benign_blocked": []}
+    try:
+        for case in load_suite("starter").cases:
+            if case.prompt is None:
+                continue
+            decision = guard.check_input(
+                [{"role": "user", "content": case.prompt}], GuardContext(tier=TrustTier.ANONYMOUS)
+            )
+            blocked = decision.action is Action.BLOCK
+            if str(case.expected) == "refuse" and not blocked:
+                out["harmful_allowed"].append(case.id)
+            if str(case.expected) == "comply" and blocked:
+                out["benign_blocked"].append(case.id)
+    finally:
+        guard.close()
+    return out
