@@ -23,7 +23,10 @@ def test_readme_python_examples_run(monkeypatch: pytest.MonkeyPatch) -> None:
         exec(compile(block, "README.md", "exec"), {})  # noqa: S102
 
 
-@pytest.mark.parametrize("name", [n for n in detectors.names() if not n.startswith("always_")])
+# test doubles (safeship.testing) are registered like real detectors but are not user-facing
+@pytest.mark.parametrize(
+    "name", [n for n in detectors.names() if not detectors.get(n).__module__.startswith("safeship.testing")]
+)
 def test_every_detector_is_documented(name: str) -> None:
     assert f"`{name}`" in README
 

@@ -50,6 +50,16 @@ class EscalationPolicy(BaseModel):
         default=None, ge=0, description="a reached level holds this long; None: half_life_s / 12"
     )
     fail_level: Level = Level.NONE
+    min_score: float = Field(
+        default=0.8,
+        ge=0.0,
+        le=1.0,
+        description=(
+            "a block counts against the caller only when the detector behind it scored at least "
+            "this much (a deny rule always counts, a detector error never): a borderline block "
+            "still blocks, but a classifier's doubt must not walk a user towards suspension"
+        ),
+    )
 
     @model_validator(mode="after")
     def _ordered(self) -> EscalationPolicy:

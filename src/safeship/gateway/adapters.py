@@ -83,10 +83,13 @@ class ControlsLimiter:
             escalation=level.value,
         )
 
-    async def record_violation(self, scope: RequestScope) -> str | None:
-        """One more blocked attempt for this caller; the level it leaves them at."""
+    async def record_violation(self, scope: RequestScope, certainty: float = 1.0) -> str | None:
+        """One more blocked attempt for this caller, if the guard was sure enough of it.
+
+        Returns the level the caller is left at; ``None`` when nothing was counted.
+        """
         who = caller_of(scope)
-        if who is None:
+        if who is None or certainty < self.escalator.policy.min_score:
             return None
         return (await self.escalator.record(who)).level.value
 

@@ -89,8 +89,12 @@ class Limiter(Protocol):
     async def hit(self, scope: RequestScope, cost: int = 1) -> LimitResult:
         """Count a request (``cost`` units) and say whether it may proceed."""
 
-    async def record_violation(self, scope: RequestScope) -> str | None:
-        """Note a blocked attempt, so repeated ones escalate; the caller's new level, if known."""
+    async def record_violation(self, scope: RequestScope, certainty: float = 1.0) -> str | None:
+        """Note a blocked attempt, so repeated ones escalate; the caller's new level, if known.
+
+        ``certainty`` is how sure the guard was of the block (``block_certainty``); an
+        implementation may leave doubtful blocks uncounted.
+        """
 
     async def charge(self, scope: RequestScope, tokens: int) -> None:
         """Add the completion's tokens to token quotas after the response (never denies)."""
@@ -119,7 +123,7 @@ class NoLimits:
         """Allow."""
         return LimitResult()
 
-    async def record_violation(self, scope: RequestScope) -> str | None:
+    async def record_violation(self, scope: RequestScope, certainty: float = 1.0) -> str | None:
         """Forget (no level to report)."""
         return None
 

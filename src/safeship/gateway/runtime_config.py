@@ -10,7 +10,7 @@ name of an environment variable), like API keys. An example::
       limits:
         - {name: per-user, scope: user, rate: 60/minute, fail_mode: open}
         - {name: tokens, scope: key, unit: tokens, rate: 200000/day, fail_mode: closed}
-      escalation: {warn_at: 1, throttle_at: 3, suspend_at: 6, half_life_s: 3600}
+      escalation: {warn_at: 1, throttle_at: 3, suspend_at: 6, half_life_s: 3600, min_score: 0.8}
       throttle_rate: 5/minute
       flags: [{feature: support_chat, rollout_percent: 10, candidate_policy: next, shadow: true}]
     candidate_policies: {next: policy-next.yaml}

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 
 from safeship.errors import InputError
 from safeship.gateway.errors import GatewayError
-from safeship.gateway.escalation import Standing
+from safeship.gateway.escalation import Standing, block_certainty
 from safeship.gateway.metrics import GatewayMetrics
 from safeship.gateway.policies import PolicySet
 from safeship.gateway.ports import DecisionEvent, DecisionSink, Limiter, RequestScope, Route
@@ -104,7 +104,8 @@ class Screener:
     ) -> None:
         """Count a final decision, hand it to the sink, and report blocks to the limiter.
 
-        A block may raise the caller's escalation level; ``standing`` learns the new one.
+        A block may raise the caller's escalation level (if the guard was sure enough of it);
+        ``standing`` learns the new one.
         """
         self.metrics.count_decision(decision)
         route = route or Route()
@@ -113,7 +114,7 @@ class Screener:
         self._emit(decision, seconds, scope, streamed, route, text)
         if decision.blocked:
             try:
-                level = await self.limiter.record_violation(scope)
+                level = await self.limiter.record_violation(scope, block_certainty(decision))
             except Exception:
                 log.exception("limiter failed to record a violation (request %s)", scope.request_id)
                 self.metrics.errors.labels("limiter").inc()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from pydantic import Field
+
 from safeship.detectors.base import BaseDetector, DetectorInput, DetectorParams
 from safeship.errors import DetectorError
 from safeship.types import DetectorResult
@@ -39,6 +41,25 @@ class AlwaysFlagDetector(BaseDetector):
         """Return 1."""
         assert isinstance(self.params, DoubleParams)
         return self.result(1.0, self.params.category)
+
+
+class FixedScoreParams(DoubleParams):
+    """The score the fixed-score double gives every text."""
+
+    score: float = Field(default=0.6, ge=0.0, le=1.0)
+
+
+class FixedScoreDetector(BaseDetector):
+    """Scores every text ``params.score``: a borderline detector for escalation tests."""
+
+    name: ClassVar[str] = "fixed_score"
+    description: ClassVar[str] = "Test double: the same score for every text."
+    params_model: ClassVar[type[DetectorParams]] = FixedScoreParams
+
+    def score(self, item: DetectorInput) -> DetectorResult:
+        """Return the configured score."""
+        assert isinstance(self.params, FixedScoreParams)
+        return self.result(self.params.score, self.params.category)
 
 
 class AlwaysErrorDetector(BaseDetector):

@@ -67,3 +67,82 @@ async def test_without_a_user_or_key_the_ip_is_escalated(guard: Guard) -> None:
     async with gateway(guard, config(controls=CONTROLS)) as client:
         blocked = await client.post("/v1/chat/completions", json=chat(JAILBREAK))
     assert blocked.json()["safeship"]["escalation"] == "warn"
+
+
+DOUBT_POLICY = """
+version: 1
+name: doubt
+default_feature: borderline
+features:
+  borderline:
+    input: [{detector: fixed_score, params: {score: 0.6, category: prompt_injection}}]
+  sure:
+    input: [{detector: fixed_score, params: {score: 0.95, category: prompt_injection}}]
+  crashy:
+    input: [{detector: always_error, fail_mode: closed}]
+  ruled:
+    input: [{detector: always_pass}]
+    rules:
+      deny: [{name: banned, keywords: ["forbidden phrase"], category: prompt_injection}]
+"""
+
+
+async def test_only_confident_blocks_escalate_the_caller() -> None:
+    # each of these requests is blocked; only the sure ones may walk the caller towards suspension
+    from safeship.policy.load import parse_policy
+
+    g = Guard(parse_policy(DOUBT_POLICY))
+    try:
+        async with gateway(g, config(controls=CONTROLS)) as client:
+
+            async def send(feature: str, text: str = "hello there", user: str = "u1") -> Any:
+                r = await client.post(
+                    "/v1/chat/completions", json=chat(text, user=user, feature=feature)
+                )
+                assert r.status_code == 200
+                assert r.json()["choices"][0]["finish_reason"] == "content_filter"
+                return level(r)
+
+            doubtful = [await send("borderline") for _ in range(4)]
+            failed = [await send("crashy") for _ in range(2)]
+            sure = await send("sure")
+            ruled = await send("ruled", "a forbidden phrase", user="u2")
+    finally:
+        g.close()
+    assert doubtful == ["none"] * 4  # blocked four times at 0.6: never counted
+    assert failed == ["none"] * 2  # our detector's outage is not the caller's attempt
+    assert sure == "warn"
+    assert ruled == "warn"
+
+
+def test_block_certainty() -> None:
+    from safeship.gateway.escalation import block_certainty
+    from safeship.types import Action, Decision, DetectorResult, DetectorStatus, Stage, TrustTier
+
+    def decision(
+        *results: DetectorResult, categories: tuple[str, ...], rules: tuple[str, ...] = ()
+    ) -> Decision:
+        return Decision(
+            action=Action.BLOCK,
+            stage=Stage.INPUT,
+            feature="f",
+            tier=TrustTier.ANONYMOUS,
+            categories=categories,
+            results=results,
+            rule_hits=rules,
+        )
+
+    hazard = DetectorResult(
+        detector="harmful_request",
+        score=0.7,
+        category="harmful_request",
+        categories={"self_harm": 0.55, "violent_crimes": 0.1},
+    )
+    other = DetectorResult(detector="toxicity", score=0.99, category="toxicity")
+    broken = DetectorResult(
+        detector="x", score=1.0, category="self_harm", status=DetectorStatus.ERRORED
+    )
+    assert block_certainty(decision(hazard, other, broken, categories=("self_harm",))) == 0.55
+    assert block_certainty(decision(hazard, categories=("harmful_request", "self_harm"))) == 0.7
+    assert block_certainty(decision(broken, categories=("self_harm",))) == 0.0
+    assert block_certainty(decision(categories=("pii",), rules=("banned",))) == 1.0

@@ -130,7 +130,7 @@ class DenyAfter:
             return LimitResult(allowed=False, limit="per_user", retry_after_s=2.5)
         return LimitResult()
 
-    async def record_violation(self, scope: RequestScope) -> None:
+    async def record_violation(self, scope: RequestScope, certainty: float = 1.0) -> None:
         self.violations.append(scope)
 
     async def charge(self, scope: RequestScope, tokens: int) -> None:
