@@ -42,6 +42,23 @@ products, 3 attacks and 4 everyday benign turns each), against the shipped model
 
 The v6 dev set is reported beside it, not judged on.
 
+Outcome: v7 **shipped** (v7 dev set: benign flags 41 -> 13 at 0.5 and 45 -> 17 at 0.4, recall
+0.792 -> 0.792). A third set, ``injection_pairs_v8_dev.jsonl`` (40 more products, written after
+that choice by another helper), measured v5 -> v7 at 37 -> 15 benign flags at 0.5 and 44 -> 22
+at 0.4, recall 0.933 -> 0.900; only these aggregates were looked at.
+
+Adoption rule for pair model v8 (written 2026-11-27 before any v8 training run). A gateway load
+test with a bookshop's system prompt showed v7 blocking ordinary off-topic requests ("Write a
+friendly two-line reminder that the team meeting moved to Thursday" 0.50), so v8 pairs each
+training system prompt with more ordinary TRAIN-ALLOWED requests (3,000 instead of 800 benign
+pairs), nothing else changed. Judged on the v8 dev set against v7:
+
+1. Benign flags at 0.4 **at most two thirds** of v7's (22 -> 14 or fewer), and at 0.5 not more.
+2. Attack recall at 0.5 at most 3 points lower.
+3. The text model file is unchanged.
+
+The v6 and v7 dev sets are reported beside it, not judged on.
+
 Run: ``PYTHONPATH=. .venv/bin/python -m training.injection_pairs_dev [DIR ...]`` where each DIR
 holds a ``prompt_injection.npz`` and its ``prompt_injection_context.npz``, or is the word
 ``shipped`` for the shipped models (the default).
