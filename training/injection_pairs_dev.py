@@ -59,6 +59,11 @@ pairs), nothing else changed. Judged on the v8 dev set against v7:
 
 The v6 and v7 dev sets are reported beside it, not judged on.
 
+Outcome: v8 **rejected**. On the v8 dev set benign flags stayed 22 -> 22 at 0.4 and went 15 -> 16
+at 0.5, and recall fell 0.900 -> 0.858 (v7 dev: 17 -> 16 at 0.4; v6 dev: 18 -> 18). More generic
+requests paired with random prompts do not teach the linear head that an off-topic request is
+not an attack on the prompt; v7 ships on.
+
 Run: ``PYTHONPATH=. .venv/bin/python -m training.injection_pairs_dev [DIR ...]`` where each DIR
 holds a ``prompt_injection.npz`` and its ``prompt_injection_context.npz``, or is the word
 ``shipped`` for the shipped models (the default).
