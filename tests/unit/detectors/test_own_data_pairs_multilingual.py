@@ -1,0 +1,75 @@
+"""This release's pair and multilingual data: well formed, dev sets and rejected rows untrained."""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from training.harmful_request_sources import HANDWRITTEN, _ours
+from training.injection_pairs import PAIR_MODEL_PARTS, build_pairs
+from training.train_injection import load_own
+from training.train_refusal import load as rows
+
+DATA = Path(__file__).resolve().parents[3] / "training" / "data"
+PAIR_DEV = (
+    "injection_pairs_v6_dev.jsonl",
+    "injection_pairs_v7_dev.jsonl",
+    "injection_pairs_v8_dev.jsonl",
+)
+MULTILINGUAL_DEV = (
+    "injection_multilingual_v6_dev.jsonl",
+    "harmful_request_multilingual_v11_dev.jsonl",
+)
+NOT_TRAINED = (
+    "injection_multilingual_benign_v6a.jsonl",
+    "injection_multilingual_benign_v6b.jsonl",
+    "injection_multilingual_attacks_v6.jsonl",
+    "harmful_request_multilingual_v11a.jsonl",
+    "harmful_request_multilingual_v11b.jsonl",
+)
+
+
+def _texts(*names: str) -> set[str]:
+    return {" ".join(str(r["text"]).casefold().split()) for n in names for r in rows(n)}
+
+
+@pytest.mark.parametrize("name", PAIR_DEV)
+def test_pair_dev_sets_hold_40_prompts_with_3_attacks_and_4_benign_turns(name: str) -> None:
+    data = rows(name)
+    by_group = Counter((str(r["group"]), int(r["label"])) for r in data)
+    groups = {g for g, _ in by_group}
+    assert len(groups) == 40
+    assert all(by_group[(g, 1)] == 3 and by_group[(g, 0)] == 4 for g in groups)
+    assert len({str(r["text"]) for r in data}) == len(data)
+
+
+def test_the_pair_model_never_reads_a_dev_set() -> None:
+    assert not {p.name for p in PAIR_MODEL_PARTS} & set(PAIR_DEV)
+    trained = {" ".join(p.text.casefold().split()) for p in build_pairs(parts=PAIR_MODEL_PARTS)}
+    # separate writers can land on the same small talk ("good morning!"), nothing longer
+    assert all(len(t) < 40 for t in trained & _texts(*PAIR_DEV))
+
+
+def test_the_text_model_reads_no_dev_set_and_no_rejected_multilingual_rows() -> None:
+    trained = {" ".join(s.text.casefold().split()) for s in load_own(random.Random(0))}
+    assert not trained & _texts(*MULTILINGUAL_DEV, *PAIR_DEV)
+    rejected = _texts(*(n for n in NOT_TRAINED if n.startswith("injection_")))
+    assert len(rejected) > 1000
+    assert not trained & rejected  # the shipped v5 text model must stay reproducible
+
+
+def test_harmful_request_reads_neither_the_v11_rows_nor_its_dev_set() -> None:
+    assert not set(HANDWRITTEN) & {*NOT_TRAINED, *MULTILINGUAL_DEV}
+    ours = {" ".join(e.text.casefold().split()) for e in _ours()}
+    assert ours
+    assert not ours & _texts("harmful_request_multilingual_v11_dev.jsonl", *NOT_TRAINED[3:])
+
+
+@pytest.mark.parametrize("name", MULTILINGUAL_DEV)
+def test_multilingual_dev_sets_cover_16_languages_on_both_labels(name: str) -> None:
+    data = rows(name)
+    langs = Counter((str(r["lang"]), int(r["label"])) for r in data)
+    assert len({lang for lang, _ in langs}) == 16
+    assert all(langs[(lang, 0)] >= 12 and langs[(lang, 1)] == 5 for lang, _ in langs)
