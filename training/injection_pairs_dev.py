@@ -79,6 +79,10 @@ already, for v7's report and v8's rejection, so it is not blind to this detector
    at 0.5 at most 3 points lower.
 4. The text model file is unchanged.
 
+Outcome: v9 **rejected**, code reverted. v8 dev set: benign flags 22 -> 23 at 0.4 and 15 -> 16 at
+0.5, recall 0.900 -> 0.875; the lexical rule alone lost recall (0.708 -> 0.667) for no fewer
+flags (11 -> 11). The clause scope also drops words that do mark the protected thing.
+
 Run: ``PYTHONPATH=. .venv/bin/python -m training.injection_pairs_dev [DIR ...]`` where each DIR
 holds a ``prompt_injection.npz`` and its ``prompt_injection_context.npz``, or is the word
 ``shipped`` for the shipped models (the default).
