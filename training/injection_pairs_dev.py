@@ -43,8 +43,9 @@ products, 3 attacks and 4 everyday benign turns each), against the shipped model
 The v6 dev set is reported beside it, not judged on.
 
 Outcome: v7 **shipped** (v7 dev set: benign flags 41 -> 13 at 0.5 and 45 -> 17 at 0.4, recall
-0.792 -> 0.792; its 13 flagged turns were read afterwards, for the card's weaknesses). A third set, ``injection_pairs_v8_dev.jsonl`` (40 more products, written after
-that choice by another helper), measured v5 -> v7 at 37 -> 15 benign flags at 0.5 and 44 -> 22
+0.792 -> 0.792; its 13 flagged turns were read afterwards, for the card's weaknesses). A third
+set, ``injection_pairs_v8_dev.jsonl`` (40 more products, written after that choice by another
+helper), measured v5 -> v7 at 37 -> 15 benign flags at 0.5 and 44 -> 22
 at 0.4, recall 0.933 -> 0.900; only these aggregates were looked at.
 
 Adoption rule for pair model v8 (written 2026-11-27 before any v8 training run). A gateway load
