@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from safeship.detectors.base import DetectorInput
-from safeship.detectors.language import LanguageDetector, identifier
+from safeship.detectors.language import LanguageDetector, identifier, letter_weight
 from safeship.features.cache import FeatureCache
 from safeship.features.hashing import NgramHasher
 from safeship.text.normalise import normalise
@@ -47,10 +47,10 @@ def _texts(names: tuple[str, ...]) -> list[str]:
 
 
 def _simple(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """Flags of the two simpler scorings (same letter minimum as the detector's default)."""
+    """Flags of the two simpler scorings (the detector's letter minimum and weights)."""
     top, mass = [], []
     for text in texts:
-        if sum(c.isalpha() for c in text) < 15:
+        if sum(letter_weight(c) for c in text[:2000] if c.isalpha()) < 15:
             top.append(False)
             mass.append(False)
             continue

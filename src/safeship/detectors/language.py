@@ -51,7 +51,7 @@ def known_languages() -> frozenset[str]:
     return frozenset(str(code) for code in identifier().nb_classes)
 
 
-def _weight(letter: str) -> int:
+def letter_weight(letter: str) -> int:
     """How much one letter says about the language: a Latin letter least, a CJK character most.
 
     "谢谢啦，太有用了！" has 8 letters and no doubt about its language; "ok thanks" has 8 and
@@ -113,7 +113,7 @@ class LanguageDetector(BaseDetector):
     def score(self, item: DetectorInput) -> DetectorResult:
         """P(unsupported language) for texts with enough letters; 0 for shorter ones."""
         text = item.text[:MAX_CHARS]
-        letters = sum(_weight(ch) for ch in text if ch.isalpha())
+        letters = sum(letter_weight(ch) for ch in text if ch.isalpha())
         if letters < self._p.min_letters:
             return self.result(0.0, "none", details={"judged": False, "letters": letters})
         ranked = identifier().rank(text)
