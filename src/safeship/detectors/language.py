@@ -101,6 +101,11 @@ class LanguageDetector(BaseDetector):
         "Language identification: flags text in languages the feature's guard does not support."
     )
     params_model: ClassVar[type[DetectorParams]] = LanguageParams
+    # retrieved documents, incoming messages and tool results are read by the other detectors
+    # too, at the same reduced strength when they are not in a supported language
+    sources: ClassVar[frozenset[str]] = frozenset(
+        {"user", "assistant", "conversation", "document", "tool"}
+    )
 
     @property
     def _p(self) -> LanguageParams:

@@ -137,3 +137,24 @@ def test_a_policy_can_refuse_other_languages_with_a_redirect():
     assert "English" in blocked.refusal.message
     assert "help@example.com" in (blocked.refusal.redirect or "")
     assert allowed.action is Action.ALLOW
+
+
+def test_incoming_documents_are_checked_too():
+    # the auto-reply feature's incoming message arrives as a document, not as a user turn
+    from pathlib import Path
+
+    from safeship.guard import Guard
+
+    policy = Path(__file__).resolve().parents[3] / "examples" / "policies" / "auto_reply.yaml"
+    g = Guard.from_file(policy)
+    ctx = GuardContext(
+        tier=TrustTier.AUTHENTICATED,
+        documents=("Hola, ¿podemos mover la cena al viernes? Me surgió un compromiso el jueves.",),
+    )
+    try:
+        decision = g.check_input([{"role": "user", "content": "Draft a short, kind reply."}], ctx)
+    finally:
+        g.close()
+    assert "unsupported_language" in decision.categories
+    # not asserted: the action. prompt_injection scores this very message 0.53 (its English
+    # twin 0.02) and blocks it: the non-English weakness the language detector makes visible
