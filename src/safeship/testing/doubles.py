@@ -17,32 +17,6 @@ class DoubleParams(DetectorParams):
     category: str = "test"
 
 
-class AlwaysPassDetector(BaseDetector):
-    """Scores every text 0.0."""
-
-    name: ClassVar[str] = "always_pass"
-    description: ClassVar[str] = "Test double: never flags."
-    params_model: ClassVar[type[DetectorParams]] = DoubleParams
-
-    def score(self, item: DetectorInput) -> DetectorResult:
-        """Return 0."""
-        assert isinstance(self.params, DoubleParams)
-        return self.result(0.0, self.params.category)
-
-
-class AlwaysFlagDetector(BaseDetector):
-    """Scores every text 1.0."""
-
-    name: ClassVar[str] = "always_flag"
-    description: ClassVar[str] = "Test double: flags everything."
-    params_model: ClassVar[type[DetectorParams]] = DoubleParams
-
-    def score(self, item: DetectorInput) -> DetectorResult:
-        """Return 1."""
-        assert isinstance(self.params, DoubleParams)
-        return self.result(1.0, self.params.category)
-
-
 class FixedScoreParams(DoubleParams):
     """The score the fixed-score double gives every text."""
 
@@ -56,10 +30,36 @@ class FixedScoreDetector(BaseDetector):
     description: ClassVar[str] = "Test double: the same score for every text."
     params_model: ClassVar[type[DetectorParams]] = FixedScoreParams
 
-    def score(self, item: DetectorInput) -> DetectorResult:
-        """Return the configured score."""
+    def _value(self) -> float:
         assert isinstance(self.params, FixedScoreParams)
-        return self.result(self.params.score, self.params.category)
+        return self.params.score
+
+    def score(self, item: DetectorInput) -> DetectorResult:
+        """Return the same score for every text, under the configured category."""
+        assert isinstance(self.params, DoubleParams)
+        return self.result(self._value(), self.params.category)
+
+
+class AlwaysPassDetector(FixedScoreDetector):
+    """Scores every text 0.0."""
+
+    name: ClassVar[str] = "always_pass"
+    description: ClassVar[str] = "Test double: never flags."
+    params_model: ClassVar[type[DetectorParams]] = DoubleParams
+
+    def _value(self) -> float:
+        return 0.0
+
+
+class AlwaysFlagDetector(FixedScoreDetector):
+    """Scores every text 1.0."""
+
+    name: ClassVar[str] = "always_flag"
+    description: ClassVar[str] = "Test double: flags everything."
+    params_model: ClassVar[type[DetectorParams]] = DoubleParams
+
+    def _value(self) -> float:
+        return 1.0
 
 
 class AlwaysErrorDetector(BaseDetector):
