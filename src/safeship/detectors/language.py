@@ -7,7 +7,7 @@ serves English only can say so in its policy and refuse, or route, other languag
 that serves everyone can ``warn`` and see in its telemetry how much traffic its guard reads at
 reduced strength. Without this the coverage gap is silent.
 
-Scores come from py3langid (langid.py's naive-Bayes model over byte n-grams, 97 languages, BSD-3,
+Scores come from py3langid (langid.py's naive-Bayes model over byte n-grams, 140 languages, BSD-3,
 shipped inside the wheel; ~0.1 ms a short text; loading it costs ~0.5 s and ~110 MB of RSS, once
 per process and only when a policy lists this detector). Score = the posterior of the likeliest
 unsupported language against the supported ones, with a prior (``supported_prior``, 0.9) that most
