@@ -84,6 +84,20 @@ Outcome: v9 **rejected**, code reverted. v8 dev set: benign flags 22 -> 23 at 0.
 0.5, recall 0.900 -> 0.875; the lexical rule alone lost recall (0.708 -> 0.667) for no fewer
 flags (11 -> 11). The clause scope also drops words that do mark the protected thing.
 
+Adoption rule for pair model v10 (written 2026-11-27 before any v10 run, and before its dev set
+existed). v10 gives the pair model one more feature, the text model's logit for the turn (scaled
+by 0.03), so the head can tell a turn with no attack phrasing at all from a paraphrased attack;
+chosen on the held-out pairs (benign flags at 0.4 24 -> 16 of 833, recall 0.870 -> 0.860), data
+and weights unchanged. Judged on a fourth set, ``injection_pairs_v10_dev.jsonl``, written for it
+by another helper (40 products; each with 3 attacks and 4 benign turns: in-scope, touching the
+protected subject, off-topic but harmless, small talk), against v7:
+
+1. Benign flags at 0.4 **at most three quarters** of v7's, and at 0.5 not more than v7's.
+2. Attack recall at 0.5 at most 3 points lower.
+3. The text model file is unchanged.
+
+The v6, v7 and v8 dev sets are reported beside it, not judged on.
+
 Run: ``PYTHONPATH=. .venv/bin/python -m training.injection_pairs_dev [DIR ...]`` where each DIR
 holds a ``prompt_injection.npz`` and its ``prompt_injection_context.npz``, or is the word
 ``shipped`` for the shipped models (the default).
@@ -112,6 +126,7 @@ DEV_SETS = (
     "injection_pairs_v6_dev.jsonl",
     "injection_pairs_v7_dev.jsonl",
     "injection_pairs_v8_dev.jsonl",
+    "injection_pairs_v10_dev.jsonl",
 )
 THRESHOLDS = (0.5, 0.4)
 
