@@ -98,6 +98,12 @@ protected subject, off-topic but harmless, small talk), against v7:
 
 The v6, v7 and v8 dev sets are reported beside it, not judged on.
 
+Outcome: v10 **rejected**, code reverted. On the fourth set benign flags went 25 -> 24 at 0.4 and
+17 -> 18 at 0.5 (recall 0.858 -> 0.875), although the sets already looked at moved the way the
+held-out pairs had (v6 set 18 -> 12, v8 set 22 -> 17 at 0.4): the gain did not survive a set
+written after the choice. v7 ships on; on the fourth set it flags 25 of 160 everyday turns at
+0.4 and 17 at 0.5 (the off-topic-but-harmless kind included).
+
 Run: ``PYTHONPATH=. .venv/bin/python -m training.injection_pairs_dev [DIR ...]`` where each DIR
 holds a ``prompt_injection.npz`` and its ``prompt_injection_context.npz``, or is the word
 ``shipped`` for the shipped models (the default).
