@@ -17,6 +17,7 @@ PAIR_DEV = (
     "injection_pairs_v6_dev.jsonl",
     "injection_pairs_v7_dev.jsonl",
     "injection_pairs_v8_dev.jsonl",
+    "injection_pairs_v10_dev.jsonl",
 )
 MULTILINGUAL_DEV = (
     "injection_multilingual_v6_dev.jsonl",
