@@ -23,13 +23,20 @@ from pathlib import Path
 import numpy as np
 
 from safeship.detectors.base import DetectorInput
-from safeship.detectors.language import LanguageDetector, identifier, letter_weight
+from safeship.detectors.language import (
+    MAX_CHARS,
+    LanguageDetector,
+    LanguageParams,
+    identifier,
+    letter_weight,
+)
 from safeship.features.cache import FeatureCache
 from safeship.features.hashing import NgramHasher
 from safeship.text.normalise import normalise
 
 DATA = Path(__file__).resolve().parents[1] / "training" / "data"
 FOREIGN = ("injection_multilingual_v6_dev.jsonl", "harmful_request_multilingual_v11_dev.jsonl")
+MIN_LETTERS = LanguageParams().min_letters  # the detector's default, for the simpler scorings
 ENGLISH = (
     "injection_benign_tasks_v5_dev.jsonl",
     "benign_sensitive_v7_dev.jsonl",
@@ -50,11 +57,12 @@ def _simple(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
     """Flags of the two simpler scorings (the detector's letter minimum and weights)."""
     top, mass = [], []
     for text in texts:
-        if sum(letter_weight(c) for c in text[:2000] if c.isalpha()) < 15:
+        opening = text[:MAX_CHARS]
+        if sum(letter_weight(c) for c in opening if c.isalpha()) < MIN_LETTERS:
             top.append(False)
             mass.append(False)
             continue
-        ranked = identifier().rank(text[:2000])
+        ranked = identifier().rank(opening)
         top.append(ranked[0][0] != "en")
         mass.append(1.0 - sum(float(p) for code, p in ranked if code == "en") >= 0.5)
     return np.array(top), np.array(mass)

@@ -168,8 +168,16 @@ class Escalator:
         self._clock = clock
         self.storage_errors = 0
 
-    async def record(self, user: str, weight: float = 1.0) -> EscalationState:
-        """Count one blocked attempt by ``user`` and return the new standing."""
+    async def record(
+        self, user: str, weight: float = 1.0, certainty: float = 1.0
+    ) -> EscalationState:
+        """Count one blocked attempt by ``user`` and return the new standing.
+
+        A block the guard was less sure of than ``policy.min_score`` is not counted; the
+        standing is returned unchanged.
+        """
+        if certainty < self.policy.min_score:
+            return await self.status(user)
         return await self._update(user, weight)
 
     async def status(self, user: str) -> EscalationState:

@@ -86,12 +86,12 @@ class ControlsLimiter:
     async def record_violation(self, scope: RequestScope, certainty: float = 1.0) -> str | None:
         """One more blocked attempt for this caller, if the guard was sure enough of it.
 
-        Returns the level the caller is left at; ``None`` when nothing was counted.
+        Returns the level the caller is left at (unchanged when the block was not counted).
         """
         who = caller_of(scope)
-        if who is None or certainty < self.escalator.policy.min_score:
+        if who is None:
             return None
-        return (await self.escalator.record(who)).level.value
+        return (await self.escalator.record(who, certainty=certainty)).level.value
 
     async def charge(self, scope: RequestScope, tokens: int) -> None:
         """The completion's tokens, against the token quotas."""

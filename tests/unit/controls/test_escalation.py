@@ -27,6 +27,15 @@ async def test_repeated_blocks_escalate_warn_throttle_suspend() -> None:
     assert (await esc.status("someone-else")).level is Level.NONE
 
 
+async def test_doubtful_blocks_are_not_counted() -> None:
+    esc = Escalator(POLICY, clock=Clock())  # min_score 0.8 by default
+    doubtful = [(await esc.record("alice", certainty=0.6)).score for _ in range(3)]
+    assert doubtful == [0.0, 0.0, 0.0]
+    assert (await esc.record("alice", certainty=0.8)).level is Level.WARN
+    lenient = Escalator(POLICY.model_copy(update={"min_score": 0.0}), clock=Clock())
+    assert (await lenient.record("bob", certainty=0.1)).level is Level.WARN
+
+
 async def test_score_decays_with_half_life_back_to_none() -> None:
     clock = Clock()
     esc = Escalator(POLICY, clock=clock)
