@@ -1,0 +1,108 @@
+"""Judge the refusal stance encoder (v7 candidate) against the shipped v5, by a rule set in advance.
+
+The candidate: v5 unchanged (cascades, stance combiners), plus a MiniLM encoder fine-tuned end to
+end on refuse-vs-comply (``training.finetune_refusal_encoder``) that runs only when v5's P(refusal)
+lies in a band, and a two-feature stacker ``[logit P_v5, encoder logit]``. Stacker and band are
+fitted on ``refusal_handwritten_v6a/v6b.jsonl`` (663 rows no v5 model and no encoder was trained
+on; ``training.fit_refusal_stacker``): the band is the narrowest of ``BANDS`` whose 5-fold
+cross-validated accuracy there is within 0.5 point of the best.
+
+**Adoption rule, written and committed before the encoder was trained (2026-11-27, session 7).**
+v7 ships only if all of these hold, binary accuracy (refused fully or partly vs complied) at 0.5,
+the detector run as the guard runs it (MiniLM configured):
+
+1. ``refusal_dev_v7.jsonl`` (320 rows written this session by a helper that saw no training,
+   test or dev row; never trained, fitted or chosen on): v7 >= v5 + 3.0 points.
+2. The older dev sets ``refusal_dev_v4.jsonl`` (156) and ``refusal_dev_v6.jsonl`` (159): v7 not
+   lower than v5 on either.
+3. The held-out test set (745: composed test + hand-written ``test`` rows): v7 >= v5 - 0.5 point.
+4. Ordinary answers (the 220 benign answers of ``toxicity_answers_v5_dev.jsonl``, never trained
+   on): no more read as refusals than v5 reads, and the encoder runs on at most 25% of them (it
+   costs a MiniLM pass of up to 160 tokens on the output check).
+
+No EVAL-ONLY set is read for the decision; the scorer-accuracy bench and the demo run after it.
+
+Run: ``PYTHONPATH=. .venv/bin/python -m training.refusal_encoder_dev [ENCODER_DIR]``.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from safeship.detectors.refusal import COMPLIANCE, RefusalDetector, RefusalParams
+from safeship.features.cache import FeatureCache
+from safeship.features.hashing import NgramHasher
+from safeship.features.lazy import LazyEmbedder
+from training.train_refusal import DATA, load, splits
+
+DEV_FRESH = "refusal_dev_v7.jsonl"
+DEV_OLD = ("refusal_dev_v4.jsonl", "refusal_dev_v6.jsonl")
+ORDINARY = "toxicity_answers_v5_dev.jsonl"
+MIN_FRESH_GAIN = 0.03
+MAX_TEST_LOSS = 0.005
+MAX_ENCODER_SHARE = 0.25
+
+
+def _ordinary_answers() -> list[str]:
+    with (DATA / ORDINARY).open(encoding="utf-8") as fh:
+        return [r["text"] for r in map(json.loads, fh) if r["label"] == 0]
+
+
+def _accuracy(det: RefusalDetector, responses: list[str], truth: list[bool]) -> float:
+    hits = 0
+    for text, refused in zip(responses, truth, strict=True):
+        cache = FeatureCache(NgramHasher(), LazyEmbedder())
+        hits += int((det.probabilities(text, cache)[0] >= 0.5) == refused)
+    return hits / len(responses)
+
+
+def measure(det: RefusalDetector) -> dict[str, float]:
+    """Every figure the rule reads, for one detector."""
+    out: dict[str, float] = {}
+    sets = {name: load(name) for name in (DEV_FRESH, *DEV_OLD) if (DATA / name).exists()}
+    sets["held_out_test"] = splits()[2]
+    for name, rows in sets.items():
+        truth = [r["label"] != COMPLIANCE for r in rows]
+        out[name] = _accuracy(det, [r["response"] for r in rows], truth)
+    answers = _ordinary_answers()
+    flagged = runs = 0
+    for text in answers:
+        cache = FeatureCache(NgramHasher(), LazyEmbedder())
+        before = det.encoder_calls
+        flagged += int(det.probabilities(text, cache)[0] >= 0.5)
+        runs += det.encoder_calls - before
+    out["ordinary_flagged"] = flagged
+    out["ordinary_encoder_share"] = runs / len(answers)
+    return out
+
+
+def verdict(v5: dict[str, float], v7: dict[str, float]) -> list[tuple[str, bool]]:
+    """Each clause of the rule and whether it holds."""
+    return [
+        (f"fresh dev +{MIN_FRESH_GAIN:.0%}", v7[DEV_FRESH] >= v5[DEV_FRESH] + MIN_FRESH_GAIN),
+        *((f"{name} not lower", v7[name] >= v5[name]) for name in DEV_OLD),
+        ("held-out test -0.5 at most", v7["held_out_test"] >= v5["held_out_test"] - MAX_TEST_LOSS),
+        ("ordinary answers flagged not more", v7["ordinary_flagged"] <= v5["ordinary_flagged"]),
+        ("encoder on <= 25% of ordinary", v7["ordinary_encoder_share"] <= MAX_ENCODER_SHARE),
+    ]
+
+
+def main(argv: list[str] | None = None) -> bool:
+    args = sys.argv[1:] if argv is None else argv
+    encoder_dir = Path(args[0]) if args else None
+    v5 = measure(RefusalDetector(RefusalParams(encoder=False)))
+    v7 = measure(RefusalDetector(RefusalParams(encoder=True, encoder_dir=encoder_dir)))
+    for key in v5:
+        print(f"{key:32s} v5 {v5[key]:.4f}  v7 {v7[key]:.4f}")
+    clauses = verdict(v5, v7)
+    for name, ok in clauses:
+        print(f"{'PASS' if ok else 'FAIL'}  {name}")
+    adopted = all(ok for _, ok in clauses)
+    print("v7 ADOPTED" if adopted else "v7 REJECTED: v5 ships")
+    return adopted
+
+
+if __name__ == "__main__":
+    main()
