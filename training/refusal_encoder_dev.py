@@ -12,7 +12,8 @@ v7 ships only if all of these hold, binary accuracy (refused fully or partly vs 
 the detector run as the guard runs it (MiniLM configured):
 
 1. ``refusal_dev_v7.jsonl`` (320 rows written this session by a helper that saw no training,
-   test or dev row; never trained, fitted or chosen on): v7 >= v5 + 3.0 points.
+   test or dev row; never trained, fitted or chosen on; 313 after dropping, before any scoring,
+   the 7 whose words another refusal file already has, e.g. "No."): v7 >= v5 + 3.0 points.
 2. The older dev sets ``refusal_dev_v4.jsonl`` (156) and ``refusal_dev_v6.jsonl`` (159): v7 not
    lower than v5 on either.
 3. The held-out test set (745: composed test + hand-written ``test`` rows): v7 >= v5 - 0.5 point.
