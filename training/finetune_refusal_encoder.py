@@ -53,6 +53,9 @@ from safeship.detectors.textmodel import CHUNK_CHARS  # noqa: E402
 from training.export_minilm import FP32_NODES, _write_tokenizer  # noqa: E402
 
 OUT_DIR = ROOT / "src" / "safeship" / "models" / "refusal_encoder"
+# The fine-tuned torch weights, kept outside the repository so a new export recipe needs no
+# retraining (``--from-checkpoint``).
+CHECKPOINT = Path.home() / ".cache" / "safeship" / "refusal_encoder_ft"
 # The encoder reads the same bounded view the shared embedding does (opening + ending); 160
 # word pieces hold nearly all of it (480 + 240 characters) at ~2/3 of the cost of 256.
 MAX_TOKENS = 160
@@ -89,6 +92,21 @@ class _Encoder:
         # to reach useful logits, so it starts with a scale the loss can work with.
         torch.nn.init.normal_(self.head.weight, std=0.5)
         torch.nn.init.zeros_(self.head.bias)
+
+    def save(self, directory: Path) -> None:
+        import torch
+
+        self.inner.save_pretrained(str(directory))
+        torch.save(self.head.state_dict(), directory / "head.pt")
+
+    @classmethod
+    def load(cls, directory: Path) -> _Encoder:
+        import torch
+
+        model = cls(directory)
+        model.head.load_state_dict(torch.load(directory / "head.pt"))
+        model.inner.eval()
+        return model
 
     def parameters(self) -> list:
         return list(self.inner.parameters()) + list(self.head.parameters())
@@ -292,8 +310,14 @@ def main(argv: list[str] | None = None) -> int:
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, default=OUT_DIR)
+    ap.add_argument("--from-checkpoint", action="store_true", help="export the saved weights")
     args = ap.parse_args(argv)
-    model = train(Path(MODEL_DIR))
+    if args.from_checkpoint:
+        model = _Encoder.load(CHECKPOINT)
+    else:
+        model = train(Path(MODEL_DIR))
+        CHECKPOINT.mkdir(parents=True, exist_ok=True)
+        model.save(CHECKPOINT)
     tmp_out = Path(tempfile.mkdtemp())
     export(model, Path(MODEL_DIR), tmp_out)
     agree = check_int8(model, Path(MODEL_DIR), tmp_out)

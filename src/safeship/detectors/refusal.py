@@ -22,6 +22,7 @@ from importlib import resources
 from pathlib import Path
 from typing import ClassVar
 
+from safeship.detectors._refusal_encoder import StanceEncoder
 from safeship.detectors._stance import Combiner, banded_logit, stance_cues
 from safeship.detectors.base import BaseDetector, DetectorInput, DetectorParams
 from safeship.detectors.harmful_request_mlp import MLPCascadeModel
@@ -45,10 +46,17 @@ def models_dir() -> Path:
 
 
 class RefusalParams(DetectorParams):
-    """Where the two artefacts live (defaults: the shipped ones)."""
+    """Where the artefacts live (defaults: the shipped ones), and whether to use the encoder.
+
+    ``encoder``: consult the fine-tuned stance encoder on answers the cascade is unsure about (it
+    runs only when an embedder is configured, like every MiniLM stage); ``encoder_dir`` points at
+    another one.
+    """
 
     model_path: Path | None = None
     partial_model_path: Path | None = None
+    encoder: bool = True
+    encoder_dir: Path | None = None
 
 
 class RefusalDetector(BaseDetector):
@@ -68,6 +76,7 @@ class RefusalDetector(BaseDetector):
         partial_path = self.params.partial_model_path or models_dir() / "refusal_partial.npz"
         self._model = MLPCascadeModel.load(path)  # a linear head loads too
         self._partial = CascadeModel.load(partial_path)
+        self._encoder = self._load_encoder()
         self._combiners = {
             key: (
                 Combiner.from_meta(self._model.meta, key, path),
@@ -75,6 +84,22 @@ class RefusalDetector(BaseDetector):
             )
             for key in ("combiner", "combiner_stage1")
         }
+
+    def _load_encoder(self) -> StanceEncoder | None:
+        """The stance encoder if asked for and present (a path given explicitly must exist)."""
+        assert isinstance(self.params, RefusalParams)
+        if not self.params.encoder:
+            return None
+        directory = self.params.encoder_dir or models_dir() / "refusal_encoder"
+        if self.params.encoder_dir is None and not directory.is_dir():
+            return None
+        return StanceEncoder(directory)
+
+    @property
+    def encoder_calls(self) -> int:
+        """How many answers have paid for the stance encoder (a cost figure for benches)."""
+        self.setup()
+        return self._encoder.calls if self._encoder is not None else 0
 
     def probabilities(self, text: str, features: FeatureCache) -> tuple[float, float]:
         """``(P(refusal), P(partial | refusal))`` for one response text."""
@@ -84,6 +109,8 @@ class RefusalDetector(BaseDetector):
         full = features.has_embedder and self._model.has_stage2
         ref_comb, _ = self._combiners["combiner" if full else "combiner_stage1"]
         refusal = ref_comb.prob(banded_logit(self._model, head, features), cues.vector)
+        if full and self._encoder is not None:
+            refusal = self._encoder.adjust(refusal, head)
         # Full vs partial only matters for refusals: compliant answers never pay an embedding
         # for it (stage 1 and its own combiner suffice for their near-zero refusal categories).
         if full and refusal >= 0.5:

@@ -1,0 +1,89 @@
+"""A MiniLM fine-tuned end to end on refuse-vs-comply: ``refusal``'s second opinion on unsure answers.
+
+The shared MiniLM vector is frozen and mean-pools "refusal wording + content" into one point that
+the content dominates, so a head on it reads stance poorly. This encoder was fine-tuned on the
+stance itself (``training/finetune_refusal_encoder.py``) and exported with the shared model's
+graph and int8 recipe, so it runs through :class:`~safeship.features.embedding.OnnxEmbedder`
+(no torch). It is consulted only when the cascade's P(refusal) falls in ``band``; a two-feature
+stacker fitted on answers neither model was trained on (``training/fit_refusal_stacker.py``)
+mixes the two opinions. Confident answers, most ordinary ones, never pay for it.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from safeship.detectors._stance import embed_view
+from safeship.detectors.textmodel import logit, sigmoid
+from safeship.errors import ArtefactError
+
+HEAD_FILE = "head.json"
+
+
+def _floats(block: dict[str, Any], key: str, path: Path) -> list[float]:
+    value = block.get(key)
+    if not isinstance(value, list) or not all(isinstance(v, int | float) for v in value):
+        raise ArtefactError(f"{path}: {key!r} must be a list of numbers")
+    return [float(v) for v in value]
+
+
+class StanceEncoder:
+    """The fine-tuned encoder, its linear head and the stacker that mixes it with the cascade.
+
+    Args:
+        model_dir: Directory with ``model_int8.onnx``, ``tokenizer.json`` and ``head.json``.
+    """
+
+    def __init__(self, model_dir: Path) -> None:
+        path = model_dir / HEAD_FILE
+        try:
+            head = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise ArtefactError(f"cannot read the refusal encoder head {path}: {exc}") from exc
+        if not isinstance(head, dict) or not isinstance(head.get("stack"), dict):
+            raise ArtefactError(f"{path}: no 'stack' block (run training.fit_refusal_stacker)")
+        self.model_dir = model_dir
+        self.coef = np.asarray(_floats(head, "coef", path), dtype=np.float32)
+        self.intercept = float(head.get("intercept", 0.0))
+        self.max_tokens = int(head.get("max_tokens", 160))
+        stack = head["stack"]
+        self.stack = _floats(stack, "coef", path)
+        self.stack_intercept = float(stack.get("intercept", 0.0))
+        band = _floats(stack, "band", path)
+        if len(self.stack) != 2 or len(band) != 2 or self.coef.shape != (384,):
+            raise ArtefactError(
+                f"{path}: expected a 384-weight head, a 2-weight stacker and a [low, high] band"
+            )
+        self.band = (band[0], band[1])
+        self._embedder: Any = None
+        self._lock = threading.Lock()
+        self.calls = 0
+
+    def _load(self) -> Any:
+        if self._embedder is None:
+            with self._lock:
+                if self._embedder is None:
+                    from safeship.features.embedding import OnnxEmbedder
+
+                    self._embedder = OnnxEmbedder(self.model_dir, max_tokens=self.max_tokens)
+        return self._embedder
+
+    def logit(self, text: str) -> float:
+        """The encoder's own refusal logit for a response (its bounded view)."""
+        self.calls += 1
+        vector = self._load().embed([embed_view(text)])[0]
+        return float(vector @ self.coef + self.intercept)
+
+    def adjust(self, p_refusal: float, text: str) -> float:
+        """The stacked P(refusal) when ``p_refusal`` is in the band; ``p_refusal`` otherwise."""
+        low, high = self.band
+        if not low <= p_refusal <= high:
+            return p_refusal
+        a, b = self.stack
+        z = a * logit(p_refusal) + b * self.logit(text) + self.stack_intercept
+        return float(sigmoid(np.asarray(z)))

@@ -1,0 +1,120 @@
+"""The refusal stance encoder: loading, its band, the stacker, bad artefacts, and data hygiene.
+
+The tests build their own encoder directory from the shipped MiniLM graph and a head they write,
+so they check the run-time logic whatever encoder ships (or whether one ships at all).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from safeship.detectors._refusal_encoder import StanceEncoder
+from safeship.detectors.refusal import RefusalDetector, RefusalParams
+from safeship.errors import ArtefactError
+from safeship.features.cache import FeatureCache
+from safeship.features.embedding import DEFAULT_MODEL_DIR, OnnxEmbedder
+from safeship.features.hashing import NgramHasher
+from safeship.features.lazy import LazyEmbedder
+
+DATA = Path(__file__).resolve().parents[3] / "training" / "data"
+REFUSAL = "I'm sorry, but I can't help with that request."
+
+
+def _encoder_dir(tmp_path: Path, stack: dict[str, object] | None, coef: list[float]) -> Path:
+    out = tmp_path / "enc"
+    out.mkdir()
+    for name in ("model_int8.onnx", "tokenizer.json"):
+        shutil.copy(DEFAULT_MODEL_DIR / name, out / name)
+    head: dict[str, object] = {"coef": coef, "intercept": 0.0, "max_tokens": 64}
+    if stack is not None:
+        head["stack"] = stack
+    (out / "head.json").write_text(json.dumps(head), encoding="utf-8")
+    return out
+
+
+def _direction(text: str) -> list[float]:
+    """A head whose logit is 10 x cosine to ``text``: positive for texts like it."""
+    vector = OnnxEmbedder(DEFAULT_MODEL_DIR, max_tokens=64).embed([text])[0]
+    return (10.0 * vector).astype(float).tolist()
+
+
+def test_logit_is_the_head_over_the_normalised_embedding(tmp_path: Path) -> None:
+    coef = _direction(REFUSAL)
+    enc = StanceEncoder(
+        _encoder_dir(tmp_path, {"coef": [1.0, 1.0], "intercept": 0.0, "band": [0.0, 1.0]}, coef)
+    )
+    assert enc.logit(REFUSAL) == pytest.approx(10.0, abs=0.05)  # cosine to itself is 1
+    assert enc.logit("Here is a recipe for banana bread.") < 8.0
+    assert enc.calls == 2
+
+
+def test_adjust_runs_only_inside_the_band(tmp_path: Path) -> None:
+    stack = {"coef": [0.0, 1.0], "intercept": -5.0, "band": [0.3, 0.7]}
+    enc = StanceEncoder(_encoder_dir(tmp_path, stack, _direction(REFUSAL)))
+    assert enc.adjust(0.95, REFUSAL) == 0.95  # outside: unchanged, no encoder pass
+    assert enc.adjust(0.05, REFUSAL) == 0.05
+    assert enc.calls == 0
+    inside = enc.adjust(0.5, REFUSAL)  # sigmoid(0 * logit(0.5) + 10 - 5)
+    assert inside == pytest.approx(1 / (1 + np.exp(-5.0)), abs=0.01)
+    assert enc.calls == 1
+
+
+@pytest.mark.parametrize(
+    ("head", "message"),
+    [
+        ("not json", "cannot read"),
+        (json.dumps({"coef": [0.0] * 384}), "no 'stack' block"),
+        (json.dumps({"coef": [0.0] * 3, "stack": {"coef": [1, 1], "band": [0, 1]}}), "384"),
+        (json.dumps({"coef": "x", "stack": {"coef": [1, 1], "band": [0, 1]}}), "'coef'"),
+        (json.dumps({"coef": [0.0] * 384, "stack": {"coef": [1, 1], "band": [0]}}), "band"),
+    ],
+)
+def test_malformed_head_names_the_file(tmp_path: Path, head: str, message: str) -> None:
+    (tmp_path / "head.json").write_text(head, encoding="utf-8")
+    with pytest.raises(ArtefactError, match=message) as info:
+        StanceEncoder(tmp_path)
+    assert "head.json" in str(info.value)
+
+
+def test_detector_consults_the_encoder_only_with_an_embedder(tmp_path: Path) -> None:
+    # A stacker that trusts only the encoder, on every answer: the encoder decides.
+    stack = {"coef": [0.0, 1.0], "intercept": -6.0, "band": [0.0, 1.0]}
+    enc_dir = _encoder_dir(tmp_path, stack, _direction("Here is the full recipe you asked for."))
+    det = RefusalDetector(RefusalParams(encoder_dir=enc_dir))
+    with_embedder = FeatureCache(NgramHasher(), LazyEmbedder())
+    refusal, _ = det.probabilities("Here is the full recipe you asked for.", with_embedder)
+    assert refusal > 0.9  # the cascade alone says compliance; this encoder says otherwise
+    assert det.encoder_calls == 1
+    stage1_only = FeatureCache(NgramHasher())
+    det.probabilities("Here is the full recipe you asked for.", stage1_only)
+    assert det.encoder_calls == 1  # no embedder configured: no encoder either
+
+
+def test_encoder_off_and_missing_dir(tmp_path: Path) -> None:
+    off = RefusalDetector(RefusalParams(encoder=False))
+    off.probabilities(REFUSAL, FeatureCache(NgramHasher(), LazyEmbedder()))
+    assert off.encoder_calls == 0
+    with pytest.raises(ArtefactError, match="head.json"):
+        RefusalDetector(RefusalParams(encoder_dir=tmp_path / "nowhere")).setup()
+
+
+def _responses(name: str) -> set[str]:
+    with (DATA / name).open(encoding="utf-8") as fh:
+        return {" ".join(json.loads(line)["response"].lower().split()) for line in fh}
+
+
+def test_fresh_dev_set_shares_no_answer_with_training_or_stacker_rows() -> None:
+    from training.fit_refusal_stacker import STACK_ROWS
+    from training.train_refusal import HANDWRITTEN
+
+    dev = _responses("refusal_dev_v7.jsonl")
+    assert len(dev) >= 300
+    for name in (*HANDWRITTEN, *STACK_ROWS, "refusal_train.jsonl", "refusal_val.jsonl"):
+        assert not dev & _responses(name), name
+    assert "refusal_dev_v7.jsonl" not in HANDWRITTEN
+    assert not set(STACK_ROWS) & set(HANDWRITTEN)  # the stacker's rows are never trained on
