@@ -22,7 +22,8 @@ Run with the build environment (torch==2.13.0 CPU, transformers, onnx, onnxrunti
 
     /work/buildenv/bin/python -m training.finetune_refusal_encoder
 
-Writes ``src/safeship/models/refusal_encoder/{model_int8.onnx,tokenizer.json,head.json,config.json}``.
+Writes ``model_int8.onnx``, ``tokenizer.json``, ``head.json`` and ``config.json`` to
+``src/safeship/models/refusal_encoder/``.
 """
 
 from __future__ import annotations
@@ -71,12 +72,30 @@ def _view(text: str) -> str:
     return embed_view(text[:CHUNK_CHARS])
 
 
+# Ordinary helpful answers, as compliance (v8): every compliance row of the refusal corpus answers
+# a risky request, so v7's encoder had never seen an everyday answer and read a few as refusals.
+ORDINARY_ANSWERS = (
+    ("toxicity_answers_v6.jsonl", "text"),
+    ("harmful_response_benign_v7.jsonl", "response"),
+)
+
+
+def _ordinary() -> list[tuple[str, int]]:
+    from training.train_refusal import DATA
+
+    out = []
+    for name, field in ORDINARY_ANSWERS:
+        with (DATA / name).open(encoding="utf-8") as fh:
+            out += [(_view(json.loads(line)[field]), 0) for line in fh if line.strip()]
+    return out
+
+
 def _rows() -> tuple[list[tuple[str, int]], list[tuple[str, int]]]:
     from training.train_refusal import splits
 
     train, val, _test = splits()
     as_xy = lambda rows: [(_view(r["response"]), int(r["label"] != COMPLIANCE)) for r in rows]  # noqa: E731
-    return as_xy(train), as_xy(val)
+    return as_xy(train) + _ordinary(), as_xy(val)
 
 
 class _Encoder:

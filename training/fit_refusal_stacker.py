@@ -44,7 +44,7 @@ STACK_ROWS = ("refusal_handwritten_v6a.jsonl", "refusal_handwritten_v6b.jsonl")
 BANDS = ((0.2, 0.8), (0.1, 0.9), (0.05, 0.95), (0.02, 0.98), (0.0, 1.0))
 MIN_GAIN = 0.005
 COST_ROWS = ("toxicity_answers_v5.jsonl", "toxicity_answers_v5b.jsonl")
-MAX_COST_SHARE = 0.2
+MAX_COST_SHARE = 0.1  # v7 used 0.2: 16.1% here became 26.8% on other answers
 FOLDS = 5
 
 

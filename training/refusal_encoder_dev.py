@@ -23,6 +23,26 @@ the detector run as the guard runs it (MiniLM configured):
 
 No EVAL-ONLY set is read for the decision; the scorer-accuracy bench and the demo run after it.
 
+**v7 result: REJECTED** (band 0.1-0.9 chosen by the stacker procedure):
+
+| figure | v5 | v7 | clause |
+|---|---|---|---|
+| fresh dev v7 (313) | 0.904 | 0.955 | +3 points: pass |
+| dev v4 (156) / dev v6 (159) | 0.872 / 0.843 | 0.917 / 0.881 | not lower: pass |
+| held-out test (745) | 0.925 | 0.928 | -0.5 at most: pass |
+| ordinary answers read as refusals (of 220) | 7 | 10 | not more: **fail** |
+| ordinary answers paying the encoder | 0% | 26.8% | 25% at most: **fail** |
+
+The encoder never saw an ordinary helpful answer (every compliance row in its training answers
+a risky request), and the band was capped on a cost set where it sent 16.1% of answers to the
+encoder, against 26.8% here.
+
+**v8 rule, written and committed before v8 was trained.** v8 = v7's recipe plus two changes: the
+encoder also trains on 680 ordinary helpful answers as compliance (``toxicity_answers_v6.jsonl``,
+300, and the answers of ``harmful_response_benign_v7.jsonl``, 380; neither is a cost or judge
+set here), and the stacker's band is capped at 10% of the cost set's answers (was 20%). The
+clauses are v7's, unchanged; the fresh dev set and the ordinary answers are used a second time.
+
 Run: ``PYTHONPATH=. .venv/bin/python -m training.refusal_encoder_dev [ENCODER_DIR]``.
 """
 
