@@ -19,23 +19,26 @@ script's own figures, before any dev or test row was scored.
 
 Writes the ``stack`` block into ``ENCODER_DIR/head.json``.
 
-Run: ``PYTHONPATH=. .venv/bin/python -m training.fit_refusal_stacker [ENCODER_DIR]``.
+Run: ``PYTHONPATH=. .venv/bin/python -m training.fit_refusal_stacker [--encoder-dir DIR]`` (also
+a step of ``training.train_all``, after ``train_refusal``).
 """
 
 from __future__ import annotations
 
+import argparse
 import json
-import sys
 from pathlib import Path
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 
-from safeship.detectors._refusal_encoder import HEAD_FILE, StanceEncoder
+from safeship.detectors._refusal_encoder import HEAD_FILE
+from safeship.detectors._stance import embed_view
 from safeship.detectors.refusal import COMPLIANCE, RefusalDetector, RefusalParams
 from safeship.detectors.textmodel import CHUNK_CHARS, logit
 from safeship.features.cache import FeatureCache
+from safeship.features.embedding import OnnxEmbedder
 from safeship.features.hashing import NgramHasher
 from safeship.features.lazy import LazyEmbedder
 from training.train_refusal import MODELS, load
@@ -53,15 +56,14 @@ def features(encoder_dir: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     rows = [r for name in STACK_ROWS for r in load(name)]
     cascade = RefusalDetector(RefusalParams(encoder=False))
     head = json.loads((encoder_dir / HEAD_FILE).read_text(encoding="utf-8"))
-    head["stack"] = {"coef": [1.0, 0.0], "intercept": 0.0, "band": [0.0, 1.0]}
-    scratch = encoder_dir / HEAD_FILE
-    scratch.write_text(json.dumps(head), encoding="utf-8")
-    encoder = StanceEncoder(encoder_dir)
+    encoder = OnnxEmbedder(encoder_dir, max_tokens=int(head["max_tokens"]))
+    coef = np.asarray(head["coef"], dtype=np.float32)
     p, z, y = [], [], []
     for r in rows:
         text = r["response"]
         p.append(cascade.probabilities(text, FeatureCache(NgramHasher(), LazyEmbedder()))[0])
-        z.append(encoder.logit(text[:CHUNK_CHARS]))
+        vector = encoder.embed([embed_view(text[:CHUNK_CHARS])])[0]
+        z.append(float(vector @ coef + head["intercept"]))  # what StanceEncoder.logit computes
         y.append(int(r["label"] != COMPLIANCE))
     return np.asarray(p), np.asarray(z), np.asarray(y)
 
@@ -93,8 +95,10 @@ def cv_accuracy(p: np.ndarray, z: np.ndarray, y: np.ndarray, band: tuple[float, 
 
 
 def main(argv: list[str] | None = None) -> dict[str, object]:
-    args = sys.argv[1:] if argv is None else argv
-    encoder_dir = Path(args[0]) if args else MODELS / "refusal_encoder"
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--encoder-dir", type=Path, default=MODELS / "refusal_encoder")
+    ap.add_argument("--data-dir", type=Path, help="unused (own data only); accepted for train_all")
+    encoder_dir: Path = ap.parse_args(argv).encoder_dir
     p, z, y = features(encoder_dir)
     base = float(np.mean((p >= 0.5) == y))
     enc_alone = float(np.mean((z > 0) == y))

@@ -116,12 +116,12 @@ def main(argv: list[str] | None = None) -> bool:
     v5 = measure(RefusalDetector(RefusalParams(encoder=False)))
     v7 = measure(RefusalDetector(RefusalParams(encoder=True, encoder_dir=encoder_dir)))
     for key in v5:
-        print(f"{key:32s} v5 {v5[key]:.4f}  v7 {v7[key]:.4f}")
+        print(f"{key:32s} v5 {v5[key]:.4f}  candidate {v7[key]:.4f}")
     clauses = verdict(v5, v7)
     for name, ok in clauses:
         print(f"{'PASS' if ok else 'FAIL'}  {name}")
     adopted = all(ok for _, ok in clauses)
-    print("v7 ADOPTED" if adopted else "v7 REJECTED: v5 ships")
+    print("candidate ADOPTED" if adopted else "candidate REJECTED: v5 ships")
     return adopted
 
 

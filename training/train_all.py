@@ -1,8 +1,10 @@
 """Rebuild every shipped model artefact with one command: ``make train``.
 
-Order matters only for the embedder: the MiniLM ONNX export is a build step with torch, run in a
-separate environment (``python training/export_minilm.py`` with ``safeship[build]``); its output
-is committed, so this script only reuses it. Every other detector trains on TRAIN-ALLOWED data
+Order matters for the encoders: the MiniLM ONNX export and the fine-tuned refusal encoder are build
+steps with torch, run in a separate environment (``python training/export_minilm.py`` and
+``python -m training.finetune_refusal_encoder`` with ``safeship[build]``); their output is
+committed, so this script only reuses it. The refusal stacker is refitted after ``train_refusal``
+because it reads the cascade that step writes. Every other detector trains on TRAIN-ALLOWED data
 read by path from ``../shared/datasets`` (or ``--data-dir`` / ``$SAFESHIP_DATA``).
 """
 
@@ -17,6 +19,7 @@ STEPS = (
     "train_harmful_request",
     "train_toxicity",
     "train_refusal",
+    "fit_refusal_stacker",
     "train_harmful_response",
 )
 

@@ -1,4 +1,4 @@
-"""A MiniLM fine-tuned end to end on refuse-vs-comply: ``refusal``'s second opinion on unsure answers.
+"""A MiniLM fine-tuned end to end on refuse-vs-comply: ``refusal``'s second opinion when unsure.
 
 The shared MiniLM vector is frozen and mean-pools "refusal wording + content" into one point that
 the content dominates, so a head on it reads stance poorly. This encoder was fine-tuned on the

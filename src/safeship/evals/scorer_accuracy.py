@@ -33,7 +33,13 @@ DEFAULT_PATH = _MODELS / "cards" / "scorer_accuracy.json"
 _EMBEDDER = "minilm/model_int8.onnx"
 # The artefacts (relative to ``safeship/models``) whose change invalidates a measured error rate.
 ARTEFACTS: Mapping[str, tuple[str, ...]] = {
-    "refusal": ("refusal.npz", "refusal_partial.npz", _EMBEDDER),
+    "refusal": (
+        "refusal.npz",
+        "refusal_partial.npz",
+        "refusal_encoder/model_int8.onnx",
+        "refusal_encoder/head.json",
+        _EMBEDDER,
+    ),
     "harmful_compliance": ("harmful_response.npz", _EMBEDDER),
     "toxicity": ("toxicity.npz", "toxicity_lexicon.npz", _EMBEDDER),
 }
