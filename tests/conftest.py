@@ -83,3 +83,34 @@ def test_detectors() -> Iterator[None]:
     yield
     detectors.unregister("keyword")
     detectors.unregister("slow")
+
+
+@pytest.fixture
+def fake_encoder(tmp_path: Path):  # type: ignore[no-untyped-def]
+    """Build a fine-tuned-encoder directory from the shipped MiniLM graph and a written head.
+
+    ``fake_encoder(stack, like)``: the head's logit is 10 x the cosine to the text ``like``, so a
+    test controls what the "encoder" thinks; ``stack`` is the stacker block (``None``: none).
+    """
+    import json
+    import shutil
+
+    from safeship.features.embedding import DEFAULT_MODEL_DIR, OnnxEmbedder
+
+    def make(stack: dict[str, object] | None, like: str) -> Path:
+        out = tmp_path / f"enc{len(list(tmp_path.iterdir()))}"
+        out.mkdir()
+        for name in ("model_int8.onnx", "tokenizer.json"):
+            shutil.copy(DEFAULT_MODEL_DIR / name, out / name)
+        vector = OnnxEmbedder(DEFAULT_MODEL_DIR, max_tokens=64).embed([like])[0]
+        head: dict[str, object] = {
+            "coef": (10.0 * vector).astype(float).tolist(),
+            "intercept": 0.0,
+            "max_tokens": 64,
+        }
+        if stack is not None:
+            head["stack"] = stack
+        (out / "head.json").write_text(json.dumps(head), encoding="utf-8")
+        return out
+
+    return make

@@ -9,18 +9,23 @@ a candidate artefact through its ``model_path`` param.
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
 
 POLICY = Path(__file__).resolve().parents[1] / "examples" / "policies" / "support_chat.yaml"
 
 
-def starter_input_blocks(detector: str, model_path: Path | None) -> dict[str, list[str]]:
+def starter_input_blocks(
+    detector: str, model_path: Path | None, params: dict[str, object] | None = None
+) -> dict[str, list[str]]:
     """Ids of the harmful cases let through and of the benign cases blocked at input.
 
     Args:
         detector: The input detector whose artefact to swap (it must sit in the policy as
-            ``- detector: NAME`` followed by ``fail_mode: closed``).
+            ``- detector: NAME`` followed by its ``fail_mode``).
         model_path: The candidate artefact; ``None`` keeps the shipped one.
+        params: Other detector params to set (e.g. ``{"encoder": False}``).
     """
     from safeship.evals.loading import load_suite
     from safeship.guard import Guard, GuardContext
@@ -28,11 +33,18 @@ def starter_input_blocks(detector: str, model_path: Path | None) -> dict[str, li
     from safeship.types import Action, TrustTier
 
     source = POLICY.read_text(encoding="utf-8")
+    settings = dict(params or {})
     if model_path is not None:
-        entry = f"      - detector: {detector}\n        fail_mode: closed\n"
-        if entry not in source:
-            raise ValueError(f"{POLICY}: no {detector} entry to point at {model_path}")
-        source = source.replace(entry, entry + f"        params: {{model_path: '{model_path}'}}\n")
+        settings["model_path"] = str(model_path)
+    if settings:
+        # The first entry is the input side's (the policy lists input detectors first).
+        entry = rf"      - detector: {detector}\n        fail_mode: (open|closed)\n"
+        found = re.search(entry, source)
+        if found is None:
+            raise ValueError(f"{POLICY}: no {detector} entry to set {sorted(settings)} on")
+        flow = ", ".join(f"{k}: {json.dumps(v)}" for k, v in settings.items())
+        at = found.end()
+        source = source[:at] + f"        params: {{{flow}}}\n" + source[at:]
     guard = Guard(parse_policy(source))
     out: dict[str, list[str]] = {"harmful_allowed": [], "benign_blocked": []}
     try:

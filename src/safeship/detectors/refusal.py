@@ -22,8 +22,8 @@ from importlib import resources
 from pathlib import Path
 from typing import ClassVar
 
-from safeship.detectors._refusal_encoder import StanceEncoder
-from safeship.detectors._stance import Combiner, banded_logit, stance_cues
+from safeship.detectors._encoder_opinion import EncoderOpinion
+from safeship.detectors._stance import Combiner, banded_logit, embed_view, stance_cues
 from safeship.detectors.base import BaseDetector, DetectorInput, DetectorParams
 from safeship.detectors.harmful_request_mlp import MLPCascadeModel
 from safeship.detectors.textmodel import CHUNK_CHARS, CascadeModel
@@ -85,7 +85,7 @@ class RefusalDetector(BaseDetector):
             for key in ("combiner", "combiner_stage1")
         }
 
-    def _load_encoder(self) -> StanceEncoder | None:
+    def _load_encoder(self) -> EncoderOpinion | None:
         """The stance encoder if asked for and present (a path given explicitly must exist)."""
         assert isinstance(self.params, RefusalParams)
         if not self.params.encoder:
@@ -93,7 +93,7 @@ class RefusalDetector(BaseDetector):
         directory = self.params.encoder_dir or models_dir() / "refusal_encoder"
         if self.params.encoder_dir is None and not directory.is_dir():
             return None
-        return StanceEncoder(directory)
+        return EncoderOpinion(directory, view=embed_view)
 
     @property
     def encoder_calls(self) -> int:

@@ -23,15 +23,18 @@ from typing import ClassVar
 
 import numpy as np
 
+from safeship.detectors._encoder_opinion import EncoderOpinion
 from safeship.detectors.base import BaseDetector, DetectorInput, DetectorParams
 from safeship.detectors.textmodel import CHUNK_CHARS, best_window, chunk_text
 from safeship.detectors.toxicity_model import ToxicityModel
 from safeship.errors import ArtefactError
+from safeship.features.cache import FeatureCache
 from safeship.types import DetectorResult, Finding
 
 MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
 DEFAULT_MODEL = MODELS_DIR / "toxicity.npz"
 DEFAULT_LEXICON = MODELS_DIR / "toxicity_lexicon.npz"
+DEFAULT_ENCODER = MODELS_DIR / "toxicity_encoder"
 MAX_TERM_WORDS = 5
 MAX_STAGE2_WINDOWS = 4
 CATEGORY_MIN_SCORE = 0.15
@@ -73,11 +76,16 @@ class ToxicityParams(DetectorParams):
         model_path: Cascade artefact; defaults to the shipped ``toxicity.npz``.
         lexicon_path: Hashed lexicon artefact; defaults to the shipped ``toxicity_lexicon.npz``.
         max_findings: Cap on reported spans, so a 1 MB rant yields a bounded result.
+        encoder: Consult the fine-tuned encoder on texts the cascade is unsure about (only when
+            an embedder is configured, like every MiniLM stage).
+        encoder_dir: Another encoder directory; defaults to the shipped one when present.
     """
 
     model_path: str | None = None
     lexicon_path: str | None = None
     max_findings: int = 32
+    encoder: bool = True
+    encoder_dir: str | None = None
 
 
 @dataclass(frozen=True)
@@ -160,10 +168,29 @@ class ToxicityDetector(BaseDetector):
         params = self._params()
         self._model = ToxicityModel.load(Path(params.model_path or DEFAULT_MODEL))
         self._lexicon = HashedLexicon(Path(params.lexicon_path or DEFAULT_LEXICON))
+        self._encoder: EncoderOpinion | None = None
+        if params.encoder and (params.encoder_dir or DEFAULT_ENCODER.is_dir()):
+            self._encoder = EncoderOpinion(Path(params.encoder_dir or DEFAULT_ENCODER))
+
+    @property
+    def encoder_calls(self) -> int:
+        """How many texts have paid for the fine-tuned encoder (a cost figure for benches)."""
+        self.setup()
+        return self._encoder.calls if self._encoder is not None else 0
 
     def _params(self) -> ToxicityParams:
         assert isinstance(self.params, ToxicityParams)
         return self.params
+
+    def cascade_window(
+        self, views: tuple[str, ...], features: FeatureCache
+    ) -> tuple[float, str, int]:
+        """The cascade's score (max over views and windows), the deciding window, stage-2 count.
+
+        This is the score before the encoder's second opinion; its stacker is fitted on it.
+        """
+        self.setup()
+        return best_window(self._model, views, segments, features, MAX_STAGE2_WINDOWS)
 
     def score(self, item: DetectorInput) -> DetectorResult:
         """Score every view (max), name the category, and report lexicon spans."""
@@ -171,9 +198,10 @@ class ToxicityDetector(BaseDetector):
         views = tuple(v for v in item.normalised.views if v.strip())
         if not views:
             return self.result(0.0, "toxicity", categories={"toxicity": 0.0})
-        score, window, n_stage2 = best_window(
-            self._model, views, segments, item.features, MAX_STAGE2_WINDOWS
-        )
+        score, window, n_stage2 = self.cascade_window(views, item.features)
+        if self._encoder is not None and item.features.has_embedder:
+            # Only the deciding window gets the second opinion: one encoder pass per text at most.
+            score = self._encoder.adjust(score, window)
         # The sub-category head needs an embedding; far below any threshold it names nothing, and
         # skipping it keeps the common benign check on the cheap path.
         heads = self._model.categories(window, item.features) if score >= CATEGORY_MIN_SCORE else {}

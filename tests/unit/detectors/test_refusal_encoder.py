@@ -7,17 +7,15 @@ so they check the run-time logic whatever encoder ships (or whether one ships at
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from safeship.detectors._refusal_encoder import StanceEncoder
+from safeship.detectors._encoder_opinion import EncoderOpinion
 from safeship.detectors.refusal import RefusalDetector, RefusalParams
 from safeship.errors import ArtefactError
 from safeship.features.cache import FeatureCache
-from safeship.features.embedding import DEFAULT_MODEL_DIR, OnnxEmbedder
 from safeship.features.hashing import NgramHasher
 from safeship.features.lazy import LazyEmbedder
 
@@ -25,37 +23,17 @@ DATA = Path(__file__).resolve().parents[3] / "training" / "data"
 REFUSAL = "I'm sorry, but I can't help with that request."
 
 
-def _encoder_dir(tmp_path: Path, stack: dict[str, object] | None, coef: list[float]) -> Path:
-    out = tmp_path / "enc"
-    out.mkdir()
-    for name in ("model_int8.onnx", "tokenizer.json"):
-        shutil.copy(DEFAULT_MODEL_DIR / name, out / name)
-    head: dict[str, object] = {"coef": coef, "intercept": 0.0, "max_tokens": 64}
-    if stack is not None:
-        head["stack"] = stack
-    (out / "head.json").write_text(json.dumps(head), encoding="utf-8")
-    return out
-
-
-def _direction(text: str) -> list[float]:
-    """A head whose logit is 10 x cosine to ``text``: positive for texts like it."""
-    vector = OnnxEmbedder(DEFAULT_MODEL_DIR, max_tokens=64).embed([text])[0]
-    return (10.0 * vector).astype(float).tolist()
-
-
-def test_logit_is_the_head_over_the_normalised_embedding(tmp_path: Path) -> None:
-    coef = _direction(REFUSAL)
-    enc = StanceEncoder(
-        _encoder_dir(tmp_path, {"coef": [1.0, 1.0], "intercept": 0.0, "band": [0.0, 1.0]}, coef)
-    )
+def test_logit_is_the_head_over_the_normalised_embedding(fake_encoder) -> None:  # type: ignore[no-untyped-def]
+    stack = {"coef": [1.0, 1.0], "intercept": 0.0, "band": [0.0, 1.0]}
+    enc = EncoderOpinion(fake_encoder(stack, REFUSAL))
     assert enc.logit(REFUSAL) == pytest.approx(10.0, abs=0.05)  # cosine to itself is 1
     assert enc.logit("Here is a recipe for banana bread.") < 8.0
     assert enc.calls == 2
 
 
-def test_adjust_runs_only_inside_the_band(tmp_path: Path) -> None:
+def test_adjust_runs_only_inside_the_band(fake_encoder) -> None:  # type: ignore[no-untyped-def]
     stack = {"coef": [0.0, 1.0], "intercept": -5.0, "band": [0.3, 0.7]}
-    enc = StanceEncoder(_encoder_dir(tmp_path, stack, _direction(REFUSAL)))
+    enc = EncoderOpinion(fake_encoder(stack, REFUSAL))
     assert enc.adjust(0.95, REFUSAL) == 0.95  # outside: unchanged, no encoder pass
     assert enc.adjust(0.05, REFUSAL) == 0.05
     assert enc.calls == 0
@@ -77,14 +55,14 @@ def test_adjust_runs_only_inside_the_band(tmp_path: Path) -> None:
 def test_malformed_head_names_the_file(tmp_path: Path, head: str, message: str) -> None:
     (tmp_path / "head.json").write_text(head, encoding="utf-8")
     with pytest.raises(ArtefactError, match=message) as info:
-        StanceEncoder(tmp_path)
+        EncoderOpinion(tmp_path)
     assert "head.json" in str(info.value)
 
 
-def test_detector_consults_the_encoder_only_with_an_embedder(tmp_path: Path) -> None:
+def test_detector_consults_the_encoder_only_with_an_embedder(fake_encoder) -> None:  # type: ignore[no-untyped-def]
     # A stacker that trusts only the encoder, on every answer: the encoder decides.
     stack = {"coef": [0.0, 1.0], "intercept": -6.0, "band": [0.0, 1.0]}
-    enc_dir = _encoder_dir(tmp_path, stack, _direction("Here is the full recipe you asked for."))
+    enc_dir = fake_encoder(stack, "Here is the full recipe you asked for.")
     det = RefusalDetector(RefusalParams(encoder_dir=enc_dir))
     with_embedder = FeatureCache(NgramHasher(), LazyEmbedder())
     refusal, _ = det.probabilities("Here is the full recipe you asked for.", with_embedder)
@@ -128,7 +106,7 @@ def test_shipped_encoder_reads_stance_the_cascade_misses() -> None:
     det = RefusalDetector(RefusalParams())
     det.setup()
     assert det.encoder_calls == 0 and (SHIPPED / "head.json").is_file()
-    enc = StanceEncoder(SHIPPED)
+    enc = EncoderOpinion(SHIPPED)
     refusal = "That recipe stays in the vault. Ask me about anything else in the kitchen, though."
     answer = "Sure thing: preheat to 180C, cream the butter and sugar, fold in the flour, bake 25 min."
     assert enc.logit(refusal) > 0 > enc.logit(answer)

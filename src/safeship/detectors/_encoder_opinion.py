@@ -1,24 +1,25 @@
-"""A MiniLM fine-tuned end to end on refuse-vs-comply: ``refusal``'s second opinion when unsure.
+"""A MiniLM fine-tuned end to end on one detector's task: a second opinion on unsure texts.
 
-The shared MiniLM vector is frozen and mean-pools "refusal wording + content" into one point that
-the content dominates, so a head on it reads stance poorly. This encoder was fine-tuned on the
-stance itself (``training/finetune_refusal_encoder.py``) and exported with the shared model's
-graph and int8 recipe, so it runs through :class:`~safeship.features.embedding.OnnxEmbedder`
-(no torch). It is consulted only when the cascade's P(refusal) falls in ``band``; a two-feature
-stacker fitted on answers neither model was trained on (``training/fit_refusal_stacker.py``)
-mixes the two opinions. Confident answers, most ordinary ones, never pay for it.
+The shared MiniLM vector is frozen and mean-pools a text into one point that its topic dominates,
+so heads on it read stance ("refusal wording + content"), negation and counter-speech poorly.
+These encoders were fine-tuned on the task itself (``training/finetune_encoder.py``) and exported
+with the shared model's graph and int8 recipe, so they run through
+:class:`~safeship.features.embedding.OnnxEmbedder` (no torch). One is consulted only when the
+detector's own probability falls in ``band``; a two-feature stacker fitted on texts neither model
+was trained on mixes the two opinions. Confident texts, most ordinary ones, never pay for it.
+Used by ``refusal`` (``models/refusal_encoder``) and ``toxicity`` (``models/toxicity_encoder``).
 """
 
 from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from safeship.detectors._stance import embed_view
 from safeship.detectors.textmodel import logit, sigmoid
 from safeship.errors import ArtefactError
 
@@ -32,21 +33,28 @@ def _floats(block: dict[str, Any], key: str, path: Path) -> list[float]:
     return [float(v) for v in value]
 
 
-class StanceEncoder:
+def _whole(text: str) -> str:
+    return text
+
+
+class EncoderOpinion:
     """The fine-tuned encoder, its linear head and the stacker that mixes it with the cascade.
 
     Args:
         model_dir: Directory with ``model_int8.onnx``, ``tokenizer.json`` and ``head.json``.
+        view: The part of a text the encoder reads (it was trained on the same view); the
+            tokenizer also truncates at the head's ``max_tokens``.
     """
 
-    def __init__(self, model_dir: Path) -> None:
+    def __init__(self, model_dir: Path, view: Callable[[str], str] = _whole) -> None:
+        self.view = view
         path = model_dir / HEAD_FILE
         try:
             head = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
             raise ArtefactError(f"cannot read the refusal encoder head {path}: {exc}") from exc
         if not isinstance(head, dict) or not isinstance(head.get("stack"), dict):
-            raise ArtefactError(f"{path}: no 'stack' block (run training.fit_refusal_stacker)")
+            raise ArtefactError(f"{path}: no 'stack' block (run the detector's stacker fit)")
         self.model_dir = model_dir
         self.coef = np.asarray(_floats(head, "coef", path), dtype=np.float32)
         self.intercept = float(head.get("intercept", 0.0))
@@ -74,16 +82,16 @@ class StanceEncoder:
         return self._embedder
 
     def logit(self, text: str) -> float:
-        """The encoder's own refusal logit for a response (its bounded view)."""
+        """The encoder's own logit for ``text`` (its view)."""
         self.calls += 1
-        vector = self._load().embed([embed_view(text)])[0]
+        vector = self._load().embed([self.view(text)])[0]
         return float(vector @ self.coef + self.intercept)
 
-    def adjust(self, p_refusal: float, text: str) -> float:
-        """The stacked P(refusal) when ``p_refusal`` is in the band; ``p_refusal`` otherwise."""
+    def adjust(self, p: float, text: str) -> float:
+        """The stacked probability when the detector's ``p`` is in the band; ``p`` otherwise."""
         low, high = self.band
-        if not low <= p_refusal <= high:
-            return p_refusal
+        if not low <= p <= high:
+            return p
         a, b = self.stack
-        z = a * logit(p_refusal) + b * self.logit(text) + self.stack_intercept
+        z = a * logit(p) + b * self.logit(text) + self.stack_intercept
         return float(sigmoid(np.asarray(z)))

@@ -1,0 +1,81 @@
+"""Fit the stacker and band that mix ``toxicity``'s score with its fine-tuned encoder.
+
+Fitted on rows no toxicity model was trained on: ``toxicity_messages_v8.jsonl`` (260 toxic texts
+typed as messages and 130 civil twins; rejected as training data for v8, kept) and the 451 benign
+messages of ``injection_casual_messages.jsonl`` (rejected for v7, kept). Features: the logit of the
+detector's score without the encoder (the best window's) and the encoder's logit on that window;
+band and weighting as in :mod:`training.stacker_fit`, scored by balanced accuracy (the rows are
+two-thirds benign), with at most ``MAX_COST_SHARE`` of ``COST_ROWS`` (201 benign prompts on
+sensitive topics, never trained on by toxicity; the rule's own cost checks use other texts) sent
+to the encoder.
+
+Writes the ``stack`` block into ``ENCODER_DIR/head.json``.
+
+Run: ``PYTHONPATH=. .venv/bin/python -m training.fit_toxicity_stacker [--encoder-dir DIR]`` (also
+a step of ``training.train_all``, after ``train_toxicity``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import numpy as np
+
+from safeship.detectors.toxicity import DEFAULT_ENCODER, ToxicityDetector, ToxicityParams
+from safeship.features.cache import FeatureCache
+from safeship.features.hashing import NgramHasher
+from safeship.features.lazy import LazyEmbedder
+from safeship.text.normalise import normalise
+from training.stacker_fit import balanced_accuracy, encoder_logits, fit_and_write
+
+DATA = Path(__file__).resolve().parent / "data"
+STACK_ROWS = ("toxicity_messages_v8.jsonl", "injection_casual_messages.jsonl")
+COST_ROWS = "benign_sensitive_v7_dev.jsonl"
+MAX_COST_SHARE = 0.15
+
+
+def _load(name: str) -> list[dict[str, object]]:
+    with (DATA / name).open(encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh if line.strip()]
+
+
+def stack_rows() -> list[tuple[str, int]]:
+    """``(text, toxic)``; the casual messages' injection attacks are left out (not our label)."""
+    toxic = [(str(r["text"]), int(str(r["label"]))) for r in _load(STACK_ROWS[0])]
+    casual = [(str(r["text"]), 0) for r in _load(STACK_ROWS[1]) if int(str(r["label"])) == 0]
+    return toxic + casual
+
+
+def scores_and_windows(texts: list[str]) -> tuple[np.ndarray, list[str]]:
+    """The detector's score without the encoder, and the window that decided it."""
+    det = ToxicityDetector(ToxicityParams(encoder=False))
+    embedder = LazyEmbedder()
+    p, windows = [], []
+    for text in texts:
+        views = tuple(v for v in normalise(text).views if v.strip()) or (text,)
+        score, window, _ = det.cascade_window(views, FeatureCache(NgramHasher(), embedder))
+        p.append(score)
+        windows.append(window)
+    return np.asarray(p), windows
+
+
+def main(argv: list[str] | None = None) -> dict[str, object]:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--encoder-dir", type=Path, default=DEFAULT_ENCODER)
+    ap.add_argument("--data-dir", type=Path, help="unused (own data only); accepted for train_all")
+    encoder_dir: Path = ap.parse_args(argv).encoder_dir
+    rows = stack_rows()
+    p, windows = scores_and_windows([t for t, _ in rows])
+    z = encoder_logits(encoder_dir, windows)
+    y = np.asarray([label for _, label in rows])
+    cost = [str(r["text"]) for r in _load(COST_ROWS) if int(str(r["label"])) == 0]
+    cost_p, _ = scores_and_windows(cost)
+    return fit_and_write(
+        encoder_dir, (p, z, y), cost_p, MAX_COST_SHARE, balanced_accuracy, STACK_ROWS
+    )
+
+
+if __name__ == "__main__":
+    main()
