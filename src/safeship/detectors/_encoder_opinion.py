@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from safeship.detectors.base import DetectorParams
 from safeship.detectors.textmodel import logit, sigmoid
 from safeship.errors import ArtefactError
 
@@ -95,3 +96,30 @@ class EncoderOpinion:
         a, b = self.stack
         z = a * logit(p) + b * self.logit(text) + self.stack_intercept
         return float(sigmoid(np.asarray(z)))
+
+
+class EncoderParams(DetectorParams):
+    """Params shared by detectors that ship a fine-tuned encoder as a second opinion.
+
+    Attributes:
+        encoder: Consult the encoder on texts the cascade is unsure about (only when an embedder
+            is configured, like every MiniLM stage). ``False`` gives the cascade alone.
+        encoder_dir: Another encoder directory; defaults to the shipped one when present.
+    """
+
+    encoder: bool = True
+    encoder_dir: Path | None = None
+
+
+def optional_opinion(
+    params: EncoderParams, default: Path, view: Callable[[str], str] = _whole
+) -> EncoderOpinion | None:
+    """The encoder the params ask for: ``None`` if switched off or (by default) not shipped.
+
+    A directory the user names must exist; the shipped one may be absent (a build without it).
+    """
+    if not params.encoder:
+        return None
+    if params.encoder_dir is None and not default.is_dir():
+        return None
+    return EncoderOpinion(params.encoder_dir or default, view)

@@ -23,13 +23,16 @@ import re
 from pathlib import Path
 from typing import ClassVar
 
+from safeship.detectors._encoder_opinion import EncoderOpinion, EncoderParams, optional_opinion
 from safeship.detectors.base import BaseDetector, DetectorInput, DetectorParams
 from safeship.detectors.harmful_request_mlp import MLPCascadeModel
 from safeship.detectors.textmodel import best_window, chunk_text
+from safeship.features.cache import FeatureCache
 from safeship.types import DetectorResult, Stage
 
 MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
 DEFAULT_MODEL = MODELS_DIR / "harmful_request.npz"
+DEFAULT_ENCODER = MODELS_DIR / "harmful_request_encoder"
 SHORT_TEXT = 400
 MAX_SUB_WINDOWS = 4096
 _SENTENCE = re.compile(r"(?<=[.!?\n])\s+")
@@ -64,11 +67,12 @@ CATEGORY_MIN_SCORE = 0.15
 thresholds above it."""
 
 
-class HarmfulRequestParams(DetectorParams):
+class HarmfulRequestParams(EncoderParams):
     """Params of the harmful-request detector.
 
     Attributes:
         model_path: Cascade artefact; defaults to the shipped ``harmful_request.npz``.
+        encoder, encoder_dir: The fine-tuned second opinion on intent (see ``EncoderParams``).
     """
 
     model_path: str | None = None
@@ -88,6 +92,23 @@ class HarmfulRequestDetector(BaseDetector):
     def _setup(self) -> None:
         assert isinstance(self.params, HarmfulRequestParams)
         self._model = MLPCascadeModel.load(Path(self.params.model_path or DEFAULT_MODEL))
+        self._encoder: EncoderOpinion | None = optional_opinion(self.params, DEFAULT_ENCODER)
+
+    @property
+    def encoder_calls(self) -> int:
+        """How many texts have paid for the fine-tuned encoder (a cost figure for benches)."""
+        self.setup()
+        return self._encoder.calls if self._encoder is not None else 0
+
+    def cascade_window(
+        self, views: tuple[str, ...], features: FeatureCache
+    ) -> tuple[float, str, int]:
+        """The cascade's score (max over views and windows), the deciding window, stage-2 count.
+
+        This is the score before the encoder's second opinion; its stacker is fitted on it.
+        """
+        self.setup()
+        return best_window(self._model, views, _windows, features)
 
     def score(self, item: DetectorInput) -> DetectorResult:
         """Score every view (max) and split the score over hazards."""
@@ -95,7 +116,10 @@ class HarmfulRequestDetector(BaseDetector):
         views = tuple(v for v in item.normalised.views if v.strip())
         if not views:
             return self.result(0.0, UNSPECIFIED, categories={UNSPECIFIED: 0.0})
-        score, window, n_stage2 = best_window(self._model, views, _windows, item.features)
+        score, window, n_stage2 = self.cascade_window(views, item.features)
+        if self._encoder is not None and item.features.has_embedder:
+            # Only the deciding window gets the second opinion: one encoder pass per text at most.
+            score = self._encoder.adjust(score, window)
         # The hazard head needs an embedding; a text this far below any sane threshold needs no
         # category, and skipping it keeps the common benign check on the cheap path.
         hazards = (

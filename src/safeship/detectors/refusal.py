@@ -22,7 +22,7 @@ from importlib import resources
 from pathlib import Path
 from typing import ClassVar
 
-from safeship.detectors._encoder_opinion import EncoderOpinion
+from safeship.detectors._encoder_opinion import EncoderOpinion, EncoderParams, optional_opinion
 from safeship.detectors._stance import Combiner, banded_logit, embed_view, stance_cues
 from safeship.detectors.base import BaseDetector, DetectorInput, DetectorParams
 from safeship.detectors.harmful_request_mlp import MLPCascadeModel
@@ -45,18 +45,11 @@ def models_dir() -> Path:
     return Path(str(resources.files("safeship") / "models"))
 
 
-class RefusalParams(DetectorParams):
-    """Where the artefacts live (defaults: the shipped ones), and whether to use the encoder.
-
-    ``encoder``: consult the fine-tuned stance encoder on answers the cascade is unsure about (it
-    runs only when an embedder is configured, like every MiniLM stage); ``encoder_dir`` points at
-    another one.
-    """
+class RefusalParams(EncoderParams):
+    """Where the artefacts live (defaults: the shipped ones), and whether to use the encoder."""
 
     model_path: Path | None = None
     partial_model_path: Path | None = None
-    encoder: bool = True
-    encoder_dir: Path | None = None
 
 
 class RefusalDetector(BaseDetector):
@@ -88,12 +81,7 @@ class RefusalDetector(BaseDetector):
     def _load_encoder(self) -> EncoderOpinion | None:
         """The stance encoder if asked for and present (a path given explicitly must exist)."""
         assert isinstance(self.params, RefusalParams)
-        if not self.params.encoder:
-            return None
-        directory = self.params.encoder_dir or models_dir() / "refusal_encoder"
-        if self.params.encoder_dir is None and not directory.is_dir():
-            return None
-        return EncoderOpinion(directory, view=embed_view)
+        return optional_opinion(self.params, models_dir() / "refusal_encoder", view=embed_view)
 
     @property
     def encoder_calls(self) -> int:

@@ -23,7 +23,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from safeship.detectors._encoder_opinion import EncoderOpinion
+from safeship.detectors._encoder_opinion import EncoderOpinion, EncoderParams, optional_opinion
 from safeship.detectors.base import BaseDetector, DetectorInput, DetectorParams
 from safeship.detectors.textmodel import CHUNK_CHARS, best_window, chunk_text
 from safeship.detectors.toxicity_model import ToxicityModel
@@ -69,23 +69,19 @@ def term_hash(term: str) -> int:
     return zlib.crc32(" ".join(term.lower().split()).encode("utf-8"))
 
 
-class ToxicityParams(DetectorParams):
+class ToxicityParams(EncoderParams):
     """Params of the toxicity detector.
 
     Attributes:
         model_path: Cascade artefact; defaults to the shipped ``toxicity.npz``.
         lexicon_path: Hashed lexicon artefact; defaults to the shipped ``toxicity_lexicon.npz``.
         max_findings: Cap on reported spans, so a 1 MB rant yields a bounded result.
-        encoder: Consult the fine-tuned encoder on texts the cascade is unsure about (only when
-            an embedder is configured, like every MiniLM stage).
-        encoder_dir: Another encoder directory; defaults to the shipped one when present.
+        encoder, encoder_dir: The fine-tuned second opinion (see ``EncoderParams``).
     """
 
     model_path: str | None = None
     lexicon_path: str | None = None
     max_findings: int = 32
-    encoder: bool = True
-    encoder_dir: str | None = None
 
 
 @dataclass(frozen=True)
@@ -168,9 +164,7 @@ class ToxicityDetector(BaseDetector):
         params = self._params()
         self._model = ToxicityModel.load(Path(params.model_path or DEFAULT_MODEL))
         self._lexicon = HashedLexicon(Path(params.lexicon_path or DEFAULT_LEXICON))
-        self._encoder: EncoderOpinion | None = None
-        if params.encoder and (params.encoder_dir or DEFAULT_ENCODER.is_dir()):
-            self._encoder = EncoderOpinion(Path(params.encoder_dir or DEFAULT_ENCODER))
+        self._encoder: EncoderOpinion | None = optional_opinion(params, DEFAULT_ENCODER)
 
     @property
     def encoder_calls(self) -> int:
