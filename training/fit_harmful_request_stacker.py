@@ -32,7 +32,7 @@ from safeship.features.cache import FeatureCache
 from safeship.features.hashing import NgramHasher
 from safeship.features.lazy import LazyEmbedder
 from safeship.text.normalise import normalise
-from training.stacker_fit import balanced_accuracy, encoder_logits, fit_and_write
+from training.stacker_fit import balanced_accuracy, encoder_logits, encoder_present, fit_and_write
 
 DATA = Path(__file__).resolve().parent / "data"
 STACK_ROWS = ("harmful_request_v8.jsonl", "harmful_request_v10.jsonl")
@@ -63,6 +63,8 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
     ap.add_argument("--encoder-dir", type=Path, default=DEFAULT_ENCODER)
     ap.add_argument("--data-dir", type=Path, help="unused (own data only); accepted for train_all")
     encoder_dir: Path = ap.parse_args(argv).encoder_dir
+    if not encoder_present(encoder_dir):
+        return {}
     rows = [r for name in STACK_ROWS for r in _load(name)]
     p, windows = scores_and_windows([t for t, _ in rows])
     z = encoder_logits(encoder_dir, windows)

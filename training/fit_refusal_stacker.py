@@ -30,7 +30,7 @@ from safeship.detectors.textmodel import CHUNK_CHARS
 from safeship.features.cache import FeatureCache
 from safeship.features.hashing import NgramHasher
 from safeship.features.lazy import LazyEmbedder
-from training.stacker_fit import accuracy, encoder_logits, fit_and_write
+from training.stacker_fit import accuracy, encoder_logits, encoder_present, fit_and_write
 from training.train_refusal import MODELS, load
 
 STACK_ROWS = ("refusal_handwritten_v6a.jsonl", "refusal_handwritten_v6b.jsonl")
@@ -49,6 +49,8 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
     ap.add_argument("--encoder-dir", type=Path, default=MODELS / "refusal_encoder")
     ap.add_argument("--data-dir", type=Path, help="unused (own data only); accepted for train_all")
     encoder_dir: Path = ap.parse_args(argv).encoder_dir
+    if not encoder_present(encoder_dir):
+        return {}
     rows = [r for name in STACK_ROWS for r in load(name)]
     texts = [r["response"] for r in rows]
     p = _cascade_p(texts)

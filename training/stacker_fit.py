@@ -31,6 +31,14 @@ FOLDS = 5
 Metric = Callable[[np.ndarray, np.ndarray], float]
 
 
+def encoder_present(encoder_dir: Path) -> bool:
+    """Whether an encoder is there to fit a stacker for (``train_all`` runs on builds without)."""
+    if (encoder_dir / HEAD_FILE).is_file():
+        return True
+    print(f"no fine-tuned encoder in {encoder_dir}: nothing to fit")
+    return False
+
+
 def accuracy(y: np.ndarray, pred: np.ndarray) -> float:
     return float(np.mean(pred == y))
 

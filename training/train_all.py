@@ -1,10 +1,10 @@
 """Rebuild every shipped model artefact with one command: ``make train``.
 
-Order matters for the encoders: the MiniLM ONNX export and the fine-tuned refusal encoder are build
-steps with torch, run in a separate environment (``python training/export_minilm.py`` and
-``python -m training.finetune_refusal_encoder`` with ``safeship[build]``); their output is
-committed, so this script only reuses it. The refusal stacker is refitted after ``train_refusal``
-because it reads the cascade that step writes. Every other detector trains on TRAIN-ALLOWED data
+Order matters for the encoders: the MiniLM ONNX export and the fine-tuned encoders are build steps
+with torch, run in a separate environment (``python training/export_minilm.py`` and
+``python -m training.finetune_<detector>_encoder`` with ``safeship[build]``); their output is
+committed, so this script only reuses it. Each encoder's stacker is refitted right after its
+detector's cascade, because it reads the scores that cascade gives (a missing encoder is skipped). Every other detector trains on TRAIN-ALLOWED data
 read by path from ``../shared/datasets`` (or ``--data-dir`` / ``$SAFESHIP_DATA``).
 """
 
@@ -17,7 +17,9 @@ import time
 STEPS = (
     "train_injection",
     "train_harmful_request",
+    "fit_harmful_request_stacker",
     "train_toxicity",
+    "fit_toxicity_stacker",
     "train_refusal",
     "fit_refusal_stacker",
     "train_harmful_response",
