@@ -4,7 +4,8 @@ Order matters for the encoders: the MiniLM ONNX export and the fine-tuned encode
 with torch, run in a separate environment (``python training/export_minilm.py`` and
 ``python -m training.finetune_<detector>_encoder`` with ``safeship[build]``); their output is
 committed, so this script only reuses it. Each encoder's stacker is refitted right after its
-detector's cascade, because it reads the scores that cascade gives (a missing encoder is skipped). Every other detector trains on TRAIN-ALLOWED data
+detector's cascade, because it reads the scores that cascade gives (a missing encoder is skipped).
+Every other detector trains on TRAIN-ALLOWED data
 read by path from ``../shared/datasets`` (or ``--data-dir`` / ``$SAFESHIP_DATA``).
 """
 
