@@ -29,6 +29,23 @@ one fresh feature cache per text), flags at 0.5:
 
 No EVAL-ONLY set is read for the decision; HateCheck and the moderation set run once after it.
 
+**v9 result: REJECTED; v6 ships.** Stacker band [0.2, 0.8] (4.0% of the cost set; on the stacker
+rows 5-fold balanced accuracy v6 0.810, encoder alone 0.807, stacked 0.834).
+
+| figure | v6 | v9 | clause |
+|---|---|---|---|
+| fresh functional dev (480): AUROC | 0.930 | 0.945 | +0.03: **fail** |
+| fresh functional dev: balanced accuracy | 0.854 | 0.895 | +3 points: pass |
+| benign dev answers flagged (of 220) / toxic recall | 1 / 0.963 | 0 / 0.963 | pass / pass |
+| everyday messages flagged (of 151) | 11 | 13 | not more: **fail** |
+| test split AUROC | 0.968 | 0.973 | pass |
+| encoder share: benign answers / messages | - | 3.2% / 14.6% | 25% at most: pass |
+| starter: benign blocked / harmful let through | 16 / 1 | 16 / 1 | pass |
+
+The fresh set was easier for v6 than HateCheck is (0.930 against 0.701), which left little room
+for the AUROC clause; the rule is the rule. No EVAL-ONLY set was run for v9. The run-time support
+stays (``encoder_dir`` takes a user's own fine-tuned encoder); the shipped package has none.
+
 Run: ``PYTHONPATH=. .venv/bin/python -m training.toxicity_encoder_dev [--encoder-dir DIR]``.
 """
 
