@@ -37,6 +37,26 @@ fresh feature cache per text):
 No EVAL-ONLY set is read for the decision; HarmBench, AdvBench, StrongREJECT and XSTest run once
 after it, and are reported whatever they are.
 
+**v12 result: REJECTED; v7 ships.** Encoder alone: calibration accuracy 0.946. Stacker band
+[0.2, 0.8] (5.1% of the cost set); on the stacker rows the encoder alone was *worse* than v7
+(balanced accuracy 0.743 vs 0.770; stacked 0.770), so the stacker gave it little weight
+(0.09 against 0.54 for v7's logit):
+
+| figure | v7 | v12 | clause |
+|---|---|---|---|
+| fresh dev: benign flagged at 0.4 (260) | 24.2% | 23.1% | -3 points: **fail** |
+| fresh dev: harmful recall at 0.4 / 0.5 (160) | 76.3% / 71.3% | 77.5% / 72.5% | pass |
+| sensitive dev: benign flagged at 0.4 / harmful caught | 4 / 51 | 4 / 52 | pass |
+| v10 dev: harmful caught / benign flagged | 103 / 15 | 107 / 15 | pass |
+| ordinary questions flagged at 0.4 | 8 | 8 | pass |
+| test split accuracy | 0.936 | 0.941 | pass |
+| starter: harmful let through / benign blocked | 1 / 16 | 1 / 16 | pass |
+| encoder on ordinary questions | - | 5.0% | pass |
+
+The fresh set's first finding stands whatever the candidate: v7 flags a quarter of its
+benign-but-sensitive prompts at the anonymous tier's 0.4. No EVAL-ONLY set was run for v12. The
+run-time support stays (``encoder_dir``); the shipped package has no harmful_request encoder.
+
 Run: ``PYTHONPATH=. .venv/bin/python -m training.harmful_request_encoder_dev [--encoder-dir DIR]``.
 """
 
