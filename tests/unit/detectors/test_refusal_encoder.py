@@ -97,18 +97,3 @@ def test_fresh_dev_set_shares_no_answer_with_training_or_stacker_rows() -> None:
     assert "refusal_dev_v7.jsonl" not in HANDWRITTEN
     assert not set(STACK_ROWS) & set(HANDWRITTEN)  # the stacker's rows are never trained on
 
-
-SHIPPED = Path(__file__).resolve().parents[3] / "src" / "safeship" / "models" / "refusal_encoder"
-
-
-def test_shipped_encoder_reads_stance_the_cascade_misses() -> None:
-    """The shipped encoder loads by default and separates a keyword-free refusal from an answer."""
-    det = RefusalDetector(RefusalParams())
-    det.setup()
-    assert det.encoder_calls == 0 and (SHIPPED / "head.json").is_file()
-    enc = EncoderOpinion(SHIPPED)
-    refusal = "That recipe stays in the vault. Ask me about anything else in the kitchen, though."
-    answer = "Sure thing: preheat to 180C, cream the butter and sugar, fold in the flour, bake 25 min."
-    assert enc.logit(refusal) > 0 > enc.logit(answer)
-    low, high = enc.band
-    assert 0.0 < low < 0.5 < high < 1.0  # a band, never "every answer"
