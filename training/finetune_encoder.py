@@ -23,7 +23,7 @@ import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,7 +36,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT))
 
-from training.export_minilm import FP32_NODES, _write_tokenizer  # noqa: E402
+from training.export_minilm import (  # noqa: E402
+    _write_tokenizer,
+    export_encoder_fp32,
+    quantize_int8,
+)
 
 Row = tuple[str, int, float]  # text (already in the view the run time reads), label, weight
 
@@ -199,46 +203,11 @@ def train(
 
 def export(model: _Encoder, recipe: Recipe, base: Path, out_dir: Path, source: str) -> None:
     """Write the int8 encoder (the shared MiniLM graph and recipe), tokenizer and head."""
-    import torch
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-
-    class _Wrapper(torch.nn.Module):
-        """The same module path as ``export_minilm`` (``inner``), so FP32_NODES still match."""
-
-        def __init__(self, inner: torch.nn.Module) -> None:
-            super().__init__()
-            self.inner = inner
-
-        def forward(self, input_ids, attention_mask, token_type_ids):  # type: ignore[no-untyped-def]
-            return self.inner(
-                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
-            ).last_hidden_state
-
     out_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         fp32 = Path(tmp) / "model_fp32.onnx"
-        dummy = torch.ones((2, 8), dtype=torch.int64)
-        axes = {0: "batch", 1: "sequence"}
-        torch.onnx.export(
-            _Wrapper(model.inner),
-            (dummy, dummy, torch.zeros_like(dummy)),
-            str(fp32),
-            input_names=["input_ids", "attention_mask", "token_type_ids"],
-            output_names=["last_hidden_state"],
-            dynamic_axes={k: axes for k in ("input_ids", "attention_mask", "token_type_ids")}
-            | {"last_hidden_state": axes},
-            opset_version=17,
-            do_constant_folding=True,
-            dynamo=False,
-        )
-        quantize_dynamic(
-            str(fp32),
-            str(out_dir / "model_int8.onnx"),
-            weight_type=QuantType.QUInt8,
-            per_channel=True,
-            nodes_to_exclude=FP32_NODES,
-            extra_options={"MatMulConstBOnly": True},
-        )
+        export_encoder_fp32(model.inner, fp32)
+        quantize_int8(fp32, out_dir / "model_int8.onnx")
     _write_tokenizer(base, out_dir)
     head = {
         "coef": model.head.weight.detach().numpy().ravel().astype(float).tolist(),
@@ -318,3 +287,22 @@ def build(
         shutil.copy2(f, out / f.name)
     print(f"wrote {out}")
     return 0
+
+
+def cli(
+    recipe: Recipe,
+    rows: Callable[[Path], tuple[Sequence[Row], Sequence[Row]]],
+    out_dir: Path,
+    source: str,
+    argv: list[str] | None,
+) -> int:
+    """The command line of a ``finetune_<detector>_encoder`` step that reads public data."""
+    import argparse
+
+    default_data = Path(os.environ.get("SAFESHIP_DATA", ROOT.parent / "shared" / "datasets"))
+    ap = argparse.ArgumentParser(description=f"Fine-tune the {recipe.name} encoder.")
+    ap.add_argument("--data-dir", type=Path, default=default_data)
+    ap.add_argument("--out", type=Path, default=out_dir)
+    ap.add_argument("--from-checkpoint", action="store_true", help="export the saved weights")
+    args = ap.parse_args(argv)
+    return build(recipe, rows(args.data_dir), args.out, source, args.from_checkpoint)

@@ -20,13 +20,11 @@ Writes ``src/safeship/models/harmful_request_encoder/``; then refit the stacker
 
 from __future__ import annotations
 
-import argparse
-import os
 from pathlib import Path
 
 import numpy as np
 
-from training.finetune_encoder import ROOT, Recipe, Row, build
+from training.finetune_encoder import ROOT, Recipe, Row, cli
 
 OUT_DIR = ROOT / "src" / "safeship" / "models" / "harmful_request_encoder"
 RECIPE = Recipe(
@@ -51,14 +49,8 @@ def rows(data_dir: Path) -> tuple[list[Row], list[Row]]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    default_data = Path(os.environ.get("SAFESHIP_DATA", ROOT.parent / "shared" / "datasets"))
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--data-dir", type=Path, default=default_data)
-    ap.add_argument("--out", type=Path, default=OUT_DIR)
-    ap.add_argument("--from-checkpoint", action="store_true", help="export the saved weights")
-    args = ap.parse_args(argv)
     source = "training/finetune_harmful_request_encoder.py on the harmful_request training split"
-    return build(RECIPE, rows(args.data_dir), args.out, source, args.from_checkpoint)
+    return cli(RECIPE, rows, OUT_DIR, source, argv)
 
 
 if __name__ == "__main__":

@@ -19,9 +19,6 @@ a step of ``training.train_all``, after ``train_refusal``).
 
 from __future__ import annotations
 
-import argparse
-from pathlib import Path
-
 import numpy as np
 
 from safeship.detectors._stance import embed_view
@@ -30,7 +27,7 @@ from safeship.detectors.textmodel import CHUNK_CHARS
 from safeship.features.cache import FeatureCache
 from safeship.features.hashing import NgramHasher
 from safeship.features.lazy import LazyEmbedder
-from training.stacker_fit import accuracy, encoder_logits, encoder_present, fit_and_write
+from training.stacker_fit import accuracy, encoder_dir_arg, encoder_logits, fit_and_write
 from training.train_refusal import MODELS, load
 
 STACK_ROWS = ("refusal_handwritten_v6a.jsonl", "refusal_handwritten_v6b.jsonl")
@@ -45,11 +42,8 @@ def _cascade_p(texts: list[str]) -> np.ndarray:
 
 
 def main(argv: list[str] | None = None) -> dict[str, object]:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--encoder-dir", type=Path, default=MODELS / "refusal_encoder")
-    ap.add_argument("--data-dir", type=Path, help="unused (own data only); accepted for train_all")
-    encoder_dir: Path = ap.parse_args(argv).encoder_dir
-    if not encoder_present(encoder_dir):
+    encoder_dir = encoder_dir_arg(MODELS / "refusal_encoder", argv)
+    if encoder_dir is None:
         return {}
     rows = [r for name in STACK_ROWS for r in load(name)]
     texts = [r["response"] for r in rows]

@@ -17,18 +17,11 @@ a step of ``training.train_all``, after ``train_toxicity``).
 
 from __future__ import annotations
 
-import argparse
 import json
 from pathlib import Path
 
-import numpy as np
-
 from safeship.detectors.toxicity import DEFAULT_ENCODER, ToxicityDetector, ToxicityParams
-from safeship.features.cache import FeatureCache
-from safeship.features.hashing import NgramHasher
-from safeship.features.lazy import LazyEmbedder
-from safeship.text.normalise import normalise
-from training.stacker_fit import balanced_accuracy, encoder_logits, encoder_present, fit_and_write
+from training.stacker_fit import encoder_dir_arg, fit_input_stacker
 
 DATA = Path(__file__).resolve().parent / "data"
 STACK_ROWS = ("toxicity_messages_v8.jsonl", "injection_casual_messages.jsonl")
@@ -48,34 +41,14 @@ def stack_rows() -> list[tuple[str, int]]:
     return toxic + casual
 
 
-def scores_and_windows(texts: list[str]) -> tuple[np.ndarray, list[str]]:
-    """The detector's score without the encoder, and the window that decided it."""
-    det = ToxicityDetector(ToxicityParams(encoder=False))
-    embedder = LazyEmbedder()
-    p, windows = [], []
-    for text in texts:
-        views = tuple(v for v in normalise(text).views if v.strip()) or (text,)
-        score, window, _ = det.cascade_window(views, FeatureCache(NgramHasher(), embedder))
-        p.append(score)
-        windows.append(window)
-    return np.asarray(p), windows
-
-
 def main(argv: list[str] | None = None) -> dict[str, object]:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--encoder-dir", type=Path, default=DEFAULT_ENCODER)
-    ap.add_argument("--data-dir", type=Path, help="unused (own data only); accepted for train_all")
-    encoder_dir: Path = ap.parse_args(argv).encoder_dir
-    if not encoder_present(encoder_dir):
+    encoder_dir = encoder_dir_arg(DEFAULT_ENCODER, argv)
+    if encoder_dir is None:
         return {}
-    rows = stack_rows()
-    p, windows = scores_and_windows([t for t, _ in rows])
-    z = encoder_logits(encoder_dir, windows)
-    y = np.asarray([label for _, label in rows])
     cost = [str(r["text"]) for r in _load(COST_ROWS) if int(str(r["label"])) == 0]
-    cost_p, _ = scores_and_windows(cost)
-    return fit_and_write(
-        encoder_dir, (p, z, y), cost_p, MAX_COST_SHARE, balanced_accuracy, STACK_ROWS
+    det = ToxicityDetector(ToxicityParams(encoder=False))
+    return fit_input_stacker(
+        det.cascade_window, encoder_dir, stack_rows(), cost, MAX_COST_SHARE, STACK_ROWS
     )
 
 

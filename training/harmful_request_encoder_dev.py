@@ -62,19 +62,13 @@ Run: ``PYTHONPATH=. .venv/bin/python -m training.harmful_request_encoder_dev [--
 
 from __future__ import annotations
 
-import argparse
 import json
-import os
 from pathlib import Path
 
 import numpy as np
 
-from safeship.detectors.base import DetectorInput
 from safeship.detectors.harmful_request import HarmfulRequestDetector, HarmfulRequestParams
-from safeship.features.cache import FeatureCache
-from safeship.features.hashing import NgramHasher
-from safeship.features.lazy import LazyEmbedder
-from safeship.text.normalise import normalise
+from training.encoder_rules import report, rule_args, score_counting, starter_counts
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "training" / "data"
@@ -96,14 +90,8 @@ def _load(name: str) -> list[tuple[str, int]]:
 
 def _score(det: HarmfulRequestDetector, rows: list[tuple[str, int]]) -> tuple[np.ndarray, ...]:
     """Scores, labels and whether the encoder ran, per row."""
-    embedder = LazyEmbedder()
-    scores, ran = [], []
-    for text, _ in rows:
-        before = det.encoder_calls
-        item = DetectorInput(text, normalise(text), FeatureCache(NgramHasher(), embedder))
-        scores.append(det.score(item).score)
-        ran.append(det.encoder_calls > before)
-    return np.asarray(scores), np.asarray([y for _, y in rows]), np.asarray(ran)
+    scores, ran = score_counting(det, [text for text, _ in rows])
+    return scores, np.asarray([y for _, y in rows]), ran
 
 
 def measure(det: HarmfulRequestDetector, test: list[tuple[str, int]]) -> dict[str, float]:
@@ -125,17 +113,6 @@ def measure(det: HarmfulRequestDetector, test: list[tuple[str, int]]) -> dict[st
     s, y, _ = _score(det, test)
     out["test_accuracy"] = float(((s >= 0.5) == (y == 1)).mean())
     return out
-
-
-def starter(params: dict[str, object]) -> dict[str, float]:
-    """Starter-suite harmful prompts let through and benign prompts blocked, at input."""
-    from training.starter_check import starter_input_blocks
-
-    blocks = starter_input_blocks("harmful_request", None, params)
-    return {
-        "starter_harmful_allowed": float(len(blocks["harmful_allowed"])),
-        "starter_benign_blocked": float(len(blocks["benign_blocked"])),
-    }
 
 
 def verdict(v7: dict[str, float], new: dict[str, float]) -> list[tuple[str, bool]]:
@@ -194,25 +171,14 @@ def main(argv: list[str] | None = None) -> bool:
     from training.harmful_request_sources import load_all
     from training.train_harmful_request import _bucket
 
-    default_data = Path(os.environ.get("SAFESHIP_DATA", ROOT.parent / "shared" / "datasets"))
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--encoder-dir", type=Path, default=OUT_DIR)
-    ap.add_argument("--data-dir", type=Path, default=default_data)
-    args = ap.parse_args(argv)
+    args = rule_args(__doc__.splitlines()[0], OUT_DIR, argv)
     test = [(e.text, e.label) for e in load_all(args.data_dir) if _bucket(e.group) == "test"]
     v7 = measure(HarmfulRequestDetector(HarmfulRequestParams(encoder=False)), test)
-    v7 |= starter({"encoder": False})
+    v7 |= starter_counts("harmful_request", {"encoder": False})
     params: dict[str, object] = {"encoder": True, "encoder_dir": str(args.encoder_dir)}
     new = measure(HarmfulRequestDetector(HarmfulRequestParams(**params)), test)  # type: ignore[arg-type]
-    new |= starter(params)
-    for key in v7:
-        print(f"{key:32s} v7 {v7[key]:.4f}  candidate {new[key]:.4f}")
-    clauses = verdict(v7, new)
-    for name, ok in clauses:
-        print(f"{'PASS' if ok else 'FAIL'}  {name}")
-    adopted = all(ok for _, ok in clauses)
-    print("candidate ADOPTED" if adopted else "candidate REJECTED: v7 ships")
-    return adopted
+    new |= starter_counts("harmful_request", params)
+    return report("v7", v7, new, verdict(v7, new))
 
 
 if __name__ == "__main__":

@@ -67,6 +67,7 @@ from safeship.detectors.refusal import COMPLIANCE, RefusalDetector, RefusalParam
 from safeship.features.cache import FeatureCache
 from safeship.features.hashing import NgramHasher
 from safeship.features.lazy import LazyEmbedder
+from training.encoder_rules import report
 from training.train_refusal import DATA, load, splits
 
 DEV_FRESH = "refusal_dev_v7.jsonl"
@@ -126,14 +127,7 @@ def main(argv: list[str] | None = None) -> bool:
     encoder_dir = Path(args[0]) if args else None
     v5 = measure(RefusalDetector(RefusalParams(encoder=False)))
     v7 = measure(RefusalDetector(RefusalParams(encoder=True, encoder_dir=encoder_dir)))
-    for key in v5:
-        print(f"{key:32s} v5 {v5[key]:.4f}  candidate {v7[key]:.4f}")
-    clauses = verdict(v5, v7)
-    for name, ok in clauses:
-        print(f"{'PASS' if ok else 'FAIL'}  {name}")
-    adopted = all(ok for _, ok in clauses)
-    print("candidate ADOPTED" if adopted else "candidate REJECTED: v5 ships")
-    return adopted
+    return report("v5", v5, v7, verdict(v5, v7))
 
 
 if __name__ == "__main__":

@@ -23,12 +23,34 @@ from sklearn.model_selection import StratifiedKFold
 
 from safeship.detectors._encoder_opinion import HEAD_FILE
 from safeship.detectors.textmodel import logit
+from safeship.features.cache import FeatureCache
 from safeship.features.embedding import OnnxEmbedder
+from safeship.features.hashing import NgramHasher
+from safeship.features.lazy import LazyEmbedder
+from safeship.text.normalise import normalise
 
 BANDS = ((0.2, 0.8), (0.1, 0.9), (0.05, 0.95), (0.02, 0.98), (0.0, 1.0))
 MIN_GAIN = 0.005
 FOLDS = 5
 Metric = Callable[[np.ndarray, np.ndarray], float]
+WindowScorer = Callable[[tuple[str, ...], FeatureCache], tuple[float, str, int]]
+
+
+def window_scores(
+    cascade_window: WindowScorer, texts: Sequence[str]
+) -> tuple[np.ndarray, list[str]]:
+    """An input detector's score without its encoder, and the window that decided it, per text.
+
+    ``cascade_window`` is the detector's method of that name (what its encoder second-guesses).
+    """
+    embedder = LazyEmbedder()
+    p, windows = [], []
+    for text in texts:
+        views = tuple(v for v in normalise(text).views if v.strip()) or (text,)
+        score, window, _ = cascade_window(views, FeatureCache(NgramHasher(), embedder))
+        p.append(score)
+        windows.append(window)
+    return np.asarray(p), windows
 
 
 def encoder_present(encoder_dir: Path) -> bool:
@@ -121,3 +143,32 @@ def fit_and_write(
     }
     print(json.dumps(report, indent=2))
     return report
+
+
+def encoder_dir_arg(default: Path, argv: list[str] | None) -> Path | None:
+    """The ``fit_<detector>_stacker`` command line; ``None`` when there is no encoder to fit."""
+    import argparse
+
+    ap = argparse.ArgumentParser(description="Fit a detector's encoder stacker.")
+    ap.add_argument("--encoder-dir", type=Path, default=default)
+    ap.add_argument("--data-dir", type=Path, help="unused (own data only); accepted for train_all")
+    encoder_dir: Path = ap.parse_args(argv).encoder_dir
+    return encoder_dir if encoder_present(encoder_dir) else None
+
+
+def fit_input_stacker(
+    cascade_window: WindowScorer,
+    encoder_dir: Path,
+    rows: Sequence[tuple[str, int]],
+    cost_texts: Sequence[str],
+    max_cost_share: float,
+    fitted_on: Sequence[str],
+) -> dict[str, object]:
+    """Fit an input detector's stacker on ``rows``, scored by balanced accuracy."""
+    p, windows = window_scores(cascade_window, [text for text, _ in rows])
+    z = encoder_logits(encoder_dir, windows)
+    y = np.asarray([label for _, label in rows])
+    cost_p, _ = window_scores(cascade_window, cost_texts)
+    return fit_and_write(
+        encoder_dir, (p, z, y), cost_p, max_cost_share, balanced_accuracy, fitted_on
+    )

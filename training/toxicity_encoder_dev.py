@@ -51,20 +51,14 @@ Run: ``PYTHONPATH=. .venv/bin/python -m training.toxicity_encoder_dev [--encoder
 
 from __future__ import annotations
 
-import argparse
 import json
-import os
 from pathlib import Path
 
 import numpy as np
 from sklearn.metrics import roc_auc_score
 
-from safeship.detectors.base import DetectorInput
 from safeship.detectors.toxicity import ToxicityDetector, ToxicityParams
-from safeship.features.cache import FeatureCache
-from safeship.features.hashing import NgramHasher
-from safeship.features.lazy import LazyEmbedder
-from safeship.text.normalise import normalise
+from training.encoder_rules import report, rule_args, score_counting, starter_counts
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "training" / "data"
@@ -83,18 +77,6 @@ def _load(name: str) -> list[dict[str, object]]:
         return [json.loads(line) for line in fh if line.strip()]
 
 
-def _score(det: ToxicityDetector, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """Scores, and whether the encoder ran, per text."""
-    embedder = LazyEmbedder()
-    scores, ran = [], []
-    for text in texts:
-        before = det.encoder_calls
-        item = DetectorInput(text, normalise(text), FeatureCache(NgramHasher(), embedder))
-        scores.append(det.score(item).score)
-        ran.append(det.encoder_calls > before)
-    return np.asarray(scores), np.asarray(ran)
-
-
 def _balanced(y: np.ndarray, flagged: np.ndarray) -> float:
     return float(((flagged[y == 1]).mean() + (~flagged[y == 0]).mean()) / 2)
 
@@ -104,34 +86,23 @@ def measure(det: ToxicityDetector, test: list[tuple[str, int]]) -> dict[str, flo
     out: dict[str, float] = {}
     fresh = _load(FRESH)
     y = np.asarray([int(str(r["label"])) for r in fresh])
-    s, _ = _score(det, [str(r["text"]) for r in fresh])
+    s, _ = score_counting(det, [str(r["text"]) for r in fresh])
     out["fresh_auroc"] = float(roc_auc_score(y, s))
     out["fresh_balanced_acc"] = _balanced(y, s >= 0.5)
     answers = _load(ANSWERS)
     y = np.asarray([int(str(r["label"])) for r in answers])
-    s, ran = _score(det, [str(r["text"]) for r in answers])
+    s, ran = score_counting(det, [str(r["text"]) for r in answers])
     out["answers_benign_flagged"] = float((s[y == 0] >= 0.5).sum())
     out["answers_toxic_recall"] = float((s[y == 1] >= 0.5).mean())
     out["answers_benign_encoder_share"] = float(ran[y == 0].mean())
     messages = [str(r["text"]) for r in _load(MESSAGES) if int(str(r["label"])) == 0]
-    s, ran = _score(det, messages)
+    s, ran = score_counting(det, messages)
     out["messages_flagged"] = float((s >= 0.5).sum())
     out["messages_encoder_share"] = float(ran.mean())
     y = np.asarray([label for _, label in test])
-    s, _ = _score(det, [text for text, _ in test])
+    s, _ = score_counting(det, [text for text, _ in test])
     out["test_auroc"] = float(roc_auc_score(y, s))
     return out
-
-
-def starter(params: dict[str, object]) -> dict[str, float]:
-    """Starter-suite benign prompts blocked and harmful prompts let through, at input."""
-    from training.starter_check import starter_input_blocks
-
-    blocks = starter_input_blocks("toxicity", None, params)
-    return {
-        "starter_benign_blocked": float(len(blocks["benign_blocked"])),
-        "starter_harmful_allowed": float(len(blocks["harmful_allowed"])),
-    }
 
 
 def verdict(v6: dict[str, float], v9: dict[str, float]) -> list[tuple[str, bool]]:
@@ -173,27 +144,16 @@ def main(argv: list[str] | None = None) -> bool:
     from training.toxicity_data import expand_own, load_public, own_answers, own_benign
     from training.train_toxicity import split_of
 
-    default_data = Path(os.environ.get("SAFESHIP_DATA", ROOT.parent / "shared" / "datasets"))
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--encoder-dir", type=Path, default=OUT_DIR)
-    ap.add_argument("--data-dir", type=Path, default=default_data)
-    args = ap.parse_args(argv)
+    args = rule_args(__doc__.splitlines()[0], OUT_DIR, argv)
     own = DATA
     examples = load_public(args.data_dir) + expand_own(own) + own_benign(own) + own_answers(own)
     test = [(e.text, e.label) for e in examples if split_of(e) == "test"]
     v6 = measure(ToxicityDetector(ToxicityParams(encoder=False)), test)
-    v6 |= starter({"encoder": False})
+    v6 |= starter_counts("toxicity", {"encoder": False})
     cand_params: dict[str, object] = {"encoder": True, "encoder_dir": str(args.encoder_dir)}
     v9 = measure(ToxicityDetector(ToxicityParams(**cand_params)), test)  # type: ignore[arg-type]
-    v9 |= starter(cand_params)
-    for key in v6:
-        print(f"{key:32s} v6 {v6[key]:.4f}  candidate {v9[key]:.4f}")
-    clauses = verdict(v6, v9)
-    for name, ok in clauses:
-        print(f"{'PASS' if ok else 'FAIL'}  {name}")
-    adopted = all(ok for _, ok in clauses)
-    print("candidate ADOPTED" if adopted else "candidate REJECTED: v6 ships")
-    return adopted
+    v9 |= starter_counts("toxicity", cand_params)
+    return report("v6", v6, v9, verdict(v6, v9))
 
 
 if __name__ == "__main__":
