@@ -7,7 +7,9 @@ with the shared model's graph and int8 recipe, so they run through
 :class:`~safeship.features.embedding.OnnxEmbedder` (no torch). One is consulted only when the
 detector's own probability falls in ``band``; a two-feature stacker fitted on texts neither model
 was trained on mixes the two opinions. Confident texts, most ordinary ones, never pay for it.
-Used by ``refusal`` (``models/refusal_encoder``) and ``toxicity`` (``models/toxicity_encoder``).
+``refusal``, ``toxicity`` and ``harmful_request`` load one from ``models/<detector>_encoder`` when
+it is there, or from their ``encoder_dir`` param; the package ships none (each candidate built
+this release failed its adoption rule or the demo: see the detectors' cards).
 """
 
 from __future__ import annotations
@@ -53,7 +55,7 @@ class EncoderOpinion:
         try:
             head = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
-            raise ArtefactError(f"cannot read the refusal encoder head {path}: {exc}") from exc
+            raise ArtefactError(f"cannot read the fine-tuned encoder's head {path}: {exc}") from exc
         if not isinstance(head, dict) or not isinstance(head.get("stack"), dict):
             raise ArtefactError(f"{path}: no 'stack' block (run the detector's stacker fit)")
         self.model_dir = model_dir
