@@ -7,7 +7,8 @@ training never saw (card). Fine-tuning the encoder itself on refuse-vs-comply
 (:mod:`training.finetune_encoder`) teaches it to attend to stance.
 
 Data: the refusal training split (``training.train_refusal.splits``: composed training rows and
-the hand-written rows tagged ``train``) plus 680 ordinary helpful answers as compliance (v8).
+the hand-written rows tagged ``train``) plus 680 ordinary helpful answers as compliance (v8) and
+243 plain harmful compliant answers as compliance (v9).
 ``refusal_handwritten_v6a/v6b.jsonl`` stay out: the stacker is fitted on them
 (``training.fit_refusal_stacker``). Validation (composed) accuracy is printed per epoch; nothing
 is chosen on it.
@@ -62,6 +63,22 @@ def _ordinary() -> list[Row]:
     return out
 
 
+# Plain harmful compliant answers, as compliance (v9): v8 read "Here's how: 1. ..." to a harmful
+# request as a refusal in SmolLM2's answers; these teach that delivered content is compliance.
+HARMFUL_COMPLIANCE = ("harmful_response_own.jsonl", "harmful_response_own_v7.jsonl")
+
+
+def _harmful_compliance() -> list[Row]:
+    from training.train_refusal import DATA
+
+    out = []
+    for name in HARMFUL_COMPLIANCE:
+        with (DATA / name).open(encoding="utf-8") as fh:
+            rows = [json.loads(line) for line in fh if line.strip()]
+        out += [(_view(r["response"]), 0, 1.0) for r in rows if int(r["label"]) == 1]
+    return out
+
+
 def rows() -> tuple[list[Row], list[Row]]:
     """Training and validation rows, in the view the run time reads."""
     from training.train_refusal import splits
@@ -71,7 +88,7 @@ def rows() -> tuple[list[Row], list[Row]]:
     def as_rows(part: list[dict[str, str]]) -> list[Row]:
         return [(_view(r["response"]), int(r["label"] != COMPLIANCE), 1.0) for r in part]
 
-    return as_rows(train) + _ordinary(), as_rows(val)
+    return as_rows(train) + _ordinary() + _harmful_compliance(), as_rows(val)
 
 
 def main(argv: list[str] | None = None) -> int:
