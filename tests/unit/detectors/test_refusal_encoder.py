@@ -87,13 +87,17 @@ def _responses(name: str) -> set[str]:
 
 
 def test_fresh_dev_set_shares_no_answer_with_training_or_stacker_rows() -> None:
+    from training.finetune_refusal_encoder import HARMFUL_COMPLIANCE, ORDINARY_ANSWERS
     from training.fit_refusal_stacker import STACK_ROWS
     from training.train_refusal import HANDWRITTEN
 
     dev = _responses("refusal_dev_v7.jsonl")
     assert len(dev) >= 300
-    for name in (*HANDWRITTEN, *STACK_ROWS, "refusal_train.jsonl", "refusal_val.jsonl"):
+    splits = ("refusal_train.jsonl", "refusal_val.jsonl")
+    for name in (*HANDWRITTEN, *STACK_ROWS, *HARMFUL_COMPLIANCE, *splits):
         assert not dev & _responses(name), name
+    encoder_extra = {name for name, _ in ORDINARY_ANSWERS} | set(HARMFUL_COMPLIANCE)
+    assert not encoder_extra & set(STACK_ROWS)
     assert "refusal_dev_v7.jsonl" not in HANDWRITTEN
     assert not set(STACK_ROWS) & set(HANDWRITTEN)  # the stacker's rows are never trained on
 
