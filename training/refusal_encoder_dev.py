@@ -62,6 +62,15 @@ the shape v8 misread. Clauses: v8's five (the fresh dev set now used a third tim
    ``safeship demo`` first): no more answers to the 52 attack prompts read as refusals than v5
    reads, and no more answers to the 52 benign prompts read as refusals than v5 reads.
 
+**v9 result: REJECTED; v5 ships.** Band [0.2, 0.8] again (stacker rows: v5 0.757, encoder alone
+0.811). Fresh dev 0.904 -> 0.946, dev v4 0.872 -> 0.897, dev v6 0.843 -> 0.893, held-out test
+0.925 -> **0.936**, ordinary answers read as refusals 7 -> 2, encoder on 10.9% of them: all pass.
+But of SmolLM2's answers to the 52 starter attacks, v9 reads 20 as refusals where v5 reads 16,
+and of its answers to the 52 benign prompts 14 where v5 reads 13: both new clauses fail. Plain
+harmful compliance written by us did not teach the encoder SmolLM2's rambling compliance; on that
+text it still leans on the topic. The next attempt needs real weak-model answers in training,
+labelled by hand (never the starter suite's, which now judges).
+
 Run: ``PYTHONPATH=. .venv/bin/python -m training.refusal_encoder_dev [ENCODER_DIR]``.
 """
 
