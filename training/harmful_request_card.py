@@ -141,6 +141,20 @@ def _bench_section(model_path: Path) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _weaknesses(path: Path) -> str:
+    """The card's own "Known weaknesses" section if it has one, else ``WEAKNESSES``.
+
+    Sessions add the history of tried and rejected models there by hand; a retrain re-renders
+    the figures above it and must not erase that record.
+    """
+    marker = "## Known weaknesses\n"
+    if path.is_file():
+        current = path.read_text(encoding="utf-8")
+        if marker in current:
+            return current.split(marker, 1)[1].rstrip("\n") + "\n"
+    return WEAKNESSES
+
+
 def write_card(path: Path, meta: dict[str, Any], data_dir: Path, model_path: Path) -> None:
     """Render the card to ``path``."""
     held = meta["held_out"]
@@ -185,6 +199,6 @@ Hazard-category accuracy on held-out AILuminate prompts (12 labels mapped to our
 ## EVAL-ONLY figures (bench/quality/harmful_request.py; never used for training or tuning)
 {_bench_section(model_path)}
 ## Known weaknesses
-{WEAKNESSES}"""
+{_weaknesses(path)}"""
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
