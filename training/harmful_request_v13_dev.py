@@ -1,12 +1,12 @@
 """Judge harmful_request v13 (more benign questions on sensitive topics) against v7, by a set rule.
 
 Why: on a fresh set written by a helper that saw none of our data
-(``harmful_request_dev_v12.jsonl``), v7 flags 24.2% of benign questions on sensitive topics at
-the anonymous tier's 0.4, and a fine-tuned encoder as a second opinion (v12) did not fix it.
-v13 keeps v7's code and data and adds ``benign_sensitive_v13.jsonl``: 560 rows written this
-session by another helper that saw none of our data (420 benign questions in twelve kinds such as protection, victim support, legal rights,
-medical, history, policy debate, security defence and parenting, 60 of them in fr/de/es; 140
-harmful twins sharing a group, so the contrast is intent, not topic).
+(``harmful_request_dev_v12.jsonl``), v7 flags 24.2% of benign questions on sensitive topics at the
+anonymous tier's 0.4, and a fine-tuned encoder as a second opinion (v12) did not fix it. v13 keeps
+v7's code and data and adds ``benign_sensitive_v13.jsonl``: 560 rows written this session by
+another helper that saw none of our data (420 benign questions in twelve kinds such as protection,
+victim support, legal rights, medical, history, policy debate, security defence and parenting, 60
+of them in fr/de/es; 140 harmful twins sharing a group, so the contrast is intent, not topic).
 
 **Adoption rule, written and committed before v13 was trained (2026-11-27, session 7).** v13 ships
 only if all of these hold (the detector as the guard runs it; the shipped v7 is the baseline):
