@@ -38,6 +38,12 @@ of real discrimination, absurd "groups", public facts about public figures and f
 characters, support-chat venting; plus 151 close harmful twins sharing their group). A sibling
 dev set, `benign_sensitive_v7_dev.jsonl` (201 benign + 60 harmful, written first and apart, other
 topics), is never trained or calibrated on: `python -m training.harmful_request_dev` scores it.
+v13 adds `training/data/benign_sensitive_v13.jsonl` (ours, 559 rows written by a helper session
+that saw none of our data: 419 benign questions on sensitive topics in eleven kinds, namely
+protection, victim support, legal rights, medical, history, definitions, fiction, homonyms,
+security defence, parenting and policy debate, 60 in fr/de/es; 140 harmful twins sharing their
+group). Adopted by the rule in `training/harmful_request_v13_dev.py`, judged on a fresh set
+(`harmful_request_dev_v12.jsonl`): benign flagged at 0.4 24.2% -> 15.0%, recall 76.3% -> 77.5%.
 """
 
 WEAKNESSES = """\

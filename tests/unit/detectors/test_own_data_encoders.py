@@ -28,12 +28,18 @@ def _texts(*names: str) -> set[str]:
     return {_norm(r["text"]) for n in names for r in rows(n)}
 
 
-def test_harmful_request_never_trains_on_its_stacker_rows_or_fresh_dev_set() -> None:
-    judged = ("harmful_request_dev_v12.jsonl",)
+def test_harmful_request_never_trains_on_its_stacker_rows_or_dev_sets() -> None:
+    judged = (
+        "harmful_request_dev_v12.jsonl",
+        "benign_sensitive_v7_dev.jsonl",
+        "harmful_request_v10_dev.jsonl",
+        "ordinary_questions_v9_dev.jsonl",
+    )
     assert not set(HANDWRITTEN) & {*HR_STACK, *judged}
     ours = {_norm(e.text) for e in _ours()}
     assert not ours & _texts(*HR_STACK, *judged)
-    assert len(_texts(*HR_STACK)) > 850 and len(_texts(*judged)) == 420
+    assert len(_texts(*HR_STACK)) > 850 and len(_texts(judged[0])) == 420
+    assert "benign_sensitive_v13.jsonl" in HANDWRITTEN  # v13's rows are trained on
 
 
 def test_toxicity_never_trains_on_its_stacker_rows_or_fresh_dev_set() -> None:
