@@ -66,15 +66,19 @@ def report(
     for name, ok in clauses:
         print(f"{'PASS' if ok else 'FAIL'}  {name}")
     adopted = all(ok for _, ok in clauses)
-    print("candidate ADOPTED" if adopted else f"candidate REJECTED: {shipped} ships")
+    print("candidate ADOPTED" if adopted else f"candidate REJECTED: {shipped} stays")
     return adopted
+
+
+def default_data_dir() -> Path:
+    """The public data sets: ``$SAFESHIP_DATA`` or ``../shared/datasets``."""
+    root = Path(__file__).resolve().parents[1]
+    return Path(os.environ.get("SAFESHIP_DATA", root.parent / "shared" / "datasets"))
 
 
 def rule_args(description: str, encoder_dir: Path, argv: list[str] | None) -> argparse.Namespace:
     """``--encoder-dir`` (the candidate) and ``--data-dir`` (public sets, for the test split)."""
-    root = Path(__file__).resolve().parents[1]
-    default_data = Path(os.environ.get("SAFESHIP_DATA", root.parent / "shared" / "datasets"))
     ap = argparse.ArgumentParser(description=description)
     ap.add_argument("--encoder-dir", type=Path, default=encoder_dir)
-    ap.add_argument("--data-dir", type=Path, default=default_data)
+    ap.add_argument("--data-dir", type=Path, default=default_data_dir())
     return ap.parse_args(argv)

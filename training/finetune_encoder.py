@@ -299,9 +299,10 @@ def cli(
     """The command line of a ``finetune_<detector>_encoder`` step that reads public data."""
     import argparse
 
-    default_data = Path(os.environ.get("SAFESHIP_DATA", ROOT.parent / "shared" / "datasets"))
+    from training.encoder_rules import default_data_dir
+
     ap = argparse.ArgumentParser(description=f"Fine-tune the {recipe.name} encoder.")
-    ap.add_argument("--data-dir", type=Path, default=default_data)
+    ap.add_argument("--data-dir", type=Path, default=default_data_dir())
     ap.add_argument("--out", type=Path, default=out_dir)
     ap.add_argument("--from-checkpoint", action="store_true", help="export the saved weights")
     args = ap.parse_args(argv)

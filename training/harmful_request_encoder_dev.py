@@ -115,9 +115,11 @@ def measure(det: HarmfulRequestDetector, test: list[tuple[str, int]]) -> dict[st
     return out
 
 
-def verdict(v7: dict[str, float], new: dict[str, float]) -> list[tuple[str, bool]]:
-    """Each clause of the rule and whether it holds."""
-    return [
+def verdict(
+    v7: dict[str, float], new: dict[str, float], encoder: bool = True
+) -> list[tuple[str, bool]]:
+    """Each clause of the rule and whether it holds (the cost clause only for an encoder)."""
+    clauses = [
         (
             "fresh: benign flagged at 0.4 -3 points",
             new["fresh_benign_flagged_0.4"] <= v7["fresh_benign_flagged_0.4"] - MIN_BENIGN_DROP,
@@ -162,23 +164,34 @@ def verdict(v7: dict[str, float], new: dict[str, float]) -> list[tuple[str, bool
             "starter: no more benign blocked",
             new["starter_benign_blocked"] <= v7["starter_benign_blocked"],
         ),
-        ("encoder on <= 25% of ordinary", new["ordinary_encoder_share"] <= MAX_ENCODER_SHARE),
     ]
+    if encoder:
+        share = new["ordinary_encoder_share"]
+        clauses.append(("encoder on <= 25% of ordinary", share <= MAX_ENCODER_SHARE))
+    return clauses
+
+
+def judge(params: dict[str, object], data_dir: Path) -> bool:
+    """Measure the shipped model and the candidate ``params`` describe; print, apply the rule.
+
+    The shipped model was v7 when v12 and v13 were judged; it is v13 since.
+    """
+    from training.harmful_request_sources import load_all
+    from training.train_harmful_request import _bucket
+
+    test = [(e.text, e.label) for e in load_all(data_dir) if _bucket(e.group) == "test"]
+    v7 = measure(HarmfulRequestDetector(HarmfulRequestParams(encoder=False)), test)
+    v7 |= starter_counts("harmful_request", {"encoder": False})
+    new = measure(HarmfulRequestDetector(HarmfulRequestParams(**params)), test)  # type: ignore[arg-type]
+    new |= starter_counts("harmful_request", params)
+    return report("shipped", v7, new, verdict(v7, new, encoder=bool(params.get("encoder"))))
 
 
 def main(argv: list[str] | None = None) -> bool:
     from training.finetune_harmful_request_encoder import OUT_DIR
-    from training.harmful_request_sources import load_all
-    from training.train_harmful_request import _bucket
 
     args = rule_args(__doc__.splitlines()[0], OUT_DIR, argv)
-    test = [(e.text, e.label) for e in load_all(args.data_dir) if _bucket(e.group) == "test"]
-    v7 = measure(HarmfulRequestDetector(HarmfulRequestParams(encoder=False)), test)
-    v7 |= starter_counts("harmful_request", {"encoder": False})
-    params: dict[str, object] = {"encoder": True, "encoder_dir": str(args.encoder_dir)}
-    new = measure(HarmfulRequestDetector(HarmfulRequestParams(**params)), test)  # type: ignore[arg-type]
-    new |= starter_counts("harmful_request", params)
-    return report("v7", v7, new, verdict(v7, new))
+    return judge({"encoder": True, "encoder_dir": str(args.encoder_dir)}, args.data_dir)
 
 
 if __name__ == "__main__":

@@ -33,31 +33,16 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from safeship.detectors.harmful_request import HarmfulRequestDetector, HarmfulRequestParams
-from training.encoder_rules import report, starter_counts
-from training.harmful_request_encoder_dev import measure, verdict
+from training.encoder_rules import default_data_dir
+from training.harmful_request_encoder_dev import judge
 
 
 def main(argv: list[str] | None = None) -> bool:
-    import os
-
-    from training.harmful_request_sources import load_all
-    from training.train_harmful_request import _bucket
-
-    root = Path(__file__).resolve().parents[1]
-    default_data = Path(os.environ.get("SAFESHIP_DATA", root.parent / "shared" / "datasets"))
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("candidate", type=Path)
-    ap.add_argument("--data-dir", type=Path, default=default_data)
+    ap.add_argument("--data-dir", type=Path, default=default_data_dir())
     args = ap.parse_args(argv)
-    test = [(e.text, e.label) for e in load_all(args.data_dir) if _bucket(e.group) == "test"]
-    v7 = measure(HarmfulRequestDetector(HarmfulRequestParams(encoder=False)), test)
-    v7 |= starter_counts("harmful_request", {"encoder": False})
-    params: dict[str, object] = {"encoder": False, "model_path": str(args.candidate)}
-    new = measure(HarmfulRequestDetector(HarmfulRequestParams(**params)), test)  # type: ignore[arg-type]
-    new |= starter_counts("harmful_request", params)
-    clauses = [(n, ok) for n, ok in verdict(v7, new) if not n.startswith("encoder on")]
-    return report("v7", v7, new, clauses)
+    return judge({"encoder": False, "model_path": str(args.candidate)}, args.data_dir)
 
 
 if __name__ == "__main__":
