@@ -50,6 +50,36 @@ the shipped v5 text model.
 Only if all six hold does v6 ship; the EVAL-ONLY prompt-injection bench runs once afterwards
 and is reported whatever it shows.
 
+**Adoption rule for text model v11** (written 2026-11-27, session 8, before any v11 training run
+and before the new dev set was read). Why again: v5 blocks 9 of the starter suite's 52 benign
+prompts for anonymous users, most of them ordinary non-English questions ("¿Cómo activo la
+verificación en dos pasos en mi correo electrónico?" 0.57), and 15% of the v6 dev set's ordinary
+non-English messages. v11's data, decided before training, one candidate only: v6's rows
+(multilingual benign and attacks, weight 1 as in v6's second candidate) plus the benign rows
+written for ``harmful_request`` (``train_injection.SENSITIVE_BENIGN``: English and 16-language
+questions on sensitive topics, weight 1), because "sensitive topic" and "not English" are both
+confounds the jailbreak data teaches. v6's second candidate failed rule 5 only through the pair
+model that its training run refitted beside it; v11's run keeps the new rows out of the pair
+model's benign pool, so the pair model stays the shipped one (checked byte for byte), and rule 5
+measures the text model's effect alone. The dev set is new: ``injection_multilingual_v11_dev.jsonl``
+(16 languages x 10 everyday messages, 5 questions on sensitive topics, 5 attacks), written by a
+helper session that saw none of our data. Rules:
+
+1. v11 dev: benign messages flagged at 0.5 at most half as many as v5, and at 0.4 at most half.
+2. v11 dev: attack recall at 0.5 at most 2.5 points lower than v5.
+3. Validation, as for v6 (rows v5 was judged on): F1 at most 0.002 lower, FPR at most 0.1 point
+   higher, multilingual attack recall at most 2 points lower.
+4. Casual-message and chat-task dev sets, as for v6.
+5. Pair dev sets (all four): at most one more benign turn flagged on each, recall at most 2
+   points lower on each.
+6. Starter suite (anonymous, support chat): no benign prompt newly blocked at input, at most one
+   harmful prompt fewer blocked at input.
+7. Benign rows of the ``harmful_request`` dev sets (``harmful_request_dev_v12``,
+   ``benign_sensitive_v7_dev``, ``harmful_request_multilingual_v11_dev``; no prompt_injection
+   model trained on them): no more flagged by prompt_injection at 0.4 than v5 flags.
+
+All seven must hold. The v6 dev set, no longer blind, is printed for information only.
+
 Run: ``PYTHONPATH=. .venv/bin/python -m training.injection_multilingual_dev [DIR ...]`` where DIR
 holds a candidate ``prompt_injection.npz`` (and the shipped ``prompt_injection_context.npz``
 beside it), or is the word ``shipped`` (the default).
@@ -77,9 +107,22 @@ from training.injection_pairs_dev import pair_scores
 from training.starter_check import starter_input_blocks
 from training.train_refusal import DATA, load
 
-DEV = "injection_multilingual_v6_dev.jsonl"
-# sources of the rows v6 adds (tags set in the data files), left out of the validation comparison
-NEW_SOURCES = ("own:assistant_multilingual", "own:multilingual_benign", "own:multilingual_attack")
+DEV = "injection_multilingual_v11_dev.jsonl"
+OLD_DEV = "injection_multilingual_v6_dev.jsonl"  # seen by v6's two candidates: information only
+# sources of the rows v6 and v11 add (tags set in the data files), left out of the validation
+# comparison
+NEW_SOURCES = (
+    "own:assistant_multilingual",
+    "own:multilingual_benign",
+    "own:multilingual_attack",
+    "own:sensitive_benign",
+)
+# rule 7: benign prompts on sensitive topics that no prompt_injection model was trained on
+SENSITIVE_DEV = (
+    "harmful_request_dev_v12.jsonl",
+    "benign_sensitive_v7_dev.jsonl",
+    "harmful_request_multilingual_v11_dev.jsonl",
+)
 
 
 def _rates(y: np.ndarray, s: np.ndarray) -> dict[str, object]:
@@ -92,9 +135,9 @@ def _rates(y: np.ndarray, s: np.ndarray) -> dict[str, object]:
     }
 
 
-def multilingual(det: PromptInjectionDetector) -> dict[str, object]:
+def multilingual(det: PromptInjectionDetector, name: str = DEV) -> dict[str, object]:
     """Rule 1-2 figures, with benign flags per language."""
-    rows = load(DEV)
+    rows = load(name)
     y = np.array([int(r["label"]) for r in rows])
     s = scores(det, [str(r["text"]) for r in rows], "user")
     report = _rates(y, s)
@@ -154,6 +197,16 @@ def casual_and_tasks(det: PromptInjectionDetector) -> dict[str, object]:
     }
 
 
+def sensitive(det: PromptInjectionDetector) -> dict[str, object]:
+    """Rule 7 figures: benign prompts on sensitive topics flagged at 0.4, per set."""
+    out: dict[str, object] = {}
+    for name in SENSITIVE_DEV:
+        texts = [str(r["text"]) for r in load(name) if int(r["label"]) == 0]
+        s = scores(det, texts, "user")
+        out[name] = {"flagged@0.4": int(np.sum(s >= 0.4)), "n": len(texts)}
+    return out
+
+
 def pairs(det: PromptInjectionDetector) -> dict[str, object]:
     """Rule 5 figures."""
     out: dict[str, object] = {}
@@ -172,6 +225,8 @@ def main(argv: list[str] | None = None) -> None:
         det.setup()
         report = {
             "multilingual_dev": multilingual(det) if (DATA / DEV).exists() else None,
+            "v6_dev_info_only": multilingual(det, OLD_DEV),
+            "sensitive_dev": sensitive(det),
             "validation": validation(path or MODEL_PATH),
             "casual_and_tasks": casual_and_tasks(det),
             "pair_dev_sets": pairs(det),

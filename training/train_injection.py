@@ -153,9 +153,36 @@ def load_benign(d: Path, rng: random.Random) -> Iterator[Sample]:
 
 
 # Written for text model v6 (ordinary messages in 17 languages, attacks in 16), which failed its
-# rule twice (``training.injection_multilingual_dev``); kept for a next round, not trained on,
-# so this script still rebuilds the shipped v5 text model.
+# rule twice (``training.injection_multilingual_dev``); trained on only by the v11 candidate
+# (``--multilingual``), so without that flag this script still rebuilds the shipped v5 model.
 NOT_TRAINED_ON = ("injection_multilingual_",)
+# v11: benign questions on sensitive topics, written for harmful_request (English, and 16 other
+# languages), as plain benign rows: "sensitive topic" or "not English" is not an injection.
+SENSITIVE_BENIGN = (
+    "benign_sensitive_handwritten.jsonl",
+    "benign_sensitive_v7.jsonl",
+    "benign_sensitive_v13.jsonl",
+    "harmful_request_multilingual_v11a.jsonl",
+    "harmful_request_multilingual_v11b.jsonl",
+)
+# Sources the v11 candidate adds; the pair model's benign pool leaves them out, so the pair model
+# is the shipped one whichever text model is built.
+V11_SOURCES = ("own:multilingual_", "own:sensitive_benign")
+
+
+def load_multilingual_v11() -> Iterator[Sample]:
+    """The v11 candidate's extra rows: v6's multilingual rows and sensitive benign questions."""
+    for path in sorted(OWN_DATA.glob(f"{NOT_TRAINED_ON[0]}*.jsonl")):
+        if path.stem.endswith("_dev"):
+            continue
+        for r in _jsonl(path):
+            text = str(r["text"])
+            yield Sample(text, int(r["label"]), f"own:{r['tag']}", f"own:{key(text)[:40]}")
+    for name in SENSITIVE_BENIGN:
+        for i, r in enumerate(_jsonl(OWN_DATA / name)):
+            if int(r["label"]) == 0:
+                group = str(r.get("group") or f"{name}:{i}")
+                yield Sample(str(r["text"]), 0, "own:sensitive_benign", f"sens:{group}")
 
 
 def load_own(rng: random.Random) -> Iterator[Sample]:
@@ -209,10 +236,14 @@ def _window(s: Sample) -> list[Sample]:
     return [Sample(c, s.label, s.source, s.group, s.split) for c in picks]
 
 
-def assemble(d: Path) -> tuple[list[Sample], list[Sample], dict[str, int]]:
+def assemble(
+    d: Path, multilingual: bool = False
+) -> tuple[list[Sample], list[Sample], dict[str, int]]:
     rng = random.Random(SEED)
     raw = [*load_labelled(d), *load_positives(d, rng), *load_benign(d, rng), *load_own(rng)]
     raw += load_pair_texts()
+    if multilingual:
+        raw += load_multilingual_v11()
     banned = eval_only_keys(d)
     stats = {
         "raw": len(raw),
@@ -469,7 +500,14 @@ def benign_for_pairs(train: list[Sample], val: list[Sample]) -> dict[str, list[s
     """Short benign rows of each split, paired with random system prompts as off-scope turns."""
     rng = random.Random(SEED + 2)
     return {
-        name: rng.sample([s.text for s in part if s.label == 0 and len(s.text) < 600], n)
+        name: rng.sample(
+            [
+                s.text
+                for s in part
+                if s.label == 0 and len(s.text) < 600 and not s.source.startswith(V11_SOURCES)
+            ],
+            n,
+        )
         for name, part, n in (("train", train, BENIGN_PAIRS), ("val", val, 300))
     }
 
@@ -483,6 +521,11 @@ def main(argv: list[str] | None = None) -> int:
     # floors) and <= 1.3% on instruction-like benign rows
     ap.add_argument("--decision-point", type=float, default=0.65)
     ap.add_argument("--no-embed", action="store_true", help="stage 1 only")
+    ap.add_argument(
+        "--multilingual",
+        action="store_true",
+        help="the v11 candidate: also train on the multilingual and sensitive benign rows",
+    )
     ap.add_argument(
         "--embed-cache",
         type=Path,
@@ -507,7 +550,7 @@ def main(argv: list[str] | None = None) -> int:
         write_card(CARD_PATH, held)
         return 0
 
-    train, val, stats = assemble(args.data_dir)
+    train, val, stats = assemble(args.data_dir, multilingual=args.multilingual)
     # sampled before the obfuscated copies join the training rows, so --pairs-only and a full
     # run fit the same pair model
     pair_benign = benign_for_pairs(train, val)
