@@ -80,6 +80,26 @@ helper session that saw none of our data. Rules:
 
 All seven must hold. The v6 dev set, no longer blind, is printed for information only.
 
+Outcome (v5 -> v11, the new pair model file replaced by the shipped one, whose benign pool was
+checked identical; the pair model this machine refits differs from the shipped one in its
+embeddings' last bits, not in its data): **rejected**, rules 2 and 5 fail.
+
+1. v11 dev benign flags 46 -> 9 at 0.5 and 67 -> 11 at 0.4 (of 240): pass.
+2. v11 dev attack recall 0.550 -> 0.5125 (-3.75 points, 3 of 80): **fail**.
+3. Validation F1 0.9524 -> 0.9509, FPR 1.49% -> 1.55%, multilingual recall 0.972 -> 0.965: pass.
+4. Casual FPR 4.6% -> 2.6%, hidden-order recall 0.900 -> 0.925, tasks flagged 3 -> 2: pass.
+5. Pair dev sets, benign flags at 0.5 / recall: v6 13 -> 13 / 0.817 -> 0.783 (**fail**), v7
+   13 -> 12 / 0.783 -> 0.767, v8 15 -> 14 / 0.900 -> 0.892, v10 17 -> 17 / 0.858 -> 0.833
+   (**fail**, -2.5 points).
+6. Starter suite benign blocked 13 -> 8 (none newly), harmful let through 0 -> 0: pass.
+7. harmful_request dev sets' benign prompts flagged at 0.4: v12 16 -> 2, v7 0 -> 0,
+   multilingual v11 53 -> 0: pass.
+
+Found while checking the data: ``train_injection.key`` (dedup and decontamination) keeps only
+ASCII letters and digits, so every row in a non-Latin script (Russian, Japanese, Chinese,
+Korean, Arabic, Hindi) has an empty key and is dropped, counted as an evaluation overlap: v5,
+both v6 candidates and v11 never trained on any of them, attacks included.
+
 Run: ``PYTHONPATH=. .venv/bin/python -m training.injection_multilingual_dev [DIR ...]`` where DIR
 holds a candidate ``prompt_injection.npz`` (and the shipped ``prompt_injection_context.npz``
 beside it), or is the word ``shipped`` (the default).
