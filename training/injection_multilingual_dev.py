@@ -100,6 +100,20 @@ ASCII letters and digits, so every row in a non-Latin script (Russian, Japanese,
 Korean, Arabic, Hindi) has an empty key and is dropped, counted as an evaluation overlap: v5,
 both v6 candidates and v11 never trained on any of them, attacks included.
 
+**Adoption rule for text model v12** (written 2026-11-27, session 8, after v11's outcome and
+before any v12 training run or reading of its dev set). One candidate, decided now:
+
+- keys of every script (``train_injection.key``), so rows in non-Latin scripts train at last
+  (the public multilingual attacks among them);
+- v6's multilingual rows (weight 1) and the *multilingual* benign questions written for
+  ``harmful_request``; not the English ones, which v11 added and which are the likeliest cause of
+  its English pair-set recall loss (v6's weight-1 candidate, without them, held pair recall);
+- the pair model is the shipped one (its benign pool is drawn from the shipped rows).
+
+Judged on a new blind set, ``injection_multilingual_v12_dev.jsonl`` (same design as v11's, other
+topics, another helper), with v11's seven rules unchanged: rule 1 and 2 on the v12 dev set; the
+v11 dev set, now seen once (aggregates), is printed for information only, like v6's.
+
 Run: ``PYTHONPATH=. .venv/bin/python -m training.injection_multilingual_dev [DIR ...]`` where DIR
 holds a candidate ``prompt_injection.npz`` (and the shipped ``prompt_injection_context.npz``
 beside it), or is the word ``shipped`` (the default).
@@ -127,8 +141,9 @@ from training.injection_pairs_dev import pair_scores
 from training.starter_check import starter_input_blocks
 from training.train_refusal import DATA, load
 
-DEV = "injection_multilingual_v11_dev.jsonl"
-OLD_DEV = "injection_multilingual_v6_dev.jsonl"  # seen by v6's two candidates: information only
+DEV = "injection_multilingual_v12_dev.jsonl"
+# seen by earlier candidates (v6's two, v11): information only
+OLD_DEVS = ("injection_multilingual_v6_dev.jsonl", "injection_multilingual_v11_dev.jsonl")
 # sources of the rows v6 and v11 add (tags set in the data files), left out of the validation
 # comparison
 NEW_SOURCES = (
@@ -245,7 +260,7 @@ def main(argv: list[str] | None = None) -> None:
         det.setup()
         report = {
             "multilingual_dev": multilingual(det) if (DATA / DEV).exists() else None,
-            "v6_dev_info_only": multilingual(det, OLD_DEV),
+            "seen_dev_sets_info_only": {name: multilingual(det, name) for name in OLD_DEVS},
             "sensitive_dev": sensitive(det),
             "validation": validation(path or MODEL_PATH),
             "casual_and_tasks": casual_and_tasks(det),

@@ -22,6 +22,7 @@ import json
 import os
 import re
 import zlib
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -201,6 +202,57 @@ def evaluate(texts: list[str], y: np.ndarray, path: Path, cache: FeatureCache) -
     return {"accuracy": float(((p >= 0.5) == y).mean()), "n": len(y)}
 
 
+@dataclass
+class Rows:
+    """The trainer's rows: training texts with labels and weights, validation texts by source."""
+
+    train_x: list[str]
+    train_y: np.ndarray
+    weights: np.ndarray
+    val_x: list[str]
+    val_y: np.ndarray
+    n_gptfuzz_val: int
+    rc_va: list[str]
+    rc_va_y: list[int]
+    own_tr: list[str]
+    own_va: list[str]
+    own_va_y: list[int]
+    tg_va: list[str]
+    tg_va_y: list[int]
+    ob_tr: list[str]
+    ob_va: list[str]
+    bn_tr: list[str]
+    bn_va: list[str]
+
+
+def assemble(
+    data: Path, benign_weight: float = BENIGN_WEIGHT, own_benign_weight: float = OWN_BENIGN_WEIGHT
+) -> Rows:
+    """Every training and validation row (shared with the fine-tuned encoder's build step)."""
+    train, val = gptfuzz_split(data)
+    rc_tr, rc_tr_y = refusal_corpus("refusal_train.jsonl")
+    rc_va, rc_va_y = refusal_corpus("refusal_val.jsonl")
+    own_tr, own_tr_y = own_short("train")
+    own_va, own_va_y = own_short("val")
+    tg_tr, tg_tr_y = toxigen(data, "train")
+    tg_va, tg_va_y = toxigen(data, "val")
+    own_tr, own_tr_y = own_tr + tg_tr, own_tr_y + tg_tr_y
+    bn_tr = benign_answers(data, "train")
+    bn_va = benign_answers(data, "val")
+    ob_tr, ob_va = own_benign_answers("train"), own_benign_answers("val")
+    tr_x = train["Response"].astype(str).tolist() + rc_tr + own_tr + ob_tr + bn_tr
+    tr_y = np.r_[train["label"].to_numpy(int), rc_tr_y, own_tr_y,
+                 np.zeros(len(ob_tr) + len(bn_tr), int)]
+    va_x = val["Response"].astype(str).tolist() + rc_va + own_va + tg_va + ob_va + bn_va
+    va_y = np.r_[val["label"].to_numpy(int), rc_va_y, own_va_y, tg_va_y,
+                 np.zeros(len(ob_va) + len(bn_va), int)]
+    weights = np.r_[np.ones(len(train)), np.full(len(rc_tr), OWN_WEIGHT),
+                    np.full(len(own_tr), SHORT_WEIGHT), np.full(len(ob_tr), own_benign_weight),
+                    np.full(len(bn_tr), benign_weight)]
+    return Rows(tr_x, tr_y, weights, va_x, va_y, len(val), rc_va, rc_va_y, own_tr, own_va,
+                own_va_y, tg_va, tg_va_y, ob_tr, ob_va, bn_tr, bn_va)
+
+
 def main(argv: list[str] | None = None) -> dict[str, object]:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--data-dir", type=Path, default=default_data_dir())
@@ -211,26 +263,12 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
     ap.add_argument("--own-benign-weight", type=float, default=OWN_BENIGN_WEIGHT)
     args = ap.parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    train, val = gptfuzz_split(args.data_dir)
-    rc_tr, rc_tr_y = refusal_corpus("refusal_train.jsonl")
-    rc_va, rc_va_y = refusal_corpus("refusal_val.jsonl")
-    own_tr, own_tr_y = own_short("train")
-    own_va, own_va_y = own_short("val")
-    tg_tr, tg_tr_y = toxigen(args.data_dir, "train")
-    tg_va, tg_va_y = toxigen(args.data_dir, "val")
-    own_tr, own_tr_y = own_tr + tg_tr, own_tr_y + tg_tr_y
-    bn_tr = benign_answers(args.data_dir, "train")
-    bn_va = benign_answers(args.data_dir, "val")
-    ob_tr, ob_va = own_benign_answers("train"), own_benign_answers("val")
-    tr_x = train["Response"].astype(str).tolist() + rc_tr + own_tr + ob_tr + bn_tr
-    tr_y = np.r_[train["label"].to_numpy(int), rc_tr_y, own_tr_y,
-                 np.zeros(len(ob_tr) + len(bn_tr), int)]
-    va_x = val["Response"].astype(str).tolist() + rc_va + own_va + tg_va + ob_va + bn_va
-    va_y = np.r_[val["label"].to_numpy(int), rc_va_y, own_va_y, tg_va_y,
-                 np.zeros(len(ob_va) + len(bn_va), int)]
-    weights = np.r_[np.ones(len(train)), np.full(len(rc_tr), OWN_WEIGHT),
-                    np.full(len(own_tr), SHORT_WEIGHT), np.full(len(ob_tr), args.own_benign_weight),
-                    np.full(len(bn_tr), args.benign_weight)]
+    rows = assemble(args.data_dir, args.benign_weight, args.own_benign_weight)
+    tr_x, tr_y, weights = rows.train_x, rows.train_y, rows.weights
+    va_x, va_y = rows.val_x, rows.val_y
+    rc_va, rc_va_y, own_va, own_va_y = rows.rc_va, rows.rc_va_y, rows.own_va, rows.own_va_y
+    tg_va, tg_va_y, ob_va, bn_va = rows.tg_va, rows.tg_va_y, rows.ob_va, rows.bn_va
+    own_tr, bn_tr, ob_tr = rows.own_tr, rows.bn_tr, rows.ob_tr
     embed = None if args.no_embed else DiskEmbed(args.embed_cache)
     embed_fn: EmbedFn | None = embed
     model, rep = fit_cascade("harmful_response", tr_x, tr_y, va_x, va_y, embed_fn, c_tfidf=8.0,
@@ -253,7 +291,7 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
     model.save(out)
     if embed is not None:
         embed.flush()
-    n_val = len(val)
+    n_val = rows.n_gptfuzz_val
     report = {
         "fit": rep.as_dict(),
         "sizes": {"train": len(tr_x), "validation": len(va_x),

@@ -64,8 +64,19 @@ def default_data_dir() -> Path:
     return Path(env) if env else ROOT.parent / "shared" / "datasets"
 
 
+_UNICODE_KEYS = {"on": False}
+
+
 def key(text: str) -> str:
-    """Dedup key: lower case, letters and digits only."""
+    """Dedup, decontamination and group key: lower case, letters and digits only.
+
+    The shipped v5 model was built with ASCII letters and digits only, which gives every text in
+    a non-Latin script an empty key (dropped as if it overlapped an evaluation set). The v12
+    candidate (``assemble(..., multilingual=True)``) keys letters and digits of every script;
+    the default keeps the old key so the shipped model stays reproducible.
+    """
+    if _UNICODE_KEYS["on"]:
+        return re.sub(r"[\W_]+", "", text.casefold())[:2000]
     return re.sub(r"[^0-9a-z]+", "", text.lower())[:2000]
 
 
@@ -156,22 +167,20 @@ def load_benign(d: Path, rng: random.Random) -> Iterator[Sample]:
 # rule twice (``training.injection_multilingual_dev``); trained on only by the v11 candidate
 # (``--multilingual``), so without that flag this script still rebuilds the shipped v5 model.
 NOT_TRAINED_ON = ("injection_multilingual_",)
-# v11: benign questions on sensitive topics, written for harmful_request (English, and 16 other
-# languages), as plain benign rows: "sensitive topic" or "not English" is not an injection.
+# Benign questions on sensitive topics written for harmful_request in 16 languages other than
+# English, as plain benign rows: "not English" is not an injection. (v11 also took the English
+# ones, benign_sensitive_*.jsonl, and lost recall on the English pair dev sets: v12 does not.)
 SENSITIVE_BENIGN = (
-    "benign_sensitive_handwritten.jsonl",
-    "benign_sensitive_v7.jsonl",
-    "benign_sensitive_v13.jsonl",
     "harmful_request_multilingual_v11a.jsonl",
     "harmful_request_multilingual_v11b.jsonl",
 )
-# Sources the v11 candidate adds; the pair model's benign pool leaves them out, so the pair model
-# is the shipped one whichever text model is built.
+# Sources the candidate adds; the pair model's benign pool leaves them out, so the pair model is
+# the shipped one whichever text model is built.
 V11_SOURCES = ("own:multilingual_", "own:sensitive_benign")
 
 
 def load_multilingual_v11() -> Iterator[Sample]:
-    """The v11 candidate's extra rows: v6's multilingual rows and sensitive benign questions."""
+    """The candidate's extra rows: v6's multilingual rows and multilingual benign questions."""
     for path in sorted(OWN_DATA.glob(f"{NOT_TRAINED_ON[0]}*.jsonl")):
         if path.stem.endswith("_dev"):
             continue
@@ -239,6 +248,19 @@ def _window(s: Sample) -> list[Sample]:
 def assemble(
     d: Path, multilingual: bool = False
 ) -> tuple[list[Sample], list[Sample], dict[str, int]]:
+    """Training and validation rows, deduplicated and decontaminated, split by group.
+
+    ``multilingual`` builds the candidate's rows (see :func:`key` and
+    :func:`load_multilingual_v11`); the default rebuilds the shipped model's.
+    """
+    _UNICODE_KEYS["on"] = multilingual
+    try:
+        return _assemble(d, multilingual)
+    finally:
+        _UNICODE_KEYS["on"] = False
+
+
+def _assemble(d: Path, multilingual: bool) -> tuple[list[Sample], list[Sample], dict[str, int]]:
     rng = random.Random(SEED)
     raw = [*load_labelled(d), *load_positives(d, rng), *load_benign(d, rng), *load_own(rng)]
     raw += load_pair_texts()
@@ -248,6 +270,7 @@ def assemble(
     stats = {
         "raw": len(raw),
         "dropped_eval_overlap": 0,
+        "dropped_no_key": 0,
         "dropped_duplicates": 0,
         "dropped_conflicts": 0,
     }
@@ -259,7 +282,10 @@ def assemble(
     val: list[Sample] = []
     for s in raw:
         k = key(s.text)
-        if not k or k in banned:
+        if not k:
+            stats["dropped_no_key"] += 1
+            continue
+        if k in banned:
             stats["dropped_eval_overlap"] += 1
             continue
         if len(labels[k]) > 1:
@@ -524,7 +550,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--multilingual",
         action="store_true",
-        help="the v11 candidate: also train on the multilingual and sensitive benign rows",
+        help="the v12 candidate: keys of every script, and the multilingual rows",
     )
     ap.add_argument(
         "--embed-cache",
@@ -553,7 +579,10 @@ def main(argv: list[str] | None = None) -> int:
     train, val, stats = assemble(args.data_dir, multilingual=args.multilingual)
     # sampled before the obfuscated copies join the training rows, so --pairs-only and a full
     # run fit the same pair model
-    pair_benign = benign_for_pairs(train, val)
+    # the candidate's keys split and deduplicate some old rows differently: its pair model takes
+    # the shipped rows' pool, so it is the shipped pair model
+    pool = assemble(args.data_dir)[:2] if args.multilingual else (train, val)
+    pair_benign = benign_for_pairs(*pool)
     if args.pairs_only:
         pairs = fit_pair_model(
             CascadeModel.load(args.out),

@@ -13,6 +13,10 @@ view the refusal detector embeds, so the two output detectors share one embeddin
 When an embedder is configured, a hazard head (trained on the AILuminate taxonomy) names the
 category, looking at the request when it is known (``item.prompt``) since the hazard is a
 property of what was asked.
+
+A MiniLM fine-tuned on comply-vs-not can give a second opinion on answers the combiner is unsure
+about (:mod:`safeship.detectors._encoder_opinion`), reading the same bounded view of the window
+that decided the score; it loads from ``models/harmful_response_encoder`` when present.
 """
 
 from __future__ import annotations
@@ -20,7 +24,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import ClassVar
 
-from safeship.detectors._stance import Combiner, banded_logit, stance_cues
+from safeship.detectors._encoder_opinion import EncoderOpinion, EncoderParams, optional_opinion
+from safeship.detectors._stance import Combiner, banded_logit, embed_view, stance_cues
 from safeship.detectors.base import BaseDetector, DetectorInput, DetectorParams
 from safeship.detectors.refusal import models_dir
 from safeship.detectors.textmodel import CascadeModel, chunk_text
@@ -30,8 +35,8 @@ from safeship.types import DetectorResult, Stage
 DEFAULT_CATEGORY = "harmful_response"
 
 
-class HarmfulResponseParams(DetectorParams):
-    """Where the artefact lives (default: the shipped one)."""
+class HarmfulResponseParams(EncoderParams):
+    """Where the artefact lives (default: the shipped one), and whether to use the encoder."""
 
     model_path: Path | None = None
 
@@ -55,6 +60,19 @@ class HarmfulResponseDetector(BaseDetector):
             key: Combiner.from_meta(self._model.meta, key, path)
             for key in ("combiner", "combiner_stage1")
         }
+        self._encoder = self._load_encoder()
+
+    def _load_encoder(self) -> EncoderOpinion | None:
+        """The fine-tuned encoder if asked for and present (a path given explicitly must exist)."""
+        assert isinstance(self.params, HarmfulResponseParams)
+        default = models_dir() / "harmful_response_encoder"
+        return optional_opinion(self.params, default, view=embed_view)
+
+    @property
+    def encoder_calls(self) -> int:
+        """How many answers have paid for the fine-tuned encoder (a cost figure for benches)."""
+        self.setup()
+        return self._encoder.calls if self._encoder is not None else 0
 
     def probability(self, text: str, features: FeatureCache) -> float:
         """P(harmful compliance) for one response text (one view)."""
@@ -63,12 +81,21 @@ class HarmfulResponseDetector(BaseDetector):
             return 0.0
         full = features.has_embedder and self._model.has_stage2
         combiner = self._combiners["combiner" if full else "combiner_stage1"]
-        return combiner.prob(self.cascade_logit(text, features), stance_cues(text).vector)
+        z, window = self.deciding_window(text, features)
+        p = combiner.prob(z, stance_cues(text).vector)
+        if full and self._encoder is not None:
+            p = self._encoder.adjust(p, window)
+        return p
+
+    def deciding_window(self, text: str, features: FeatureCache) -> tuple[float, str]:
+        """The cascade's highest window logit, and that window (harm anywhere counts)."""
+        scored = [(banded_logit(self._model, w, features), w) for w in chunk_text(text)]
+        return max(scored, key=lambda pair: pair[0])
 
     def cascade_logit(self, text: str, features: FeatureCache) -> float:
         """The cascade's logit: the maximum over the text's windows (harm anywhere counts)."""
         self.setup()
-        return max(banded_logit(self._model, w, features) for w in chunk_text(text))
+        return self.deciding_window(text, features)[0]
 
     def hazards(self, item: DetectorInput, text: str) -> dict[str, float]:
         """Hazard-category probabilities (empty without an embedder or a category head)."""
