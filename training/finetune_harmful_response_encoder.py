@@ -50,9 +50,10 @@ def view(text: str) -> str:
 def balanced(y: np.ndarray, weights: np.ndarray) -> np.ndarray:
     """Weights whose two classes carry equal mass, rescaled to mean 1."""
     out = weights.astype(float).copy()
+    total = out.sum()
     for label in (0, 1):
         mask = y == label
-        out[mask] *= out.sum() / (2 * out[mask].sum())
+        out[mask] *= total / (2 * weights[mask].sum())
     return out / out.mean()
 
 

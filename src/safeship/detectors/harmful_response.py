@@ -89,6 +89,7 @@ class HarmfulResponseDetector(BaseDetector):
 
     def deciding_window(self, text: str, features: FeatureCache) -> tuple[float, str]:
         """The cascade's highest window logit, and that window (harm anywhere counts)."""
+        self.setup()
         scored = [(banded_logit(self._model, w, features), w) for w in chunk_text(text)]
         return max(scored, key=lambda pair: pair[0])
 
