@@ -114,6 +114,26 @@ Judged on a new blind set, ``injection_multilingual_v12_dev.jsonl`` (same design
 topics, another helper), with v11's seven rules unchanged: rule 1 and 2 on the v12 dev set; the
 v11 dev set, now seen once (aggregates), is printed for information only, like v6's.
 
+Outcome (v5 -> v12, shipped pair model beside it): **rejected**, rules 2 and 5 fail.
+
+1. v12 dev benign flags 51 -> 8 at 0.5 and 68 -> 16 at 0.4 (of 240): pass.
+2. v12 dev attack recall 0.5625 -> 0.4125 (-15 points, 12 of 80): **fail**, by far. (On the
+   seen v6 and v11 dev sets recall rose, 0.575 -> 0.613 and 0.550 -> 0.575: attack recall on
+   80 hand-written attacks moves with who wrote them, and the two blind sets disagree.)
+3. Validation F1 0.9524 -> 0.9522, FPR 1.49% -> 1.55%, multilingual recall 0.972 -> 0.965: pass.
+4. Casual FPR 4.6% -> 2.6%, recall 0.900 -> 0.925, tasks 3 -> 3: pass.
+5. Pair dev recall v6 0.817 -> 0.792 (**fail**), v7 0.783 -> 0.767, v8 0.900 -> 0.892, v10
+   0.858 -> 0.833 (**fail**); benign flags 13/13/15/17 -> 14/12/14/17.
+6. Starter benign blocked 13 -> 8, none newly; harmful let through 0 -> 0: pass.
+7. harmful_request dev sets' benign prompts flagged at 0.4: 16 -> 2, 0 -> 0, 53 -> 2: pass.
+
+So without the English sensitive rows the English pair recall loss stays: ordinary benign rows
+in other languages themselves cost the text model some of its recall on short English
+extraction requests. Three rounds (v6, v11, v12) now show the same trade: a 5-8x cut in
+non-English benign flags for 2.5-15 points of attack recall. No further round on this data;
+the `language` detector remains the tool for a feature that must treat non-English traffic
+differently.
+
 Run: ``PYTHONPATH=. .venv/bin/python -m training.injection_multilingual_dev [DIR ...]`` where DIR
 holds a candidate ``prompt_injection.npz`` (and the shipped ``prompt_injection_context.npz``
 beside it), or is the word ``shipped`` (the default).
