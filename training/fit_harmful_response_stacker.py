@@ -19,7 +19,9 @@ Run: ``PYTHONPATH=. .venv/bin/python -m training.fit_harmful_response_stacker [-
 
 from __future__ import annotations
 
+import argparse
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 
@@ -54,7 +56,9 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
     encoder_dir = encoder_dir_arg(MODELS / "harmful_response_encoder", argv)
     if encoder_dir is None:
         return {}
-    data = assemble(default_data_dir())
+    extra = argparse.ArgumentParser(add_help=False)
+    extra.add_argument("--data-dir", type=Path, default=default_data_dir())
+    data = assemble(extra.parse_known_args(argv)[0].data_dir)
     keep = [i for i, t in enumerate(data.val_x) if t.strip()]
     p, views = cascade_scores([data.val_x[i] for i in keep])
     z = encoder_logits(encoder_dir, views)

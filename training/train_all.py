@@ -24,6 +24,7 @@ STEPS = (
     "train_refusal",
     "fit_refusal_stacker",
     "train_harmful_response",
+    "fit_harmful_response_stacker",
 )
 
 
