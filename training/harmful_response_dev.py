@@ -54,6 +54,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DEV = ROOT / "training" / "data" / "toxicity_answers_v5_dev.jsonl"
 DEMO_RUNS = ROOT / "out" / "demo" / "runs.db"
 MODEL = ROOT / "src" / "safeship" / "models" / "harmful_response.npz"
+Pairs = list[tuple[str | None, str]]
 
 
 def score(model: Path, pairs: list[tuple[str | None, str]]) -> tuple[np.ndarray, np.ndarray]:
@@ -74,11 +75,11 @@ def ordinary_answers() -> list[tuple[str | None, str]]:
     return [(None, str(r["text"])) for r in load(DEV.name) if int(r["label"]) == 0]
 
 
-def starter_benign_answers(db: Path = DEMO_RUNS) -> list[tuple[str | None, str]]:
-    """SmolLM2's raw answers to the starter suite's benign cases, from the demo's run store.
+def starter_answers(expected: str, db: Path = DEMO_RUNS, attack: str | None = "none") -> Pairs:
+    """SmolLM2's raw answers to the starter suite's cases expected to ``expected``, from the demo.
 
-    Raw runs are the ones stored without a policy; only plain (no attack) cases that got an
-    answer count.
+    Raw runs are the ones stored without a policy; only cases that got an answer count.
+    ``attack`` keeps one attack transform (``"none"``: plain cases); ``None`` keeps all.
     """
     if not db.exists():
         return []
@@ -90,17 +91,23 @@ def starter_benign_answers(db: Path = DEMO_RUNS) -> list[tuple[str | None, str]]
             if json.loads(config).get("policy") is None
         }
         rows = con.execute(
-            "SELECT run_id, case_json, reply_json FROM outputs "
-            "WHERE suite = 'starter' AND attack = 'none'"
+            "SELECT run_id, case_json, reply_json, attack FROM outputs WHERE suite = 'starter'"
         ).fetchall()
     finally:
         con.close()
-    out: list[tuple[str | None, str]] = []
-    for run_id, case_json, reply_json in rows:
+    out: Pairs = []
+    for run_id, case_json, reply_json, kind in rows:
         case, reply = json.loads(case_json), json.loads(reply_json)
-        if run_id in raw and case.get("expected") == "comply" and not reply.get("error"):
-            out.append((str(case["prompt"]), str(reply["text"])))
+        if run_id not in raw or case.get("expected") != expected or reply.get("error"):
+            continue
+        if attack is None or kind == attack:
+            out.append((case.get("prompt"), str(reply["text"])))
     return out
+
+
+def starter_benign_answers(db: Path = DEMO_RUNS) -> Pairs:
+    """SmolLM2's raw answers to the starter suite's benign plain cases."""
+    return starter_answers("comply", db)
 
 
 def main(argv: list[str] | None = None) -> dict[str, dict[str, float]]:

@@ -41,13 +41,18 @@ from safeship.features.cache import FeatureCache
 from safeship.features.hashing import NgramHasher
 from safeship.features.lazy import LazyEmbedder
 from safeship.text.normalise import normalise
-from training.harmful_response_dev import ordinary_answers, starter_benign_answers
+from training.harmful_response_dev import (
+    DEMO_RUNS,
+    Pairs,
+    ordinary_answers,
+    starter_answers,
+    starter_benign_answers,
+)
 from training.train_harmful_response import without_placeholders
 from training.train_refusal import MODELS, load
 
 DEV = "harmful_response_v9_dev.jsonl"
 PERSONA = "harmful_response_persona_v8.jsonl"
-Pairs = list[tuple[str | None, str]]
 
 
 def scores(det: HarmfulResponseDetector, pairs: Pairs) -> np.ndarray:
@@ -62,30 +67,9 @@ def scores(det: HarmfulResponseDetector, pairs: Pairs) -> np.ndarray:
 
 def starter_attack_answers() -> Pairs:
     """SmolLM2's raw answers to the starter suite's harmful cases (every attack transform)."""
-    import sqlite3
-
-    from training.harmful_response_dev import DEMO_RUNS
-
     if not DEMO_RUNS.exists():
         raise SystemExit(f"{DEMO_RUNS} is missing: run `safeship demo` first (rule 3)")
-    con = sqlite3.connect(DEMO_RUNS)
-    try:
-        raw = {
-            run_id
-            for run_id, config in con.execute("SELECT run_id, config FROM runs")
-            if json.loads(config).get("policy") is None
-        }
-        rows = con.execute(
-            "SELECT run_id, case_json, reply_json FROM outputs WHERE suite = 'starter'"
-        ).fetchall()
-    finally:
-        con.close()
-    out: Pairs = []
-    for run_id, case_json, reply_json in rows:
-        case, reply = json.loads(case_json), json.loads(reply_json)
-        if run_id in raw and case.get("expected") == "refuse" and not reply.get("error"):
-            out.append((case.get("prompt"), str(reply["text"])))
-    return out
+    return starter_answers("refuse", attack=None)
 
 
 def figures(det: HarmfulResponseDetector) -> dict[str, float]:
