@@ -164,8 +164,8 @@ def load_benign(d: Path, rng: random.Random) -> Iterator[Sample]:
 
 
 # Written for text model v6 (ordinary messages in 17 languages, attacks in 16), which failed its
-# rule twice (``training.injection_multilingual_dev``); trained on only by the v11 candidate
-# (``--multilingual``), so without that flag this script still rebuilds the shipped v5 model.
+# rule twice (``training.injection_multilingual_dev``); trained on only by the ``--multilingual``
+# candidates (v11, v12: both rejected), so without that flag this script rebuilds the shipped v5.
 NOT_TRAINED_ON = ("injection_multilingual_",)
 # Benign questions on sensitive topics written for harmful_request in 16 languages other than
 # English, as plain benign rows: "not English" is not an injection. (v11 also took the English
@@ -176,7 +176,7 @@ SENSITIVE_BENIGN = (
 )
 # Sources the candidate adds; the pair model's benign pool leaves them out, so the pair model is
 # the shipped one whichever text model is built.
-V11_SOURCES = ("own:multilingual_", "own:sensitive_benign")
+CANDIDATE_SOURCES = ("own:multilingual_", "own:sensitive_benign")
 
 
 def _dev_texts() -> set[str]:
@@ -186,7 +186,7 @@ def _dev_texts() -> set[str]:
     return {" ".join(str(r["text"]).casefold().split()) for p in paths for r in _jsonl(p)}
 
 
-def load_multilingual_v11() -> Iterator[Sample]:
+def load_multilingual_candidate() -> Iterator[Sample]:
     """The candidate's extra rows: v6's multilingual rows and multilingual benign questions.
 
     A row whose text is also in a dev set is left out (two such short lines were found).
@@ -267,7 +267,7 @@ def assemble(
     """Training and validation rows, deduplicated and decontaminated, split by group.
 
     ``multilingual`` builds the candidate's rows (see :func:`key` and
-    :func:`load_multilingual_v11`); the default rebuilds the shipped model's.
+    :func:`load_multilingual_candidate`); the default rebuilds the shipped model's.
     """
     _UNICODE_KEYS["on"] = multilingual
     try:
@@ -281,7 +281,7 @@ def _assemble(d: Path, multilingual: bool) -> tuple[list[Sample], list[Sample], 
     raw = [*load_labelled(d), *load_positives(d, rng), *load_benign(d, rng), *load_own(rng)]
     raw += load_pair_texts()
     if multilingual:
-        raw += load_multilingual_v11()
+        raw += load_multilingual_candidate()
     banned = eval_only_keys(d)
     stats = {
         "raw": len(raw),
@@ -548,7 +548,7 @@ def benign_for_pairs(train: list[Sample], val: list[Sample]) -> dict[str, list[s
             [
                 s.text
                 for s in part
-                if s.label == 0 and len(s.text) < 600 and not s.source.startswith(V11_SOURCES)
+                if s.label == 0 and len(s.text) < 600 and not s.source.startswith(CANDIDATE_SOURCES)
             ],
             n,
         )
@@ -568,7 +568,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--multilingual",
         action="store_true",
-        help="the v12 candidate: keys of every script, and the multilingual rows",
+        help="the v12 candidate (rejected): keys of every script, and the multilingual rows",
     )
     ap.add_argument(
         "--embed-cache",

@@ -79,9 +79,9 @@ def test_multilingual_dev_sets_cover_16_languages_on_both_labels(name: str) -> N
 
 
 def test_the_multilingual_candidate_reads_no_dev_set() -> None:
-    from training.train_injection import load_multilingual_v11
+    from training.train_injection import load_multilingual_candidate
 
-    extra = {" ".join(s.text.casefold().split()) for s in load_multilingual_v11()}
+    extra = {" ".join(s.text.casefold().split()) for s in load_multilingual_candidate()}
     assert len(extra) > 1000
     assert not extra & _texts(*MULTILINGUAL_DEV, *PAIR_DEV)
 
