@@ -134,6 +134,25 @@ non-English benign flags for 2.5-15 points of attack recall. No further round on
 the `language` detector remains the tool for a feature that must treat non-English traffic
 differently.
 
+**Adoption rule for text model v13** (written 2026-11-27, session 8, before any v13 training run
+and before its dev set was read). The gap it closes is a different one: measured on the v11 and
+v12 dev sets together, v5 catches **6.7%** of attacks written in Russian, Japanese, Korean,
+Chinese, Arabic or Hindi at 0.5 (85% in Latin-script languages), because those rows never
+trained (the ASCII key above). One candidate (``train_injection --candidate non_latin``): texts
+with non-Latin letters get keys of their own script (every Latin-script row keeps its key, split
+and deduplication), and v6's rows and the multilingual benign questions of the six non-Latin
+languages join training at weight 1 (449 rows: attacks and ordinary messages, so that the
+script does not become the signal). Pair model: the shipped one. Judged on a new blind set,
+``injection_nonlatin_v13_dev.jsonl`` (6 languages x 10 everyday, 5 sensitive, 10 attacks, by a
+helper that saw none of our data). All must hold:
+
+1. v13 dev: attack recall at 0.5 at least 30 points higher than v5; benign flags at 0.5 and at
+   0.4 at most 2 more than v5.
+2. Latin-script rows of the v11 and v12 dev sets (seen before; a guard, not a target): benign
+   flags at 0.5 at most 2 more, attack recall at most 2.5 points lower.
+3.-7. v11's rules 3 to 7 unchanged (validation, casual and task sets, the four pair sets, the
+   starter suite, the harmful_request dev sets' benign prompts).
+
 Run: ``PYTHONPATH=. .venv/bin/python -m training.injection_multilingual_dev [DIR ...]`` where DIR
 holds a candidate ``prompt_injection.npz`` (and the shipped ``prompt_injection_context.npz``
 beside it), or is the word ``shipped`` (the default).
@@ -172,6 +191,8 @@ NEW_SOURCES = (
     "own:multilingual_attack",
     "own:sensitive_benign",
 )
+NON_LATIN_DEV = "injection_nonlatin_v13_dev.jsonl"
+LATIN_GUARD = ("injection_multilingual_v11_dev.jsonl", "injection_multilingual_v12_dev.jsonl")
 # rule 7: benign prompts on sensitive topics that no prompt_injection model was trained on
 SENSITIVE_DEV = (
     "harmful_request_dev_v12.jsonl",
@@ -252,6 +273,15 @@ def casual_and_tasks(det: PromptInjectionDetector) -> dict[str, object]:
     }
 
 
+def latin_guard(det: PromptInjectionDetector) -> dict[str, object]:
+    """v13's rule 2: the Latin-script rows of the v11 and v12 dev sets."""
+    from training.train_injection import NON_LATIN
+
+    rows = [r for name in LATIN_GUARD for r in load(name) if r["lang"] not in NON_LATIN]
+    y = np.array([int(r["label"]) for r in rows])
+    return _rates(y, scores(det, [str(r["text"]) for r in rows], "user"))
+
+
 def sensitive(det: PromptInjectionDetector) -> dict[str, object]:
     """Rule 7 figures: benign prompts on sensitive topics flagged at 0.4, per set."""
     out: dict[str, object] = {}
@@ -280,6 +310,10 @@ def main(argv: list[str] | None = None) -> None:
         det.setup()
         report = {
             "multilingual_dev": multilingual(det) if (DATA / DEV).exists() else None,
+            "non_latin_dev": (
+                multilingual(det, NON_LATIN_DEV) if (DATA / NON_LATIN_DEV).exists() else None
+            ),
+            "latin_guard": latin_guard(det),
             "seen_dev_sets_info_only": {name: multilingual(det, name) for name in OLD_DEVS},
             "sensitive_dev": sensitive(det),
             "validation": validation(path or MODEL_PATH),

@@ -19,6 +19,7 @@ import os
 import random
 import re
 import sys
+import unicodedata
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -64,18 +65,26 @@ def default_data_dir() -> Path:
     return Path(env) if env else ROOT.parent / "shared" / "datasets"
 
 
-_UNICODE_KEYS = {"on": False}
+_UNICODE_KEYS = {"on": "ascii"}
+
+
+def _has_non_latin_letters(text: str) -> bool:
+    return any(ch.isalpha() and "LATIN" not in unicodedata.name(ch, "") for ch in text)
 
 
 def key(text: str) -> str:
     """Dedup, decontamination and group key: lower case, letters and digits only.
 
     The shipped v5 model was built with ASCII letters and digits only, which gives every text in
-    a non-Latin script an empty key (dropped as if it overlapped an evaluation set). The v12
-    candidate (``assemble(..., multilingual=True)``) keys letters and digits of every script;
-    the default keeps the old key so the shipped model stays reproducible.
+    a non-Latin script an empty key (dropped as if it overlapped an evaluation set), or the key
+    of its few ASCII words. The candidates key differently (``assemble(..., candidate=...)``):
+    v12 ("multilingual") keys letters and digits of every script in every text; v13
+    ("non_latin") does so only for texts with non-Latin letters, so every Latin-script row keeps
+    its old key, split and deduplication. The default keeps the old key so the shipped model
+    stays reproducible.
     """
-    if _UNICODE_KEYS["on"]:
+    mode = _UNICODE_KEYS["on"]
+    if mode == "multilingual" or (mode == "non_latin" and _has_non_latin_letters(text)):
         return re.sub(r"[\W_]+", "", text.casefold())[:2000]
     return re.sub(r"[^0-9a-z]+", "", text.lower())[:2000]
 
@@ -164,8 +173,8 @@ def load_benign(d: Path, rng: random.Random) -> Iterator[Sample]:
 
 
 # Written for text model v6 (ordinary messages in 17 languages, attacks in 16), which failed its
-# rule twice (``training.injection_multilingual_dev``); trained on only by the ``--multilingual``
-# candidates (v11, v12: both rejected), so without that flag this script rebuilds the shipped v5.
+# rule twice (``training.injection_multilingual_dev``); trained on only by the ``--candidate``
+# builds (v11, v12: both rejected; v13), so without that flag this script rebuilds the shipped v5.
 NOT_TRAINED_ON = ("injection_multilingual_",)
 # Benign questions on sensitive topics written for harmful_request in 16 languages other than
 # English, as plain benign rows: "not English" is not an injection. (v11 also took the English
@@ -186,11 +195,22 @@ def _dev_texts() -> set[str]:
     return {" ".join(str(r["text"]).casefold().split()) for p in paths for r in _jsonl(p)}
 
 
-def load_multilingual_candidate() -> Iterator[Sample]:
+NON_LATIN = ("ru", "ja", "ko", "zh", "ar", "hi")
+
+
+def load_multilingual_candidate(langs: tuple[str, ...] | None = None) -> Iterator[Sample]:
     """The candidate's extra rows: v6's multilingual rows and multilingual benign questions.
 
-    A row whose text is also in a dev set is left out (two such short lines were found).
+    ``langs`` keeps rows of those languages only (v13: the non-Latin scripts). A row whose text
+    is also in a dev set is left out (two such short lines were found).
     """
+    for lang, sample in _multilingual_rows():
+        if langs is None or lang in langs:
+            yield sample
+
+
+def _multilingual_rows() -> Iterator[tuple[str, Sample]]:
+    """Every candidate row, with its language."""
     dev = _dev_texts()
 
     def fresh(text: str) -> bool:
@@ -200,14 +220,16 @@ def load_multilingual_candidate() -> Iterator[Sample]:
         if path.stem.endswith("_dev"):
             continue
         for r in _jsonl(path):
-            text = str(r["text"])
+            text, lang = str(r["text"]), str(r["lang"])
             if fresh(text):
-                yield Sample(text, int(r["label"]), f"own:{r['tag']}", f"own:{key(text)[:40]}")
+                group = f"own:{key(text)[:40]}"
+                yield lang, Sample(text, int(r["label"]), f"own:{r['tag']}", group)
     for name in SENSITIVE_BENIGN:
         for i, r in enumerate(_jsonl(OWN_DATA / name)):
             if int(r["label"]) == 0 and fresh(str(r["text"])):
                 group = str(r.get("group") or f"{name}:{i}")
-                yield Sample(str(r["text"]), 0, "own:sensitive_benign", f"sens:{group}")
+                text, lang = str(r["text"]), str(r["lang"])
+                yield lang, Sample(text, 0, "own:sensitive_benign", f"sens:{group}")
 
 
 def load_own(rng: random.Random) -> Iterator[Sample]:
@@ -261,27 +283,34 @@ def _window(s: Sample) -> list[Sample]:
     return [Sample(c, s.label, s.source, s.group, s.split) for c in picks]
 
 
+CANDIDATES = ("multilingual", "non_latin")
+
+
 def assemble(
-    d: Path, multilingual: bool = False
+    d: Path, candidate: str | None = None
 ) -> tuple[list[Sample], list[Sample], dict[str, int]]:
     """Training and validation rows, deduplicated and decontaminated, split by group.
 
-    ``multilingual`` builds the candidate's rows (see :func:`key` and
+    ``candidate`` builds a candidate's rows (one of ``CANDIDATES``: see :func:`key` and
     :func:`load_multilingual_candidate`); the default rebuilds the shipped model's.
     """
-    _UNICODE_KEYS["on"] = multilingual
+    if candidate is not None and candidate not in CANDIDATES:
+        raise ValueError(f"unknown candidate {candidate!r}; expected one of {CANDIDATES}")
+    _UNICODE_KEYS["on"] = candidate or "ascii"
     try:
-        return _assemble(d, multilingual)
+        return _assemble(d, candidate)
     finally:
-        _UNICODE_KEYS["on"] = False
+        _UNICODE_KEYS["on"] = "ascii"
 
 
-def _assemble(d: Path, multilingual: bool) -> tuple[list[Sample], list[Sample], dict[str, int]]:
+def _assemble(
+    d: Path, candidate: str | None
+) -> tuple[list[Sample], list[Sample], dict[str, int]]:
     rng = random.Random(SEED)
     raw = [*load_labelled(d), *load_positives(d, rng), *load_benign(d, rng), *load_own(rng)]
     raw += load_pair_texts()
-    if multilingual:
-        raw += load_multilingual_candidate()
+    if candidate is not None:
+        raw += load_multilingual_candidate(NON_LATIN if candidate == "non_latin" else None)
     banned = eval_only_keys(d)
     stats = {
         "raw": len(raw),
@@ -566,9 +595,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--decision-point", type=float, default=0.65)
     ap.add_argument("--no-embed", action="store_true", help="stage 1 only")
     ap.add_argument(
-        "--multilingual",
-        action="store_true",
-        help="the v12 candidate (rejected): keys of every script, and the multilingual rows",
+        "--candidate",
+        choices=CANDIDATES,
+        help="multilingual: v12 (rejected), keys of every script and the multilingual rows; "
+        "non_latin: v13, keys and rows of the non-Latin scripts only",
     )
     ap.add_argument(
         "--embed-cache",
@@ -594,12 +624,12 @@ def main(argv: list[str] | None = None) -> int:
         write_card(CARD_PATH, held)
         return 0
 
-    train, val, stats = assemble(args.data_dir, multilingual=args.multilingual)
+    train, val, stats = assemble(args.data_dir, candidate=args.candidate)
     # sampled before the obfuscated copies join the training rows, so --pairs-only and a full
     # run fit the same pair model
     # the candidate's keys split and deduplicate some old rows differently: its pair model takes
     # the shipped rows' pool, so it is the shipped pair model
-    pool = assemble(args.data_dir)[:2] if args.multilingual else (train, val)
+    pool = assemble(args.data_dir)[:2] if args.candidate else (train, val)
     pair_benign = benign_for_pairs(*pool)
     if args.pairs_only:
         pairs = fit_pair_model(
