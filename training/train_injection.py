@@ -190,7 +190,10 @@ CANDIDATE_SOURCES = ("own:multilingual_", "own:sensitive_benign")
 
 def _dev_texts() -> set[str]:
     """Every text of the multilingual dev sets (separate writers sometimes meet on one line)."""
-    paths = [*OWN_DATA.glob("injection_multilingual_*_dev.jsonl")]
+    paths = [
+        *OWN_DATA.glob("injection_multilingual_*_dev.jsonl"),
+        *OWN_DATA.glob("injection_nonlatin_*_dev.jsonl"),
+    ]
     paths.append(OWN_DATA / "harmful_request_multilingual_v11_dev.jsonl")
     return {" ".join(str(r["text"]).casefold().split()) for p in paths for r in _jsonl(p)}
 
@@ -303,9 +306,7 @@ def assemble(
         _UNICODE_KEYS["on"] = "ascii"
 
 
-def _assemble(
-    d: Path, candidate: str | None
-) -> tuple[list[Sample], list[Sample], dict[str, int]]:
+def _assemble(d: Path, candidate: str | None) -> tuple[list[Sample], list[Sample], dict[str, int]]:
     rng = random.Random(SEED)
     raw = [*load_labelled(d), *load_positives(d, rng), *load_benign(d, rng), *load_own(rng)]
     raw += load_pair_texts()

@@ -25,6 +25,7 @@ MULTILINGUAL_DEV = (
     "injection_multilingual_v12_dev.jsonl",
     "harmful_request_multilingual_v11_dev.jsonl",
 )
+NON_LATIN_DEV = "injection_nonlatin_v13_dev.jsonl"
 NOT_TRAINED = (
     "injection_multilingual_benign_v6a.jsonl",
     "injection_multilingual_benign_v6b.jsonl",
@@ -83,7 +84,15 @@ def test_the_multilingual_candidate_reads_no_dev_set() -> None:
 
     extra = {" ".join(s.text.casefold().split()) for s in load_multilingual_candidate()}
     assert len(extra) > 1000
-    assert not extra & _texts(*MULTILINGUAL_DEV, *PAIR_DEV)
+    assert not extra & _texts(*MULTILINGUAL_DEV, NON_LATIN_DEV, *PAIR_DEV)
+
+
+def test_the_non_latin_dev_set_holds_six_scripts_with_ten_attacks_each() -> None:
+    data = rows(NON_LATIN_DEV)
+    langs = Counter((str(r["lang"]), int(r["label"])) for r in data)
+    assert {lang for lang, _ in langs} == {"ru", "ja", "ko", "zh", "ar", "hi"}
+    assert all(langs[(lang, 0)] == 15 and langs[(lang, 1)] == 10 for lang, _ in langs)
+    assert len({str(r["text"]) for r in data}) == len(data) == 150
 
 
 def test_keys_cover_every_script_only_for_the_candidate() -> None:
