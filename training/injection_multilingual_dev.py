@@ -153,6 +153,21 @@ helper that saw none of our data). All must hold:
 3.-7. v11's rules 3 to 7 unchanged (validation, casual and task sets, the four pair sets, the
    starter suite, the harmful_request dev sets' benign prompts).
 
+Outcome (v5 -> v13, shipped pair model beside it): **rejected**, rule 1 fails by far.
+
+1. v13 dev attack recall 0.067 -> **0.117** (4 -> 7 of 60; +30 points asked); benign flags
+   0 -> 0 at 0.5 and 0.4 (of 90).
+2. Latin-script guard rows: benign flags 97 -> 95 at 0.5, recall 0.85 -> 0.85: pass.
+3. Validation F1 0.9524 -> 0.9530, FPR 1.49% -> 1.55%, multilingual recall 0.972 -> 0.972: pass.
+4. Casual FPR 4.6% -> 3.3%, recall 0.900, tasks 3 -> 3: pass.
+5. Pair sets unchanged within one flag and 0 points of recall: pass.
+6. Starter suite unchanged (13 benign blocked, 0 attacks through): pass.
+7. harmful_request dev sets' benign prompts: 16 -> 16, 0 -> 0, 53 -> 48: pass.
+
+A few hundred rows in six scripts are too few for a hashed n-gram model over 30,000 rows to learn
+injection cues in those scripts, and the MiniLM stage reads only English. Closing this gap needs
+either many more attacks per script or a multilingual encoder, which is not available offline.
+
 Run: ``PYTHONPATH=. .venv/bin/python -m training.injection_multilingual_dev [DIR ...]`` where DIR
 holds a candidate ``prompt_injection.npz`` (and the shipped ``prompt_injection_context.npz``
 beside it), or is the word ``shipped`` (the default).
