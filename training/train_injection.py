@@ -546,7 +546,9 @@ share neither system prompt nor attack template with training (templated, so opt
 - Multilingual positives have few multilingual benign counterparts, so non-English benign text
   is more often flagged than English (21% of a blind set's ordinary messages at 0.5); three
   rounds of multilingual benign data cut that 5-7x but each cost attack recall beyond its rule.
-  Rows in non-Latin scripts never reached training (an ASCII-only dedup key).
+  Rows in non-Latin scripts never reached training (an ASCII-only dedup key), so attacks in
+  Russian, Japanese, Korean, Chinese, Arabic or Hindi are caught 6.7% of the time on a blind
+  set (v13, which trained 449 such rows: 11.7%, rejected).
 - Role-play is learnt from data, not rules: a benign persona request with jailbreak vocabulary
   ("no rules", "unfiltered") will be flagged.
 - Leetspeak outside the ~1,200-word lexicon is decoded by letter trigrams counted from that
