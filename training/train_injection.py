@@ -65,7 +65,7 @@ def default_data_dir() -> Path:
     return Path(env) if env else ROOT.parent / "shared" / "datasets"
 
 
-_UNICODE_KEYS = {"on": "ascii"}
+_KEY_MODE = {"mode": "ascii"}  # "ascii" (shipped), or a candidate's name: see key()
 
 
 def _has_non_latin_letters(text: str) -> bool:
@@ -83,7 +83,7 @@ def key(text: str) -> str:
     its old key, split and deduplication. The default keeps the old key so the shipped model
     stays reproducible.
     """
-    mode = _UNICODE_KEYS["on"]
+    mode = _KEY_MODE["mode"]
     if mode == "multilingual" or (mode == "non_latin" and _has_non_latin_letters(text)):
         return re.sub(r"[\W_]+", "", text.casefold())[:2000]
     return re.sub(r"[^0-9a-z]+", "", text.lower())[:2000]
@@ -299,11 +299,11 @@ def assemble(
     """
     if candidate is not None and candidate not in CANDIDATES:
         raise ValueError(f"unknown candidate {candidate!r}; expected one of {CANDIDATES}")
-    _UNICODE_KEYS["on"] = candidate or "ascii"
+    _KEY_MODE["mode"] = candidate or "ascii"
     try:
         return _assemble(d, candidate)
     finally:
-        _UNICODE_KEYS["on"] = "ascii"
+        _KEY_MODE["mode"] = "ascii"
 
 
 def _assemble(d: Path, candidate: str | None) -> tuple[list[Sample], list[Sample], dict[str, int]]:
