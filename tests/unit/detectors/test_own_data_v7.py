@@ -98,7 +98,7 @@ def test_refusal_v4_rows_are_labelled_and_the_dev_set_is_never_trained_on() -> N
 def test_injection_task_dev_set_is_never_trained_on() -> None:
     import random
 
-    from training.train_injection import load_own
+    from training.injection_data import load_own
 
     trained = {s.text.casefold() for s in load_own(random.Random(0))}
     dev = [str(r["text"]) for r in rows("injection_benign_tasks_v5_dev.jsonl")]
