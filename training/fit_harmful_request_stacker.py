@@ -17,25 +17,21 @@ Run: ``PYTHONPATH=. .venv/bin/python -m training.fit_harmful_request_stacker [--
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 from safeship.detectors.harmful_request import (
     DEFAULT_ENCODER,
     HarmfulRequestDetector,
     HarmfulRequestParams,
 )
 from training.stacker_fit import encoder_dir_arg, fit_input_stacker
+from training.train_refusal import load
 
-DATA = Path(__file__).resolve().parent / "data"
 STACK_ROWS = ("harmful_request_v8.jsonl", "harmful_request_v10.jsonl")
 COST_ROWS = "ordinary_questions_v9.jsonl"
 MAX_COST_SHARE = 0.15
 
 
 def _load(name: str) -> list[tuple[str, int]]:
-    with (DATA / name).open(encoding="utf-8") as fh:
-        return [(str(r["text"]), int(r["label"])) for r in map(json.loads, fh)]
+    return [(str(r["text"]), int(r["label"])) for r in load(name)]
 
 
 def main(argv: list[str] | None = None) -> dict[str, object]:

@@ -17,21 +17,13 @@ a step of ``training.train_all``, after ``train_toxicity``).
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 from safeship.detectors.toxicity import DEFAULT_ENCODER, ToxicityDetector, ToxicityParams
 from training.stacker_fit import encoder_dir_arg, fit_input_stacker
+from training.train_refusal import load as _load
 
-DATA = Path(__file__).resolve().parent / "data"
 STACK_ROWS = ("toxicity_messages_v8.jsonl", "injection_casual_messages.jsonl")
 COST_ROWS = "benign_sensitive_v7_dev.jsonl"
 MAX_COST_SHARE = 0.15
-
-
-def _load(name: str) -> list[dict[str, object]]:
-    with (DATA / name).open(encoding="utf-8") as fh:
-        return [json.loads(line) for line in fh if line.strip()]
 
 
 def stack_rows() -> list[tuple[str, int]]:
