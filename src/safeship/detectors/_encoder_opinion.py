@@ -7,9 +7,10 @@ with the shared model's graph and int8 recipe, so they run through
 :class:`~safeship.features.embedding.OnnxEmbedder` (no torch). One is consulted only when the
 detector's own probability falls in ``band``; a two-feature stacker fitted on texts neither model
 was trained on mixes the two opinions. Confident texts, most ordinary ones, never pay for it.
-``refusal``, ``toxicity`` and ``harmful_request`` load one from ``models/<detector>_encoder`` when
-it is there, or from their ``encoder_dir`` param; the package ships none (each candidate built
-this release failed its adoption rule or the demo: see the detectors' cards).
+``refusal``, ``toxicity``, ``harmful_request`` and ``harmful_response`` load one from
+``models/<detector>_encoder`` when it is there, or from their ``encoder_dir`` param; the package
+ships none (each candidate built this release failed its adoption rule or the demo: see the
+detectors' cards).
 """
 
 from __future__ import annotations
