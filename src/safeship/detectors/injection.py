@@ -12,6 +12,10 @@ badly are handled explicitly:
 * **System-prompt context** (``_injection_context``): asking for exactly what the system prompt
   protects is an attack only given that system prompt. A learnt pair model on the two embeddings
   scores that when an embedder is available; otherwise a lexical overlap shifts the text's logit.
+* **Scripts the model cannot read** (``_injection_cues``): the text model never trained on
+  Cyrillic, CJK, Arabic, Hebrew, Greek, Devanagari or Thai rows, and MiniLM reads English only,
+  so in those scripts an explicit cue (an override, extraction or unrestricted-persona phrase
+  with its object) floors the score instead.
 * **Backwards text**: a text that reads as English only when reversed is scored reversed. Its raw
   form is character soup whose n-grams the model has rarely seen, and scoring soup produced false
   positives on benign reversed text; reading it the right way round scores what it says.
@@ -26,6 +30,7 @@ from typing import ClassVar
 import numpy as np
 
 from safeship.detectors._injection_context import PairModel, context_boost, contextual_score
+from safeship.detectors._injection_cues import Cue, find_cues
 from safeship.detectors.base import BaseDetector, DetectorInput, DetectorParams
 from safeship.detectors.textmodel import CHUNK_CHARS, CascadeModel, sigmoid
 from safeship.text.englishness import prepare as prepare_englishness
@@ -37,6 +42,7 @@ MODEL_PATH = Path(__file__).resolve().parent.parent / "models" / "prompt_injecti
 PAIR_PATH = MODEL_PATH.with_name("prompt_injection_context.npz")
 CATEGORY = "prompt_injection"
 TEMPLATE_FLOOR = 0.9
+CUE_FLOOR = 0.85
 ADDRESSED_BONUS = 1.0
 MAX_SEGMENTS = 256
 MIN_SEGMENT = 40
@@ -107,6 +113,8 @@ class InjectionParams(DetectorParams):
         segment_sources: Sources whose text is data; each sentence of it is scored on its own.
         segment_over_chars: Also score sentences of any text longer than this (0: never); a
             long text dilutes one injected sentence as much as a document does.
+        multilingual_cues: Floor the score at ``CUE_FLOOR`` when a text in a script the model
+            cannot read holds an injection cue (see ``_injection_cues``; measured in the card).
         model_path: Use another artefact than the shipped one.
     """
 
@@ -115,6 +123,7 @@ class InjectionParams(DetectorParams):
     scan_views: bool = True
     segment_sources: tuple[str, ...] = ("tool", "document")
     segment_over_chars: int = CHUNK_CHARS
+    multilingual_cues: bool = True
     model_path: str | None = None
 
 
@@ -178,7 +187,12 @@ class PromptInjectionDetector(BaseDetector):
             best = max(best, TEMPLATE_FLOOR)
             if template.string is item.text:
                 findings.append(self._finding(item.text, template.span(), best, "template_tokens"))
+        cues, in_text = self._cues(item, views) if params.multilingual_cues else ([], False)
+        if cues:
+            best = max(best, CUE_FLOOR)
+            findings.extend(self._cue_finding(item.text, c, best, in_text) for c in cues)
         categories = self._categories(item, best, template is not None)
+        categories.update({cue.family: round(best, 4) for cue in cues})
         return self.result(
             best,
             CATEGORY,
@@ -186,6 +200,23 @@ class PromptInjectionDetector(BaseDetector):
             findings=tuple(findings) if best >= 0.5 else (),
             details={"text_score": round(text_score, 4), "views": len(views)},
         )
+
+    @staticmethod
+    def _cues(item: DetectorInput, views: tuple[str, ...]) -> tuple[list[Cue], bool]:
+        """Cues in the text as written, else in any view (a decoded payload, say); and which."""
+        cues = find_cues(item.text)
+        if cues:
+            return cues, True
+        for view in views:
+            if view != item.text and (cues := find_cues(view)):
+                return cues, False
+        return [], False
+
+    @classmethod
+    def _cue_finding(cls, text: str, cue: Cue, score: float, in_text: bool) -> Finding:
+        """A cue's span when it was found in ``text`` itself, else (a decoded view) all of it."""
+        span = (cue.start, cue.end) if in_text else (0, len(text))
+        return cls._finding(text, span, score, cue.family)
 
     @staticmethod
     def _views(item: DetectorInput, params: InjectionParams) -> tuple[str, ...]:

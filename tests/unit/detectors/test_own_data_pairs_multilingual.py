@@ -26,6 +26,7 @@ MULTILINGUAL_DEV = (
     "harmful_request_multilingual_v11_dev.jsonl",
 )
 NON_LATIN_DEV = "injection_nonlatin_v13_dev.jsonl"
+CUE_DEV = ("injection_nonlatin_v14_dev.jsonl", "injection_nonlatin_benign_v14_dev.jsonl")
 NOT_TRAINED = (
     "injection_multilingual_benign_v6a.jsonl",
     "injection_multilingual_benign_v6b.jsonl",
@@ -58,7 +59,7 @@ def test_the_pair_model_never_reads_a_dev_set() -> None:
 
 def test_the_text_model_reads_no_dev_set_and_no_rejected_multilingual_rows() -> None:
     trained = {" ".join(s.text.casefold().split()) for s in load_own(random.Random(0))}
-    assert not trained & _texts(*MULTILINGUAL_DEV, *PAIR_DEV)
+    assert not trained & _texts(*MULTILINGUAL_DEV, NON_LATIN_DEV, *CUE_DEV, *PAIR_DEV)
     rejected = _texts(*(n for n in NOT_TRAINED if n.startswith("injection_")))
     assert len(rejected) > 1000
     assert not trained & rejected  # the shipped v5 text model must stay reproducible
@@ -84,7 +85,7 @@ def test_the_multilingual_candidate_reads_no_dev_set() -> None:
 
     extra = {" ".join(s.text.casefold().split()) for s in load_multilingual_candidate()}
     assert len(extra) > 1000
-    assert not extra & _texts(*MULTILINGUAL_DEV, NON_LATIN_DEV, *PAIR_DEV)
+    assert not extra & _texts(*MULTILINGUAL_DEV, NON_LATIN_DEV, *CUE_DEV, *PAIR_DEV)
 
 
 def test_the_non_latin_dev_set_holds_six_scripts_with_ten_attacks_each() -> None:
@@ -136,3 +137,12 @@ def test_the_pair_models_benign_pool_never_takes_the_candidates_rows(
     monkeypatch.setattr(ti, "BENIGN_PAIRS", 300)
     pool = ti.benign_for_pairs(old + new, old + new)
     assert all(t.startswith("old") for part in pool.values() for t in part)
+
+
+@pytest.mark.parametrize("name", CUE_DEV)
+def test_the_cue_dev_sets_cover_eleven_non_latin_languages(name: str) -> None:
+    data = rows(DATA / name)
+    langs = {"ru", "uk", "zh", "ja", "ko", "ar", "fa", "hi", "he", "el", "th"}
+    assert {r["lang"] for r in data} == langs
+    attacks = [r for r in data if r["label"] == 1]
+    assert len(attacks) in (0, 110)  # the benign file has none; the other 10 per language
