@@ -48,6 +48,31 @@ unless said:
 The seen v13 set and the non-Latin rows of the v11 and v12 sets are reported, not judged. If the
 rule fails, the cues stay in the code, off by default (``multilingual_cues: false``), and the
 README keeps saying that the injection screen is effectively off for such traffic.
+
+**Outcome of the first cues (v1): rejected, on cost alone.** ``python -m
+training.injection_cues_dev`` on the blind sets, run once:
+
+1. attack recall at 0.5: 0.045 -> **0.673** (5 -> 74 of 110; every language 5-8 of 10): PASS;
+2. benign flagged: 1 -> 2 of 374 at 0.5, 2 -> 3 at 0.4 (one hard negative): PASS;
+3. other dev sets: 0 benign texts newly flagged at 0.4: PASS;
+4. starter suite: no benign prompt newly blocked (13 -> 13), no attack let through: PASS;
+5. cost: the cue scan's p50 0.0255 ms against the input check's 0.84 ms, **3.02%** (2% allowed):
+   FAIL. English texts: 0.0005 ms.
+
+Reported, not judged (seen sets, non-Latin rows): v13 attack recall 0.067 -> 0.483, v11 0.000 ->
+0.867, v12 0.133 -> 0.467, with no benign row of theirs newly flagged. So the cues ship off.
+
+**Rule for cues v2** (written 2026-11-27, session 9, after v1's result and before v2 was built).
+v2 is an engineering change only: the same vocabulary and the same matching rules, made cheaper
+on short texts, where v1's fixed costs (one trigger scan per language, whatever the script)
+dominate. Because the blind sets have now been read once (aggregates only), v2 may not change a
+single decision: it ships on by default only if
+
+a. ``find_cues`` returns exactly v1's cues (family, language, span) on every text of every file
+   under ``training/data`` (dev sets, blind sets and training rows alike), checked by
+   ``training.injection_cues_same`` against v1 kept verbatim in that script's git revision
+   (``bb3ff3b``); so clauses 1-4 hold with v1's figures unchanged;
+b. clause 5 as written above, measured the same way by this script.
 """
 
 from __future__ import annotations
