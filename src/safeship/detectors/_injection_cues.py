@@ -52,6 +52,10 @@ _SCRIPTS: dict[str, str] = {
     "hangul": "\u1100-\u11ff\u3130-\u318f\uac00-\ud7af",
 }
 _ANY_SCRIPT = re.compile("[" + "".join(_SCRIPTS.values()) + "]")
+_SCRIPT_RE = {
+    **{name: re.compile(f"[{chars}]") for name, chars in _SCRIPTS.items()},
+    "latin": re.compile("[a-z]"),  # the Latin words some lists hold ("jailbreak", "dan")
+}
 _SENTENCE_END = re.compile(r"[.!?\n;。！？；؟।]+")
 
 # Character folds: Greek accents and final sigma, Arabic letter variants that Persian writes
@@ -106,11 +110,14 @@ _WORD_END = "\x00"  # a word written with a trailing space must end there ("كل
 _TOKENS = {" ": r"\s*", _WORD_END: r"(?!\w)"}
 
 
-def _trie(words: list[str]) -> str:
+def _trie(words: list[str], before: str = "") -> str:
     """A regex for a set of words, factored by common prefixes.
 
     A plain alternation makes ``re`` try every word at every position; a trie starts with one
-    character set, which ``re`` scans for quickly, and shares each prefix once.
+    character set, which ``re`` scans for quickly, and shares each prefix once. ``before`` is a
+    character class that must not precede a word (a word start); it is checked just after the
+    word's first character, as ``c(?<!Xc)``, which means the same as ``(?<!X)c`` but keeps that
+    character first, so ``re`` can still skip ahead to it.
     """
     tree: dict[str, dict] = {}  # type: ignore[type-arg]
     for word in words:
@@ -119,10 +126,16 @@ def _trie(words: list[str]) -> str:
             node = node.setdefault(ch, {})
         node[""] = {}
 
-    def emit(node: dict[str, dict]) -> str:  # type: ignore[type-arg]
+    def first(ch: str) -> str:
+        token = re.escape(ch)
+        return f"{token}(?<!{before}{token})" if before else token
+
+    def emit(node: dict[str, dict], root: bool = False) -> str:  # type: ignore[type-arg]
         ends = "" in node
         branches = [
-            _TOKENS.get(ch, re.escape(ch)) + emit(child) for ch, child in sorted(node.items()) if ch
+            (first(ch) if root else _TOKENS.get(ch, re.escape(ch))) + emit(child)
+            for ch, child in sorted(node.items())
+            if ch
         ]
         if not branches:
             return ""
@@ -131,10 +144,12 @@ def _trie(words: list[str]) -> str:
             return f"(?:{body})?"
         return body
 
-    return emit(tree)
+    return emit(tree, root=True)
 
 
-def _alternation(words: tuple[str, ...], anchored: bool) -> re.Pattern[str] | None:
+def _alternation(
+    words: tuple[str, ...], anchored: bool, word_char: str = r"\w"
+) -> re.Pattern[str] | None:
     """One regex for a word list: folded like text, spaces flexible, Latin tokens whole words."""
     folded = {
         " ".join(fold(normalize("NFKC", w)).split()) + (_WORD_END if w.endswith(" ") else "")
@@ -144,10 +159,10 @@ def _alternation(words: tuple[str, ...], anchored: bool) -> re.Pattern[str] | No
     native = sorted(folded.difference(latin))
     parts = []
     if native:
-        parts.append(("(?<!\\w)" if anchored else "") + "(?:" + _trie(native) + ")")
+        parts.append("(?:" + _trie(native, word_char if anchored else "") + ")")
     if latin:
         # a Latin token is a whole Latin word, even glued to CJK ("给ai的"), where \b fails
-        parts.append(r"(?<![a-z0-9_])(?:" + _trie(latin) + r")(?![a-z0-9_])")
+        parts.append("(?:" + _trie(latin, "[a-z0-9_]") + r")(?![a-z0-9_])")
     return re.compile("|".join(parts)) if parts else None
 
 
@@ -172,6 +187,7 @@ class _Compiled:
     send: re.Pattern[str] | None
     lifted: re.Pattern[str] | None
     trigger: re.Pattern[str]
+    scripts: frozenset[str]
     strong_suffixes: tuple[str, ...]
     mine_suffixes: tuple[str, ...]
 
@@ -185,6 +201,30 @@ def _header(words: tuple[str, ...]) -> re.Pattern[str] | None:
     bracketed = rf"[\[(<【「]+[ \t]*(?:{body})[^\])>】」\n]{{0,24}}[\])>】」]"
     labelled = rf"[#*]*[ \t]*(?:{body})[^:：\n]{{0,24}}[:：]"
     return re.compile(rf"(?m)^[ \t]*(?:{bracketed}|{labelled})")
+
+
+def _trigger_words(w: CueWords) -> tuple[str, ...]:
+    """The action words: a text without one of them cannot hold any of ``w``'s cues."""
+    return (*w.verbs, *w.reveal, *w.unbound, *w.news, *w.directives, *w.lifted)
+
+
+def _scripts_of(words: tuple[str, ...]) -> frozenset[str]:
+    """The scripts of ``words``: a text with none of their letters cannot hold one of them."""
+    found = frozenset(
+        name
+        for word in words
+        for name, rx in _SCRIPT_RE.items()
+        if rx.search(fold(normalize("NFKC", word)))
+    )
+    if not all(any(_SCRIPT_RE[n].search(fold(w)) for n in found) for w in words):
+        raise ValueError(f"a trigger word outside the known scripts: {words}")
+    return found
+
+
+@cache
+def _languages_for(scripts: frozenset[str]) -> tuple[_Compiled, ...]:
+    """The languages a text with letters of ``scripts`` can hold cues of (cached per mix)."""
+    return tuple(c for c in _compiled() if c.scripts & scripts)
 
 
 def _required(pattern: re.Pattern[str] | None) -> re.Pattern[str]:
@@ -222,12 +262,10 @@ def _compiled() -> tuple[_Compiled, ...]:
                 directives=alt(w.directives),
                 send=alt(w.send),
                 lifted=alt(w.lifted),
-                trigger=_required(
-                    alt(
-                        (*w.verbs, *w.reveal, *w.unbound, *w.news, *w.directives, *w.lifted),
-                        anchored=False,
-                    )
-                ),
+                # a trigger word starts a word where words are spaced; a letter or digit (not
+                # "_") before it means it is inside another word ("подскажи" is not "скажи")
+                trigger=_required(_alternation(_trigger_words(w), w.spaced, r"[^\W_]")),
+                scripts=_scripts_of(_trigger_words(w)),
                 strong_suffixes=tuple(fold(x) for x in w.strong_suffixes),
                 mine_suffixes=tuple(fold(x) for x in w.mine_suffixes),
             )
@@ -238,13 +276,10 @@ def _compiled() -> tuple[_Compiled, ...]:
 def _triggered(c: _Compiled, text: str) -> bool:
     """Whether an action word of the language is in ``text`` (starting a word, if spaced).
 
-    The trigger is unanchored so ``re`` can skip ahead to the characters its words start with
-    (a text in another script is scanned at that speed); the word-start check follows in Python.
+    Word starts are checked inside the regex, right after each word's first character, so
+    ``re`` still skips ahead to the characters the words start with.
     """
-    for m in c.trigger.finditer(text):
-        if not c.words.spaced or m.start() == 0 or not text[m.start() - 1].isalnum():
-            return True
-    return False
+    return c.trigger.search(text) is not None
 
 
 class _Spans:
@@ -396,11 +431,14 @@ def find_cues(text: str) -> list[Cue]:
         return []
     folded = fold(normalize("NFKC", text))
     same_offsets = len(folded) == len(text)  # NFKC splits Thai sara am, ligatures and the like
-    ends = [m.end() for m in _SENTENCE_END.finditer(folded)]
+    scripts = frozenset(name for name, rx in _SCRIPT_RE.items() if rx.search(folded))
+    ends: list[int] | None = None
     found: dict[str, Cue] = {}
-    for c in _compiled():
+    for c in _languages_for(scripts):
         if not _triggered(c, folded):
             continue  # none of this language's action words: none of its cues can match
+        if ends is None:
+            ends = [m.end() for m in _SENTENCE_END.finditer(folded)]
         spans = _Spans(c, folded, ends)
         for family, match in _FAMILIES:
             if family not in found:
