@@ -73,6 +73,21 @@ a. ``find_cues`` returns exactly v1's cues (family, language, span) on every tex
    ``training.injection_cues_same`` against v1 kept verbatim in that script's git revision
    (``bb3ff3b``); so clauses 1-4 hold with v1's figures unchanged;
 b. clause 5 as written above, measured the same way by this script.
+
+**Outcome of cues v2: rejected, on cost again.** Identical cues to v1 on all 118,670 texts
+(clauses 1-4 came out as v1's, to the row); the scan's p50 fell 0.0255 -> 0.0179 ms against an
+input check of 0.86 ms: **2.07%**, 2% allowed. (English texts 0.0010 ms.) It would be easy to
+measure again and hope for a lucky draw; the rule is one measurement per version, so v2 ships
+off like v1.
+
+**Rule for cues v3** (written 2026-11-27, session 9, after v2's result and before v3 was built):
+exactly v2's rule (a: identical to v1 on every text under ``training/data``; b: clause 5,
+measured once). What v3 changes, decided before building it: on every non-Latin text v2 spends
+about a third of its time finding which scripts are present (one regex scan per script), so v3
+reads that off the text's UTF-8 bytes at once (a script is skipped only when no byte sequence
+that starts one of its letters is there, so no language a text could match is ever skipped); and
+languages that share a script (Russian and Ukrainian, Arabic and Persian) first search their
+action words together, once.
 """
 
 from __future__ import annotations
