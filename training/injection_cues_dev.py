@@ -88,6 +88,13 @@ reads that off the text's UTF-8 bytes at once (a script is skipped only when no 
 that starts one of its letters is there, so no language a text could match is ever skipped); and
 languages that share a script (Russian and Ukrainian, Arabic and Persian) first search their
 action words together, once.
+
+As built (before its one measurement): the shared search was slower than two separate ones on
+our own rows (5.6 against 4.3 us on a Russian chat message: ``re`` branches between the two
+word tries at every position), so it was dropped; instead ``fold`` replaces each distinct
+foldable character once instead of calling ``str.translate`` (2.5 against 5 us on an Arabic
+message). On our own 494 non-Latin rows (training rows, not the blind sets): p50 v1 16.3 us,
+v2 11.0, v3 8.4.
 """
 
 from __future__ import annotations
