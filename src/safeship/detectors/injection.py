@@ -114,9 +114,8 @@ class InjectionParams(DetectorParams):
         segment_over_chars: Also score sentences of any text longer than this (0: never); a
             long text dilutes one injected sentence as much as a document does.
         multilingual_cues: Floor the score at ``CUE_FLOOR`` when a text in a script the model
-            cannot read holds an injection cue (see ``_injection_cues``; measured in the card).
-            Off by default: the first version failed its adoption rule on cost
-            (``training/injection_cues_dev.py``).
+            cannot read holds an injection cue (see ``_injection_cues``; measured in the card
+            and judged by ``training/injection_cues_dev.py``).
         model_path: Use another artefact than the shipped one.
     """
 
@@ -125,7 +124,7 @@ class InjectionParams(DetectorParams):
     scan_views: bool = True
     segment_sources: tuple[str, ...] = ("tool", "document")
     segment_over_chars: int = CHUNK_CHARS
-    multilingual_cues: bool = False
+    multilingual_cues: bool = True
     model_path: str | None = None
 
 
