@@ -44,6 +44,17 @@ blind set existed). The path ships on by default only if all hold, against the s
    never calls USE, and a process with the default guard loaded (USE included) stays under the
    issue's 500 MB RSS.
 
+**Amendment, before the blind set was read** (its file was not yet in the repository). The
+logistic head, trained as above, measured on the trainer's held-out test bucket: AUROC 0.926,
+recall 0.844, FPR 16.6%, and on our own near-miss benign rows (homonyms, fiction, history, safe
+targets) FPR 30.5%, on the multilingual benign rows 25-67% per language: a linear head on USE
+reads topic, not intent, which is exactly what clause 2 punishes. So the candidate becomes the
+best of three heads fitted on the same rows, chosen on that held-out bucket (training data, not
+the blind set) by one fixed criterion, recall minus FPR at 0.5 over the bucket's own and
+multilingual rows: (a) the logistic head above; (b) the same without class balancing; (c) an
+MLP (512 -> 256 ReLU -> 1, as ``harmful_request``'s MiniLM stage, early stopping). Everything
+else in this rule is unchanged.
+
 Reported, not judged (seen sets): the non-English rows of ``harmful_request_multilingual_v11_dev``
 and ``harmful_request_dev_v12``. If the rule fails, the path stays in the code, off by default.
 """
