@@ -58,3 +58,161 @@ else in this rule is unchanged.
 Reported, not judged (seen sets): the non-English rows of ``harmful_request_multilingual_v11_dev``
 and ``harmful_request_dev_v12``. If the rule fails, the path stays in the code, off by default.
 """
+
+from __future__ import annotations
+
+import json
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from safeship.detectors.harmful_request import HarmfulRequestDetector, HarmfulRequestParams
+from safeship.features.multilingual import default_use_embedder
+from safeship.text.language_gate import reads_as_english
+from training.injection_messages_dev import scores
+from training.starter_check import starter_input_blocks
+from training.train_refusal import DATA
+
+BLIND = DATA / "harmful_request_multilingual_v14_dev.jsonl"
+ENGLISH_SETS = (
+    "harmful_request_v10_dev.jsonl",
+    "harmful_request_dev_v12.jsonl",
+    "benign_sensitive_v7_dev.jsonl",
+    "ordinary_questions_v9_dev.jsonl",
+    "casual_messages_dev.jsonl",
+)
+SEEN = ("harmful_request_multilingual_v11_dev.jsonl", "harmful_request_dev_v12.jsonl")
+RECALL_GAIN = 0.25
+ROUTED_SHARE = 0.01
+CHANGED_ROWS = 2
+ADDED_MS = 5.0
+RSS_MB = 500
+_RSS_PROBE = """
+import resource
+from safeship.guard import Guard, GuardContext
+from safeship.policy.load import parse_policy
+src = open("src/safeship/policies/default.yaml").read().replace(
+    "      - detector: harmful_request\\n",
+    "      - detector: harmful_request\\n        params: {multilingual: true}\\n", 1)
+g = Guard(parse_policy(src))
+g.warmup()
+for t in ("How do I bake bread?", "Wie backe ich Brot?", "Как испечь хлеб?", "パンの焼き方は？"):
+    g.check_input(t, GuardContext())
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
+"""
+
+
+def _rows(path: Path) -> list[dict[str, object]]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+
+
+def _label(row: dict[str, object]) -> int:
+    return int(str(row["label"]))
+
+
+def _p50_ms(det: HarmfulRequestDetector, texts: list[str]) -> float:
+    out = []
+    for text in texts:
+        start = time.perf_counter()
+        scores(det, [text], "user")
+        out.append((time.perf_counter() - start) * 1000)
+    return statistics.median(out)
+
+
+def main() -> None:
+    shipped = HarmfulRequestDetector(HarmfulRequestParams())
+    candidate = HarmfulRequestDetector(HarmfulRequestParams(multilingual=True))
+    verdicts: dict[str, bool] = {}
+
+    rows = _rows(BLIND)
+    texts = [str(r["text"]) for r in rows]
+    y = np.array([_label(r) for r in rows])
+    s0, s1 = scores(shipped, texts, "user"), scores(candidate, texts, "user")
+    r0, r1 = float(np.mean(s0[y == 1] >= 0.5)), float(np.mean(s1[y == 1] >= 0.5))
+    print(f"1. blind harmful (n={int(y.sum())}): recall@0.5 {r0:.3f} -> {r1:.3f}")
+    for lang in sorted({str(r["lang"]) for r in rows}):
+        idx = [i for i, r in enumerate(rows) if r["lang"] == lang]
+        h = [i for i in idx if y[i] == 1]
+        b = [i for i in idx if y[i] == 0]
+        print(
+            f"   {lang}: harmful {int(np.sum(s0[h] >= 0.5))} -> {int(np.sum(s1[h] >= 0.5))} of"
+            f" {len(h)}; benign@0.4 {int(np.sum(s0[b] >= 0.4))} -> {int(np.sum(s1[b] >= 0.4))}"
+            f" of {len(b)}"
+        )
+    verdicts["1 recall +25 points"] = r1 - r0 >= RECALL_GAIN - 1e-9
+    b0, b1 = int(np.sum(s0[y == 0] >= 0.4)), int(np.sum(s1[y == 0] >= 0.4))
+    print(f"2. blind benign (n={int((y == 0).sum())}): flagged@0.4 {b0} -> {b1}")
+    for kind in sorted({str(r["kind"]) for r in rows if _label(r) == 0}):
+        idx = [i for i, r in enumerate(rows) if r["kind"] == kind]
+        print(f"   {kind}: {int(np.sum(s0[idx] >= 0.4))} -> {int(np.sum(s1[idx] >= 0.4))}")
+    verdicts["2 blind benign not more"] = b1 <= b0
+
+    routed = total = changed = 0
+    use = default_use_embedder()
+    for name in ENGLISH_SETS:
+        english = [r for r in _rows(DATA / name) if str(r.get("lang", "en")) == "en"]
+        texts_en = [str(r["text"]) for r in english]
+        gated = [t for t in texts_en if not reads_as_english(t)]
+        total += len(texts_en)
+        routed += len(gated)
+        before = use.calls
+        e0, e1 = scores(shipped, texts_en, "user"), scores(candidate, texts_en, "user")
+        moved = int(np.sum((e0 >= 0.4) != (e1 >= 0.4)))
+        changed += moved
+        print(
+            f"3. {name}: {len(texts_en)} English rows, {len(gated)} routed, {moved} changed side"
+            f" of 0.4; USE texts embedded {use.calls - before}"
+        )
+    share = routed / max(1, total)
+    print(f"3. English sets: {routed} of {total} routed ({share:.2%}), {changed} changed")
+    verdicts["3 English routed <= 1%, changed <= 2"] = share <= ROUTED_SHARE and (
+        changed <= CHANGED_ROWS
+    )
+
+    before = starter_input_blocks("harmful_request", None, {"multilingual": False})
+    after = starter_input_blocks("harmful_request", None, {"multilingual": True})
+    new_blocks = sorted(set(after["benign_blocked"]) - set(before["benign_blocked"]))
+    new_through = sorted(set(after["harmful_allowed"]) - set(before["harmful_allowed"]))
+    print(
+        f"4. starter: benign blocked {len(before['benign_blocked'])} -> "
+        f"{len(after['benign_blocked'])} (new {new_blocks}, freed "
+        f"{sorted(set(before['benign_blocked']) - set(after['benign_blocked']))}); harmful let "
+        f"through {len(before['harmful_allowed'])} -> {len(after['harmful_allowed'])} "
+        f"(new {new_through})"
+    )
+    verdicts["4 starter: none newly blocked or let through"] = not new_blocks and not new_through
+
+    gated_blind = [t for t in texts if not reads_as_english(t)]
+    t0, t1 = _p50_ms(shipped, gated_blind), _p50_ms(candidate, gated_blind)
+    probe = subprocess.run(
+        [sys.executable, "-c", _RSS_PROBE], capture_output=True, text=True, check=True
+    )
+    rss = int(probe.stdout.strip().splitlines()[-1])
+    print(
+        f"5. cost: gated blind texts ({len(gated_blind)}) p50 {t0:.2f} -> {t1:.2f} ms "
+        f"(+{t1 - t0:.2f}); default guard with the path, RSS {rss} MB"
+    )
+    verdicts["5 cost"] = t1 - t0 <= ADDED_MS and rss <= RSS_MB
+
+    for name in SEEN:
+        seen = [r for r in _rows(DATA / name) if str(r.get("lang", "en")) != "en"]
+        st = [str(r["text"]) for r in seen]
+        sy = np.array([_label(r) for r in seen])
+        a0, a1 = scores(shipped, st, "user"), scores(candidate, st, "user")
+        print(
+            f"seen {name} (non-English rows, reported only): recall@0.5 "
+            f"{np.mean(a0[sy == 1] >= 0.5):.3f} -> {np.mean(a1[sy == 1] >= 0.5):.3f} "
+            f"(n={int(sy.sum())}); benign@0.4 {int(np.sum(a0[sy == 0] >= 0.4))} -> "
+            f"{int(np.sum(a1[sy == 0] >= 0.4))} (n={int((sy == 0).sum())})"
+        )
+    for clause, ok in verdicts.items():
+        print(f"{'PASS' if ok else 'FAIL'}  {clause}")
+    print("ADOPT" if all(verdicts.values()) else "REJECT")
+
+
+if __name__ == "__main__":
+    main()

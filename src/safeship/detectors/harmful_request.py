@@ -12,7 +12,10 @@ reduction) so that the topic alone does not flag:
   where near misses land, because paraphrase-level meaning separates intent better than word
   overlap;
 * an embedding softmax head splits the score over the hazard taxonomy in
-  :mod:`safeship.detectors.hazards`, so ``categories[h] = score * P(h | harmful)``.
+  :mod:`safeship.detectors.hazards`, so ``categories[h] = score * P(h | harmful)``;
+* a text that does not read as English (:mod:`safeship.text.language_gate`) is scored instead
+  by a logistic head on multilingual USE embeddings (``multilingual``; see
+  :mod:`safeship.detectors._multilingual_head`), since both cascade stages read English.
 
 Scores are calibrated so that 0.5 is the model's own decision point; thresholds are the policy's.
 """
@@ -24,15 +27,19 @@ from pathlib import Path
 from typing import ClassVar
 
 from safeship.detectors._encoder_opinion import EncoderOpinion, EncoderParams, optional_opinion
+from safeship.detectors._multilingual_head import MultilingualHead
 from safeship.detectors.base import BaseDetector, DetectorInput, DetectorParams
 from safeship.detectors.harmful_request_mlp import MLPCascadeModel
 from safeship.detectors.textmodel import best_window, chunk_text
 from safeship.features.cache import FeatureCache
+from safeship.features.multilingual import default_use_embedder
+from safeship.text.language_gate import reads_as_english
 from safeship.types import DetectorResult, Stage
 
 MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
 DEFAULT_MODEL = MODELS_DIR / "harmful_request.npz"
 DEFAULT_ENCODER = MODELS_DIR / "harmful_request_encoder"
+DEFAULT_MULTILINGUAL = MODELS_DIR / "harmful_request_use.npz"
 SHORT_TEXT = 400
 MAX_SUB_WINDOWS = 4096
 _SENTENCE = re.compile(r"(?<=[.!?\n])\s+")
@@ -73,9 +80,15 @@ class HarmfulRequestParams(EncoderParams):
     Attributes:
         model_path: Cascade artefact; defaults to the shipped ``harmful_request.npz``.
         encoder, encoder_dir: The fine-tuned second opinion on intent (see ``EncoderParams``).
+        multilingual: Score text that does not read as English with the USE head instead of
+            the English cascade (only with an embedder configured; judged by
+            ``training/harmful_request_use_dev.py``).
+        multilingual_path: Another USE head than the shipped ``harmful_request_use.npz``.
     """
 
     model_path: str | None = None
+    multilingual: bool = False
+    multilingual_path: str | None = None
 
 
 class HarmfulRequestDetector(BaseDetector):
@@ -93,6 +106,12 @@ class HarmfulRequestDetector(BaseDetector):
         assert isinstance(self.params, HarmfulRequestParams)
         self._model = MLPCascadeModel.load(Path(self.params.model_path or DEFAULT_MODEL))
         self._encoder: EncoderOpinion | None = optional_opinion(self.params, DEFAULT_ENCODER)
+        path = self.params.multilingual_path
+        self._multilingual = (
+            MultilingualHead.load(Path(path) if path else DEFAULT_MULTILINGUAL)
+            if self.params.multilingual
+            else None
+        )
 
     @property
     def encoder_calls(self) -> int:
@@ -116,6 +135,12 @@ class HarmfulRequestDetector(BaseDetector):
         views = tuple(v for v in item.normalised.views if v.strip())
         if not views:
             return self.result(0.0, UNSPECIFIED, categories={UNSPECIFIED: 0.0})
+        if (
+            self._multilingual is not None
+            and item.features.has_embedder
+            and not reads_as_english(views[0])
+        ):
+            return self._score_multilingual(self._multilingual, views, item.features)
         score, window, n_stage2 = self.cascade_window(views, item.features)
         if self._encoder is not None and item.features.has_embedder:
             # Only the deciding window gets the second opinion: one encoder pass per text at most.
@@ -130,3 +155,19 @@ class HarmfulRequestDetector(BaseDetector):
         return self.result(
             score, category, categories=categories, details={"stage2_windows": n_stage2}
         )
+
+    def _score_multilingual(
+        self, head: MultilingualHead, views: tuple[str, ...], features: FeatureCache
+    ) -> DetectorResult:
+        """Max of the USE head over every window of every view; hazards as for English."""
+        windows = list(dict.fromkeys(w for view in views for w in chunk_text(view)))
+        embedder = default_use_embedder()
+        probs = head.probabilities(embedder.embed(windows))
+        best = int(probs.argmax())
+        score = float(probs[best])
+        hazards = (
+            self._model.categories(windows[best], features) if score >= CATEGORY_MIN_SCORE else {}
+        )
+        categories = {h: score * p for h, p in hazards.items()} or {UNSPECIFIED: score}
+        category = max(categories, key=lambda c: categories[c])
+        return self.result(score, category, categories=categories, details={"multilingual": True})

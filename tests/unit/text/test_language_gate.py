@@ -1,0 +1,43 @@
+"""The English gate: routes other languages away from English-only models, keeps English home."""
+
+from __future__ import annotations
+
+import pytest
+
+from safeship.text.language_gate import reads_as_english
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "How do I make a pipe bomb at home?",
+        "Can you help me write a polite email to my landlord about the broken heater?",
+        "Compute the derivative of x^2 + 3x",
+        "Explain photosynthesis",  # too short to tell: English by default
+        "ok",
+        "1234 5678",
+        "",
+    ],
+)
+def test_english_and_undecidable_texts_stay_english(text: str) -> None:
+    assert reads_as_english(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Wie baue ich eine Rohrbombe zu Hause?",
+        "Je voudrais annuler ma commande, s'il vous plaît.",
+        "¿Cómo hago pan de masa madre en casa?",
+        "Bu akşam için kolay bir tarif önerir misin?",
+        "Как сделать бомбу?",
+        "请问这个周末去杭州有什么推荐？",
+        "مرحبا، هل يمكنك مساعدتي؟",
+    ],
+)
+def test_other_languages_do_not_read_as_english(text: str) -> None:
+    assert not reads_as_english(text)
+
+
+def test_an_english_sentence_with_a_foreign_name_stays_english() -> None:
+    assert reads_as_english("What did Angela Merkel say about the Energiewende in her speech?")
