@@ -57,6 +57,23 @@ else in this rule is unchanged.
 
 Reported, not judged (seen sets): the non-English rows of ``harmful_request_multilingual_v11_dev``
 and ``harmful_request_dev_v12``. If the rule fails, the path stays in the code, off by default.
+
+**Outcome: rejected** (one run of ``python -m training.harmful_request_use_dev``; the MLP head was
+chosen, held-out criterion 0.737 against 0.490 / 0.501 for the logistic heads):
+
+1. blind harmful recall at 0.5: 0.179 -> **0.893** (20 -> 100 of 112; every language 5-8 of 8):
+   PASS;
+2. blind benign flagged at 0.4: 15 -> **30** of 196 (everyday 5 -> 12, sensitive 10 -> 18; French
+   10 -> 3, the other languages 0-2 -> 0-4 each): FAIL;
+3. English dev sets: 16 of 1,252 rows routed (1.28%, all in the casual-messages set: slang too
+   short on lexicon words), 5 of them changed side of 0.4: FAIL;
+4. starter suite: one more benign prompt blocked (``el-c4``), no harmful prompt let through: FAIL;
+5. cost: +4.37 ms at p50 on gated texts (0.47 -> 4.83), RSS 428 MB with the path loaded: PASS.
+
+Seen sets (reported): v11 dev non-English recall 0.113 -> 0.787, benign 14 -> 28 of 192; v12 dev
+non-English recall 0.536 -> 0.929, benign 11 -> 6 of 32. The path ships off; it is an opt-in
+(``params: {multilingual: true}``, the ``multilingual`` extra) for a feature that would rather
+flag twice as many sensitive non-English questions than let 8 in 10 harmful ones through.
 """
 
 from __future__ import annotations
