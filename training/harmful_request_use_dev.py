@@ -79,10 +79,8 @@ flag twice as many sensitive non-English questions than let 8 in 10 harmful ones
 from __future__ import annotations
 
 import json
-import statistics
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -91,6 +89,7 @@ from safeship.detectors.harmful_request import HarmfulRequestDetector, HarmfulRe
 from safeship.features.multilingual import default_use_embedder
 from safeship.text.language_gate import reads_as_english
 from training.injection_messages_dev import scores
+from training.rule_report import p50_ms, print_verdicts
 from training.starter_check import starter_input_blocks
 from training.train_refusal import DATA
 
@@ -129,15 +128,6 @@ def _rows(path: Path) -> list[dict[str, object]]:
 
 def _label(row: dict[str, object]) -> int:
     return int(str(row["label"]))
-
-
-def _p50_ms(det: HarmfulRequestDetector, texts: list[str]) -> float:
-    out = []
-    for text in texts:
-        start = time.perf_counter()
-        scores(det, [text], "user")
-        out.append((time.perf_counter() - start) * 1000)
-    return statistics.median(out)
 
 
 def main() -> None:
@@ -204,7 +194,10 @@ def main() -> None:
     verdicts["4 starter: none newly blocked or let through"] = not new_blocks and not new_through
 
     gated_blind = [t for t in texts if not reads_as_english(t)]
-    t0, t1 = _p50_ms(shipped, gated_blind), _p50_ms(candidate, gated_blind)
+    t0, t1 = (
+        p50_ms(lambda t: scores(shipped, [t], "user"), gated_blind),
+        p50_ms(lambda t: scores(candidate, [t], "user"), gated_blind),
+    )
     probe = subprocess.run(
         [sys.executable, "-c", _RSS_PROBE], capture_output=True, text=True, check=True
     )
@@ -226,9 +219,7 @@ def main() -> None:
             f"(n={int(sy.sum())}); benign@0.4 {int(np.sum(a0[sy == 0] >= 0.4))} -> "
             f"{int(np.sum(a1[sy == 0] >= 0.4))} (n={int((sy == 0).sum())})"
         )
-    for clause, ok in verdicts.items():
-        print(f"{'PASS' if ok else 'FAIL'}  {clause}")
-    print("ADOPT" if all(verdicts.values()) else "REJECT")
+    print_verdicts(verdicts)
 
 
 if __name__ == "__main__":

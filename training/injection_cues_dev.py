@@ -117,6 +117,7 @@ from safeship.detectors._injection_cues import find_cues
 from safeship.detectors.injection import InjectionParams, PromptInjectionDetector
 from safeship.guard import Guard, GuardContext
 from training.injection_messages_dev import scores
+from training.rule_report import print_verdicts
 from training.starter_check import starter_input_blocks
 from training.train_refusal import DATA
 
@@ -264,9 +265,7 @@ def main() -> None:
             f"benign flagged@0.5 {_flags(t[0], 0.5)} -> {_flags(t[1], 0.5)} (n={len(ben)})"
         )
 
-    for clause, ok in verdicts.items():
-        print(f"{'PASS' if ok else 'FAIL'}  {clause}")
-    print("ADOPT" if all(verdicts.values()) else "REJECT")
+    print_verdicts(verdicts)
 
 
 if __name__ == "__main__":

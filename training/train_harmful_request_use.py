@@ -5,9 +5,9 @@ sets, AILuminate in English and French, our own contrast rows) plus the multilin
 ``harmful_request_multilingual_v11a/b.jsonl`` (sensitive-but-benign requests and their harmful
 twins in 17 languages). Split by the shipped trainer's group buckets: the heads fit on the
 train and calibration buckets and are measured on the test bucket, reported per source and
-per language. Three heads, as the rule in ``training/harmful_request_use_dev.py`` fixes them
-(logistic ``C=1`` balanced and unbalanced, an MLP 512 -> 256 -> 1); the one with the highest
-recall minus FPR at 0.5 on the test bucket's own and multilingual rows ships. Embeddings take
+per language. The three heads of ``training/use_heads.py``, as the rule in
+``training/harmful_request_use_dev.py`` fixes them; the one with the highest recall minus FPR at
+0.5 on the test bucket's own and multilingual rows ships. Embeddings take
 about a minute on 2 cores (progress bar).
 
 Run: ``PYTHONPATH=. python -m training.train_harmful_request_use``.
@@ -22,16 +22,13 @@ import time
 from pathlib import Path
 
 import numpy as np
-from rich.progress import track
-from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import f1_score, roc_auc_score
-from sklearn.neural_network import MLPClassifier
 
-from safeship.detectors._multilingual_head import MultilingualHead
 from safeship.features.multilingual import UseEmbedder
 from training.harmful_request_sources import Example, load_all
 from training.train_harmful_request import _bucket
 from training.train_refusal import DATA, load
+from training.use_heads import by_source, embed_all, fit_heads, pick
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "src" / "safeship" / "models" / "harmful_request_use.npz"
@@ -39,9 +36,6 @@ MULTILINGUAL = (
     "harmful_request_multilingual_v11a.jsonl",
     "harmful_request_multilingual_v11b.jsonl",
 )
-C = 1.0
-MLP_HIDDEN = 256
-BATCH = 64
 
 
 def multilingual_rows() -> list[Example]:
@@ -54,30 +48,6 @@ def multilingual_rows() -> list[Example]:
                 Example(str(r["text"]), int(str(r["label"])), None, f"ml_{r['lang']}", group)
             )
     return out
-
-
-def embed_all(texts: list[str], embedder: UseEmbedder) -> np.ndarray:
-    batches = [texts[i : i + BATCH] for i in range(0, len(texts), BATCH)]
-    parts = [embedder.embed(b) for b in track(batches, description="USE embeddings")]
-    return np.vstack(parts)
-
-
-def _fit_heads(x: np.ndarray, y: np.ndarray) -> dict[str, MultilingualHead]:
-    """The three candidate heads of the rule, fitted on the same rows."""
-    heads = {}
-    for name, weight in (("logistic_balanced", "balanced"), ("logistic", None)):
-        lr = LogisticRegression(C=C, class_weight=weight, max_iter=3000).fit(x, y)
-        heads[name] = MultilingualHead(lr.coef_[0].astype(np.float32), float(lr.intercept_[0]))
-    mlp = MLPClassifier(
-        hidden_layer_sizes=(MLP_HIDDEN,), early_stopping=True, random_state=0, max_iter=300
-    ).fit(x, y)
-    heads["mlp"] = MultilingualHead(
-        mlp.coefs_[1][:, 0].astype(np.float32),
-        float(mlp.intercepts_[1][0]),
-        hidden_w=mlp.coefs_[0].astype(np.float32),
-        hidden_b=mlp.intercepts_[0].astype(np.float32),
-    )
-    return heads
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -98,29 +68,15 @@ def main(argv: list[str] | None = None) -> None:
     fit = [e for e in unique if _bucket(e.group) != "test"]
     test = [e for e in unique if _bucket(e.group) == "test"]
     embedder = UseEmbedder(threads=max(1, os.cpu_count() or 1))
-    x_fit = embed_all([e.text for e in fit], embedder)
-    x_test = embed_all([e.text for e in test], embedder)
+    x_fit = embed_all([e.text for e in fit], embedder, max_chars=None)
+    x_test = embed_all([e.text for e in test], embedder, max_chars=None)
     y_fit = np.array([e.label for e in fit])
     y_test = np.array([e.label for e in test])
-    heads = _fit_heads(x_fit, y_fit)
+    heads = fit_heads(x_fit, y_fit)
     mask = np.array([e.source.startswith(("own", "ml_")) for e in test])
-    criterion = {}
-    for name, head in heads.items():
-        q = head.probabilities(x_test)[mask] >= 0.5
-        yq = y_test[mask]
-        criterion[name] = round(float(q[yq == 1].mean() - q[yq == 0].mean()), 4)
-    chosen = max(criterion, key=lambda k: criterion[k])
+    chosen, criterion = pick(heads, x_test[mask], y_test[mask])
     p = heads[chosen].probabilities(x_test)
-    per_source: dict[str, dict[str, float]] = {}
-    for src in sorted({e.source for e in test}):
-        idx = [i for i, e in enumerate(test) if e.source == src]
-        ys, ps = y_test[idx], p[idx]
-        entry: dict[str, float] = {"n": len(idx)}
-        if ys.any():
-            entry["recall"] = round(float(np.mean(ps[ys == 1] >= 0.5)), 3)
-        if (ys == 0).any():
-            entry["fpr"] = round(float(np.mean(ps[ys == 0] >= 0.5)), 3)
-        per_source[src] = entry
+    per_source = by_source([e.source for e in test], y_test, p)
     held_out = {
         "n": len(test),
         "auroc": round(float(roc_auc_score(y_test, p)), 4),

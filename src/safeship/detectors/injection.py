@@ -16,6 +16,9 @@ badly are handled explicitly:
   Cyrillic, CJK, Arabic, Hebrew, Greek, Devanagari or Thai rows, and MiniLM reads English only,
   so in those scripts an explicit cue (an override, extraction or unrestricted-persona phrase
   with its object) floors the score instead.
+* **Text that does not read as English** (``multilingual``, off by default): scored by a head on
+  multilingual USE embeddings instead of the English text model (see
+  :mod:`safeship.detectors._multilingual_head`).
 * **Backwards text**: a text that reads as English only when reversed is scored reversed. Its raw
   form is character soup whose n-grams the model has rarely seen, and scoring soup produced false
   positives on benign reversed text; reading it the right way round scores what it says.
@@ -31,15 +34,20 @@ import numpy as np
 
 from safeship.detectors._injection_context import PairModel, context_boost, contextual_score
 from safeship.detectors._injection_cues import Cue, find_cues
+from safeship.detectors._multilingual_head import MultilingualHead
 from safeship.detectors.base import BaseDetector, DetectorInput, DetectorParams
-from safeship.detectors.textmodel import CHUNK_CHARS, CascadeModel, sigmoid
+from safeship.detectors.textmodel import CHUNK_CHARS, CascadeModel, chunk_text, sigmoid
+from safeship.features.cache import FeatureCache
+from safeship.features.multilingual import default_use_embedder
 from safeship.text.englishness import prepare as prepare_englishness
+from safeship.text.language_gate import reads_as_english
 from safeship.text.lexicon import is_word
 from safeship.text.normalise import CONTEXT
 from safeship.types import DetectorResult, Finding, Stage
 
 MODEL_PATH = Path(__file__).resolve().parent.parent / "models" / "prompt_injection.npz"
 PAIR_PATH = MODEL_PATH.with_name("prompt_injection_context.npz")
+USE_PATH = MODEL_PATH.with_name("prompt_injection_use.npz")
 CATEGORY = "prompt_injection"
 TEMPLATE_FLOOR = 0.9
 CUE_FLOOR = 0.85
@@ -116,6 +124,10 @@ class InjectionParams(DetectorParams):
         multilingual_cues: Floor the score at ``CUE_FLOOR`` when a text in a script the model
             cannot read holds an injection cue (see ``_injection_cues``; measured in the card
             and judged by ``training/injection_cues_dev.py``).
+        multilingual: Score text that does not read as English with the USE head instead of
+            the English text model (only with an embedder; judged by
+            ``training/injection_use_dev.py``).
+        multilingual_path: Another USE head than the shipped ``prompt_injection_use.npz``.
         model_path: Use another artefact than the shipped one.
     """
 
@@ -125,6 +137,8 @@ class InjectionParams(DetectorParams):
     segment_sources: tuple[str, ...] = ("tool", "document")
     segment_over_chars: int = CHUNK_CHARS
     multilingual_cues: bool = True
+    multilingual: bool = False
+    multilingual_path: str | None = None
     model_path: str | None = None
 
 
@@ -165,6 +179,8 @@ class PromptInjectionDetector(BaseDetector):
         self._model = CascadeModel.load(path)
         pair_path = path.with_name(path.stem + "_context.npz")
         self._pair = PairModel.load(pair_path) if pair_path.exists() else None
+        use_path = Path(self.params.multilingual_path or USE_PATH)
+        self._use = MultilingualHead.load(use_path) if self.params.multilingual else None
         prepare_englishness()  # the normaliser's leet / rot13 judge, counted once, not mid-request
 
     def score(self, item: DetectorInput) -> DetectorResult:
@@ -250,14 +266,19 @@ class PromptInjectionDetector(BaseDetector):
     def _score_view(
         self, view: str, item: DetectorInput, params: InjectionParams
     ) -> tuple[float, tuple[int, int]]:
-        whole = self._model.score(view, item.features)
+        use = self._use if item.features.has_embedder else None
+        whole = (
+            use.score(chunk_text(view), default_use_embedder())
+            if use is not None and not reads_as_english(view)
+            else self._model.score(view, item.features)
+        )
         segmented = item.source in params.segment_sources or (
             0 < params.segment_over_chars < len(view)
         )
         if not segmented or len(view) <= MIN_SEGMENT:
             return whole, (0, len(view))
         spans = _segments(view)
-        probs, _ = self._model.score_texts([view[a:b] for a, b in spans], item.features)
+        probs = self._segment_probs([view[a:b] for a, b in spans], item.features, use)
         z = np.log(np.clip(probs, 1e-6, 1 - 1e-6) / np.clip(1 - probs, 1e-6, 1))
         addressed = np.array([_ADDRESSED.search(view[a:b]) is not None for a, b in spans])
         probs = sigmoid(z + ADDRESSED_BONUS * addressed)
@@ -265,6 +286,18 @@ class PromptInjectionDetector(BaseDetector):
         if probs[i] > whole:
             return float(probs[i]), spans[i]
         return whole, (0, len(view))
+
+    def _segment_probs(
+        self, texts: list[str], features: FeatureCache, use: MultilingualHead | None
+    ) -> np.ndarray:
+        """Each segment's probability: the USE head for segments not in English, when on."""
+        probs, _ = self._model.score_texts(texts, features)
+        if use is not None:
+            foreign = [i for i, t in enumerate(texts) if not reads_as_english(t)]
+            if foreign:
+                embedded = default_use_embedder().embed([texts[i] for i in foreign])
+                probs[foreign] = use.probabilities(embedded)
+        return np.asarray(probs, dtype=np.float64)
 
     def _categories(self, item: DetectorInput, score: float, template: bool) -> dict[str, float]:
         text = item.normalised.normalised

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from safeship.detectors._multilingual_head import MultilingualHead
-from safeship.detectors.base import DetectorInput
+from safeship.detectors.base import BaseDetector, DetectorInput
 from safeship.detectors.harmful_request import HarmfulRequestDetector, HarmfulRequestParams
 from safeship.errors import ArtefactError
 from safeship.features.cache import FeatureCache
@@ -77,20 +77,27 @@ def always_harmful(tmp_path: Path) -> Path:
     return path
 
 
+def _detector(name: str, head: Path) -> BaseDetector:
+    from safeship.detectors.injection import InjectionParams, PromptInjectionDetector
+
+    if name == "harmful_request":
+        params = HarmfulRequestParams(multilingual=True, multilingual_path=str(head))
+        return HarmfulRequestDetector(params)
+    return PromptInjectionDetector(InjectionParams(multilingual=True, multilingual_path=str(head)))
+
+
+@pytest.mark.parametrize("name", ["harmful_request", "prompt_injection"])
 def test_only_text_that_does_not_read_as_english_takes_the_multilingual_path(
-    always_harmful: Path,
+    name: str, always_harmful: Path
 ) -> None:
-    det = HarmfulRequestDetector(
-        HarmfulRequestParams(multilingual=True, multilingual_path=str(always_harmful))
-    )
+    det = _detector(name, always_harmful)
     use = default_use_embedder()
     before = use.calls
     english = det.score(_item("Can you recommend a good book about the history of Rome?"))
     assert use.calls == before  # English never pays for USE
-    assert english.score < 0.5 and "multilingual" not in english.details
+    assert english.score < 0.5
     german = det.score(_item("Kannst du mir ein gutes Buch über die Geschichte Roms empfehlen?"))
-    assert german.details["multilingual"] is True
-    assert german.score > 0.99  # the head's answer, not the cascade's
+    assert german.score > 0.99  # the head's answer, not the English model's
     assert use.calls > before
 
 
@@ -130,3 +137,26 @@ def test_the_shipped_head_loads_and_the_path_is_off_by_default() -> None:
     head = MultilingualHead.load(DEFAULT_MULTILINGUAL)
     assert head.hidden_w is not None and head.meta["head"] == "mlp"
     assert not HarmfulRequestParams().multilingual  # rejected as a default by its rule
+
+
+def test_prompt_injection_scores_foreign_document_segments_with_the_head(
+    always_harmful: Path,
+) -> None:
+    from safeship.detectors.injection import InjectionParams, PromptInjectionDetector
+
+    det = _detector("prompt_injection", always_harmful)
+    doc = (
+        "Our quarterly report shows steady growth in every region we serve today. "
+        "Le chiffre d'affaires a augmenté de douze pour cent au dernier trimestre."
+    )
+    text = doc * 3
+    item = DetectorInput(
+        text=text,
+        normalised=normalise(text),
+        features=_item(text).features,
+        stage=Stage.INPUT,
+        source="document",
+    )
+    assert det.score(item).score > 0.99  # the whole doc reads as English; a segment does not
+    off = PromptInjectionDetector(InjectionParams()).score(item)
+    assert off.score < 0.5
