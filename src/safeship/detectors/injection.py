@@ -16,9 +16,10 @@ badly are handled explicitly:
   Cyrillic, CJK, Arabic, Hebrew, Greek, Devanagari or Thai rows, and MiniLM reads English only,
   so in those scripts an explicit cue (an override, extraction or unrestricted-persona phrase
   with its object) floors the score instead.
-* **Text that does not read as English** (``multilingual``, off by default): scored by a head on
+* **Text in another language USE reads** (``multilingual``, off by default): scored by a head on
   multilingual USE embeddings instead of the English text model (see
-  :mod:`safeship.detectors._multilingual_head`).
+  :mod:`safeship.detectors._multilingual_head` and
+  :func:`safeship.text.language_gate.reads_as_use_language`).
 * **Backwards text**: a text that reads as English only when reversed is scored reversed. Its raw
   form is character soup whose n-grams the model has rarely seen, and scoring soup produced false
   positives on benign reversed text; reading it the right way round scores what it says.
@@ -40,7 +41,7 @@ from safeship.detectors.textmodel import CHUNK_CHARS, CascadeModel, chunk_text, 
 from safeship.features.cache import FeatureCache
 from safeship.features.multilingual import default_use_embedder
 from safeship.text.englishness import prepare as prepare_englishness
-from safeship.text.language_gate import reads_as_english
+from safeship.text.language_gate import reads_as_use_language
 from safeship.text.lexicon import is_word
 from safeship.text.normalise import CONTEXT
 from safeship.types import DetectorResult, Finding, Stage
@@ -124,8 +125,8 @@ class InjectionParams(DetectorParams):
         multilingual_cues: Floor the score at ``CUE_FLOOR`` when a text in a script the model
             cannot read holds an injection cue (see ``_injection_cues``; measured in the card
             and judged by ``training/injection_cues_dev.py``).
-        multilingual: Score text that does not read as English with the USE head instead of
-            the English text model (only with an embedder; judged by
+        multilingual: Score text in a non-English language USE reads with the USE head instead
+            of the English text model (only with an embedder; judged by
             ``training/injection_use_dev.py``).
         multilingual_path: Another USE head than the shipped ``prompt_injection_use.npz``.
         model_path: Use another artefact than the shipped one.
@@ -269,7 +270,7 @@ class PromptInjectionDetector(BaseDetector):
         use = self._use if item.features.has_embedder else None
         whole = (
             use.score(chunk_text(view), default_use_embedder())
-            if use is not None and not reads_as_english(view)
+            if use is not None and reads_as_use_language(view)
             else self._model.score(view, item.features)
         )
         segmented = item.source in params.segment_sources or (
@@ -290,10 +291,10 @@ class PromptInjectionDetector(BaseDetector):
     def _segment_probs(
         self, texts: list[str], features: FeatureCache, use: MultilingualHead | None
     ) -> np.ndarray:
-        """Each segment's probability: the USE head for segments not in English, when on."""
+        """Each segment's probability: the USE head for segments in a language it reads."""
         probs, _ = self._model.score_texts(texts, features)
         if use is not None:
-            foreign = [i for i, t in enumerate(texts) if not reads_as_english(t)]
+            foreign = [i for i, t in enumerate(texts) if reads_as_use_language(t)]
             if foreign:
                 embedded = default_use_embedder().embed([texts[i] for i in foreign])
                 probs[foreign] = use.probabilities(embedded)

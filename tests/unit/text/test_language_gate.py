@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from safeship.text.language_gate import reads_as_english
+from safeship.text.language_gate import reads_as_english, reads_as_use_language
 
 
 @pytest.mark.parametrize(
@@ -41,3 +41,26 @@ def test_other_languages_do_not_read_as_english(text: str) -> None:
 
 def test_an_english_sentence_with_a_foreign_name_stays_english() -> None:
     assert reads_as_english("What did Angela Merkel say about the Energiewende in her speech?")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Je voudrais annuler ma commande, s'il vous plaît.", True),
+        ("Kannst du mir helfen?", True),
+        ("O meu pedido ainda não chegou", True),
+        ("Как отменить заказ?", True),
+        ("请问怎么退款？", True),
+        ("مرحبا، كيف ألغي طلبي؟", True),
+        ("Як скасувати моє замовлення, будь ласка?", False),  # Ukrainian letters
+        ("سلام، چطور می‌توانم سفارشم را لغو کنم؟", False),  # Persian letters
+        ("मेरा ऑर्डर कैंसिल कैसे करें?", False),  # Devanagari: USE does not read Hindi
+        ("Πώς ακυρώνω την παραγγελία μου;", False),
+        ("lol ok thx see u tmrw", False),  # English slang: no foreign function words
+        ("brb gonna grab food", False),
+        ("How do I bake bread?", False),
+        ("Saya mau tanya soal pesanan saya", False),  # Indonesian: not one of USE's languages
+    ],
+)
+def test_only_languages_use_reads_go_to_the_multilingual_head(text: str, expected: bool) -> None:
+    assert reads_as_use_language(text) is expected
