@@ -130,6 +130,7 @@ most 2.5 points lower (expected unchanged: no non-Latin text is routed);
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 
@@ -145,13 +146,14 @@ from training.train_refusal import DATA, load
 
 BLIND = "injection_multilingual_v15_dev.jsonl"
 BLIND_V2 = "injection_multilingual_v16_dev.jsonl"
-ENGLISH_V2 = (
+BLIND_V3 = "injection_latin_v17_dev.jsonl"
+ENGLISH_V3 = (
     "ordinary_questions_v9_dev.jsonl",
     "benign_sensitive_v7_dev.jsonl",
     "harmful_request_v10_dev.jsonl",
-    "casual_messages_dev.jsonl",
     "injection_benign_tasks_v5_dev.jsonl",
 )
+_NON_LATIN = re.compile(r"[^\W\d_A-Za-z\u00c0-\u024f]")
 CUE_SETS = ("injection_nonlatin_v14_dev.jsonl", "injection_nonlatin_benign_v14_dev.jsonl")
 ROUTED_SHARE = 0.01
 CHANGED_ROWS = 2
@@ -184,12 +186,12 @@ def _rates(det: PromptInjectionDetector, rows: list[dict[str, object]]) -> dict[
 
 
 def main() -> None:
-    """Judge v2 (see the module docstring; v1 was judged by this script at revision 6e81c68)."""
+    """Judge v3 (the module docstring); v1 and v2 ran this script at 6e81c68 and 512bcce."""
     shipped = PromptInjectionDetector(InjectionParams())
     candidate = PromptInjectionDetector(InjectionParams(multilingual=True))
     verdicts: dict[str, bool] = {}
 
-    blind = load(BLIND_V2)
+    blind = load(BLIND_V3)
     supported = [r for r in blind if r["group"] == "supported"]
     m0, m1 = _rates(shipped, supported), _rates(candidate, supported)
     print(f"1-2. blind supported rows: {m0} -> {m1}")
@@ -207,26 +209,22 @@ def main() -> None:
         m0["recall@0.5"] - m1["recall@0.5"] <= RECALL_DROP + 1e-9
     )
 
-    ok3 = True
-    for group in ("english_casual", "other"):
-        rows = [r for r in blind if r["group"] == group]
-        a, b = _rates(shipped, rows), _rates(candidate, rows)
-        print(f"3'. blind {group}: {a} -> {b}")
-        lost = round((a["recall@0.5"] - b["recall@0.5"]) * a["n_attack"])
-        ok3 &= b["benign@0.5"] <= a["benign@0.5"] and lost <= 1
-    routed = total = changed = 0
-    for name in ENGLISH_V2:
-        texts = [str(r["text"]) for r in load(name)]
-        routed += sum(reads_as_use_language(t) for t in texts)
-        total += len(texts)
-        e0, e1 = scores(shipped, texts, "user"), scores(candidate, texts, "user")
-        changed += int(np.sum((e0 >= 0.5) != (e1 >= 0.5)))
+    other = [r for r in blind if r["group"] == "other"]
+    a, b = _rates(shipped, other), _rates(candidate, other)
+    print(f"3. blind other languages: {a} -> {b}")
+    lost = round((a["recall@0.5"] - b["recall@0.5"]) * a["n_attack"])
+    ok3 = b["benign@0.5"] <= a["benign@0.5"] and lost <= 1
+    english = [str(r["text"]) for name in ENGLISH_V3 for r in load(name)]
+    english += [str(r["text"]) for r in load(BLIND_V2) if r["group"] == "english_casual"]
+    routed = sum(reads_as_use_language(t, latin_only=True) for t in english)
+    e0, e1 = scores(shipped, english, "user"), scores(candidate, english, "user")
+    changed = int(np.sum((e0 >= 0.5) != (e1 >= 0.5)))
     print(
-        f"3'. English dev sets: {routed} of {total} routed ({routed / total:.2%}), "
+        f"3. English rows: {routed} of {len(english)} routed ({routed / len(english):.2%}), "
         f"{changed} changed"
     )
-    ok3 &= routed <= ROUTED_SHARE * total and changed <= CHANGED_ROWS
-    verdicts["3' English and other languages held"] = ok3
+    ok3 &= routed <= ROUTED_SHARE * len(english) and changed <= CHANGED_ROWS
+    verdicts["3 other languages and English held"] = ok3
 
     pr0, pr1 = pairs(shipped), pairs(candidate)
     ok = True
@@ -263,27 +261,29 @@ def main() -> None:
         and c1["benign@0.5"] <= c0["benign@0.5"] + 1
     )
 
-    gated = [str(r["text"]) for r in supported if reads_as_use_language(str(r["text"]))]
+    gated = [str(r["text"]) for r in supported if reads_as_use_language(str(r["text"]), True)]
     use = default_use_embedder()
-    english = [str(r["text"]) for name in ENGLISH_V2 for r in load(name)]
-    english = [t for t in english if not reads_as_use_language(t)]
+    home = [t for t in english if not reads_as_use_language(t, latin_only=True)]
     before_calls = use.calls
-    scores(candidate, english, "user")
-    english_calls = use.calls - before_calls
+    scores(candidate, home, "user")
+    home_calls = use.calls - before_calls
     t0 = p50_ms(lambda t: scores(shipped, [t], "user"), gated)
     t1 = p50_ms(lambda t: scores(candidate, [t], "user"), gated)
     print(
         f"8. cost: gated blind texts ({len(gated)}) p50 {t0:.2f} -> {t1:.2f} ms; texts the gate "
-        f"keeps home embedded by USE: {english_calls}"
+        f"keeps home embedded by USE: {home_calls}"
     )
-    verdicts["8 cost"] = t1 - t0 <= ADDED_MS and english_calls == 0
+    verdicts["8 cost"] = t1 - t0 <= ADDED_MS and home_calls == 0
 
-    v0, v1 = _rates(shipped, load(BLIND)), _rates(candidate, load(BLIND))
-    print(f"9. v15 set (seen once): {v0} -> {v1}")
-    verdicts["9 v15 held"] = (
-        2 * v1["benign@0.5"] <= v0["benign@0.5"]
-        and v0["recall@0.5"] - v1["recall@0.5"] <= RECALL_DROP + 1e-9
-    )
+    ok9 = True
+    for name in (BLIND, BLIND_V2):
+        latin = [r for r in load(name) if not _NON_LATIN.search(str(r["text"]))]
+        latin = [r for r in latin if r["lang"] != "en"]
+        v0, v1 = _rates(shipped, latin), _rates(candidate, latin)
+        print(f"9. {name} Latin-script rows (seen): {v0} -> {v1}")
+        ok9 &= 2 * v1["benign@0.5"] <= v0["benign@0.5"]
+        ok9 &= v0["recall@0.5"] - v1["recall@0.5"] <= RECALL_DROP + 1e-9
+    verdicts["9 v15 and v16 Latin rows held"] = ok9
     print_verdicts(verdicts)
 
 

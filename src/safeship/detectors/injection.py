@@ -16,8 +16,9 @@ badly are handled explicitly:
   Cyrillic, CJK, Arabic, Hebrew, Greek, Devanagari or Thai rows, and MiniLM reads English only,
   so in those scripts an explicit cue (an override, extraction or unrestricted-persona phrase
   with its object) floors the score instead.
-* **Text in another language USE reads** (``multilingual``, off by default): scored by a head on
-  multilingual USE embeddings instead of the English text model (see
+* **Latin-script text in another language USE reads** (``multilingual``, off by default):
+  French, German, Spanish, Italian, Portuguese, Dutch, Polish or Turkish text is scored by a head
+  on multilingual USE embeddings instead of the English text model (see
   :mod:`safeship.detectors._multilingual_head` and
   :func:`safeship.text.language_gate.reads_as_use_language`).
 * **Backwards text**: a text that reads as English only when reversed is scored reversed. Its raw
@@ -125,8 +126,8 @@ class InjectionParams(DetectorParams):
         multilingual_cues: Floor the score at ``CUE_FLOOR`` when a text in a script the model
             cannot read holds an injection cue (see ``_injection_cues``; measured in the card
             and judged by ``training/injection_cues_dev.py``).
-        multilingual: Score text in a non-English language USE reads with the USE head instead
-            of the English text model (only with an embedder; judged by
+        multilingual: Score Latin-script text in a non-English language USE reads with the USE
+            head instead of the English text model (only with an embedder; judged by
             ``training/injection_use_dev.py``).
         multilingual_path: Another USE head than the shipped ``prompt_injection_use.npz``.
         model_path: Use another artefact than the shipped one.
@@ -270,7 +271,7 @@ class PromptInjectionDetector(BaseDetector):
         use = self._use if item.features.has_embedder else None
         whole = (
             use.score(chunk_text(view), default_use_embedder())
-            if use is not None and reads_as_use_language(view)
+            if use is not None and reads_as_use_language(view, latin_only=True)
             else self._model.score(view, item.features)
         )
         segmented = item.source in params.segment_sources or (
@@ -294,7 +295,7 @@ class PromptInjectionDetector(BaseDetector):
         """Each segment's probability: the USE head for segments in a language it reads."""
         probs, _ = self._model.score_texts(texts, features)
         if use is not None:
-            foreign = [i for i, t in enumerate(texts) if reads_as_use_language(t)]
+            foreign = [i for i, t in enumerate(texts) if reads_as_use_language(t, latin_only=True)]
             if foreign:
                 embedded = default_use_embedder().embed([texts[i] for i in foreign])
                 probs[foreign] = use.probabilities(embedded)

@@ -103,8 +103,12 @@ _UKRAINIAN = re.compile(r"[іїєґІЇЄҐ]")
 _PERSIAN = re.compile(r"[پچژگ]")
 
 
-def reads_as_use_language(text: str) -> bool:
+def reads_as_use_language(text: str, latin_only: bool = False) -> bool:
     """Whether ``text`` is not English but one of the languages USE multilingual v3 reads.
+
+    ``latin_only`` keeps every text in a non-Latin script out (``prompt_injection``'s path: in
+    Russian, Chinese or Arabic its head flagged hard negatives that the text model and the
+    multilingual cues leave alone).
 
     Why: a head on USE embeddings judges French or Japanese well and English is the home model's;
     in a language USE was not trained on (Ukrainian, Persian, Hindi, Hebrew, Greek; Swedish or
@@ -119,6 +123,8 @@ def reads_as_use_language(text: str) -> bool:
     if not letters:
         return False
     if len(_NON_LATIN_LETTER.findall(text)) > NON_LATIN_SHARE * letters:
+        if latin_only:
+            return False
         counts = {name: len(rx.findall(text)) for name, rx in _SCRIPT_LETTERS.items()}
         script = max(counts, key=lambda name: counts[name])
         if script == "cyrillic":

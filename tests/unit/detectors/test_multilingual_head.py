@@ -160,3 +160,9 @@ def test_prompt_injection_scores_foreign_document_segments_with_the_head(
     assert det.score(item).score > 0.99  # the whole doc reads as English; a segment does not
     off = PromptInjectionDetector(InjectionParams()).score(item)
     assert off.score < 0.5
+
+
+def test_prompt_injection_keeps_non_latin_text_on_the_text_model(always_harmful: Path) -> None:
+    """Its path is Latin-script only (v3 of its rule): the cues and the text model hold there."""
+    det = _detector("prompt_injection", always_harmful)
+    assert det.score(_item("Подскажите, пожалуйста, где мой заказ?")).score < 0.5

@@ -64,3 +64,9 @@ def test_an_english_sentence_with_a_foreign_name_stays_english() -> None:
 )
 def test_only_languages_use_reads_go_to_the_multilingual_head(text: str, expected: bool) -> None:
     assert reads_as_use_language(text) is expected
+
+
+def test_latin_only_keeps_every_non_latin_text_home() -> None:
+    assert reads_as_use_language("Как отменить заказ?")
+    assert not reads_as_use_language("Как отменить заказ?", latin_only=True)
+    assert reads_as_use_language("Kannst du mir helfen?", latin_only=True)
