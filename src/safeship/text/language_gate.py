@@ -41,52 +41,42 @@ def reads_as_english(text: str) -> bool:
 
 
 # Function words of the Latin-script languages USE multilingual v3 was trained on (besides
-# English): positive evidence that a text is one of them. Words that are also common English
-# words ("a", "in", "die", "no") are left out; they would prove nothing.
-_FUNCTION_WORDS: frozenset[str] = frozenset(
-    # French
-    "le la les des du et est je tu il elle nous vous ils sont pour pas que qui une un dans sur "
-    "avec mon ma mes ton ta ce cette ces mais ou où donc très aussi comment pourquoi quand "
-    "bonjour merci est-ce suis ai avez peux votre notre leur "
-    # German
-    "der das und ist ich nicht ein eine einen zu mit für auf wie was wo warum wann mein meine "
-    "ihr sie wir es sind bin hast habe kann können bitte danke auch noch schon oder aber dem den "
-    "des ein einem einer kein keine ja nein "
-    # Spanish
-    "el los las y que en un una por para con es mi mis tu tus su sus cómo como qué por qué "
-    "cuándo dónde muy pero también hola gracias estoy tengo puedo quiero del al lo le se "
-    # Italian
-    "il di che non per sono ho mi ti ci gli della delle dei degli nel nella come perché quando "
-    "dove molto anche ciao grazie posso voglio questo questa è sei siamo "
-    # Portuguese
-    "os e um uma não é meu minha você vocês com como porque quando onde muito também olá "
-    "obrigado obrigada posso quero isso este esta estou tenho do da dos das no na nos nas "
-    # Dutch
-    "het een en van ik je jij niet dat met voor op wat hoe waarom wanneer waar mijn jouw zijn "
-    "ben heb kan kunt wil graag bedankt ook maar naar uit bij dit deze "
-    # Polish
-    "w na z się nie to jest że do jak co mój moja moje twój jestem mam mogę chcę dlaczego "
-    "kiedy gdzie bardzo też ale dziękuję proszę czy ten ta tego jego jej "
-    # Turkish
-    "bir ve bu için ne nasıl mi mı mu mü ben sen değil çok ile da de ama neden zaman nerede "
-    "benim senin var yok lütfen teşekkürler merhaba şu olan "
-    # pronouns and modal verbs that carry short requests ("Kannst du mir helfen?")
-    "moi toi lui veux voudrais pouvez aux au "
-    "mir mich dir dich uns euch sich kannst möchte will soll hier heute gibt wird haben "
-    "puedes puede quiero necesito hay está están este esta eso "
-    "mio mia miei tuo tua suo sua vorrei puoi può voglio hai sto sta "
-    "minha meus minhas seu sua pode preciso tem "
-    "mij jullie hij zij wij kunnen moet heeft hebben mag "
-    "mnie ty ja ona wy oni możesz może muszę moje twoje "
-    "bana sana bunu şunu istiyorum misin mısın "
-    "olarak gibi kadar sonra önce daha her hiç yoksa diye ise veya "
-    "żeby już nic tak ze oraz albo lub "
-    "man ohne dass eigentlich am im bei vom zum zur "
-    "eu pra pro só qual faço faz sem mas "
-    "si faccio fa senza tutti tutto sempre ancora "
-    "sans chez vers peut fais faire "
-    "sin hacer hago desde hasta todo todos".split()
-)
+# English), one list per language: positive evidence that a text is one of them. Words that are
+# also common English words ("a", "in", "die", "no") are left out; they would prove nothing.
+_FUNCTION_WORDS: dict[str, frozenset[str]] = {
+    lang: frozenset(words.split())
+    for lang, words in {
+        "fr": "le la les des du et est je tu il elle nous vous ils sont pour pas que qui une un "
+        "dans sur avec mon ma mes ton ta ce cette ces mais ou où donc très aussi comment pourquoi "
+        "quand bonjour merci est-ce suis ai avez peux votre notre leur moi toi lui veux voudrais "
+        "pouvez aux au sans chez vers peut fais faire",
+        "de": "der das und ist ich nicht ein eine einen zu mit für auf wie was wo warum wann mein "
+        "meine ihr sie wir es sind bin hast habe kann können bitte danke auch noch schon oder "
+        "aber dem den des einem einer kein keine ja nein mir mich dir dich uns euch sich kannst "
+        "möchte will soll hier heute gibt wird haben man ohne dass eigentlich am im bei vom zum "
+        "zur du",
+        "es": "el los las y que en un una por para con es mi mis tu tus su sus cómo como qué "
+        "cuándo dónde muy pero también hola gracias estoy tengo puedo quiero del al lo le se "
+        "puedes puede necesito hay está están este esta eso sin hacer hago desde hasta todo "
+        "todos",
+        "it": "il di che non per sono ho mi ti ci gli della delle dei degli nel nella come perché "
+        "quando dove molto anche ciao grazie posso voglio questo questa è sei siamo mio mia miei "
+        "tuo tua suo sua vorrei puoi può hai sto sta si faccio fa senza tutti tutto sempre "
+        "ancora",
+        "pt": "os e um uma não é meu minha você vocês com como porque quando onde muito também "
+        "olá obrigado obrigada posso quero isso este esta estou tenho do da dos das no na nos "
+        "nas meus minhas seu sua pode preciso tem eu pra pro só qual faço faz sem mas",
+        "nl": "het een en van ik je jij niet dat met voor op wat hoe waarom wanneer waar mijn jouw "
+        "zijn ben heb kan kunt wil graag bedankt ook maar naar uit bij dit deze mij jullie hij "
+        "zij wij kunnen moet heeft hebben mag",
+        "pl": "w na z się nie to jest że do jak co mój moja moje twój jestem mam mogę chcę "
+        "dlaczego kiedy gdzie bardzo też ale dziękuję proszę czy ten ta tego jego jej mnie ty ja "
+        "ona wy oni możesz może muszę twoje żeby już nic tak ze oraz albo lub",
+        "tr": "bir ve bu için ne nasıl mi mı mu mü ben sen değil çok ile da de ama neden zaman "
+        "nerede benim senin var yok lütfen teşekkürler merhaba şu olan bana sana bunu şunu "
+        "istiyorum misin mısın olarak gibi kadar sonra önce daha her hiç yoksa diye ise veya",
+    }.items()
+}
 FUNCTION_SHARE = 0.15
 MIN_FUNCTION_WORDS = 2
 
@@ -116,8 +106,9 @@ def reads_as_use_language(text: str, latin_only: bool = False) -> bool:
     quarter of such benign messages. So: non-Latin text by its main script (Cyrillic without
     Ukrainian letters, Arabic script without Persian letters, Han, kana, Hangul, Thai); Latin
     text only with positive evidence, few English words *and* at least two words, 15% of them,
-    function words of French, German, Spanish, Italian, Portuguese, Dutch, Polish or Turkish, so
-    English slang ("lol ok thx") stays English.
+    function words of *one* of French, German, Spanish, Italian, Portuguese, Dutch, Polish or
+    Turkish, so English slang ("lol ok thx") stays English and a Romanian "de ... la" or a
+    Swedish "du kan" (words from two lists) is not taken for one of them.
     """
     letters = len(_LETTER.findall(text))
     if not letters:
@@ -135,5 +126,5 @@ def reads_as_use_language(text: str, latin_only: bool = False) -> bool:
     words = [w.lower() for w in _LATIN_WORD.findall(text)]
     if len(words) < MIN_WORDS or sum(map(is_word, words)) >= ENGLISH_SHARE * len(words):
         return False
-    found = sum(w in _FUNCTION_WORDS for w in words)
+    found = max(sum(w in vocab for w in words) for vocab in _FUNCTION_WORDS.values())
     return found >= MIN_FUNCTION_WORDS and found >= FUNCTION_SHARE * len(words)

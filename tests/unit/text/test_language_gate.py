@@ -70,3 +70,20 @@ def test_latin_only_keeps_every_non_latin_text_home() -> None:
     assert reads_as_use_language("Как отменить заказ?")
     assert not reads_as_use_language("Как отменить заказ?", latin_only=True)
     assert reads_as_use_language("Kannst du mir helfen?", latin_only=True)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Hej, kan du hjälpa mig med min beställning?",  # Swedish: nl "kan", de "du"
+        "Dobrý den, kdy mi přijde objednávka?",  # Czech
+    ],
+)
+def test_function_words_must_come_from_one_language(text: str) -> None:
+    assert not reads_as_use_language(text, latin_only=True)
+
+
+def test_a_known_limit_romanian_that_shares_french_words_is_taken_for_french() -> None:
+    """Pinned so a change to the lists shows up: "la" and "ce" are French function words too."""
+    text = "Bună ziua, aș vrea să știu de la ce oră e deschis magazinul"
+    assert reads_as_use_language(text, latin_only=True)
