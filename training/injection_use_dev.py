@@ -305,6 +305,13 @@ def main() -> None:
         ok9 &= 2 * v1["benign@0.5"] <= v0["benign@0.5"]
         ok9 &= v0["recall@0.5"] - v1["recall@0.5"] <= RECALL_DROP + 1e-9
     verdicts["9 v15 and v16 Latin rows held"] = ok9
+    seen_v3 = load("injection_latin_v17_dev.jsonl")
+    for group in ("supported", "other"):
+        rows = [r for r in seen_v3 if r["group"] == group]
+        print(
+            f"reported: v17 {group} rows (v3's set, seen): {_rates(shipped, rows)} -> "
+            f"{_rates(candidate, rows)}"
+        )
     print_verdicts(verdicts)
 
 
