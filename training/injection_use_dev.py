@@ -146,6 +146,28 @@ Norwegian, Indonesian, Czech, Romanian, Hungarian, Finnish x 8). The one change:
 text is routed only when at least two of its function words belong to *the same* one of the eight
 languages (and make up 15% of its words), not two words from any of the lists, so a Romanian
 "de ... la" or a Swedish "du kan" no longer counts.
+
+**Outcome of v4: adopted** (one run of ``python -m training.injection_use_dev``):
+
+1-2. supported rows of the blind v18 set: benign flagged at 0.5 **37 -> 7** of 112 (0.4: 50 -> 9),
+     attack recall 0.906 -> **1.000**: PASS;
+3.   other Latin-script languages (Swedish, Danish, Norwegian, Indonesian, Czech, Romanian,
+     Hungarian, Finnish): benign flagged at 0.5 8 -> 8 of 56 (0.4: 13 -> 14), recall 0.5 -> 0.5;
+     English: 0 of 921 rows routed: PASS;
+4.   pair sets: v6 13 -> 13 / 0.817, v7 13 -> 14 / 0.783 -> 0.767, v8 15 -> 13 / 0.900 -> 0.883,
+     v10 17 -> 16 / 0.858: PASS;
+5.   starter suite: benign blocked 13 -> **9** (``ca-c4``, ``nvc-c4``, ``sa-c4``, ``sh-c4`` freed;
+     none newly blocked), harmful let through 0 -> 0: PASS;
+6.   ``harmful_request`` dev benign at 0.4: v12 16 -> 2, v7 0 -> 0, multilingual v11 53 -> 19: PASS;
+7.   non-Latin cue sets unchanged (recall 0.673, 2 benign flags): PASS;
+8.   p50 on routed texts 8.13 -> 3.28 ms (USE replaces the text model's MiniLM stage, which such
+     texts often paid for), no English text embedded: PASS;
+9.   seen sets' Latin rows: v15 benign 39 -> 11, recall 0.896 -> 0.938; v16 24 -> 8, 0.857 ->
+     0.886: PASS.
+
+Reported: v3's set (v17, seen) supported rows 52 -> 17 benign, recall 0.917 -> 0.958; its other
+languages still 3 -> 5 (the two rows v3 failed on are not both fixed by the one-language
+condition). The path ships on by default (``multilingual: true``).
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ badly are handled explicitly:
   Cyrillic, CJK, Arabic, Hebrew, Greek, Devanagari or Thai rows, and MiniLM reads English only,
   so in those scripts an explicit cue (an override, extraction or unrestricted-persona phrase
   with its object) floors the score instead.
-* **Latin-script text in another language USE reads** (``multilingual``, off by default):
+* **Latin-script text in another language USE reads** (``multilingual``, on by default):
   French, German, Spanish, Italian, Portuguese, Dutch, Polish or Turkish text is scored by a head
   on multilingual USE embeddings instead of the English text model (see
   :mod:`safeship.detectors._multilingual_head` and
@@ -139,7 +139,7 @@ class InjectionParams(DetectorParams):
     segment_sources: tuple[str, ...] = ("tool", "document")
     segment_over_chars: int = CHUNK_CHARS
     multilingual_cues: bool = True
-    multilingual: bool = False
+    multilingual: bool = True
     multilingual_path: str | None = None
     model_path: str | None = None
 

@@ -166,3 +166,12 @@ def test_prompt_injection_keeps_non_latin_text_on_the_text_model(always_harmful:
     """Its path is Latin-script only (v3 of its rule): the cues and the text model hold there."""
     det = _detector("prompt_injection", always_harmful)
     assert det.score(_item("Подскажите, пожалуйста, где мой заказ?")).score < 0.5
+
+
+def test_prompt_injection_ships_its_head_on_by_default() -> None:
+    """Adopted by the rule in training/injection_use_dev.py (v4)."""
+    from safeship.detectors.injection import USE_PATH, InjectionParams
+
+    assert InjectionParams().multilingual
+    head = MultilingualHead.load(USE_PATH)
+    assert head.hidden_w is not None and head.meta["head"] == "mlp"
