@@ -240,9 +240,15 @@ share neither system prompt nor attack template with training (templated, so opt
   one the lexical shift is used, which misses paraphrases and non-secret constraints).
 - Backwards text is read reversed only when at least two words become common English and
   clearly more than as written; short reversed texts with rare words stay soup.
-- Multilingual positives have few multilingual benign counterparts, so non-English benign text
-  is more often flagged than English (21% of a blind set's ordinary messages at 0.5); three
-  rounds of multilingual benign data cut that 5-7x but each cost attack recall beyond its rule.
+- Multilingual positives have few multilingual benign counterparts, so the text model flags
+  non-English benign text more often than English (21% of a blind set's ordinary messages at
+  0.5); three rounds of multilingual benign data cut that 5-7x but each cost attack recall beyond
+  its rule. The detector's multilingual path (`prompt_injection_use.npz`, on by default) scores
+  French, German, Spanish, Italian, Portuguese, Dutch, Polish and Turkish text on USE
+  multilingual v3 instead (blind v18: 37 -> 7 of 112 benign flagged, recall 0.906 -> 1.000);
+  other Latin-script languages (Swedish, Czech, Romanian, Indonesian...) keep the text model
+  and its flags (8 of 56 on the same set), and Romanian sharing French function words ("la",
+  "ce") can be taken for French.
   Rows in non-Latin scripts never reached training (an ASCII-only dedup key), so the model alone
   catches 4.5% of attacks in Russian, Ukrainian, Chinese, Japanese, Korean, Arabic, Persian,
   Hindi, Hebrew, Greek or Thai on a blind set (v13, which trained 449 such rows: 11.7%,
