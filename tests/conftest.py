@@ -21,18 +21,12 @@ DATA = Path(os.environ.get("SAFESHIP_DATA", REPO.parent / "shared" / "datasets")
 
 
 @pytest.fixture(autouse=True)
-def _isolated_env(
-    monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
-) -> None:
+def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
     """No test reads or writes the real home directory or reaches a model hub."""
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    for key in [
-        k
-        for k in os.environ
-        if k.startswith("SAFESHIP_") and k not in ("SAFESHIP_DATA", "SAFESHIP_UPDATE_GOLDEN")
-    ]:
+    for key in [k for k in os.environ if k.startswith("SAFESHIP_") and k not in ("SAFESHIP_DATA", "SAFESHIP_UPDATE_GOLDEN")]:
         monkeypatch.delenv(key)
 
 
@@ -58,14 +52,7 @@ class KeywordDetector(BaseDetector):
         spans = []
         start = item.text.lower().find(kw)
         if start >= 0:
-            spans.append(
-                Finding(
-                    start=start,
-                    end=start + len(kw),
-                    text=item.text[start : start + len(kw)],
-                    entity="KEYWORD",
-                )
-            )
+            spans.append(Finding(start=start, end=start + len(kw), text=item.text[start : start + len(kw)], entity="KEYWORD"))
         hit = any(kw in " ".join(v.lower().split()) for v in item.normalised.views)
         return self.result(0.9 if hit else 0.1, self.params.category, findings=tuple(spans))
 

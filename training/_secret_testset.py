@@ -50,17 +50,14 @@ SECRETS: dict[str, Callable[[random.Random], str]] = {
     "AWS_ACCESS_KEY_ID": lambda r: "AKIA" + _r(r, string.ascii_uppercase + "234567", 16),
     "GCP_API_KEY": lambda r: "AIza" + _r(r, ALNUM + "-_", 35),
     "GITHUB_TOKEN": lambda r: r.choice(["ghp_", "gho_", "ghs_"]) + _r(r, ALNUM, 36),
-    "SLACK_TOKEN": lambda r: (
-        f"xoxb-{_r(r, string.digits, 12)}-{_r(r, string.digits, 13)}-" + _r(r, ALNUM, 24)
-    ),
-    "SLACK_WEBHOOK": lambda r: (
-        "https://hooks.slack.com/services/T"
-        + _r(r, string.ascii_uppercase + string.digits, 8)
-        + "/B"
-        + _r(r, string.ascii_uppercase + string.digits, 10)
-        + "/"
-        + _r(r, ALNUM, 24)
-    ),
+    "SLACK_TOKEN": lambda r: f"xoxb-{_r(r, string.digits, 12)}-{_r(r, string.digits, 13)}-"
+    + _r(r, ALNUM, 24),
+    "SLACK_WEBHOOK": lambda r: "https://hooks.slack.com/services/T"
+    + _r(r, string.ascii_uppercase + string.digits, 8)
+    + "/B"
+    + _r(r, string.ascii_uppercase + string.digits, 10)
+    + "/"
+    + _r(r, ALNUM, 24),
     "STRIPE_SECRET_KEY": lambda r: r.choice(["sk_live_", "rk_live_"]) + _r(r, ALNUM, 24),
     "OPENAI_API_KEY": lambda r: r.choice(["sk-", "sk-proj-"]) + _r(r, ALNUM, 48),
     "ANTHROPIC_API_KEY": lambda r: "sk-ant-api03-" + _r(r, ALNUM + "-_", 93) + "AA",
@@ -77,23 +74,21 @@ TEMPLATES = [
     '{{"credentials": {{"key": "{S}", "region": "eu-west-1"}}}}',
     "config:\n  provider: prod\n  secret: {S}\n  retries: 3",
     "I accidentally committed {S} to the public repo yesterday.",
-    'webhook_url = "{S}"',
+    "webhook_url = \"{S}\"",
     "The CI log printed {S} before the step failed.",
 ]
 
 ASSIGNMENTS = [
     ("DB_PASSWORD={S}", "GENERIC_SECRET", _password),
-    ('password: "{S}"', "GENERIC_SECRET", _password),
+    ("password: \"{S}\"", "GENERIC_SECRET", _password),
     ("client_secret = '{S}'", "GENERIC_SECRET", lambda r: _r(r, ALNUM + "-_", 32)),
     ("api_key: {S}", "GENERIC_SECRET", lambda r: _r(r, ALNUM, 32)),
     ("aws_secret_access_key = {S}", "AWS_SECRET_ACCESS_KEY", lambda r: _r(r, B64, 40)),
     (
-        'conn = "{S}"',
+        "conn = \"{S}\"",
         "AZURE_CONNECTION_STRING",
-        lambda r: (
-            f"DefaultEndpointsProtocol=https;AccountName=stacc{r.randint(1, 99)};"
-            f"AccountKey={_r(r, B64, 86)}==;EndpointSuffix=core.windows.net"
-        ),
+        lambda r: f"DefaultEndpointsProtocol=https;AccountName=stacc{r.randint(1, 99)};"
+        f"AccountKey={_r(r, B64, 86)}==;EndpointSuffix=core.windows.net",
     ),
 ]
 
@@ -103,7 +98,7 @@ NEGATIVES = [
     lambda r: "Set OPENAI_API_KEY=sk-xxxxxxxxxxxxxxxxxxxxxxxx in your shell first.",
     lambda r: "api_key = os.environ['API_KEY']",
     lambda r: "Authorization: Bearer <YOUR_TOKEN_HERE>",
-    lambda r: f'<img src="data:image/png;base64,iVBORw0KGgo{_r(r, B64, 120)}">',
+    lambda r: f"<img src=\"data:image/png;base64,iVBORw0KGgo{_r(r, B64, 120)}\">",
     lambda r: "password: changeme",
     lambda r: f"token count: {r.randint(100, 9000)}, max_tokens={r.randint(256, 4096)}",
     lambda r: "The key is to reset your password from the settings page.",

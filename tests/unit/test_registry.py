@@ -7,14 +7,8 @@ from safeship.errors import RegistryError
 from safeship.registry import Registry
 
 REQUIRED = {
-    "prompt_injection",
-    "harmful_request",
-    "toxicity",
-    "pii",
-    "secrets",
-    "refusal",
-    "harmful_response",
-    "canary",
+    "prompt_injection", "harmful_request", "toxicity", "pii", "secrets",
+    "refusal", "harmful_response", "canary",
 }
 
 

@@ -48,9 +48,7 @@ def test_limit_holds_across_two_processes(redis_url: str, prefix: str, tmp_path:
     script = tmp_path / "worker.py"
     script.write_text(WORKER)
     procs = [
-        subprocess.Popen(
-            [sys.executable, str(script), redis_url, prefix, "8"], stdout=subprocess.PIPE, text=True
-        )
+        subprocess.Popen([sys.executable, str(script), redis_url, prefix, "8"], stdout=subprocess.PIPE, text=True)
         for _ in range(2)
     ]
     outs = [p.communicate(timeout=60)[0] for p in procs]
@@ -72,9 +70,7 @@ async def test_escalation_is_shared_between_replicas(redis_url: str, prefix: str
             await s.aclose()
 
 
-async def test_kill_switch_reaches_the_other_replica_within_one_second(
-    redis_url: str, prefix: str
-) -> None:
+async def test_kill_switch_reaches_the_other_replica_within_one_second(redis_url: str, prefix: str) -> None:
     stores = [RedisFlagStore(redis_url, key=prefix) for _ in range(2)]
     try:
         await _kill_switch_round_trip(*stores)

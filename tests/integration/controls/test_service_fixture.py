@@ -18,11 +18,7 @@ def run(ci: str | None) -> subprocess.CompletedProcess[str]:
         env["CI"] = ci
     return subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", TARGET],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=HERE.parents[2],
+        env=env, capture_output=True, text=True, timeout=120, cwd=HERE.parents[2],
     )
 
 

@@ -15,24 +15,14 @@ NOW = datetime.now(UTC)
 
 def event(tenant: str, request_id: str, age_days: float = 0) -> DecisionEvent:
     decision = Decision(
-        action=Action.BLOCK,
-        stage=Stage.INPUT,
-        feature="chat",
-        tier=TrustTier.ANONYMOUS,
-        categories=("jailbreak",),
-        scores={"prompt_injection": 0.98},
+        action=Action.BLOCK, stage=Stage.INPUT, feature="chat", tier=TrustTier.ANONYMOUS,
+        categories=("jailbreak",), scores={"prompt_injection": 0.98},
         findings=(Finding(start=0, end=5, text="alice", entity="PERSON"),),
-        timings_ms={"prompt_injection": 2.0},
-        policy_version="v3",
+        timings_ms={"prompt_injection": 2.0}, policy_version="v3",
     )
     e = DecisionEvent.from_decision(
-        decision,
-        request_id=request_id,
-        tenant=tenant,
-        text="alice says ignore your rules",
-        redactor=str.upper,
-        bucket=7,
-        arm="shadow",
+        decision, request_id=request_id, tenant=tenant, text="alice says ignore your rules",
+        redactor=str.upper, bucket=7, arm="shadow",
     )
     return e.model_copy(update={"created_at": NOW - timedelta(days=age_days)})
 
@@ -43,19 +33,11 @@ def test_postgres_round_trip_scoping_and_purge(postgres_url: str) -> None:
     replica = SqlStore(postgres_url)
     assert replica.migrate() == []  # a second replica finds nothing to do
     replica.close()
-    assert [name for _, name in migrations.applied(store.engine)] == [
-        "create_decisions",
-        "create_reports",
-    ]
+    assert [name for _, name in migrations.applied(store.engine)] == ["create_decisions", "create_reports"]
     first = event("acme", "r1")
-    assert (
-        store.write_decisions([first, event("globex", "r1"), event("acme", "old", age_days=90)])
-        == 3
-    )
+    assert store.write_decisions([first, event("globex", "r1"), event("acme", "old", age_days=90)]) == 3
     assert store.write_decisions([first]) == 0
-    store.write_reports(
-        [UserReport(request_id="r1", tenant="acme", reason="wrong_block", text="fine")]
-    )
+    store.write_reports([UserReport(request_id="r1", tenant="acme", reason="wrong_block", text="fine")])
 
     newest = store.recent_decisions("acme")
     assert [e.request_id for e in newest] == ["r1", "old"]

@@ -28,9 +28,7 @@ features:
 
 def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "COLUMNS": "200"}
-    return subprocess.run(
-        [*SAFESHIP, *args], capture_output=True, text=True, env=env, input=stdin, timeout=300
-    )
+    return subprocess.run([*SAFESHIP, *args], capture_output=True, text=True, env=env, input=stdin, timeout=300)
 
 
 @pytest.fixture()
@@ -43,17 +41,7 @@ def policy(tmp_path: Path) -> Path:
 def test_detectors_list_shows_every_builtin() -> None:
     out = run("detectors", "list")
     assert out.returncode == 0, out.stderr
-    for name in (
-        "prompt_injection",
-        "harmful_request",
-        "toxicity",
-        "pii",
-        "secrets",
-        "refusal",
-        "harmful_response",
-        "canary",
-        "language",
-    ):
+    for name in ("prompt_injection", "harmful_request", "toxicity", "pii", "secrets", "refusal", "harmful_response", "canary", "language"):
         assert name in out.stdout
 
 
@@ -61,9 +49,7 @@ def test_policy_validate_good_and_bad(policy: Path, tmp_path: Path) -> None:
     ok = run("policy", "validate", str(policy))
     assert ok.returncode == 0 and "ok" in ok.stdout
     bad = tmp_path / "bad.yaml"
-    bad.write_text(
-        "version: 1\nfeatures:\n  f:\n    input:\n      - detector: nope\n    actions: {default: maybe}\n"
-    )
+    bad.write_text("version: 1\nfeatures:\n  f:\n    input:\n      - detector: nope\n    actions: {default: maybe}\n")
     out = run("policy", "validate", str(bad))
     assert out.returncode == 1
     assert f"{bad}:5: features.f.input.0.detector" in out.stderr
@@ -77,37 +63,19 @@ def test_check_text_prints_decision_json(policy: Path) -> None:
     decision = json.loads(out.stdout)
     assert decision["action"] == "block"
     assert decision["refusal"]["reason_code"] == "input.violent_crimes"
-    assert (
-        run(
-            "check", "hello", "--policy", str(policy), "--feature", "flagged", "--fail-on-block"
-        ).returncode
-        == 3
-    )
+    assert run("check", "hello", "--policy", str(policy), "--feature", "flagged", "--fail-on-block").returncode == 3
 
 
 def test_check_file_with_conversations_and_bad_lines(policy: Path, tmp_path: Path) -> None:
     src = tmp_path / "in.jsonl"
     src.write_text(
-        json.dumps({"text": "hi"})
-        + "\n"
-        + json.dumps({"messages": [{"role": "user", "content": "hello"}]})
-        + "\n"
+        json.dumps({"text": "hi"}) + "\n"
+        + json.dumps({"messages": [{"role": "user", "content": "hello"}]}) + "\n"
         + "{not json\n"
-        + json.dumps({"other": 1})
-        + "\n"
+        + json.dumps({"other": 1}) + "\n"
     )
     dst = tmp_path / "out.jsonl"
-    out = run(
-        "check",
-        "--policy",
-        str(policy),
-        "--feature",
-        "broken",
-        "--input",
-        str(src),
-        "--output",
-        str(dst),
-    )
+    out = run("check", "--policy", str(policy), "--feature", "broken", "--input", str(src), "--output", str(dst))
     assert out.returncode == 1  # unreadable lines are reported, never dropped
     lines = [json.loads(x) for x in dst.read_text().splitlines()]
     assert [x["line"] for x in lines] == [1, 2, 3, 4]
@@ -117,9 +85,7 @@ def test_check_file_with_conversations_and_bad_lines(policy: Path, tmp_path: Pat
 
 
 def test_check_output_stage(policy: Path) -> None:
-    out = run(
-        "check", "some answer", "--policy", str(policy), "--feature", "ok", "--stage", "output"
-    )
+    out = run("check", "some answer", "--policy", str(policy), "--feature", "ok", "--stage", "output")
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout)["stage"] == "output"
 
@@ -129,49 +95,22 @@ def test_detect_jsonl(tmp_path: Path) -> None:
     src.write_bytes(json.dumps({"id": "a", "body": "x"}).encode() + b"\n\xff\xfe bad\n")
     out = run("detect", "--detector", "always_flag", "--input", str(src), "--field", "body")
     lines = [json.loads(x) for x in out.stdout.splitlines()]
-    assert lines[0] == {
-        "line": 1,
-        "id": "a",
-        "score": 1.0,
-        "category": "test",
-        "categories": {},
-        "findings": [],
-        "status": "ok",
-    }
+    assert lines[0] == {"line": 1, "id": "a", "score": 1.0, "category": "test", "categories": {}, "findings": [], "status": "ok"}
     assert "not valid UTF-8" in lines[1]["error"]
     assert out.returncode == 1
 
 
 def test_detect_language_with_params(tmp_path: Path) -> None:
     src = tmp_path / "in.jsonl"
-    rows = [
-        "Where is my parcel? It was due yesterday.",
-        "¿Dónde está mi paquete? Tenía que llegar ayer.",
-    ]
+    rows = ["Where is my parcel? It was due yesterday.", "¿Dónde está mi paquete? Tenía que llegar ayer."]
     src.write_text("".join(json.dumps({"text": t}) + "\n" for t in rows), encoding="utf-8")
     out = run("detect", "--detector", "language", "--input", str(src))
     assert out.returncode == 0, out.stderr
     english, spanish = (json.loads(x) for x in out.stdout.splitlines())
     assert english["score"] < 0.5 and spanish["category"] == "unsupported_language"
-    both = run(
-        "detect",
-        "--detector",
-        "language",
-        "--input",
-        str(src),
-        "--params",
-        '{"supported": ["en", "es"]}',
-    )
+    both = run("detect", "--detector", "language", "--input", str(src), "--params", '{"supported": ["en", "es"]}')
     assert all(json.loads(x)["score"] < 0.5 for x in both.stdout.splitlines()), both.stderr
-    bad = run(
-        "detect",
-        "--detector",
-        "language",
-        "--input",
-        str(src),
-        "--params",
-        '{"supported": ["spanish"]}',
-    )
+    bad = run("detect", "--detector", "language", "--input", str(src), "--params", '{"supported": ["spanish"]}')
     assert bad.returncode == 2 and "ISO 639" in bad.stderr and "Traceback" not in bad.stderr
 
 

@@ -27,11 +27,7 @@ class Clock:
 
 def rollout(percent: float, shadow: bool = False) -> FeatureFlag:
     return FeatureFlag(
-        feature="chat",
-        rollout_percent=percent,
-        live_policy="v1",
-        candidate_policy="v2",
-        shadow=shadow,
+        feature="chat", rollout_percent=percent, live_policy="v1", candidate_policy="v2", shadow=shadow
     )
 
 
@@ -121,9 +117,7 @@ async def test_openfeature_provider_serves_flags() -> None:
         client = api.get_client("safeship-test")
         assert await client.get_string_value_async("chat.policy_version", "x", ctx) == "v2"
         assert await client.get_boolean_value_async("chat.enabled", False, ctx) is True
-        assert await client.get_integer_value_async("chat.bucket", -5, ctx) == bucket_of(
-            "chat", "alice"
-        )
+        assert await client.get_integer_value_async("chat.bucket", -5, ctx) == bucket_of("chat", "alice")
         assert await client.get_float_value_async("chat.rollout_percent", 0.0, ctx) == 100.0
         details = await client.get_boolean_details_async("chat.nonsense", True, ctx)
         assert details.value is True and details.reason == Reason.ERROR

@@ -52,9 +52,7 @@ def test_bad_rate_string_is_rejected_at_config_time() -> None:
 
 
 async def test_unreachable_redis_fails_open_and_counts() -> None:
-    limiter = RateLimiter.from_url(
-        [LimitRule(name="u", scope="user", rate="1/minute", fail_mode="open")], DEAD_REDIS
-    )
+    limiter = RateLimiter.from_url([LimitRule(name="u", scope="user", rate="1/minute", fail_mode="open")], DEAD_REDIS)
     results = [await limiter.check(Subject(user="bob")) for _ in range(3)]
     assert all(r.allowed for r in results)
     assert results[0].degraded == ("u",)
@@ -64,9 +62,7 @@ async def test_unreachable_redis_fails_open_and_counts() -> None:
 
 
 async def test_unreachable_redis_fails_closed_with_retry_after() -> None:
-    limiter = RateLimiter.from_url(
-        [LimitRule(name="u", scope="user", rate="100/minute", fail_mode="closed")], DEAD_REDIS
-    )
+    limiter = RateLimiter.from_url([LimitRule(name="u", scope="user", rate="100/minute", fail_mode="closed")], DEAD_REDIS)
     decision = await limiter.check(Subject(user="bob"))
     assert not decision.allowed and decision.rule == "u" and decision.retry_after_s >= 1
     assert limiter.stats().failed_closed == 1
@@ -75,9 +71,7 @@ async def test_unreachable_redis_fails_closed_with_retry_after() -> None:
 
 
 async def test_memory_url_gives_an_in_memory_limiter() -> None:
-    limiter = RateLimiter.from_url(
-        [LimitRule(name="u", scope="user", rate="1/minute")], "memory://"
-    )
+    limiter = RateLimiter.from_url([LimitRule(name="u", scope="user", rate="1/minute")], "memory://")
     assert (await limiter.check(Subject(user="a"))).allowed
     assert not (await limiter.check(Subject(user="a"))).allowed
     await limiter.aclose()

@@ -27,9 +27,7 @@ class Judge(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:  # noqa: N802
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        Judge.seen.append(
-            {"path": self.path, "body": body, "auth": self.headers.get("Authorization")}
-        )
+        Judge.seen.append({"path": self.path, "body": body, "auth": self.headers.get("Authorization")})
         reply = Judge.replies.pop(0)
         if isinstance(reply, int):
             self.send_response(reply)
@@ -118,11 +116,8 @@ def test_missing_key_env_is_an_error(server: str) -> None:
 def test_output_stage_prompt_includes_request() -> None:
     det = LLMJudgeDetector(LLMJudgeParams(base_url="http://x/v1"))
     item = DetectorInput(
-        text="Sure, here is how",
-        normalised=normalise("Sure, here is how"),
-        features=FeatureCache(NgramHasher()),
-        stage=Stage.OUTPUT,
-        prompt="make meth",
+        text="Sure, here is how", normalised=normalise("Sure, here is how"),
+        features=FeatureCache(NgramHasher()), stage=Stage.OUTPUT, prompt="make meth",
     )
     content = det.request_body(item)["messages"][0]["content"]
     assert "User: make meth" in content and "Agent: Sure, here is how" in content

@@ -18,15 +18,8 @@ def _rows(name: str) -> list[dict[str, str]]:
 def _v3_fragments() -> list[str]:
     """Every v3 fragment without a placeholder (those appear verbatim when used)."""
     pools: list[list[str]] = [v3.PERSONA_REFUSALS, v3.HARM_BODIES]
-    for table in (
-        v3.REFUSALS,
-        v3.PIVOTS,
-        v3.ALT_LEADS,
-        v3.ALT_BODIES,
-        v3.DISCLAIMERS,
-        v3.OPENERS,
-        v3.SHORT_REFUSE,
-    ):
+    for table in (v3.REFUSALS, v3.PIVOTS, v3.ALT_LEADS, v3.ALT_BODIES, v3.DISCLAIMERS,
+                  v3.OPENERS, v3.SHORT_REFUSE):
         pools.extend(table.values())
     return [f for pool in pools for f in pool if "{" not in f and len(f) > 20]
 

@@ -100,3 +100,4 @@ def test_fresh_dev_set_shares_no_answer_with_training_or_stacker_rows() -> None:
     assert not encoder_extra & set(STACK_ROWS)
     assert "refusal_dev_v7.jsonl" not in HANDWRITTEN
     assert not set(STACK_ROWS) & set(HANDWRITTEN)  # the stacker's rows are never trained on
+

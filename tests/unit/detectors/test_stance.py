@@ -42,17 +42,9 @@ def test_embed_view_is_bounded_and_keeps_both_ends() -> None:
 
 
 def with_band(model: CascadeModel, band: tuple[float, float]) -> CascadeModel:
-    return CascadeModel(
-        name=model.name,
-        idf=model.idf,
-        coef=model.coef,
-        intercept=model.intercept,
-        calib=model.calib,
-        emb_coef=model.emb_coef,
-        emb_intercept=model.emb_intercept,
-        stack=model.stack,
-        band=band,
-    )
+    return CascadeModel(name=model.name, idf=model.idf, coef=model.coef,
+                        intercept=model.intercept, calib=model.calib, emb_coef=model.emb_coef,
+                        emb_intercept=model.emb_intercept, stack=model.stack, band=band)
 
 
 def test_embedding_only_inside_the_band(model: CascadeModel) -> None:
@@ -61,14 +53,14 @@ def test_embedding_only_inside_the_band(model: CascadeModel) -> None:
     p1 = 1 / (1 + np.exp(-z1))
 
     outside, inside = CountingEmbedder(), CountingEmbedder()
-    z_out = banded_logit(
-        with_band(model, (min(p1 + 0.01, 0.99), 1.0)), text, FeatureCache(NgramHasher(), outside)
-    )  # type: ignore[arg-type]
+    z_out = banded_logit(with_band(model, (min(p1 + 0.01, 0.99), 1.0)), text,
+                         FeatureCache(NgramHasher(), outside))  # type: ignore[arg-type]
     assert outside.texts == []
     assert z_out == pytest.approx(z1)
     assert logit(p1) == pytest.approx(z1, abs=1e-6)
 
-    z_in = banded_logit(with_band(model, (0.0, 1.0)), text, FeatureCache(NgramHasher(), inside))  # type: ignore[arg-type]
+    z_in = banded_logit(with_band(model, (0.0, 1.0)), text,
+                        FeatureCache(NgramHasher(), inside))  # type: ignore[arg-type]
     assert inside.texts == [embed_view(text)]
     assert z_in != pytest.approx(z1)
 
@@ -99,6 +91,7 @@ def test_negated_compliance_opener_is_not_a_compliance_cue() -> None:
     comply_open = 4
     assert stance_cues("Absolutely not. I won't write that.").vector[comply_open] == 0.0
     assert stance_cues("Absolutely! Here it is.").vector[comply_open] == 1.0
+
 
 
 def test_but_turn_ends_the_refusal_clause() -> None:

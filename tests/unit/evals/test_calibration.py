@@ -51,26 +51,9 @@ def test_calibrate_cli_writes_a_valid_policy(tmp_path: Path) -> None:
     data.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
     out = tmp_path / "calibrated.yaml"
     run = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "safeship.cli.main",
-            "calibrate",
-            "--policy",
-            str(policy),
-            "--detector",
-            "secrets",
-            "--input",
-            str(data),
-            "--target-fpr",
-            "0.05",
-            "--output",
-            str(out),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={**os.environ, "COLUMNS": "200"},
+        [sys.executable, "-m", "safeship.cli.main", "calibrate", "--policy", str(policy),
+         "--detector", "secrets", "--input", str(data), "--target-fpr", "0.05", "--output", str(out)],
+        capture_output=True, text=True, timeout=300, env={**os.environ, "COLUMNS": "200"},
     )
     assert run.returncode == 0, run.stderr
     assert "recall at each FPR" in run.stdout and "0.050" in run.stdout
@@ -80,20 +63,8 @@ def test_calibrate_cli_writes_a_valid_policy(tmp_path: Path) -> None:
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"text": "x", "label": "maybe"}\n')
     run = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "safeship.cli.main",
-            "calibrate",
-            "--policy",
-            str(policy),
-            "--detector",
-            "secrets",
-            "--input",
-            str(bad),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
+        [sys.executable, "-m", "safeship.cli.main", "calibrate", "--policy", str(policy),
+         "--detector", "secrets", "--input", str(bad)],
+        capture_output=True, text=True, timeout=300,
     )
     assert run.returncode == 2 and "bad.jsonl:1" in run.stderr and "Traceback" not in run.stderr

@@ -193,18 +193,11 @@ features:
     g = Guard(parse_policy(policy))
     metrics = GatewayMetrics()
     try:
-        for text in (
-            "Hola, ¿a qué hora abre la tienda el domingo?",
-            "What time do you open on Sunday?",
-        ):
-            metrics.count_decision(
-                g.check_input([{"role": "user", "content": text}], GuardContext())
-            )
+        for text in ("Hola, ¿a qué hora abre la tienda el domingo?", "What time do you open on Sunday?"):
+            metrics.count_decision(g.check_input([{"role": "user", "content": text}], GuardContext()))
     finally:
         g.close()
     text = metrics.render().decode()
-    assert (
-        'safeship_gateway_warnings_total{category="unsupported_language",stage="input"} 1.0' in text
-    )
+    assert 'safeship_gateway_warnings_total{category="unsupported_language",stage="input"} 1.0' in text
     assert 'safeship_gateway_decisions_total{action="warn",stage="input"} 1.0' in text
     assert 'safeship_gateway_decisions_total{action="allow",stage="input"} 1.0' in text

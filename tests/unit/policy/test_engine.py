@@ -36,24 +36,13 @@ def r(detector: str, score: float, category: str, **kw: object) -> DetectorResul
     return DetectorResult(detector=detector, score=score, category=category, **kw)  # type: ignore[arg-type]
 
 
-def run(
-    text: str,
-    results: list[DetectorResult],
-    tier: TrustTier = TrustTier.AUTHENTICATED,
-    fail: str = "closed",
-):
+def run(text: str, results: list[DetectorResult], tier: TrustTier = TrustTier.AUTHENTICATED, fail: str = "closed"):
     deny = match_rules(FEATURE.rules.deny, "deny", text, [text], Stage.INPUT)
     allow = match_rules(FEATURE.rules.allow, "allow", text, [text], Stage.INPUT)
     return decide(
-        feature_name="chat",
-        feature=FEATURE,
-        stage=Stage.INPUT,
-        tier=tier,
-        text=text,
-        results=results,
-        fail_modes={x.detector: fail for x in results},  # type: ignore[misc]
-        deny_hits=deny,
-        allow_hits=allow,
+        feature_name="chat", feature=FEATURE, stage=Stage.INPUT, tier=tier, text=text,
+        results=results, fail_modes={x.detector: fail for x in results},  # type: ignore[misc]
+        deny_hits=deny, allow_hits=allow,
     )
 
 

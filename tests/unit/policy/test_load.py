@@ -99,10 +99,7 @@ features:
             "version: 1\nfeatures:\n  a:\n    rules:\n      deny:\n        - name: r\n          regex: ['(']\n",
             "does not compile",
         ),
-        (
-            "version: 1\nfeatures:\n  a:\n    rules:\n      deny:\n        - name: r\n",
-            "keyword or regex",
-        ),
+        ("version: 1\nfeatures:\n  a:\n    rules:\n      deny:\n        - name: r\n", "keyword or regex"),
     ],
 )
 def test_malformed_policies_fail_cleanly(text: str, fragment: str) -> None:
@@ -124,9 +121,7 @@ def test_unreadable_files(tmp_path: Path) -> None:
         load_policy(huge)
 
 
-@pytest.mark.parametrize(
-    "path", sorted((REPO / "examples" / "policies").glob("*.yaml")), ids=lambda p: p.name
-)
+@pytest.mark.parametrize("path", sorted((REPO / "examples" / "policies").glob("*.yaml")), ids=lambda p: p.name)
 def test_example_policies_are_valid(path: Path) -> None:
     loaded = load_policy(path)
     assert loaded.policy.features

@@ -24,32 +24,19 @@ def hide_hunter(text: str) -> str:
 
 def test_event_from_decision_redacts_findings_then_redactor() -> None:
     event = DecisionEvent.from_decision(
-        decision(),
-        request_id="r1",
-        tenant="acme",
-        text=TEXT,
-        redactor=hide_hunter,
-        bucket=42,
-        arm="candidate",
-        latencies_ms={"total": 9.0},
+        decision(), request_id="r1", tenant="acme", text=TEXT, redactor=hide_hunter,
+        bucket=42, arm="candidate", latencies_ms={"total": 9.0},
     )
     assert event.text == "mail [EMAIL], key [SECRET]"
     assert not event.text_is_raw
-    assert (event.action, event.policy_version, event.bucket, event.arm) == (
-        Action.REDACT,
-        "v7",
-        42,
-        "candidate",
-    )
+    assert (event.action, event.policy_version, event.bucket, event.arm) == (Action.REDACT, "v7", 42, "candidate")
     assert event.latencies_ms == {"pii": 1.5, "total": 9.0}
     assert event.scores == {"pii": 0.95} and event.categories == ("pii",)
     assert "bob@example.com" not in repr(event) and "[EMAIL]" not in repr(event)
 
 
 def test_raw_text_only_when_opted_in_and_no_text_when_none() -> None:
-    raw = DecisionEvent.from_decision(
-        decision(), request_id="r", tenant="t", text=TEXT, store_raw=True
-    )
+    raw = DecisionEvent.from_decision(decision(), request_id="r", tenant="t", text=TEXT, store_raw=True)
     assert raw.text == TEXT and raw.text_is_raw
     none = DecisionEvent.from_decision(decision(), request_id="r", tenant="t", redactor=hide_hunter)
     assert none.text is None and not none.text_is_raw

@@ -11,12 +11,8 @@ from safeship.types import Action, Stage, TrustTier
 
 def event(i: int, tenant: str = "acme") -> DecisionEvent:
     return DecisionEvent(
-        request_id=f"r{i}",
-        tenant=tenant,
-        feature="chat",
-        tier=TrustTier.ANONYMOUS,
-        stage=Stage.INPUT,
-        action=Action.ALLOW,
+        request_id=f"r{i}", tenant=tenant, feature="chat", tier=TrustTier.ANONYMOUS,
+        stage=Stage.INPUT, action=Action.ALLOW,
     )
 
 

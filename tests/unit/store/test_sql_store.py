@@ -11,9 +11,7 @@ from safeship.types import Action, Stage, TrustTier
 NOW = datetime(2025, 5, 1, 12, 0, tzinfo=UTC)
 
 
-def event(
-    tenant: str = "acme", request_id: str = "r1", age_days: float = 0, **kw: object
-) -> DecisionEvent:
+def event(tenant: str = "acme", request_id: str = "r1", age_days: float = 0, **kw: object) -> DecisionEvent:
     return DecisionEvent.model_validate(
         {
             "request_id": request_id,
@@ -72,11 +70,7 @@ def test_every_read_is_scoped_to_its_tenant(tmp_path: Path) -> None:
 def test_filters_and_newest_first(tmp_path: Path) -> None:
     store = SqlStore(tmp_path / "t.db")
     store.write_decisions(
-        [
-            event(request_id="old", age_days=2),
-            event(request_id="new", action=Action.ALLOW),
-            event(request_id="mid", age_days=1),
-        ]
+        [event(request_id="old", age_days=2), event(request_id="new", action=Action.ALLOW), event(request_id="mid", age_days=1)]
     )
     assert [e.request_id for e in store.recent_decisions("acme")] == ["new", "mid", "old"]
     assert [e.request_id for e in store.recent_decisions("acme", limit=1)] == ["new"]
@@ -88,12 +82,8 @@ def test_filters_and_newest_first(tmp_path: Path) -> None:
 
 def test_reports_link_to_their_decisions(tmp_path: Path) -> None:
     store = SqlStore(tmp_path / "t.db")
-    store.write_decisions(
-        [event(request_id="r9", stage=Stage.INPUT), event(request_id="r9", stage=Stage.OUTPUT)]
-    )
-    store.write_reports(
-        [UserReport(request_id="r9", tenant="acme", reason="harmful", text="bad answer")]
-    )
+    store.write_decisions([event(request_id="r9", stage=Stage.INPUT), event(request_id="r9", stage=Stage.OUTPUT)])
+    store.write_reports([UserReport(request_id="r9", tenant="acme", reason="harmful", text="bad answer")])
     [report] = store.recent_reports("acme")
     linked = store.decisions_for_request(report.tenant, report.request_id)
     assert [d.stage for d in linked] == [Stage.INPUT, Stage.OUTPUT]
@@ -102,14 +92,10 @@ def test_reports_link_to_their_decisions(tmp_path: Path) -> None:
 
 def test_retention_purge_removes_only_old_rows(tmp_path: Path) -> None:
     store = SqlStore(tmp_path / "t.db")
-    store.write_decisions(
-        [event(request_id="old", age_days=40), event(request_id="new", age_days=1)]
-    )
+    store.write_decisions([event(request_id="old", age_days=40), event(request_id="new", age_days=1)])
     store.write_reports(
         [
-            UserReport(
-                request_id="old", tenant="acme", reason="x", created_at=NOW - timedelta(days=40)
-            ),
+            UserReport(request_id="old", tenant="acme", reason="x", created_at=NOW - timedelta(days=40)),
             UserReport(request_id="new", tenant="acme", reason="x", created_at=NOW),
         ]
     )
