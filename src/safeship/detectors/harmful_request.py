@@ -112,6 +112,8 @@ class HarmfulRequestDetector(BaseDetector):
             if self.params.multilingual
             else None
         )
+        if self._multilingual is not None:
+            default_use_embedder().load()
 
     @property
     def encoder_calls(self) -> int:

@@ -183,6 +183,8 @@ class PromptInjectionDetector(BaseDetector):
         self._pair = PairModel.load(pair_path) if pair_path.exists() else None
         use_path = Path(self.params.multilingual_path or USE_PATH)
         self._use = MultilingualHead.load(use_path) if self.params.multilingual else None
+        if self._use is not None:
+            default_use_embedder().load()  # here, not on the first French message (~1.5 s)
         prepare_englishness()  # the normaliser's leet / rot13 judge, counted once, not mid-request
 
     def score(self, item: DetectorInput) -> DetectorResult:

@@ -175,3 +175,10 @@ def test_prompt_injection_ships_its_head_on_by_default() -> None:
     assert InjectionParams().multilingual
     head = MultilingualHead.load(USE_PATH)
     assert head.hidden_w is not None and head.meta["head"] == "mlp"
+
+
+def test_setup_loads_the_encoder_so_the_first_foreign_text_does_not_wait() -> None:
+    from safeship.detectors.injection import InjectionParams, PromptInjectionDetector
+
+    PromptInjectionDetector(InjectionParams()).setup()
+    assert default_use_embedder()._model is not None
