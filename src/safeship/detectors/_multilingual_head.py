@@ -1,11 +1,13 @@
 """A logistic head on multilingual (USE) embeddings: how a detector reads non-English text.
 
 The shipped cascades were trained and calibrated on English; their embedding stage (MiniLM)
-reads English only. For a text :func:`safeship.text.language_gate.reads_as_english` calls not
-English, a detector with a head here scores it on a USE multilingual v3 embedding instead
-(:mod:`safeship.features.multilingual`). The head is a logistic regression, optionally on one
-ReLU hidden layer (an MLP, as ``harmful_request``'s MiniLM stage, when a linear head reads
-topic rather than intent); its probability is the score and 0.5 its decision point.
+reads English only. For a text its language gate (:mod:`safeship.text.language_gate`) sends
+away from English (``prompt_injection``: eight Latin-script languages, on by default;
+``harmful_request``: anything not English, opt-in), a detector with a head here scores it on a
+USE multilingual v3 embedding instead (:mod:`safeship.features.multilingual`). The head is a
+logistic regression, optionally on one ReLU hidden layer (an MLP, as ``harmful_request``'s
+MiniLM stage, when a linear head reads topic rather than intent); its probability is the score
+and 0.5 its decision point.
 """
 
 from __future__ import annotations
