@@ -294,14 +294,22 @@ class PromptInjectionDetector(BaseDetector):
     def _segment_probs(
         self, texts: list[str], features: FeatureCache, use: MultilingualHead | None
     ) -> np.ndarray:
-        """Each segment's probability: the USE head for segments in a language it reads."""
-        probs, _ = self._model.score_texts(texts, features)
+        """Each segment's probability, from the USE head or the text model, never both.
+
+        Segments in a language the head reads go to the head; the rest to the text model.
+        """
+        probs = np.zeros(len(texts), dtype=np.float64)
+        home = list(range(len(texts)))
         if use is not None:
-            foreign = [i for i, t in enumerate(texts) if reads_as_use_language(t, latin_only=True)]
+            foreign = [i for i in home if reads_as_use_language(texts[i], latin_only=True)]
             if foreign:
                 embedded = default_use_embedder().embed([texts[i] for i in foreign])
                 probs[foreign] = use.probabilities(embedded)
-        return np.asarray(probs, dtype=np.float64)
+                taken = set(foreign)
+                home = [i for i in home if i not in taken]
+        if home:
+            probs[home], _ = self._model.score_texts([texts[i] for i in home], features)
+        return probs
 
     def _categories(self, item: DetectorInput, score: float, template: bool) -> dict[str, float]:
         text = item.normalised.normalised

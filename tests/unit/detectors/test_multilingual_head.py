@@ -182,3 +182,33 @@ def test_setup_loads_the_encoder_so_the_first_foreign_text_does_not_wait() -> No
 
     PromptInjectionDetector(InjectionParams()).setup()
     assert default_use_embedder()._model is not None
+
+
+def test_a_foreign_segment_is_scored_by_the_head_only(
+    always_harmful: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Work done once: the text model never scores a segment whose score the head replaces."""
+    det = _detector("prompt_injection", always_harmful)
+    det.setup()
+    seen: list[str] = []
+    original = det._model.score_texts  # type: ignore[attr-defined]
+
+    def spy(texts: list[str], features: FeatureCache) -> object:
+        seen.extend(texts)
+        return original(texts, features)
+
+    monkeypatch.setattr(det._model, "score_texts", spy)  # type: ignore[attr-defined]
+    english = "Our quarterly report shows steady growth in every region we serve today."
+    french = "Le chiffre d'affaires a augmenté de douze pour cent au dernier trimestre."
+    text = f"{english} {french} " * 3
+    item = DetectorInput(
+        text=text,
+        normalised=normalise(text),
+        features=_item(text).features,
+        stage=Stage.INPUT,
+        source="document",
+    )
+    assert det.score(item).score > 0.99
+    segments = [t.strip() for t in seen]
+    assert french not in segments  # the head scored it; the text model did not
+    assert english in segments  # English segments stay on the text model
