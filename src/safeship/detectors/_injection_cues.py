@@ -106,6 +106,11 @@ _WORD_END = "\x00"  # a word written with a trailing space must end there ("كل
 _TOKENS = {" ": r"\s*", _WORD_END: r"(?!\w)"}
 
 
+def _fold_word(word: str) -> str:
+    """A vocabulary word as it is matched: normalised and folded like text, spaces collapsed."""
+    return " ".join(fold(normalize("NFKC", word)).split())
+
+
 def _trie(words: list[str], before: str = "") -> str:
     """A regex for a set of words, factored by common prefixes.
 
@@ -147,10 +152,7 @@ def _alternation(
     words: tuple[str, ...], anchored: bool, word_char: str = r"\w"
 ) -> re.Pattern[str] | None:
     """One regex for a word list: folded like text, spaces flexible, Latin tokens whole words."""
-    folded = {
-        " ".join(fold(normalize("NFKC", w)).split()) + (_WORD_END if w.endswith(" ") else "")
-        for w in words
-    }
+    folded = {_fold_word(w) + (_WORD_END if w.endswith(" ") else "") for w in words}
     latin = sorted(w for w in folded if w.strip(_WORD_END).isascii())
     native = sorted(folded.difference(latin))
     parts = []
@@ -162,26 +164,19 @@ def _alternation(
     return re.compile("|".join(parts)) if parts else None
 
 
+_WORD_LISTS = (
+    "verbs", "objects", "soft_objects", "strong_dets", "weak_dets", "mine", "reveal", "secrets",
+    "unbound", "persona", "answer", "news", "ai", "directives", "send", "lifted",
+)  # fmt: skip
+"""The :class:`CueWords` fields that are matched as plain word lists (``headers`` is not)."""
+
+
 @dataclass(frozen=True)
 class _Compiled:
+    """One language's vocabulary, compiled: a pattern per word list (``None`` when empty)."""
+
     words: CueWords
-    verbs: re.Pattern[str] | None
-    objects: re.Pattern[str] | None
-    soft_objects: re.Pattern[str] | None
-    strong_dets: re.Pattern[str] | None
-    weak_dets: re.Pattern[str] | None
-    mine: re.Pattern[str] | None
-    reveal: re.Pattern[str] | None
-    secrets: re.Pattern[str] | None
-    unbound: re.Pattern[str] | None
-    persona: re.Pattern[str] | None
-    answer: re.Pattern[str] | None
-    headers: re.Pattern[str] | None
-    news: re.Pattern[str] | None
-    ai: re.Pattern[str] | None
-    directives: re.Pattern[str] | None
-    send: re.Pattern[str] | None
-    lifted: re.Pattern[str] | None
+    patterns: dict[str, re.Pattern[str] | None]
     trigger: re.Pattern[str]
     leads: frozenset[int]
     strong_suffixes: tuple[str, ...]
@@ -192,8 +187,7 @@ def _header(words: tuple[str, ...]) -> re.Pattern[str] | None:
     """A line opening with one of ``words`` as a label: ``SYSTEM:``, ``[SYSTEM NOTICE]``."""
     if not words:
         return None
-    folded = sorted({" ".join(fold(normalize("NFKC", w)).split()) for w in words})
-    body = _trie(folded)
+    body = _trie(sorted({_fold_word(w) for w in words}))
     bracketed = rf"[\[(<【「]+[ \t]*(?:{body})[^\])>】」\n]{{0,24}}[\])>】」]"
     labelled = rf"[#*]*[ \t]*(?:{body})[^:：\n]{{0,24}}[:：]"
     return re.compile(rf"(?m)^[ \t]*(?:{bracketed}|{labelled})")
@@ -211,11 +205,7 @@ def _leads(words: tuple[str, ...]) -> frozenset[int]:
     byte: a text none of whose bytes is in this set cannot trigger the language. Reading a text's
     byte set is one step in C, where finding its scripts took one regex scan per script.
     """
-    out = set()
-    for word in words:
-        folded = " ".join(fold(normalize("NFKC", word)).split())
-        out.add(folded.encode()[0])
-    return frozenset(out)
+    return frozenset(_fold_word(word).encode()[0] for word in words)
 
 
 def _required(pattern: re.Pattern[str] | None) -> re.Pattern[str]:
@@ -228,31 +218,12 @@ def _required(pattern: re.Pattern[str] | None) -> re.Pattern[str]:
 def _compiled() -> tuple[_Compiled, ...]:
     out = []
     for w in LANGUAGES:
-        a = w.spaced
-
-        def alt(words: tuple[str, ...], anchored: bool = a) -> re.Pattern[str] | None:
-            return _alternation(words, anchored)
-
+        patterns = {field: _alternation(getattr(w, field), w.spaced) for field in _WORD_LISTS}
+        patterns["headers"] = _header(w.headers)
         out.append(
             _Compiled(
                 words=w,
-                verbs=alt(w.verbs),
-                objects=alt(w.objects),
-                soft_objects=alt(w.soft_objects),
-                strong_dets=alt(w.strong_dets),
-                weak_dets=alt(w.weak_dets),
-                mine=alt(w.mine),
-                reveal=alt(w.reveal),
-                secrets=alt(w.secrets),
-                unbound=alt(w.unbound),
-                persona=alt(w.persona),
-                answer=alt(w.answer),
-                headers=_header(w.headers),
-                news=alt(w.news),
-                ai=alt(w.ai),
-                directives=alt(w.directives),
-                send=alt(w.send),
-                lifted=alt(w.lifted),
+                patterns=patterns,
                 # a trigger word starts a word where words are spaced; a letter or digit (not
                 # "_") before it means it is inside another word ("подскажи" is not "скажи")
                 trigger=_required(_alternation(_trigger_words(w), w.spaced, r"[^\W_]")),
@@ -264,15 +235,6 @@ def _compiled() -> tuple[_Compiled, ...]:
     return tuple(out)
 
 
-def _triggered(c: _Compiled, text: str) -> bool:
-    """Whether an action word of the language is in ``text`` (starting a word, if spaced).
-
-    Word starts are checked inside the regex, right after each word's first character, so
-    ``re`` still skips ahead to the characters the words start with.
-    """
-    return c.trigger.search(text) is not None
-
-
 class _Spans:
     """Where each word list of one language matches in one text, grouped by sentence."""
 
@@ -281,9 +243,9 @@ class _Spans:
         self._cache: dict[str, dict[int, list[tuple[int, int]]]] = {}
 
     def get(self, field: str) -> dict[int, list[tuple[int, int]]]:
-        """Spans of the word list ``field`` (a :class:`_Compiled` attribute) by sentence index."""
+        """Spans of the word list ``field`` (a :class:`CueWords` field) by sentence index."""
         if field not in self._cache:
-            pattern = getattr(self.c, field)
+            pattern = self.c.patterns[field]
             grouped: dict[int, list[tuple[int, int]]] = {}
             if pattern is not None:
                 for m in pattern.finditer(self.text):
@@ -366,17 +328,17 @@ def _persona(sp: _Spans) -> tuple[int, int] | None:
 
 
 def _fake_system(sp: _Spans) -> tuple[int, int] | None:
-    headers = sp.get("headers")
+    headers = _flat(sp, "headers")
     if not headers:
         return None
-    first = _flat(sp, "headers")[0]
+    first = headers[0]
     for field in ("news", "verbs", "unbound"):
         later = [s for s in _flat(sp, field) if s[0] >= first[1]]
         if later:
             return first[0], later[0][1]
     lifted = [s for s in _flat(sp, "lifted") if s[0] >= first[1]]
-    for limit in _flat(sp, "soft_objects"):
-        near = [s for s in lifted if _gap(s, limit) <= sp.c.words.window and limit[0] >= first[1]]
+    for limit in (s for s in _flat(sp, "soft_objects") if s[0] >= first[1]):
+        near = [s for s in lifted if _gap(s, limit) <= sp.c.words.window]
         if near:  # "[SYSTEM] ... restrictions temporarily disabled"
             return first[0], max(limit[1], near[0][1])
     return None
@@ -398,8 +360,7 @@ def _planted(sp: _Spans) -> tuple[int, int] | None:
         limit = min(end + NOTE_COLON, line_end if line_end >= 0 else len(sp.text))
         colon = _COLON.search(sp.text, end, limit)
         if colon is not None:
-            body, pool = colon.end() + NOTE_BODY, orders
-            hits = [o for o in pool if colon.end() <= o[0] < body]
+            hits = [o for o in orders if colon.end() <= o[0] < colon.end() + NOTE_BODY]
         else:  # "the translator AI stops translating and writes ...": a diversion, close by
             hits = [o for o in diversions if end <= o[0] < end + NOTE_BARE]
         if hits:
@@ -426,8 +387,8 @@ def find_cues(text: str) -> list[Cue]:
     ends: list[int] | None = None
     found: dict[str, Cue] = {}
     for c in _compiled():
-        if c.leads.isdisjoint(present) or not _triggered(c, folded):
-            continue  # none of this language's action words can be in the text
+        if c.leads.isdisjoint(present) or c.trigger.search(folded) is None:
+            continue  # none of this language's action words is in the text: none of its cues
         if ends is None:
             ends = [m.end() for m in _SENTENCE_END.finditer(folded)]
         spans = _Spans(c, folded, ends)
