@@ -27,17 +27,25 @@ _LETTER = re.compile(r"[^\W\d_]")
 _NON_LATIN_LETTER = re.compile(r"[^\W\d_A-Za-z\u00c0-\u024f]")
 
 
-def reads_as_english(text: str) -> bool:
-    """Whether ``text`` reads as English (see the module docstring for the rule)."""
+def _mostly_non_latin(text: str) -> bool | None:
+    """Whether most of ``text``'s letters are not Latin; ``None`` when it has no letters."""
     letters = len(_LETTER.findall(text))
     if not letters:
+        return None
+    return len(_NON_LATIN_LETTER.findall(text)) > NON_LATIN_SHARE * letters
+
+
+def _few_english_words(words: list[str]) -> bool:
+    """Enough Latin words to judge, and fewer than ``ENGLISH_SHARE`` of them English."""
+    return len(words) >= MIN_WORDS and sum(map(is_word, words)) < ENGLISH_SHARE * len(words)
+
+
+def reads_as_english(text: str) -> bool:
+    """Whether ``text`` reads as English (see the module docstring for the rule)."""
+    non_latin = _mostly_non_latin(text)
+    if non_latin is None:
         return True
-    if len(_NON_LATIN_LETTER.findall(text)) > NON_LATIN_SHARE * letters:
-        return False
-    words = _LATIN_WORD.findall(text)
-    if len(words) < MIN_WORDS:
-        return True
-    return sum(map(is_word, words)) >= ENGLISH_SHARE * len(words)
+    return not non_latin and not _few_english_words(_LATIN_WORD.findall(text))
 
 
 # Function words of the Latin-script languages USE multilingual v3 was trained on (besides
@@ -110,10 +118,10 @@ def reads_as_use_language(text: str, latin_only: bool = False) -> bool:
     Turkish, so English slang ("lol ok thx") stays English and a Romanian "de ... la" or a
     Swedish "du kan" (words from two lists) is not taken for one of them.
     """
-    letters = len(_LETTER.findall(text))
-    if not letters:
+    non_latin = _mostly_non_latin(text)
+    if non_latin is None:
         return False
-    if len(_NON_LATIN_LETTER.findall(text)) > NON_LATIN_SHARE * letters:
+    if non_latin:
         if latin_only:
             return False
         counts = {name: len(rx.findall(text)) for name, rx in _SCRIPT_LETTERS.items()}
@@ -124,7 +132,7 @@ def reads_as_use_language(text: str, latin_only: bool = False) -> bool:
             return not _PERSIAN.search(text)
         return script != "other" and counts[script] > 0
     words = [w.lower() for w in _LATIN_WORD.findall(text)]
-    if len(words) < MIN_WORDS or sum(map(is_word, words)) >= ENGLISH_SHARE * len(words):
+    if not _few_english_words(words):
         return False
     found = max(sum(w in vocab for w in words) for vocab in _FUNCTION_WORDS.values())
     return found >= MIN_FUNCTION_WORDS and found >= FUNCTION_SHARE * len(words)
