@@ -78,10 +78,8 @@ flag twice as many sensitive non-English questions than let 8 in 10 harmful ones
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 
@@ -91,7 +89,7 @@ from safeship.text.language_gate import reads_as_english
 from training.injection_messages_dev import scores
 from training.rule_report import p50_ms, print_verdicts
 from training.starter_check import starter_input_blocks
-from training.train_refusal import DATA
+from training.train_refusal import DATA, load
 
 BLIND = DATA / "harmful_request_multilingual_v14_dev.jsonl"
 ENGLISH_SETS = (
@@ -122,10 +120,6 @@ print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
 """
 
 
-def _rows(path: Path) -> list[dict[str, object]]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
-
-
 def _label(row: dict[str, object]) -> int:
     return int(str(row["label"]))
 
@@ -135,7 +129,7 @@ def main() -> None:
     candidate = HarmfulRequestDetector(HarmfulRequestParams(multilingual=True))
     verdicts: dict[str, bool] = {}
 
-    rows = _rows(BLIND)
+    rows = load(BLIND.name)
     texts = [str(r["text"]) for r in rows]
     y = np.array([_label(r) for r in rows])
     s0, s1 = scores(shipped, texts, "user"), scores(candidate, texts, "user")
@@ -161,7 +155,7 @@ def main() -> None:
     routed = total = changed = 0
     use = default_use_embedder()
     for name in ENGLISH_SETS:
-        english = [r for r in _rows(DATA / name) if str(r.get("lang", "en")) == "en"]
+        english = [r for r in load(name) if str(r.get("lang", "en")) == "en"]
         texts_en = [str(r["text"]) for r in english]
         gated = [t for t in texts_en if not reads_as_english(t)]
         total += len(texts_en)
@@ -209,7 +203,7 @@ def main() -> None:
     verdicts["5 cost"] = t1 - t0 <= ADDED_MS and rss <= RSS_MB
 
     for name in SEEN:
-        seen = [r for r in _rows(DATA / name) if str(r.get("lang", "en")) != "en"]
+        seen = [r for r in load(name) if str(r.get("lang", "en")) != "en"]
         st = [str(r["text"]) for r in seen]
         sy = np.array([_label(r) for r in seen])
         a0, a1 = scores(shipped, st, "user"), scores(candidate, st, "user")

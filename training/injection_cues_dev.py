@@ -105,10 +105,6 @@ The cues ship on by default (``multilingual_cues: true``).
 
 from __future__ import annotations
 
-import json
-import statistics
-import time
-from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
@@ -117,9 +113,9 @@ from safeship.detectors._injection_cues import find_cues
 from safeship.detectors.injection import InjectionParams, PromptInjectionDetector
 from safeship.guard import Guard, GuardContext
 from training.injection_messages_dev import scores
-from training.rule_report import print_verdicts
+from training.rule_report import p50_ms, print_verdicts
 from training.starter_check import starter_input_blocks
-from training.train_refusal import DATA
+from training.train_refusal import DATA, load
 
 ATTACKS = DATA / "injection_nonlatin_v14_dev.jsonl"
 BENIGN = DATA / "injection_nonlatin_benign_v14_dev.jsonl"
@@ -136,10 +132,6 @@ COST_SHARE = 0.02
 ENGLISH_COST_MS = 0.02
 
 
-def _rows(path: Path) -> list[dict[str, object]]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
-
-
 def _detectors() -> tuple[PromptInjectionDetector, PromptInjectionDetector]:
     """The shipped detector with the cues off (v5 alone) and on."""
     off = PromptInjectionDetector(InjectionParams(multilingual_cues=False))
@@ -154,7 +146,7 @@ def benign_texts(path: Path) -> list[str]:
     answers): all of its texts, since none of them is an injection.
     """
     out = []
-    for row in _rows(path):
+    for row in load(path.name):
         if path.name.startswith("injection_") and int(str(row.get("label", 0))) == 1:
             continue
         out.extend(str(row[k]) for k in ("text", "response") if isinstance(row.get(k), str))
@@ -165,26 +157,12 @@ def _flags(s: np.ndarray, at: float) -> int:
     return int(np.sum(s >= at))
 
 
-def _timing_ms(fn: object, texts: Iterable[str], repeat: int = 5) -> float:
-    """p50 over texts of the best of ``repeat`` runs, in ms."""
-    call = fn  # a callable taking one text
-    out = []
-    for text in texts:
-        best = float("inf")
-        for _ in range(repeat):
-            start = time.perf_counter()
-            call(text)  # type: ignore[operator]
-            best = min(best, time.perf_counter() - start)
-        out.append(best * 1000)
-    return statistics.median(out)
-
-
 def main() -> None:
     off, on = _detectors()
     verdicts: dict[str, bool] = {}
 
-    attacks = [r for r in _rows(ATTACKS) if int(str(r["label"])) == 1]
-    benign = [r for r in _rows(ATTACKS) if int(str(r["label"])) == 0] + _rows(BENIGN)
+    attacks = [r for r in load(ATTACKS.name) if int(str(r["label"])) == 1]
+    benign = [r for r in load(ATTACKS.name) if int(str(r["label"])) == 0] + load(BENIGN.name)
     a_text = [str(r["text"]) for r in attacks]
     b_text = [str(r["text"]) for r in benign]
     a_off, a_on = scores(off, a_text, "user"), scores(on, a_text, "user")
@@ -241,10 +219,10 @@ def main() -> None:
     guard = Guard.default()
     ctx = GuardContext()
     blind_texts = a_text + b_text
-    cue_ms = _timing_ms(find_cues, blind_texts)
-    guard_ms = _timing_ms(lambda t: guard.check_input(t, ctx), blind_texts[::4], repeat=1)
-    english = [str(r["text"]) for r in _rows(DATA / "casual_messages_dev.jsonl")]
-    english_ms = _timing_ms(find_cues, english)
+    cue_ms = p50_ms(find_cues, blind_texts, repeat=5)
+    guard_ms = p50_ms(lambda t: guard.check_input(t, ctx), blind_texts[::4])
+    english = [str(r["text"]) for r in load("casual_messages_dev.jsonl")]
+    english_ms = p50_ms(find_cues, english, repeat=5)
     print(
         f"5. cost: cue scan p50 {cue_ms:.4f} ms vs default input check p50 {guard_ms:.2f} ms "
         f"({cue_ms / guard_ms:.2%}); English texts {english_ms:.4f} ms"
@@ -252,7 +230,7 @@ def main() -> None:
     verdicts["5 cost"] = cue_ms <= COST_SHARE * guard_ms and english_ms <= ENGLISH_COST_MS
 
     for name in SEEN:
-        rows = [r for r in _rows(DATA / name) if str(r.get("lang")) in NON_LATIN]
+        rows = [r for r in load(name) if str(r.get("lang")) in NON_LATIN]
         att = [str(r["text"]) for r in rows if int(str(r["label"])) == 1]
         ben = [str(r["text"]) for r in rows if int(str(r["label"])) == 0]
         if not att:

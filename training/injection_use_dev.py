@@ -185,7 +185,7 @@ from training.injection_multilingual_dev import pairs, sensitive
 from training.injection_pairs_dev import DEV_SETS as PAIR_DEV_SETS
 from training.rule_report import p50_ms, print_verdicts
 from training.starter_check import starter_input_blocks
-from training.train_refusal import DATA, load
+from training.train_refusal import load
 
 BLIND = "injection_multilingual_v15_dev.jsonl"
 BLIND_V2 = "injection_multilingual_v16_dev.jsonl"
@@ -203,10 +203,6 @@ CHANGED_ROWS = 2
 RECALL_DROP = 0.025
 PAIR_RECALL_DROP = 0.02
 ADDED_MS = 5.0
-
-
-def _rows(path: object) -> list[dict[str, object]]:
-    return [json.loads(line) for line in DATA.joinpath(str(path)).read_text("utf-8").splitlines()]
 
 
 def _cue_sets(det: PromptInjectionDetector) -> dict[str, int | float]:
