@@ -147,29 +147,28 @@ class HarmfulRequestDetector(BaseDetector):
         if self._encoder is not None and item.features.has_embedder:
             # Only the deciding window gets the second opinion: one encoder pass per text at most.
             score = self._encoder.adjust(score, window)
-        # The hazard head needs an embedding; a text this far below any sane threshold needs no
-        # category, and skipping it keeps the common benign check on the cheap path.
-        hazards = (
-            self._model.categories(window, item.features) if score >= CATEGORY_MIN_SCORE else {}
-        )
-        categories = {h: score * p for h, p in hazards.items()} or {UNSPECIFIED: score}
-        category = max(categories, key=lambda c: categories[c])
-        return self.result(
-            score, category, categories=categories, details={"stage2_windows": n_stage2}
-        )
+        return self._with_hazards(score, window, item.features, {"stage2_windows": n_stage2})
 
     def _score_multilingual(
         self, head: MultilingualHead, views: tuple[str, ...], features: FeatureCache
     ) -> DetectorResult:
         """Max of the USE head over every window of every view; hazards as for English."""
         windows = list(dict.fromkeys(w for view in views for w in chunk_text(view)))
-        embedder = default_use_embedder()
-        probs = head.probabilities(embedder.embed(windows))
+        probs = head.probabilities(default_use_embedder().embed(windows))
         best = int(probs.argmax())
-        score = float(probs[best])
-        hazards = (
-            self._model.categories(windows[best], features) if score >= CATEGORY_MIN_SCORE else {}
+        return self._with_hazards(
+            float(probs[best]), windows[best], features, {"multilingual": True}
         )
+
+    def _with_hazards(
+        self, score: float, window: str, features: FeatureCache, details: dict[str, object]
+    ) -> DetectorResult:
+        """The result, with the score split over hazards as read from the deciding window.
+
+        The hazard head needs an embedding; a text this far below any sane threshold needs no
+        category, and skipping it keeps the common benign check on the cheap path.
+        """
+        hazards = self._model.categories(window, features) if score >= CATEGORY_MIN_SCORE else {}
         categories = {h: score * p for h, p in hazards.items()} or {UNSPECIFIED: score}
         category = max(categories, key=lambda c: categories[c])
-        return self.result(score, category, categories=categories, details={"multilingual": True})
+        return self.result(score, category, categories=categories, details=details)
