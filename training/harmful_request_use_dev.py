@@ -125,8 +125,10 @@ def _label(row: dict[str, object]) -> int:
 
 
 def main() -> None:
-    shipped = HarmfulRequestDetector(HarmfulRequestParams())
-    candidate = HarmfulRequestDetector(HarmfulRequestParams(multilingual=True))
+    shipped = HarmfulRequestDetector(HarmfulRequestParams(multilingual=False))
+    candidate = HarmfulRequestDetector(
+        HarmfulRequestParams(multilingual=True, multilingual_scripts="all")
+    )
     verdicts: dict[str, bool] = {}
 
     rows = load(BLIND.name)

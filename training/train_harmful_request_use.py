@@ -3,9 +3,11 @@
 Rows: what the shipped trainer reads (``harmful_request_sources.load_all``: public TRAIN-ALLOWED
 sets, AILuminate in English and French, our own contrast rows) plus the multilingual rows
 ``harmful_request_multilingual_v11a/b.jsonl`` (sensitive-but-benign requests and their harmful
-twins in 17 languages). Split by the shipped trainer's group buckets: the heads fit on the
-train and calibration buckets and are measured on the test bucket, reported per source and
-per language. The three heads of ``training/use_heads.py``, as the rule in
+twins in 17 languages) and, since round 2 (``training/harmful_request_latin_dev.py``),
+``harmful_request_multilingual_v19a.jsonl`` (benign-sensitive, everyday and harmful requests in
+the eight languages the Latin gate routes). Split by the shipped trainer's group buckets: the
+heads fit on the train and calibration buckets and are measured on the test bucket, reported
+per source and per language. The three heads of ``training/use_heads.py``, as the rule in
 ``training/harmful_request_use_dev.py`` fixes them; the one with the highest recall minus FPR at
 0.5 on the test bucket's own and multilingual rows ships. Embeddings take
 about a minute on 2 cores (progress bar).
@@ -35,14 +37,33 @@ OUT = ROOT / "src" / "safeship" / "models" / "harmful_request_use.npz"
 MULTILINGUAL = (
     "harmful_request_multilingual_v11a.jsonl",
     "harmful_request_multilingual_v11b.jsonl",
+    "harmful_request_multilingual_v19a.jsonl",
 )
 
 
+DEV_SETS = (
+    "harmful_request_multilingual_v11_dev.jsonl",
+    "harmful_request_multilingual_v14_dev.jsonl",
+    "harmful_request_latin_v19_dev.jsonl",
+)
+
+
+def _key(text: str) -> str:
+    return " ".join(text.casefold().split())
+
+
 def multilingual_rows() -> list[Example]:
-    """The v11 multilingual rows, grouped by their pair so twins share a bucket."""
+    """The multilingual rows, grouped by their pair (or row) so twins share a bucket.
+
+    A row whose text is also in a dev set is dropped (separate writers can land on the same
+    everyday sentence): a blind set must stay unseen.
+    """
+    dev = {_key(str(r["text"])) for name in DEV_SETS if (DATA / name).exists() for r in load(name)}
     out = []
     for name in MULTILINGUAL:
         for i, r in enumerate(load(DATA / name)):
+            if _key(str(r["text"])) in dev:
+                continue
             group = f"ml:{r.get('group') or f'{name}:{i}'}"
             out.append(
                 Example(str(r["text"]), int(str(r["label"])), None, f"ml_{r['lang']}", group)

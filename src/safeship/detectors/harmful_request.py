@@ -13,9 +13,12 @@ reduction) so that the topic alone does not flag:
   overlap;
 * an embedding softmax head splits the score over the hazard taxonomy in
   :mod:`safeship.detectors.hazards`, so ``categories[h] = score * P(h | harmful)``;
-* a text that does not read as English (:mod:`safeship.text.language_gate`) is scored instead
-  by a logistic head on multilingual USE embeddings (``multilingual``; see
-  :mod:`safeship.detectors._multilingual_head`), since both cascade stages read English.
+* with ``multilingual``, text in another language is scored instead by a head on
+  multilingual USE embeddings (see :mod:`safeship.detectors._multilingual_head`), since both
+  cascade stages read English. Which text is routed is ``multilingual_scripts``: ``latin``
+  (Latin-script text that reads as one of the eight languages of
+  :func:`~safeship.text.language_gate.reads_as_use_language`) or ``all`` (every text that does
+  not read as English; more recall, twice the false flags on sensitive questions).
 
 Scores are calibrated so that 0.5 is the model's own decision point; thresholds are the policy's.
 """
@@ -24,7 +27,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 from safeship.detectors._encoder_opinion import EncoderOpinion, EncoderParams, optional_opinion
 from safeship.detectors._multilingual_head import MultilingualHead
@@ -33,7 +36,7 @@ from safeship.detectors.harmful_request_mlp import MLPCascadeModel
 from safeship.detectors.textmodel import best_window, chunk_text
 from safeship.features.cache import FeatureCache
 from safeship.features.multilingual import default_use_embedder
-from safeship.text.language_gate import reads_as_english
+from safeship.text.language_gate import reads_as_english, reads_as_use_language
 from safeship.types import DetectorResult, Stage
 
 MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
@@ -80,14 +83,18 @@ class HarmfulRequestParams(EncoderParams):
     Attributes:
         model_path: Cascade artefact; defaults to the shipped ``harmful_request.npz``.
         encoder, encoder_dir: The fine-tuned second opinion on intent (see ``EncoderParams``).
-        multilingual: Score text that does not read as English with the USE head instead of
-            the English cascade (only with an embedder configured; judged by
-            ``training/harmful_request_use_dev.py``).
+        multilingual: Score text in another language with the USE head instead of the
+            English cascade (only with an embedder configured).
+        multilingual_scripts: Which text counts as another language: ``latin`` routes only
+            Latin-script text that reads as fr, de, es, it, pt, nl, pl or tr (judged by
+            ``training/harmful_request_latin_dev.py``); ``all`` routes every text that does
+            not read as English (judged by ``training/harmful_request_use_dev.py``).
         multilingual_path: Another USE head than the shipped ``harmful_request_use.npz``.
     """
 
     model_path: str | None = None
     multilingual: bool = False
+    multilingual_scripts: Literal["latin", "all"] = "latin"
     multilingual_path: str | None = None
 
 
@@ -137,17 +144,20 @@ class HarmfulRequestDetector(BaseDetector):
         views = tuple(v for v in item.normalised.views if v.strip())
         if not views:
             return self.result(0.0, UNSPECIFIED, categories={UNSPECIFIED: 0.0})
-        if (
-            self._multilingual is not None
-            and item.features.has_embedder
-            and not reads_as_english(views[0])
-        ):
+        if self._multilingual is not None and item.features.has_embedder and self._routed(views[0]):
             return self._score_multilingual(self._multilingual, views, item.features)
         score, window, n_stage2 = self.cascade_window(views, item.features)
         if self._encoder is not None and item.features.has_embedder:
             # Only the deciding window gets the second opinion: one encoder pass per text at most.
             score = self._encoder.adjust(score, window)
         return self._with_hazards(score, window, item.features, {"stage2_windows": n_stage2})
+
+    def _routed(self, view: str) -> bool:
+        """Whether this text goes to the USE head rather than the English cascade."""
+        assert isinstance(self.params, HarmfulRequestParams)
+        if self.params.multilingual_scripts == "latin":
+            return reads_as_use_language(view, latin_only=True)
+        return not reads_as_english(view)
 
     def _score_multilingual(
         self, head: MultilingualHead, views: tuple[str, ...], features: FeatureCache

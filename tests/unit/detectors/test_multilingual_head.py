@@ -101,6 +101,29 @@ def test_only_text_that_does_not_read_as_english_takes_the_multilingual_path(
     assert use.calls > before
 
 
+@pytest.mark.parametrize(
+    ("scripts", "routed"),
+    [("latin", {"de"}), ("all", {"de", "ru", "fi"})],
+)
+def test_harmful_requests_scope_decides_which_languages_take_the_head(
+    scripts: str, routed: set[str], always_harmful: Path
+) -> None:
+    """``latin`` routes only the eight gate languages; ``all`` every text not read as English."""
+    det = HarmfulRequestDetector(
+        HarmfulRequestParams(
+            multilingual=True, multilingual_scripts=scripts, multilingual_path=str(always_harmful)
+        )
+    )
+    texts = {
+        "en": "Can you recommend a good book about the history of Rome?",
+        "de": "Kannst du mir ein gutes Buch über die Geschichte Roms empfehlen?",
+        "ru": "Можете посоветовать хорошую книгу об истории Рима?",
+        "fi": "Voitko suositella hyvää kirjaa Rooman historiasta?",
+    }
+    took_head = {lang for lang, t in texts.items() if "multilingual" in det.score(_item(t)).details}
+    assert took_head == routed
+
+
 def test_the_multilingual_path_is_off_without_the_param_or_an_embedder(
     always_harmful: Path,
 ) -> None:

@@ -146,3 +146,23 @@ def test_the_cue_dev_sets_cover_eleven_non_latin_languages(name: str) -> None:
     assert {r["lang"] for r in data} == langs
     attacks = [r for r in data if r["label"] == 1]
     assert len(attacks) in (0, 110)  # the benign file has none; the other 10 per language
+
+
+def test_the_latin_round_rows_are_well_formed_and_share_no_text_with_a_dev_set() -> None:
+    """harmful_request's USE head (round 2) trains on v19a; v19 dev is its blind set."""
+    from training.train_harmful_request_use import multilingual_rows
+
+    train = rows("harmful_request_multilingual_v19a.jsonl")
+    blind = rows("harmful_request_latin_v19_dev.jsonl")
+    counts = Counter((str(r["lang"]), int(r["label"])) for r in train)
+    assert {lang for lang, _ in counts} == {"fr", "de", "es", "it", "pt", "nl", "pl", "tr"}
+    assert all(counts[(lang, 1)] == 12 and counts[(lang, 0)] >= 28 for lang, _ in counts)
+    assert all(bool(r["category"]) == (int(r["label"]) == 1) for r in train + blind)
+    assert len(blind) == 296 and len({str(r["text"]) for r in blind}) == 296
+    trained = {" ".join(e.text.casefold().split()) for e in multilingual_rows()}
+    dev = _texts(
+        "harmful_request_latin_v19_dev.jsonl",
+        "harmful_request_multilingual_v14_dev.jsonl",
+        "harmful_request_multilingual_v11_dev.jsonl",
+    )
+    assert len(trained) > 900 and not trained & dev
