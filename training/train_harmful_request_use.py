@@ -1,16 +1,18 @@
-"""Train ``harmful_request``'s multilingual head: logistic regression on USE multilingual v3.
+"""Train ``harmful_request``'s multilingual head on USE multilingual v3 embeddings.
 
 Rows: what the shipped trainer reads (``harmful_request_sources.load_all``: public TRAIN-ALLOWED
-sets, AILuminate in English and French, our own contrast rows) plus the multilingual rows
+sets, AILuminate in English and French, our own contrast rows) plus our multilingual rows:
 ``harmful_request_multilingual_v11a/b.jsonl`` (sensitive-but-benign requests and their harmful
-twins in 17 languages) and, since round 2 (``training/harmful_request_latin_dev.py``),
+twins in 17 languages); since round 2 (``training/harmful_request_latin_dev.py``)
 ``harmful_request_multilingual_v19a.jsonl`` (benign-sensitive, everyday and harmful requests in
-the eight languages the Latin gate routes). Split by the shipped trainer's group buckets: the
-heads fit on the train and calibration buckets and are measured on the test bucket, reported
-per source and per language. The three heads of ``training/use_heads.py``, as the rule in
-``training/harmful_request_use_dev.py`` fixes them; the one with the highest recall minus FPR at
-0.5 on the test bucket's own and multilingual rows ships. Embeddings take
-about a minute on 2 cores (progress bar).
+the eight languages the Latin gate routes); since round 3
+(``training/harmful_request_latin3_dev.py``) the benign multilingual questions written for the
+injection model, with routed harmful rows weighted down to half the routed benign ones. Split by
+the shipped trainer's group buckets: the heads fit on the train and calibration buckets and are
+measured on the test bucket, reported per source and per language. The three heads of
+``training/use_heads.py``, as the rule in ``training/harmful_request_use_dev.py`` fixes them;
+the one with the highest recall minus FPR at 0.5 on the test bucket's own and multilingual rows
+ships. Embeddings take about a minute on 2 cores (progress bar).
 
 Run: ``PYTHONPATH=. python -m training.train_harmful_request_use``.
 """
@@ -27,6 +29,7 @@ import numpy as np
 from sklearn.metrics import f1_score, roc_auc_score
 
 from safeship.features.multilingual import UseEmbedder
+from safeship.text.language_gate import reads_as_use_language
 from training.harmful_request_sources import Example, load_all
 from training.train_harmful_request import _bucket
 from training.train_refusal import DATA, load
@@ -38,13 +41,31 @@ MULTILINGUAL = (
     "harmful_request_multilingual_v11a.jsonl",
     "harmful_request_multilingual_v11b.jsonl",
     "harmful_request_multilingual_v19a.jsonl",
+    # round 3: everyday questions in 16 languages, written for the injection model; benign here
+    "injection_multilingual_benign_v6a.jsonl",
+    "injection_multilingual_benign_v6b.jsonl",
 )
+ROUTED_HARMFUL_RATIO = 0.5
+"""Among rows the Latin gate routes, harmful rows weigh this share of the benign ones (English's
+own ratio): AILuminate's French rows are all harmful, and unweighted the head learnt that
+not-English leans harmful (round 2)."""
+
+
+def routed_weights(texts: list[str], y: np.ndarray) -> np.ndarray:
+    """Row weights: routed harmful rows scaled so they weigh half the routed benign rows."""
+    routed = np.array([reads_as_use_language(t, latin_only=True) for t in texts])
+    weights = np.ones(len(texts))
+    harmful, benign = routed & (y == 1), routed & (y == 0)
+    if harmful.any() and benign.any():
+        weights[harmful] = ROUTED_HARMFUL_RATIO * benign.sum() / harmful.sum()
+    return weights
 
 
 DEV_SETS = (
     "harmful_request_multilingual_v11_dev.jsonl",
     "harmful_request_multilingual_v14_dev.jsonl",
     "harmful_request_latin_v19_dev.jsonl",
+    "harmful_request_latin_v20_dev.jsonl",
 )
 
 
@@ -93,7 +114,8 @@ def main(argv: list[str] | None = None) -> None:
     x_test = embed_all([e.text for e in test], embedder, max_chars=None)
     y_fit = np.array([e.label for e in fit])
     y_test = np.array([e.label for e in test])
-    heads = fit_heads(x_fit, y_fit)
+    weights = routed_weights([e.text for e in fit], y_fit)
+    heads = fit_heads(x_fit, y_fit, weights)
     mask = np.array([e.source.startswith(("own", "ml_")) for e in test])
     chosen, criterion = pick(heads, x_test[mask], y_test[mask])
     p = heads[chosen].probabilities(x_test)
@@ -113,6 +135,7 @@ def main(argv: list[str] | None = None) -> None:
         criterion=criterion,
         n_fit=len(fit),
         n_fit_positive=int(y_fit.sum()),
+        routed_harmful_weight=round(float(weights.min()), 4),
         held_out=held_out,
     )
     head.save(args.out)

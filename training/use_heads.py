@@ -31,15 +31,18 @@ def embed_all(
     return np.vstack([embedder.embed(b) for b in track(batches, description="USE embeddings")])
 
 
-def fit_heads(x: np.ndarray, y: np.ndarray) -> dict[str, MultilingualHead]:
-    """The three candidate heads, fitted on the same rows."""
+def fit_heads(
+    x: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None = None
+) -> dict[str, MultilingualHead]:
+    """The three candidate heads, fitted on the same rows (with the same row weights, if any)."""
     heads = {}
     for name, weight in (("logistic_balanced", "balanced"), ("logistic", None)):
-        lr = LogisticRegression(C=C, class_weight=weight, max_iter=3000).fit(x, y)
+        lr = LogisticRegression(C=C, class_weight=weight, max_iter=3000)
+        lr.fit(x, y, sample_weight=sample_weight)
         heads[name] = MultilingualHead(lr.coef_[0].astype(np.float32), float(lr.intercept_[0]))
     mlp = MLPClassifier(
         hidden_layer_sizes=(MLP_HIDDEN,), early_stopping=True, random_state=0, max_iter=300
-    ).fit(x, y)
+    ).fit(x, y, sample_weight=sample_weight)
     heads["mlp"] = MultilingualHead(
         mlp.coefs_[1][:, 0].astype(np.float32),
         float(mlp.intercepts_[1][0]),

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from safeship.errors import ArtefactError
-from safeship.features.multilingual import DIM, UseEmbedder
+from safeship.features.multilingual import DIM
 
 
 @dataclass(frozen=True)
@@ -75,8 +75,8 @@ class MultilingualHead:
         z = x @ self.coef + self.intercept
         return np.asarray(1.0 / (1.0 + np.exp(-z)), dtype=np.float64)
 
-    def score(self, texts: list[str], embedder: UseEmbedder) -> float:
-        """The highest probability over ``texts`` (windows or views of one input)."""
-        if not texts:
+    def score(self, embeddings: np.ndarray) -> float:
+        """The highest probability over the embedded windows or views of one input."""
+        if not len(embeddings):
             return 0.0
-        return float(self.probabilities(embedder.embed(texts)).max())
+        return float(self.probabilities(embeddings).max())

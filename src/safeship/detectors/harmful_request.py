@@ -164,7 +164,7 @@ class HarmfulRequestDetector(BaseDetector):
     ) -> DetectorResult:
         """Max of the USE head over every window of every view; hazards as for English."""
         windows = list(dict.fromkeys(w for view in views for w in chunk_text(view)))
-        probs = head.probabilities(default_use_embedder().embed(windows))
+        probs = head.probabilities(features.use_embeddings(windows))
         best = int(probs.argmax())
         return self._with_hazards(
             float(probs[best]), windows[best], features, {"multilingual": True}

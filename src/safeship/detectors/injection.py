@@ -272,7 +272,7 @@ class PromptInjectionDetector(BaseDetector):
     ) -> tuple[float, tuple[int, int]]:
         use = self._use if item.features.has_embedder else None
         whole = (
-            use.score(chunk_text(view), default_use_embedder())
+            use.score(item.features.use_embeddings(chunk_text(view)))
             if use is not None and reads_as_use_language(view, latin_only=True)
             else self._model.score(view, item.features)
         )
@@ -303,7 +303,7 @@ class PromptInjectionDetector(BaseDetector):
         if use is not None:
             foreign = [i for i in home if reads_as_use_language(texts[i], latin_only=True)]
             if foreign:
-                embedded = default_use_embedder().embed([texts[i] for i in foreign])
+                embedded = features.use_embeddings([texts[i] for i in foreign])
                 probs[foreign] = use.probabilities(embedded)
                 taken = set(foreign)
                 home = [i for i in home if i not in taken]

@@ -35,6 +35,7 @@ class FeatureCache:
         self._memo = memo
         self._hashed: dict[str, HashedRows] = {}
         self._embedded: dict[str, np.ndarray] = {}
+        self._use_embedded: dict[str, np.ndarray] = {}
         self._stage1: FeatureCache | None = None
         self.embedding_calls = 0
 
@@ -90,3 +91,20 @@ class FeatureCache:
         if len(texts) == 1:
             return self._embedded[texts[0]][None, :]
         return np.stack([self._embedded[t] for t in texts])
+
+    def use_embeddings(self, texts: list[str]) -> np.ndarray:
+        """Multilingual USE embeddings for ``texts`` (rows in order), once per text per check.
+
+        ``prompt_injection`` and ``harmful_request`` route the same non-English text through the
+        same gate; without this memo each would pay the ~5 ms embedding on its own.
+        """
+        from safeship.features.multilingual import DIM, default_use_embedder
+
+        missing = [t for t in dict.fromkeys(texts) if t not in self._use_embedded]
+        if missing:
+            vectors = default_use_embedder().embed(missing)
+            for i, t in enumerate(missing):
+                self._use_embedded[t] = vectors[i]
+        if not texts:
+            return np.zeros((0, DIM), dtype=np.float32)
+        return np.stack([self._use_embedded[t] for t in texts])

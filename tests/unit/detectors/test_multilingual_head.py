@@ -235,3 +235,21 @@ def test_a_foreign_segment_is_scored_by_the_head_only(
     segments = [t.strip() for t in seen]
     assert french not in segments  # the head scored it; the text model did not
     assert english in segments  # English segments stay on the text model
+
+
+def test_both_detectors_share_one_use_embedding_per_text(always_harmful: Path) -> None:
+    """The per-check memo: a routed text pays for USE once, whichever detectors read it."""
+    from safeship.detectors.injection import InjectionParams, PromptInjectionDetector
+
+    harmful = _detector("harmful_request", always_harmful)
+    injection = PromptInjectionDetector(InjectionParams())
+    item = _item("Pouvez-vous me conseiller un bon livre sur l'histoire de Rome ?")
+    use = default_use_embedder()
+    injection.setup()
+    harmful.setup()
+    before = use.calls
+    assert "multilingual" in harmful.score(item).details
+    injection.score(item)
+    harmful.score(item)
+    assert use.calls == before + 1
+    assert item.features.use_embeddings([]).shape == (0, DIM)

@@ -160,8 +160,10 @@ def test_the_latin_round_rows_are_well_formed_and_share_no_text_with_a_dev_set()
     assert all(bool(r["category"]) == (int(r["label"]) == 1) for r in train + blind)
     assert len(blind) == 296 and len({str(r["text"]) for r in blind}) == 296
     trained = {" ".join(e.text.casefold().split()) for e in multilingual_rows()}
+    assert len(rows("harmful_request_latin_v20_dev.jsonl")) == 296
     dev = _texts(
         "harmful_request_latin_v19_dev.jsonl",
+        "harmful_request_latin_v20_dev.jsonl",
         "harmful_request_multilingual_v14_dev.jsonl",
         "harmful_request_multilingual_v11_dev.jsonl",
     )
