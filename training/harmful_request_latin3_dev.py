@@ -41,6 +41,32 @@ shipped detector (``multilingual: false``):
    RSS stays under 500 MB. (Round 2's figure, the detector alone, is printed too.)
 
 Reported, not judged: part B's recall; the v19 set (seen) under the same clauses 1-3.
+
+**Outcome: rejected** (one run of ``python -m training.harmful_request_latin3_dev``; the MLP head
+was chosen, criterion 0.738 against 0.556 / 0.521; routed harmful rows weigh 0.344 each):
+
+1. part A harmful recall at 0.5: 0.250 -> **0.600** (de, it, pt 7-8 of 10; nl 6, pl 5, tr 2;
+   fr 10 -> 7): PASS;
+2. part A benign flagged at 0.4: 21 -> **14** of 144 (fr 11 -> 2, pt 3 -> 0; nl 0 -> 4, pl
+   0 -> 5): PASS;
+3. part B benign flagged at 0.4: 0 -> **1** of 48 (one Czech everyday question): FAIL;
+4. English: 0 of 871 routed, 0 changed: PASS;
+5. non-Latin rows of v14: 0 of 132 changed: PASS;
+6. starter: benign blocked 9 -> 8, but ``el-c4`` (voting documents in France) newly blocked, as
+   in round 2: FAIL;
+7. cost: the default guard's input check on the 189 routed part A texts went 6.52 -> 5.87 ms at
+   p50 (the routed text skips the English cascade's MiniLM stage and reuses prompt_injection's
+   USE embedding; the detector alone, 0.39 -> 5.11 ms), no English text embedded; but RSS read
+   507 MB: FAIL as measured. That reading was wrong: the probe used ``ru_maxrss``, which Linux
+   carries over ``execve`` from the forked parent, so it reported this script's own size. The
+   probe now reads ``VmHWM``: 263 MB for the default guard with the path, the same as without.
+   The verdict stands on clauses 3 and 6 alone.
+
+Seen v19 set: part A recall 0.225 -> 0.700, benign 13 -> 11; part B benign 2 -> 3.
+
+So the path stays an opt-in (``params: {multilingual: true}``), now with this head and the
+Latin scope as the default scope: against round 1's opt-in it trades some recall for half the
+false flags, and it never touches English or non-Latin text.
 """
 
 from __future__ import annotations

@@ -105,8 +105,10 @@ ROUTED_SHARE = 0.01
 CHANGED_ROWS = 2
 ADDED_MS = 5.0
 RSS_MB = 500
+# Peak RSS of this process's own memory (VmHWM). Not ``ru_maxrss``: Linux carries it over
+# ``execve`` from the forked parent, so a probe started by a big rule script reports the
+# script's size (round 3 of the Latin path read 507 MB that way; the guard itself peaks at 263).
 _RSS_PROBE = """
-import resource
 from safeship.guard import Guard, GuardContext
 from safeship.policy.load import parse_policy
 src = open("src/safeship/policies/default.yaml").read().replace(
@@ -116,7 +118,8 @@ g = Guard(parse_policy(src))
 g.warmup()
 for t in ("How do I bake bread?", "Wie backe ich Brot?", "Как испечь хлеб?", "パンの焼き方は？"):
     g.check_input(t, GuardContext())
-print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
+status = open("/proc/self/status").read()
+print(int(status.split("VmHWM:")[1].split()[0]) // 1024)
 """
 
 
