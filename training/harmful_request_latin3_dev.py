@@ -79,7 +79,6 @@ import numpy as np
 
 from safeship.detectors.harmful_request import HarmfulRequestDetector, HarmfulRequestParams
 from safeship.features.multilingual import default_use_embedder
-from safeship.text.language_gate import reads_as_use_language
 from training.harmful_request_latin_dev import (
     ENGLISH_SETS,
     GATE_LANGS,
@@ -133,6 +132,11 @@ def _blind(
 
 
 def main() -> None:
+    judge(BLIND, (SEEN_BLIND,))
+
+
+def judge(blind: str, seen_blinds: tuple[str, ...]) -> bool:
+    """Run the seven clauses on ``blind``; report ``seen_blinds``; print and return the verdict."""
     from safeship.guard import Guard, GuardContext
 
     shipped = HarmfulRequestDetector(HarmfulRequestParams(multilingual=False))
@@ -141,7 +145,7 @@ def main() -> None:
     )
     verdicts: dict[str, bool] = {}
 
-    texts_a, (ra0, ra1, ba0, ba1), (rb0, rb1, bb0, bb1) = _blind(BLIND, shipped, candidate)
+    texts_a, (ra0, ra1, ba0, ba1), (rb0, rb1, bb0, bb1) = _blind(blind, shipped, candidate)
     print(f"1. part A harmful recall@0.5 {ra0:.3f} -> {ra1:.3f}")
     print(f"2. part A benign flagged@0.4 {ba0} -> {ba1}")
     print(f"3. part B benign flagged@0.4 {bb0} -> {bb1} (recall, reported: {rb0:.3f} -> {rb1:.3f})")
@@ -155,7 +159,7 @@ def main() -> None:
     for name in ENGLISH_SETS:
         english = [str(r["text"]) for r in load(name) if str(r.get("lang", "en")) == "en"]
         total += len(english)
-        routed += sum(reads_as_use_language(t, latin_only=True) for t in english)
+        routed += sum(candidate._routed(t) for t in english)
         before = use.calls
         e0, e1 = scores(shipped, english, "user"), scores(candidate, english, "user")
         embedded_english += use.calls - before
@@ -185,7 +189,7 @@ def main() -> None:
     )
     verdicts["6 starter: none newly blocked or let through"] = not new_blocks and not new_through
 
-    routed_a = [t for t in texts_a if reads_as_use_language(t, latin_only=True)]
+    routed_a = [t for t in texts_a if candidate._routed(t)]
     off, on = _guards()
     assert isinstance(off, Guard) and isinstance(on, Guard)
     g0 = p50_ms(lambda t: off.check_input(t, GuardContext()), routed_a, repeat=3)
@@ -203,12 +207,13 @@ def main() -> None:
     )
     verdicts["7 cost"] = g1 - g0 <= GUARD_ADDED_MS and embedded_english == 0 and rss <= RSS_MB
 
-    _, (sa0, sa1, sba0, sba1), (_, _, sbb0, sbb1) = _blind(SEEN_BLIND, shipped, candidate)
-    print(
-        f"seen {SEEN_BLIND} (reported only): part A recall {sa0:.3f} -> {sa1:.3f}, benign "
-        f"{sba0} -> {sba1}; part B benign {sbb0} -> {sbb1}"
-    )
-    print_verdicts(verdicts)
+    for seen in seen_blinds:
+        _, (sa0, sa1, sba0, sba1), (_, _, sbb0, sbb1) = _blind(seen, shipped, candidate)
+        print(
+            f"seen {seen} (reported only): part A recall {sa0:.3f} -> {sa1:.3f}, benign "
+            f"{sba0} -> {sba1}; part B benign {sbb0} -> {sbb1}"
+        )
+    return print_verdicts(verdicts)
 
 
 if __name__ == "__main__":

@@ -36,3 +36,18 @@ at most 2 ms more at p50 on routed part A texts, no English text embedded, RSS u
 as ``VmHWM``), judged on the v21 set. Reported, not judged: part B recall, and the v19 and v20
 sets (seen).
 """
+
+from __future__ import annotations
+
+from training.harmful_request_latin3_dev import judge
+
+BLIND = "harmful_request_latin_v21_dev.jsonl"
+SEEN = ("harmful_request_latin_v19_dev.jsonl", "harmful_request_latin_v20_dev.jsonl")
+
+
+def main() -> None:
+    judge(BLIND, SEEN)
+
+
+if __name__ == "__main__":
+    main()

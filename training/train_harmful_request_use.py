@@ -44,6 +44,8 @@ MULTILINGUAL = (
     # round 3: everyday questions in 16 languages, written for the injection model; benign here
     "injection_multilingual_benign_v6a.jsonl",
     "injection_multilingual_benign_v6b.jsonl",
+    # round 4 (training/harmful_request_latin4_dev.py): civic, crisis and appointment questions
+    "harmful_request_multilingual_v21a.jsonl",
 )
 ROUTED_HARMFUL_RATIO = 0.5
 """Among rows the Latin gate routes, harmful rows weigh this share of the benign ones (English's
@@ -53,7 +55,7 @@ not-English leans harmful (round 2)."""
 
 def routed_weights(texts: list[str], y: np.ndarray) -> np.ndarray:
     """Row weights: routed harmful rows scaled so they weigh half the routed benign rows."""
-    routed = np.array([reads_as_use_language(t, latin_only=True) for t in texts])
+    routed = np.array([reads_as_use_language(t, latin_only=True, strict=True) for t in texts])
     weights = np.ones(len(texts))
     harmful, benign = routed & (y == 1), routed & (y == 0)
     if harmful.any() and benign.any():
@@ -66,6 +68,7 @@ DEV_SETS = (
     "harmful_request_multilingual_v14_dev.jsonl",
     "harmful_request_latin_v19_dev.jsonl",
     "harmful_request_latin_v20_dev.jsonl",
+    "harmful_request_latin_v21_dev.jsonl",
 )
 
 

@@ -86,8 +86,9 @@ class HarmfulRequestParams(EncoderParams):
         multilingual: Score text in another language with the USE head instead of the
             English cascade (only with an embedder configured).
         multilingual_scripts: Which text counts as another language: ``latin`` routes only
-            Latin-script text that reads as fr, de, es, it, pt, nl, pl or tr (judged by
-            ``training/harmful_request_latin_dev.py``); ``all`` routes every text that does
+            Latin-script text that reads as fr, de, es, it, pt, nl, pl or tr and holds no letter
+            those languages never write (judged by ``training/harmful_request_latin*_dev.py``);
+            ``all`` routes every text that does
             not read as English (judged by ``training/harmful_request_use_dev.py``).
         multilingual_path: Another USE head than the shipped ``harmful_request_use.npz``.
     """
@@ -156,7 +157,7 @@ class HarmfulRequestDetector(BaseDetector):
         """Whether this text goes to the USE head rather than the English cascade."""
         assert isinstance(self.params, HarmfulRequestParams)
         if self.params.multilingual_scripts == "latin":
-            return reads_as_use_language(view, latin_only=True)
+            return reads_as_use_language(view, latin_only=True, strict=True)
         return not reads_as_english(view)
 
     def _score_multilingual(

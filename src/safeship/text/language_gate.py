@@ -99,9 +99,13 @@ _SCRIPT_LETTERS: dict[str, re.Pattern[str]] = {
 }
 _UKRAINIAN = re.compile(r"[іїєґІЇЄҐ]")
 _PERSIAN = re.compile(r"[پچژگ]")
+# Latin letters none of the eight languages writes: Nordic, Czech and Slovak, Hungarian,
+# Romanian, Croatian and Vietnamese, Icelandic. Polish ź ż ś ć ń ł ą ę, Turkish ş ğ ı and the
+# Romance and Germanic accents are not here.
+_FOREIGN_LATIN = re.compile(r"[åøřěůťďňľĺŕčšžýőűșțăţđðþơưÅØŘĚŮŤĎŇĽĹŔČŠŽÝŐŰȘȚĂŢĐÐÞƠƯ]")
 
 
-def reads_as_use_language(text: str, latin_only: bool = False) -> bool:
+def reads_as_use_language(text: str, latin_only: bool = False, strict: bool = False) -> bool:
     """Whether ``text`` is not English but one of the languages USE multilingual v3 reads.
 
     ``latin_only`` keeps every text in a non-Latin script out (``prompt_injection``'s path: in
@@ -117,6 +121,10 @@ def reads_as_use_language(text: str, latin_only: bool = False) -> bool:
     function words of *one* of French, German, Spanish, Italian, Portuguese, Dutch, Polish or
     Turkish, so English slang ("lol ok thx") stays English and a Romanian "de ... la" or a
     Swedish "du kan" (words from two lists) is not taken for one of them.
+
+    ``strict`` also keeps out Latin text holding a letter none of the eight languages writes
+    (``_FOREIGN_LATIN``): Czech shares "jak", "na" and "si" with Polish, and Danish or Swedish
+    short words with Dutch and German, but not their letters.
     """
     non_latin = _mostly_non_latin(text)
     if non_latin is None:
@@ -131,6 +139,8 @@ def reads_as_use_language(text: str, latin_only: bool = False) -> bool:
         if script == "arabic":
             return not _PERSIAN.search(text)
         return script != "other" and counts[script] > 0
+    if strict and _FOREIGN_LATIN.search(text):
+        return False
     words = [w.lower() for w in _LATIN_WORD.findall(text)]
     if not _few_english_words(words):
         return False

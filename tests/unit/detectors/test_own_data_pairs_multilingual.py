@@ -161,9 +161,12 @@ def test_the_latin_round_rows_are_well_formed_and_share_no_text_with_a_dev_set()
     assert len(blind) == 296 and len({str(r["text"]) for r in blind}) == 296
     trained = {" ".join(e.text.casefold().split()) for e in multilingual_rows()}
     assert len(rows("harmful_request_latin_v20_dev.jsonl")) == 296
+    assert len(rows("harmful_request_latin_v21_dev.jsonl")) == 296
+    assert len(rows("harmful_request_multilingual_v21a.jsonl")) == 320
     dev = _texts(
         "harmful_request_latin_v19_dev.jsonl",
         "harmful_request_latin_v20_dev.jsonl",
+        "harmful_request_latin_v21_dev.jsonl",
         "harmful_request_multilingual_v14_dev.jsonl",
         "harmful_request_multilingual_v11_dev.jsonl",
     )

@@ -87,3 +87,19 @@ def test_a_known_limit_romanian_that_shares_french_words_is_taken_for_french() -
     """Pinned so a change to the lists shows up: "la" and "ce" are French function words too."""
     text = "Bună ziua, aș vrea să știu de la ce oră e deschis magazinul"
     assert reads_as_use_language(text, latin_only=True)
+
+
+@pytest.mark.parametrize(
+    ("text", "routed"),
+    [
+        ("Jak si vyřídím nový řidičák, musím na úřad osobně?", False),  # Czech ř ů
+        ("Kan du hjælpe mig med at skrive en ansøgning til kommunen?", False),  # Danish æ ø
+        ("Bună ziua, aș vrea să știu de la ce oră e deschis magazinul", False),  # Romanian ș ă
+        ("Jak umówić się do lekarza przez Internetowe Konto Pacjenta?", True),  # Polish keeps ó ś
+        ("Şu an nasıl bir telefon almalıyım, bütçem az?", True),  # Turkish ş ı ü
+        ("Où est-ce que je peux déposer ma déclaration d'impôts ?", True),
+    ],
+)
+def test_strict_keeps_out_letters_the_eight_languages_never_write(text: str, routed: bool) -> None:
+    assert reads_as_use_language(text, latin_only=True)  # the loose gate takes all six
+    assert reads_as_use_language(text, latin_only=True, strict=True) is routed
