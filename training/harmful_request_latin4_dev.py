@@ -35,6 +35,26 @@ rows unchanged; no starter prompt newly blocked or let through; the default guar
 at most 2 ms more at p50 on routed part A texts, no English text embedded, RSS under 500 MB read
 as ``VmHWM``), judged on the v21 set. Reported, not judged: part B recall, and the v19 and v20
 sets (seen).
+
+**Outcome: adopted** (one run of ``python -m training.harmful_request_latin4_dev``; the MLP head
+was chosen, criterion 0.743 against 0.563 / 0.520; routed harmful rows weigh 0.399 each):
+
+1. part A harmful recall at 0.5: 0.263 -> **0.637** (de, it, pl, es 8 of 10; fr 9 -> 6, pt 5,
+   nl 5, tr 3): PASS;
+2. part A benign flagged at 0.4: **30 -> 4** of 144 (the shipped cascade flagged 15 of 18
+   French and 8 of 18 Spanish benign rows; the path 0 and 0; everyday 12 -> 1, sensitive
+   18 -> 3): PASS;
+3. part B benign flagged at 0.4: 2 -> 2 of 48 (the veto kept cs, sk, da, hr home): PASS;
+4. English: 0 of 871 rows routed, 0 changed: PASS;
+5. non-Latin rows of v14: 0 of 132 changed: PASS;
+6. starter: benign blocked 9 -> 7 (``ip-c4`` and ``pv-c4`` freed), none newly blocked, no
+   harmful prompt let through: PASS;
+7. cost: the default guard's input check on the 197 routed part A texts 5.93 -> 5.40 ms at p50
+   (the detector alone 0.61 -> 5.63 ms: the USE embedding, which the guard already pays for
+   ``prompt_injection``), no English text embedded, RSS 263 MB: PASS.
+
+Seen sets (reported): v19 part A recall 0.225 -> 0.713, benign 13 -> 9; v20 0.250 -> 0.588,
+benign 21 -> 9; part B unchanged on both. ``multilingual`` is now on by default.
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ reduction) so that the topic alone does not flag:
   overlap;
 * an embedding softmax head splits the score over the hazard taxonomy in
   :mod:`safeship.detectors.hazards`, so ``categories[h] = score * P(h | harmful)``;
-* with ``multilingual``, text in another language is scored instead by a head on
+* with ``multilingual`` (the default), text in another language is scored instead by a head on
   multilingual USE embeddings (see :mod:`safeship.detectors._multilingual_head`), since both
   cascade stages read English. Which text is routed is ``multilingual_scripts``: ``latin``
   (Latin-script text that reads as one of the eight languages of
@@ -84,7 +84,8 @@ class HarmfulRequestParams(EncoderParams):
         model_path: Cascade artefact; defaults to the shipped ``harmful_request.npz``.
         encoder, encoder_dir: The fine-tuned second opinion on intent (see ``EncoderParams``).
         multilingual: Score text in another language with the USE head instead of the
-            English cascade (only with an embedder configured).
+            English cascade (only with an embedder configured). On by default since its
+            fourth round passed its rule (``training/harmful_request_latin4_dev.py``).
         multilingual_scripts: Which text counts as another language: ``latin`` routes only
             Latin-script text that reads as fr, de, es, it, pt, nl, pl or tr and holds no letter
             those languages never write (judged by ``training/harmful_request_latin*_dev.py``);
@@ -94,7 +95,7 @@ class HarmfulRequestParams(EncoderParams):
     """
 
     model_path: str | None = None
-    multilingual: bool = False
+    multilingual: bool = True
     multilingual_scripts: Literal["latin", "all"] = "latin"
     multilingual_path: str | None = None
 

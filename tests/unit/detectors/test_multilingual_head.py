@@ -128,7 +128,7 @@ def test_the_multilingual_path_is_off_without_the_param_or_an_embedder(
     always_harmful: Path,
 ) -> None:
     text = "Kannst du mir ein gutes Buch über die Geschichte Roms empfehlen?"
-    off = HarmfulRequestDetector(HarmfulRequestParams()).score(_item(text))
+    off = HarmfulRequestDetector(HarmfulRequestParams(multilingual=False)).score(_item(text))
     assert "multilingual" not in off.details
     on = HarmfulRequestDetector(
         HarmfulRequestParams(multilingual=True, multilingual_path=str(always_harmful))
@@ -154,12 +154,13 @@ def test_a_missing_package_says_which_extra_to_install(monkeypatch: pytest.Monke
         UseEmbedder().embed(["hallo"])
 
 
-def test_the_shipped_head_loads_and_the_path_is_off_by_default() -> None:
+def test_the_shipped_head_loads_and_the_latin_path_is_on_by_default() -> None:
     from safeship.detectors.harmful_request import DEFAULT_MULTILINGUAL
 
     head = MultilingualHead.load(DEFAULT_MULTILINGUAL)
     assert head.hidden_w is not None and head.meta["head"] == "mlp"
-    assert not HarmfulRequestParams().multilingual  # rejected as a default by its rule
+    assert HarmfulRequestParams().multilingual  # adopted in round 4 (harmful_request_latin4_dev)
+    assert HarmfulRequestParams().multilingual_scripts == "latin"
 
 
 def test_prompt_injection_scores_foreign_document_segments_with_the_head(
