@@ -96,7 +96,7 @@ class HarmfulRequestParams(EncoderParams):
 
     model_path: str | None = None
     multilingual: bool = True
-    multilingual_scripts: Literal["latin", "all"] = "latin"
+    multilingual_scripts: Literal["latin", "use", "all"] = "latin"
     multilingual_path: str | None = None
 
 
@@ -157,9 +157,10 @@ class HarmfulRequestDetector(BaseDetector):
     def _routed(self, view: str) -> bool:
         """Whether this text goes to the USE head rather than the English cascade."""
         assert isinstance(self.params, HarmfulRequestParams)
-        if self.params.multilingual_scripts == "latin":
-            return reads_as_use_language(view, latin_only=True, strict=True)
-        return not reads_as_english(view)
+        scripts = self.params.multilingual_scripts
+        if scripts == "all":
+            return not reads_as_english(view)
+        return reads_as_use_language(view, latin_only=scripts == "latin", strict=True)
 
     def _score_multilingual(
         self, head: MultilingualHead, views: tuple[str, ...], features: FeatureCache

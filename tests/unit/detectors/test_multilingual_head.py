@@ -103,12 +103,13 @@ def test_only_text_that_does_not_read_as_english_takes_the_multilingual_path(
 
 @pytest.mark.parametrize(
     ("scripts", "routed"),
-    [("latin", {"de"}), ("all", {"de", "ru", "fi"})],
+    [("latin", {"de"}), ("use", {"de", "ru"}), ("all", {"de", "ru", "fi", "uk"})],
 )
 def test_harmful_requests_scope_decides_which_languages_take_the_head(
     scripts: str, routed: set[str], always_harmful: Path
 ) -> None:
-    """``latin`` routes only the eight gate languages; ``all`` every text not read as English."""
+    """``latin``: the eight gate languages; ``use``: also the non-Latin scripts USE reads (not
+    Ukrainian); ``all``: every text not read as English."""
     det = HarmfulRequestDetector(
         HarmfulRequestParams(
             multilingual=True, multilingual_scripts=scripts, multilingual_path=str(always_harmful)
@@ -119,6 +120,7 @@ def test_harmful_requests_scope_decides_which_languages_take_the_head(
         "de": "Kannst du mir ein gutes Buch über die Geschichte Roms empfehlen?",
         "ru": "Можете посоветовать хорошую книгу об истории Рима?",
         "fi": "Voitko suositella hyvää kirjaa Rooman historiasta?",
+        "uk": "Чи можете порадити гарну книжку про історію Риму?",
     }
     took_head = {lang for lang, t in texts.items() if "multilingual" in det.score(_item(t)).details}
     assert took_head == routed
