@@ -45,6 +45,31 @@ hold:
    at p50 than with round 4's scope; RSS of the default guard under 500 MB (``VmHWM``).
 
 If it fails, round 4's head and trainer are restored and ``use`` stays available as an opt-in.
+
+**Outcome: rejected** (one run of ``python -m training.harmful_request_scripts_dev``; the MLP
+head was chosen, criterion 0.761 against 0.545 / 0.536; routed harmful rows weighed 0.399 in the
+Latin group and 2.398 in the other-scripts group, where benign rows outnumber harmful ones):
+
+1. non-Latin harmful recall at 0.5: 0.000 -> **0.767** (zh, ko, th 9 of 10; ja 8, ru 7,
+   ar 4): PASS;
+2. parity: non-Latin benign flagged at 0.4 8.3% against English's 5.6% on the same set (pooled),
+   everyday 2.1% against 0.0%, sensitive 13.3% against 10.0% (reported): PASS;
+3. English and part B rows (uk, fa, hi, el): 0 of 76 scores changed: PASS;
+4. Latin regression on v21 (seen): part A recall 0.700, benign 3 of 144; part B 2: PASS;
+5. English dev rows routed: 0 of 871: PASS;
+6. starter: benign blocked 7 -> 8: ``el-c4`` (the French voting-documents question) newly
+   blocked again by the retrained head's Latin side: FAIL;
+7. cost: the default guard's input check on the 168 routed non-Latin texts 0.87 -> 6.56 ms at
+   p50: FAIL. The clause assumed the per-check memo would share the USE embedding with
+   ``prompt_injection``, as it does for Latin text; but ``prompt_injection`` routes Latin text
+   only, so here ``harmful_request`` pays the whole embedding (about 5.7 ms on this CPU). RSS
+   263 MB.
+
+Round 4's head and trainer are restored (the trainer reproduces its artefact bit for bit);
+``harmful_request_multilingual_v22a.jsonl`` is kept, not trained on. ``multilingual_scripts:
+use`` stays as an opt-in with round 4's head. What a next round needs: a cheaper way to embed
+non-Latin text, or a cost clause that prices the ~6 ms a non-Latin user's check pays against
+recall going from 0 to about three in four, decided before the run.
 """
 
 from __future__ import annotations

@@ -46,28 +46,20 @@ MULTILINGUAL = (
     "injection_multilingual_benign_v6b.jsonl",
     # round 4 (training/harmful_request_latin4_dev.py): civic, crisis and appointment questions
     "harmful_request_multilingual_v21a.jsonl",
-    # round 5 (training/harmful_request_scripts_dev.py): ru, zh, ja, ko, ar, th hard negatives
-    "harmful_request_multilingual_v22a.jsonl",
 )
 ROUTED_HARMFUL_RATIO = 0.5
-"""Among routed rows (per script group), harmful rows weigh this share of the benign ones
-(English's own ratio): AILuminate's French rows are all harmful, and unweighted the head learnt
-that not-English leans harmful (round 2)."""
+"""Among rows the Latin gate routes, harmful rows weigh this share of the benign ones (English's
+own ratio): AILuminate's French rows are all harmful, and unweighted the head learnt that
+not-English leans harmful (round 2)."""
 
 
 def routed_weights(texts: list[str], y: np.ndarray) -> np.ndarray:
-    """Row weights, per routed group (Latin script, other scripts).
-
-    In each group harmful rows are scaled to weigh ``ROUTED_HARMFUL_RATIO`` of its benign rows;
-    every other row weighs 1.
-    """
+    """Row weights: routed harmful rows scaled so they weigh half the routed benign rows."""
+    routed = np.array([reads_as_use_language(t, latin_only=True, strict=True) for t in texts])
     weights = np.ones(len(texts))
-    routed = np.array([reads_as_use_language(t, strict=True) for t in texts])
-    latin = np.array([reads_as_use_language(t, latin_only=True, strict=True) for t in texts])
-    for group in (latin, routed & ~latin):
-        harmful, benign = group & (y == 1), group & (y == 0)
-        if harmful.any() and benign.any():
-            weights[harmful] = ROUTED_HARMFUL_RATIO * benign.sum() / harmful.sum()
+    harmful, benign = routed & (y == 1), routed & (y == 0)
+    if harmful.any() and benign.any():
+        weights[harmful] = ROUTED_HARMFUL_RATIO * benign.sum() / harmful.sum()
     return weights
 
 
@@ -147,7 +139,7 @@ def main(argv: list[str] | None = None) -> None:
         criterion=criterion,
         n_fit=len(fit),
         n_fit_positive=int(y_fit.sum()),
-        routed_harmful_weights=sorted({round(float(w), 4) for w in weights if w != 1.0}),
+        routed_harmful_weight=round(float(weights.min()), 4),
         held_out=held_out,
     )
     head.save(args.out)

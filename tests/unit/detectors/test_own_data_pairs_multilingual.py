@@ -150,7 +150,10 @@ def test_the_cue_dev_sets_cover_eleven_non_latin_languages(name: str) -> None:
 
 def test_the_latin_round_rows_are_well_formed_and_share_no_text_with_a_dev_set() -> None:
     """harmful_request's USE head (round 2) trains on v19a; v19 dev is its blind set."""
-    from training.train_harmful_request_use import multilingual_rows
+    from training.train_harmful_request_use import MULTILINGUAL, multilingual_rows
+
+    # round 5 was rejected: its rows are kept, and the shipped head (round 4) stays reproducible
+    assert "harmful_request_multilingual_v22a.jsonl" not in MULTILINGUAL
 
     train = rows("harmful_request_multilingual_v19a.jsonl")
     blind = rows("harmful_request_latin_v19_dev.jsonl")
