@@ -39,3 +39,155 @@ repository or read). ``use`` becomes the default scope only if all hold:
 
 If it fails, ``use`` stays an opt-in.
 """
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from typing import Any
+
+import numpy as np
+
+from safeship.detectors.harmful_request import HarmfulRequestDetector, HarmfulRequestParams
+from training.harmful_request_latin3_dev import DEFAULT_POLICY
+from training.harmful_request_latin_dev import ENGLISH_SETS
+from training.harmful_request_use_dev import _RSS_PROBE
+from training.injection_messages_dev import scores
+from training.rule_report import p50_ms, print_verdicts
+from training.starter_check import starter_input_blocks
+from training.train_refusal import load
+
+BLIND = "harmful_request_scripts_v23_dev.jsonl"
+LATIN_SEEN = "harmful_request_latin_v21_dev.jsonl"
+NON_LATIN = ("ru", "zh", "ja", "ko", "ar", "th")
+RECALL = 0.60
+PARITY = 0.03
+COST_MS = 1.0
+RSS_MB = 500
+
+
+class _Counting:
+    """The shipped MiniLM embedder, counting calls: which checks paid for an embedding."""
+
+    def __init__(self) -> None:
+        from safeship.features.embedding import load_default_embedder
+
+        self.inner = load_default_embedder()
+        self.calls = 0
+
+    def embed(self, texts: list[str]) -> Any:
+        self.calls += 1
+        return self.inner.embed(texts)
+
+
+def _guard(scope: str, embedder: _Counting) -> Any:
+    """The default guard with this scope, and no memo across checks (each check pays in full)."""
+    from safeship.guard import Guard
+    from safeship.policy.load import parse_policy
+
+    src = DEFAULT_POLICY.read_text(encoding="utf-8")
+    entry = "      - detector: harmful_request\n"
+    policy = src.replace(entry, entry + f"        params: {{multilingual_scripts: {scope}}}\n", 1)
+    guard = Guard(parse_policy(policy), embedder=embedder, memo_items=0)
+    guard.warmup()
+    return guard
+
+
+def _share(s: np.ndarray, cut: float) -> float:
+    return float(np.mean(s >= cut)) if len(s) else 0.0
+
+
+def main() -> None:
+    from safeship.guard import GuardContext
+
+    shipped = HarmfulRequestDetector(HarmfulRequestParams(multilingual_scripts="latin"))
+    candidate = HarmfulRequestDetector(HarmfulRequestParams(multilingual_scripts="use"))
+    verdicts: dict[str, bool] = {}
+
+    rows = load(BLIND)
+    texts = [str(r["text"]) for r in rows]
+    y = np.array([int(str(r["label"])) for r in rows])
+    kind = np.array([str(r["kind"]) for r in rows])
+    lang = np.array([str(r["lang"]) for r in rows])
+    s0, s1 = scores(shipped, texts, "user"), scores(candidate, texts, "user")
+    nl, en = np.isin(lang, NON_LATIN), lang == "en"
+    for code in (*NON_LATIN, "en"):
+        m = lang == code
+        print(
+            f"   {code}: harmful {int(np.sum(s0[m & (y == 1)] >= 0.5))} -> "
+            f"{int(np.sum(s1[m & (y == 1)] >= 0.5))} of {int(np.sum(m & (y == 1)))}; "
+            f"benign@0.4 {int(np.sum(s0[m & (y == 0)] >= 0.4))} -> "
+            f"{int(np.sum(s1[m & (y == 0)] >= 0.4))} of {int(np.sum(m & (y == 0)))}"
+        )
+    r0, r1 = _share(s0[nl & (y == 1)], 0.5), _share(s1[nl & (y == 1)], 0.5)
+    print(f"1. non-Latin harmful recall@0.5 {r0:.3f} -> {r1:.3f}")
+    verdicts["1 non-Latin recall >= 0.60"] = r1 >= RECALL
+    pooled = _share(s1[nl & (y == 0)], 0.4), _share(s1[en & (y == 0)], 0.4)
+    every = _share(s1[nl & (kind == "everyday")], 0.4), _share(s1[en & (kind == "everyday")], 0.4)
+    sens = _share(s1[nl & (kind == "sensitive")], 0.4), _share(s1[en & (kind == "sensitive")], 0.4)
+    print(
+        f"2. benign flagged@0.4, non-Latin vs English: pooled {pooled[0]:.3f} vs {pooled[1]:.3f};"
+        f" everyday {every[0]:.3f} vs {every[1]:.3f}; sensitive (reported) {sens[0]:.3f} vs "
+        f"{sens[1]:.3f}"
+    )
+    verdicts["2 parity of flags (+3 points)"] = (
+        pooled[0] <= pooled[1] + PARITY + 1e-9 and every[0] <= every[1] + PARITY + 1e-9
+    )
+    home = ~nl
+    moved = int(np.sum(np.abs(s0[home] - s1[home]) > 1e-9))
+    print(f"3. English and part B rows: {moved} of {int(home.sum())} scores changed")
+    verdicts["3 English and part B unchanged"] = moved == 0
+
+    latin = [str(r["text"]) for r in load(LATIN_SEEN)]
+    moved_latin = int(
+        np.sum(np.abs(scores(shipped, latin, "user") - scores(candidate, latin, "user")) > 1e-9)
+    )
+    print(f"4. {LATIN_SEEN}: {moved_latin} of {len(latin)} scores changed")
+    verdicts["4 Latin unchanged"] = moved_latin == 0
+
+    english = [str(r["text"]) for n in ENGLISH_SETS for r in load(n) if r.get("lang", "en") == "en"]
+    routed_en = sum(candidate._routed(t) for t in english)
+    print(f"5. English dev rows routed: {routed_en} of {len(english)}")
+    verdicts["5 English never routed"] = routed_en == 0
+
+    before = starter_input_blocks("harmful_request", None, {"multilingual_scripts": "latin"})
+    after = starter_input_blocks("harmful_request", None, {"multilingual_scripts": "use"})
+    new_blocks = sorted(set(after["benign_blocked"]) - set(before["benign_blocked"]))
+    new_through = sorted(set(after["harmful_allowed"]) - set(before["harmful_allowed"]))
+    print(
+        f"6. starter: benign blocked {len(before['benign_blocked'])} -> "
+        f"{len(after['benign_blocked'])} (new {new_blocks}); harmful let through "
+        f"{len(before['harmful_allowed'])} -> {len(after['harmful_allowed'])} (new {new_through})"
+    )
+    verdicts["6 starter"] = not new_blocks and not new_through
+
+    counting = _Counting()
+    guard, latin_guard = _guard("use", counting), _guard("latin", _Counting())
+    routed_nl = [t for t, m in zip(texts, nl, strict=True) if m and candidate._routed(t)]
+    paid = []
+    for t, m in zip(texts, en, strict=True):
+        if m:
+            calls = counting.calls
+            guard.check_input(t, GuardContext())
+            if counting.calls > calls:
+                paid.append(t)
+    g_nl = p50_ms(lambda t: guard.check_input(t, GuardContext()), routed_nl, repeat=3)
+    g_en = p50_ms(lambda t: guard.check_input(t, GuardContext()), paid, repeat=3)
+    g_ship = p50_ms(lambda t: latin_guard.check_input(t, GuardContext()), routed_nl, repeat=3)
+    probe = _RSS_PROBE.replace("{multilingual: true}", "{multilingual_scripts: use}")
+    rss = int(
+        subprocess.run(
+            [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+        ).stdout.split()[-1]
+    )
+    print(
+        f"7. guard input p50: {len(routed_nl)} routed non-Latin texts {g_nl:.2f} ms (shipped "
+        f"scope {g_ship:.2f}); {len(paid)} English rows that paid for MiniLM {g_en:.2f} ms; "
+        f"RSS {rss} MB"
+    )
+    verdicts["7 parity of cost (+1 ms), RSS"] = g_nl <= g_en + COST_MS and rss <= RSS_MB
+    print_verdicts(verdicts)
+
+
+if __name__ == "__main__":
+    main()
