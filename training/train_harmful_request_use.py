@@ -70,6 +70,7 @@ DEV_SETS = (
     "harmful_request_latin_v20_dev.jsonl",
     "harmful_request_latin_v21_dev.jsonl",
     "harmful_request_scripts_v22_dev.jsonl",
+    "harmful_request_scripts_v23_dev.jsonl",
 )
 
 

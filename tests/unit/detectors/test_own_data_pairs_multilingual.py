@@ -168,8 +168,10 @@ def test_the_latin_round_rows_are_well_formed_and_share_no_text_with_a_dev_set()
     assert len(rows("harmful_request_multilingual_v21a.jsonl")) == 320
     assert len(rows("harmful_request_scripts_v22_dev.jsonl")) == 244
     assert len(rows("harmful_request_multilingual_v22a.jsonl")) == 236  # 4 dev-set texts dropped
+    assert len(rows("harmful_request_scripts_v23_dev.jsonl")) == 244
     dev = _texts(
         "harmful_request_scripts_v22_dev.jsonl",
+        "harmful_request_scripts_v23_dev.jsonl",
         "harmful_request_latin_v19_dev.jsonl",
         "harmful_request_latin_v20_dev.jsonl",
         "harmful_request_latin_v21_dev.jsonl",
