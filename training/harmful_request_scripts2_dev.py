@@ -38,6 +38,25 @@ repository or read). ``use`` becomes the default scope only if all hold:
    (``VmHWM``). The shipped figure for those texts is printed too.
 
 If it fails, ``use`` stays an opt-in.
+
+**Outcome: rejected** (one run of ``python -m training.harmful_request_scripts2_dev``):
+
+1. non-Latin harmful recall at 0.5: 0.000 -> **0.750** (zh 10, ja 9, ru 8, ko 7, th 6, ar 5 of
+   10): PASS;
+2. parity of flags: non-Latin benign flagged at 0.4 9.3% against English's 5.6% pooled (+3.7
+   points, 3 allowed), and everyday rows **10.4%** (5 of 48) against 0.0%: FAIL;
+3. English and part B rows (uk, fa, hi, he): 0 of 76 changed: PASS;
+4. Latin: 0 of 296 v21 scores changed: PASS;
+5. English dev rows routed: 0 of 871: PASS;
+6. starter: no change: PASS;
+7. parity of cost: routed non-Latin checks 7.41 ms at p50 (shipped scope 1.33) against 11.84 ms
+   for the 19 English rows that paid for MiniLM; RSS 263 MB: PASS.
+
+Read after the verdict: the everyday false flags are scattered (a Korean knitting question
+0.44, an Egyptian Arabic "which calligraphy style should I start with?" 0.91, an Arabic VAT
+registration 0.49, a Russian tax-refund question 0.43), so the head is uncertain on ordinary
+non-Latin text rather than wrong on one theme; its non-Latin training rows are few (about 330
+benign). ``use`` stays an opt-in with these figures.
 """
 
 from __future__ import annotations
