@@ -117,13 +117,18 @@ def _share(s: np.ndarray, cut: float) -> float:
 
 
 def main() -> None:
+    judge(BLIND)
+
+
+def judge(blind: str) -> bool:
+    """Run the seven clauses on ``blind`` (scope ``use`` against ``latin``); print the verdict."""
     from safeship.guard import GuardContext
 
     shipped = HarmfulRequestDetector(HarmfulRequestParams(multilingual_scripts="latin"))
     candidate = HarmfulRequestDetector(HarmfulRequestParams(multilingual_scripts="use"))
     verdicts: dict[str, bool] = {}
 
-    rows = load(BLIND)
+    rows = load(blind)
     texts = [str(r["text"]) for r in rows]
     y = np.array([int(str(r["label"])) for r in rows])
     kind = np.array([str(r["kind"]) for r in rows])
@@ -205,7 +210,7 @@ def main() -> None:
         f"RSS {rss} MB"
     )
     verdicts["7 parity of cost (+1 ms), RSS"] = g_nl <= g_en + COST_MS and rss <= RSS_MB
-    print_verdicts(verdicts)
+    return print_verdicts(verdicts)
 
 
 if __name__ == "__main__":

@@ -34,3 +34,17 @@ B unchanged; v21 Latin scores unchanged; no English dev row routed; starter unch
 non-Latin checks at most 1 ms over English checks that pay for MiniLM at p50, RSS under
 500 MB), judged on the v24 set. If it fails, ``use`` stays an opt-in with round 4's head.
 """
+
+from __future__ import annotations
+
+from training.harmful_request_scripts2_dev import judge
+
+BLIND = "harmful_request_scripts_v24_dev.jsonl"
+
+
+def main() -> None:
+    judge(BLIND)
+
+
+if __name__ == "__main__":
+    main()

@@ -29,7 +29,7 @@ import numpy as np
 from sklearn.metrics import f1_score, roc_auc_score
 
 from safeship.features.multilingual import UseEmbedder
-from safeship.text.language_gate import reads_as_use_language
+from safeship.text.language_gate import mostly_non_latin, reads_as_use_language
 from training.harmful_request_sources import Example, load_all
 from training.train_harmful_request import _bucket
 from training.train_refusal import DATA, load
@@ -47,6 +47,12 @@ MULTILINGUAL = (
     # round 4 (training/harmful_request_latin4_dev.py): civic, crisis and appointment questions
     "harmful_request_multilingual_v21a.jsonl",
 )
+SCRIPTS_EXTRA = (
+    # round 7 (training/harmful_request_scripts3_dev.py): the non-Latin head's own rows
+    "harmful_request_multilingual_v22a.jsonl",
+    "harmful_request_multilingual_v24a.jsonl",
+)
+SCRIPTS_OUT = ROOT / "src" / "safeship" / "models" / "harmful_request_use_scripts.npz"
 ROUTED_HARMFUL_RATIO = 0.5
 """Among rows the Latin gate routes, harmful rows weigh this share of the benign ones (English's
 own ratio): AILuminate's French rows are all harmful, and unweighted the head learnt that
@@ -63,6 +69,24 @@ def routed_weights(texts: list[str], y: np.ndarray) -> np.ndarray:
     return weights
 
 
+def _non_latin_routed(text: str) -> bool:
+    return reads_as_use_language(text, strict=True) and mostly_non_latin(text)
+
+
+def scripts_weights(texts: list[str], y: np.ndarray) -> np.ndarray:
+    """The non-Latin head's row weights.
+
+    Latin rows as in round 4; among non-Latin routed rows, harmful rows weigh half the benign
+    ones but never more than 1 each (round 5 weighted them up 2.4x).
+    """
+    weights = routed_weights(texts, y)
+    other = np.array([_non_latin_routed(t) for t in texts])
+    harmful, benign = other & (y == 1), other & (y == 0)
+    if harmful.any() and benign.any():
+        weights[harmful] = min(1.0, ROUTED_HARMFUL_RATIO * benign.sum() / harmful.sum())
+    return weights
+
+
 DEV_SETS = (
     "harmful_request_multilingual_v11_dev.jsonl",
     "harmful_request_multilingual_v14_dev.jsonl",
@@ -71,6 +95,7 @@ DEV_SETS = (
     "harmful_request_latin_v21_dev.jsonl",
     "harmful_request_scripts_v22_dev.jsonl",
     "harmful_request_scripts_v23_dev.jsonl",
+    "harmful_request_scripts_v24_dev.jsonl",
 )
 
 
@@ -78,7 +103,7 @@ def _key(text: str) -> str:
     return " ".join(text.casefold().split())
 
 
-def multilingual_rows() -> list[Example]:
+def multilingual_rows(files: tuple[str, ...] = MULTILINGUAL) -> list[Example]:
     """The multilingual rows, grouped by their pair (or row) so twins share a bucket.
 
     A row whose text is also in a dev set is dropped (separate writers can land on the same
@@ -86,7 +111,7 @@ def multilingual_rows() -> list[Example]:
     """
     dev = {_key(str(r["text"])) for name in DEV_SETS if (DATA / name).exists() for r in load(name)}
     out = []
-    for name in MULTILINGUAL:
+    for name in files:
         for i, r in enumerate(load(DATA / name)):
             if _key(str(r["text"])) in dev:
                 continue
@@ -97,14 +122,25 @@ def multilingual_rows() -> list[Example]:
     return out
 
 
+def mask_fit(rows: list[Example]) -> np.ndarray:
+    """Which rows the non-Latin head reads (routed, mostly non-Latin letters)."""
+    return np.array([_non_latin_routed(e.text) for e in rows])
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     default = os.environ.get("SAFESHIP_DATA", str(ROOT.parent / "shared" / "datasets"))
     parser.add_argument("--data-dir", type=Path, default=Path(default))
-    parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument(
+        "--scripts",
+        action="store_true",
+        help="train the head for non-Latin scripts (harmful_request_use_scripts.npz)",
+    )
     args = parser.parse_args(argv)
     t0 = time.perf_counter()
-    rows = load_all(args.data_dir) + multilingual_rows()
+    files = MULTILINGUAL + SCRIPTS_EXTRA if args.scripts else MULTILINGUAL
+    rows = load_all(args.data_dir) + multilingual_rows(files)
     seen: set[str] = set()
     unique = []
     for e in rows:
@@ -119,9 +155,13 @@ def main(argv: list[str] | None = None) -> None:
     x_test = embed_all([e.text for e in test], embedder, max_chars=None)
     y_fit = np.array([e.label for e in fit])
     y_test = np.array([e.label for e in test])
-    weights = routed_weights([e.text for e in fit], y_fit)
+    weigh = scripts_weights if args.scripts else routed_weights
+    weights = weigh([e.text for e in fit], y_fit)
     heads = fit_heads(x_fit, y_fit, weights)
-    mask = np.array([e.source.startswith(("own", "ml_")) for e in test])
+    if args.scripts:  # chosen on what it will read: test rows routed as non-Latin
+        mask = mask_fit(test)
+    else:
+        mask = np.array([e.source.startswith(("own", "ml_")) for e in test])
     chosen, criterion = pick(heads, x_test[mask], y_test[mask])
     p = heads[chosen].probabilities(x_test)
     per_source = by_source([e.source for e in test], y_test, p)
@@ -143,7 +183,11 @@ def main(argv: list[str] | None = None) -> None:
         routed_harmful_weight=round(float(weights.min()), 4),
         held_out=held_out,
     )
-    head.save(args.out)
+    if args.scripts:
+        head.meta["non_latin_harmful_weight"] = round(
+            float(weights[(y_fit == 1) & mask_fit(fit)].max(initial=1.0)), 4
+        )
+    head.save(args.out or (SCRIPTS_OUT if args.scripts else OUT))
     print(json.dumps({"seconds": round(time.perf_counter() - t0, 1), **head.meta}, indent=1))
 
 

@@ -36,13 +36,14 @@ from safeship.detectors.harmful_request_mlp import MLPCascadeModel
 from safeship.detectors.textmodel import best_window, chunk_text
 from safeship.features.cache import FeatureCache
 from safeship.features.multilingual import default_use_embedder
-from safeship.text.language_gate import reads_as_english, reads_as_use_language
+from safeship.text.language_gate import mostly_non_latin, reads_as_english, reads_as_use_language
 from safeship.types import DetectorResult, Stage
 
 MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
 DEFAULT_MODEL = MODELS_DIR / "harmful_request.npz"
 DEFAULT_ENCODER = MODELS_DIR / "harmful_request_encoder"
 DEFAULT_MULTILINGUAL = MODELS_DIR / "harmful_request_use.npz"
+DEFAULT_MULTILINGUAL_SCRIPTS = MODELS_DIR / "harmful_request_use_scripts.npz"
 SHORT_TEXT = 400
 MAX_SUB_WINDOWS = 4096
 _SENTENCE = re.compile(r"(?<=[.!?\n])\s+")
@@ -89,15 +90,21 @@ class HarmfulRequestParams(EncoderParams):
         multilingual_scripts: Which text counts as another language: ``latin`` routes only
             Latin-script text that reads as fr, de, es, it, pt, nl, pl or tr and holds no letter
             those languages never write (judged by ``training/harmful_request_latin*_dev.py``);
-            ``all`` routes every text that does
-            not read as English (judged by ``training/harmful_request_use_dev.py``).
-        multilingual_path: Another USE head than the shipped ``harmful_request_use.npz``.
+            ``use`` adds text in the non-Latin scripts USE reads (Cyrillic, Arabic, Han, kana,
+            Hangul, Thai; judged by ``training/harmful_request_scripts*_dev.py``); ``all``
+            routes every text that does not read as English (``harmful_request_use_dev.py``).
+        multilingual_path: Another head for Latin-script text than the shipped
+            ``harmful_request_use.npz``.
+        multilingual_scripts_path: Another head for text in other scripts than the shipped
+            ``harmful_request_use_scripts.npz`` (a head of its own since round 7: retraining
+            the Latin head for them moved Latin decisions).
     """
 
     model_path: str | None = None
     multilingual: bool = True
     multilingual_scripts: Literal["latin", "use", "all"] = "latin"
     multilingual_path: str | None = None
+    multilingual_scripts_path: str | None = None
 
 
 class HarmfulRequestDetector(BaseDetector):
@@ -119,6 +126,14 @@ class HarmfulRequestDetector(BaseDetector):
         self._multilingual = (
             MultilingualHead.load(Path(path) if path else DEFAULT_MULTILINGUAL)
             if self.params.multilingual
+            else None
+        )
+        scripts_path = self.params.multilingual_scripts_path
+        self._multilingual_scripts = (
+            MultilingualHead.load(
+                Path(scripts_path) if scripts_path else DEFAULT_MULTILINGUAL_SCRIPTS
+            )
+            if self.params.multilingual and self.params.multilingual_scripts != "latin"
             else None
         )
         if self._multilingual is not None:
@@ -147,7 +162,10 @@ class HarmfulRequestDetector(BaseDetector):
         if not views:
             return self.result(0.0, UNSPECIFIED, categories={UNSPECIFIED: 0.0})
         if self._multilingual is not None and item.features.has_embedder and self._routed(views[0]):
-            return self._score_multilingual(self._multilingual, views, item.features)
+            head = self._multilingual
+            if self._multilingual_scripts is not None and mostly_non_latin(views[0]):
+                head = self._multilingual_scripts
+            return self._score_multilingual(head, views, item.features)
         score, window, n_stage2 = self.cascade_window(views, item.features)
         if self._encoder is not None and item.features.has_embedder:
             # Only the deciding window gets the second opinion: one encoder pass per text at most.

@@ -35,6 +35,11 @@ def _mostly_non_latin(text: str) -> bool | None:
     return len(_NON_LATIN_LETTER.findall(text)) > NON_LATIN_SHARE * letters
 
 
+def mostly_non_latin(text: str) -> bool:
+    """Whether most of ``text``'s letters belong to scripts other than Latin (no letters: no)."""
+    return bool(_mostly_non_latin(text))
+
+
 def _few_english_words(words: list[str]) -> bool:
     """Enough Latin words to judge, and fewer than ``ENGLISH_SHARE`` of them English."""
     return len(words) >= MIN_WORDS and sum(map(is_word, words)) < ENGLISH_SHARE * len(words)

@@ -112,7 +112,10 @@ def test_harmful_requests_scope_decides_which_languages_take_the_head(
     Ukrainian); ``all``: every text not read as English."""
     det = HarmfulRequestDetector(
         HarmfulRequestParams(
-            multilingual=True, multilingual_scripts=scripts, multilingual_path=str(always_harmful)
+            multilingual=True,
+            multilingual_scripts=scripts,
+            multilingual_path=str(always_harmful),
+            multilingual_scripts_path=str(always_harmful),
         )
     )
     texts = {
@@ -256,3 +259,25 @@ def test_both_detectors_share_one_use_embedding_per_text(always_harmful: Path) -
     harmful.score(item)
     assert use.calls == before + 1
     assert item.features.use_embeddings([]).shape == (0, DIM)
+
+
+def test_non_latin_text_takes_the_scripts_head_and_latin_text_its_own(
+    always_harmful: Path, tmp_path: Path
+) -> None:
+    """Round 7's split: retraining one shared head for both moved Latin decisions (round 5)."""
+    never = tmp_path / "never.npz"
+    MultilingualHead(np.zeros(DIM, dtype=np.float32), -5.0).save(never)
+    det = HarmfulRequestDetector(
+        HarmfulRequestParams(
+            multilingual_scripts="use",
+            multilingual_path=str(never),
+            multilingual_scripts_path=str(always_harmful),
+        )
+    )
+    assert det.score(_item("Можете посоветовать хорошую книгу об истории Рима?")).score > 0.99
+    assert det.score(_item("Pouvez-vous me conseiller un livre sur l'histoire de Rome ?")).score < 0.01
+    latin_only = HarmfulRequestDetector(
+        HarmfulRequestParams(multilingual_path=str(never), multilingual_scripts_path="/missing")
+    )
+    latin_only.setup()  # the latin scope never loads the scripts head
+    assert latin_only._multilingual_scripts is None

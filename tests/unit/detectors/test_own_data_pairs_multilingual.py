@@ -162,14 +162,20 @@ def test_the_latin_round_rows_are_well_formed_and_share_no_text_with_a_dev_set()
     assert all(counts[(lang, 1)] == 12 and counts[(lang, 0)] >= 28 for lang, _ in counts)
     assert all(bool(r["category"]) == (int(r["label"]) == 1) for r in train + blind)
     assert len(blind) == 296 and len({str(r["text"]) for r in blind}) == 296
-    trained = {" ".join(e.text.casefold().split()) for e in multilingual_rows()}
+    from training.train_harmful_request_use import SCRIPTS_EXTRA
+
+    trained = {
+        " ".join(e.text.casefold().split()) for e in multilingual_rows(MULTILINGUAL + SCRIPTS_EXTRA)
+    }
     assert len(rows("harmful_request_latin_v20_dev.jsonl")) == 296
     assert len(rows("harmful_request_latin_v21_dev.jsonl")) == 296
     assert len(rows("harmful_request_multilingual_v21a.jsonl")) == 320
     assert len(rows("harmful_request_scripts_v22_dev.jsonl")) == 244
     assert len(rows("harmful_request_multilingual_v22a.jsonl")) == 236  # 4 dev-set texts dropped
     assert len(rows("harmful_request_scripts_v23_dev.jsonl")) == 244
+    assert len(rows("harmful_request_scripts_v24_dev.jsonl")) == 258
     dev = _texts(
+        "harmful_request_scripts_v24_dev.jsonl",
         "harmful_request_scripts_v22_dev.jsonl",
         "harmful_request_scripts_v23_dev.jsonl",
         "harmful_request_latin_v19_dev.jsonl",
