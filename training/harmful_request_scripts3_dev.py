@@ -33,6 +33,22 @@ blind set was copied into the repository or read). Round 6's seven clauses, unch
 B unchanged; v21 Latin scores unchanged; no English dev row routed; starter unchanged; routed
 non-Latin checks at most 1 ms over English checks that pay for MiniLM at p50, RSS under
 500 MB), judged on the v24 set. If it fails, ``use`` stays an opt-in with round 4's head.
+
+**Outcome: adopted** (one run of ``python -m training.harmful_request_scripts3_dev``; the MLP
+head was chosen, criterion 0.685 against 0.682 / 0.669 on the test bucket's non-Latin rows):
+
+1. non-Latin harmful recall at 0.5: 0.000 -> **0.633** (zh, ja 8 of 10; ru 7, th 6, ko 5,
+   ar 4): PASS;
+2. parity of flags: non-Latin benign flagged at 0.4 **2.5%** (3 of 120: one zh, one ko, one ar
+   sensitive row) against English's 0.0% on the same set; everyday 0.0% against 0.0%: PASS;
+3. English and part B rows (uk, fa, hi, el): 0 of 78 changed: PASS;
+4. Latin: 0 of 296 v21 scores changed: PASS;
+5. English dev rows routed: 0 of 871: PASS;
+6. starter: no change (7 benign blocked, no harmful let through): PASS;
+7. parity of cost: routed non-Latin checks 6.21 ms at p50 (with the ``latin`` scope 0.84)
+   against 12.20 ms for the 14 English rows that paid for MiniLM; RSS 264 MB: PASS.
+
+``multilingual_scripts: use`` is now the default.
 """
 
 from __future__ import annotations

@@ -15,10 +15,11 @@ reduction) so that the topic alone does not flag:
   :mod:`safeship.detectors.hazards`, so ``categories[h] = score * P(h | harmful)``;
 * with ``multilingual`` (the default), text in another language is scored instead by a head on
   multilingual USE embeddings (see :mod:`safeship.detectors._multilingual_head`), since both
-  cascade stages read English. Which text is routed is ``multilingual_scripts``: ``latin``
-  (Latin-script text that reads as one of the eight languages of
-  :func:`~safeship.text.language_gate.reads_as_use_language`) or ``all`` (every text that does
-  not read as English; more recall, twice the false flags on sensitive questions).
+  cascade stages read English. Which text is routed is ``multilingual_scripts``: ``use`` (the
+  default: Latin-script text that reads as one of the eight languages of
+  :func:`~safeship.text.language_gate.reads_as_use_language`, and text in the non-Latin scripts
+  USE reads, each group with a head of its own), ``latin`` (the first group only) or ``all``
+  (every text that does not read as English; more recall, twice the false flags).
 
 Scores are calibrated so that 0.5 is the model's own decision point; thresholds are the policy's.
 """
@@ -90,8 +91,9 @@ class HarmfulRequestParams(EncoderParams):
         multilingual_scripts: Which text counts as another language: ``latin`` routes only
             Latin-script text that reads as fr, de, es, it, pt, nl, pl or tr and holds no letter
             those languages never write (judged by ``training/harmful_request_latin*_dev.py``);
-            ``use`` adds text in the non-Latin scripts USE reads (Cyrillic, Arabic, Han, kana,
-            Hangul, Thai; judged by ``training/harmful_request_scripts*_dev.py``); ``all``
+            ``use`` (the default since round 7, ``training/harmful_request_scripts3_dev.py``)
+            adds text in the non-Latin scripts USE reads (Cyrillic, Arabic, Han, kana, Hangul,
+            Thai) with a head of their own; ``all``
             routes every text that does not read as English (``harmful_request_use_dev.py``).
         multilingual_path: Another head for Latin-script text than the shipped
             ``harmful_request_use.npz``.
@@ -102,7 +104,7 @@ class HarmfulRequestParams(EncoderParams):
 
     model_path: str | None = None
     multilingual: bool = True
-    multilingual_scripts: Literal["latin", "use", "all"] = "latin"
+    multilingual_scripts: Literal["latin", "use", "all"] = "use"
     multilingual_path: str | None = None
     multilingual_scripts_path: str | None = None
 

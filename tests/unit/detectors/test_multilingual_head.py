@@ -159,13 +159,17 @@ def test_a_missing_package_says_which_extra_to_install(monkeypatch: pytest.Monke
         UseEmbedder().embed(["hallo"])
 
 
-def test_the_shipped_head_loads_and_the_latin_path_is_on_by_default() -> None:
+def test_the_shipped_heads_load_and_the_path_is_on_by_default() -> None:
     from safeship.detectors.harmful_request import DEFAULT_MULTILINGUAL
 
     head = MultilingualHead.load(DEFAULT_MULTILINGUAL)
     assert head.hidden_w is not None and head.meta["head"] == "mlp"
     assert HarmfulRequestParams().multilingual  # adopted in round 4 (harmful_request_latin4_dev)
-    assert HarmfulRequestParams().multilingual_scripts == "latin"
+    assert HarmfulRequestParams().multilingual_scripts == "use"  # round 7 (scripts3_dev)
+    from safeship.detectors.harmful_request import DEFAULT_MULTILINGUAL_SCRIPTS
+
+    scripts = MultilingualHead.load(DEFAULT_MULTILINGUAL_SCRIPTS)
+    assert scripts.hidden_w is not None and scripts.meta["head"] == "mlp"
 
 
 def test_prompt_injection_scores_foreign_document_segments_with_the_head(
@@ -277,7 +281,11 @@ def test_non_latin_text_takes_the_scripts_head_and_latin_text_its_own(
     assert det.score(_item("Можете посоветовать хорошую книгу об истории Рима?")).score > 0.99
     assert det.score(_item("Pouvez-vous me conseiller un livre sur l'histoire de Rome ?")).score < 0.01
     latin_only = HarmfulRequestDetector(
-        HarmfulRequestParams(multilingual_path=str(never), multilingual_scripts_path="/missing")
+        HarmfulRequestParams(
+            multilingual_scripts="latin",
+            multilingual_path=str(never),
+            multilingual_scripts_path="/missing",
+        )
     )
     latin_only.setup()  # the latin scope never loads the scripts head
     assert latin_only._multilingual_scripts is None
