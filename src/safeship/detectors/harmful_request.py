@@ -93,8 +93,8 @@ class HarmfulRequestParams(EncoderParams):
             those languages never write (judged by ``training/harmful_request_latin*_dev.py``);
             ``use`` (the default since round 7, ``training/harmful_request_scripts3_dev.py``)
             adds text in the non-Latin scripts USE reads (Cyrillic, Arabic, Han, kana, Hangul,
-            Thai) with a head of their own; ``all``
-            routes every text that does not read as English (``harmful_request_use_dev.py``).
+            Thai) with a head of their own; ``all`` routes every text that does not read as
+            English (``harmful_request_use_dev.py``).
         multilingual_path: Another head for Latin-script text than the shipped
             ``harmful_request_use.npz``.
         multilingual_scripts_path: Another head for text in other scripts than the shipped

@@ -95,8 +95,9 @@ class FeatureCache:
     def use_embeddings(self, texts: list[str]) -> np.ndarray:
         """Multilingual USE embeddings for ``texts`` (rows in order), once per text per check.
 
-        ``prompt_injection`` and ``harmful_request`` route the same non-English text through the
-        same gate; without this memo each would pay the ~5 ms embedding on its own.
+        ``prompt_injection`` and ``harmful_request`` route Latin-script text in the same eight
+        languages through the same gate; without this memo each would pay the ~5 ms embedding
+        on its own.
         """
         from safeship.features.multilingual import DIM, default_use_embedder
 
