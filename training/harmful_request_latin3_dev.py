@@ -75,29 +75,23 @@ import subprocess
 import sys
 from pathlib import Path
 
-import numpy as np
-
 from safeship.detectors.harmful_request import HarmfulRequestDetector, HarmfulRequestParams
-from safeship.features.multilingual import default_use_embedder
 from training.harmful_request_latin_dev import (
-    ENGLISH_SETS,
     GATE_LANGS,
-    NON_LATIN_LANGS,
-    NON_LATIN_SET,
     _part,
+    english_clause,
+    non_latin_clause,
 )
 from training.harmful_request_use_dev import _RSS_PROBE
 from training.injection_messages_dev import scores
 from training.rule_report import p50_ms, print_verdicts
-from training.starter_check import starter_input_blocks
+from training.starter_check import starter_unchanged
 from training.train_refusal import load
 
 BLIND = "harmful_request_latin_v20_dev.jsonl"
 SEEN_BLIND = "harmful_request_latin_v19_dev.jsonl"
 DEFAULT_POLICY = Path(__file__).resolve().parents[1] / "src/safeship/policies/default.yaml"
 RECALL_GAIN = 0.25
-ROUTED_SHARE = 0.01
-CHANGED_ROWS = 2
 GUARD_ADDED_MS = 2.0
 RSS_MB = 500
 
@@ -153,41 +147,13 @@ def judge(blind: str, seen_blinds: tuple[str, ...]) -> bool:
     verdicts["2 part A benign not more"] = ba1 <= ba0
     verdicts["3 part B benign not more"] = bb1 <= bb0
 
-    routed = total = changed = 0
-    use = default_use_embedder()
-    embedded_english = 0
-    for name in ENGLISH_SETS:
-        english = [str(r["text"]) for r in load(name) if str(r.get("lang", "en")) == "en"]
-        total += len(english)
-        routed += sum(candidate._routed(t) for t in english)
-        before = use.calls
-        e0, e1 = scores(shipped, english, "user"), scores(candidate, english, "user")
-        embedded_english += use.calls - before
-        changed += int(np.sum((e0 >= 0.4) != (e1 >= 0.4)))
-    share = routed / max(1, total)
-    print(f"4. English: {routed} of {total} routed ({share:.2%}), {changed} changed side of 0.4")
-    verdicts["4 English routed <= 1%, changed <= 2"] = share <= ROUTED_SHARE and (
-        changed <= CHANGED_ROWS
-    )
+    passed, embedded_english = english_clause(shipped, candidate)
+    verdicts["4 English routed <= 1%, changed <= 2"] = passed
+    verdicts["5 non-Latin unchanged"] = non_latin_clause(shipped, candidate)
 
-    non_latin = [str(r["text"]) for r in load(NON_LATIN_SET) if r["lang"] in NON_LATIN_LANGS]
-    n0, n1 = scores(shipped, non_latin, "user"), scores(candidate, non_latin, "user")
-    moved_nl = int(np.sum(np.abs(n0 - n1) > 1e-9))
-    print(f"5. non-Latin rows of {NON_LATIN_SET}: {moved_nl} of {len(non_latin)} scores changed")
-    verdicts["5 non-Latin unchanged"] = moved_nl == 0
-
-    before_s = starter_input_blocks("harmful_request", None, {"multilingual": False})
-    after_s = starter_input_blocks("harmful_request", None, {"multilingual": True})
-    new_blocks = sorted(set(after_s["benign_blocked"]) - set(before_s["benign_blocked"]))
-    new_through = sorted(set(after_s["harmful_allowed"]) - set(before_s["harmful_allowed"]))
-    freed = sorted(set(before_s["benign_blocked"]) - set(after_s["benign_blocked"]))
-    print(
-        f"6. starter: benign blocked {len(before_s['benign_blocked'])} -> "
-        f"{len(after_s['benign_blocked'])} (new {new_blocks}, freed {freed}); harmful let "
-        f"through {len(before_s['harmful_allowed'])} -> {len(after_s['harmful_allowed'])} "
-        f"(new {new_through})"
+    verdicts["6 starter: none newly blocked or let through"] = starter_unchanged(
+        "harmful_request", {"multilingual": False}, {"multilingual": True}
     )
-    verdicts["6 starter: none newly blocked or let through"] = not new_blocks and not new_through
 
     routed_a = [t for t in texts_a if candidate._routed(t)]
     off, on = _guards()

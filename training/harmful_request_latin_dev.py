@@ -88,7 +88,7 @@ from safeship.text.language_gate import reads_as_use_language
 from training.harmful_request_use_dev import _RSS_PROBE
 from training.injection_messages_dev import scores
 from training.rule_report import p50_ms, print_verdicts
-from training.starter_check import starter_input_blocks
+from training.starter_check import starter_unchanged
 from training.train_refusal import load
 
 BLIND = "harmful_request_latin_v19_dev.jsonl"
@@ -137,6 +137,41 @@ def _part(
     )
 
 
+def english_clause(
+    shipped: HarmfulRequestDetector, candidate: HarmfulRequestDetector
+) -> tuple[bool, int]:
+    """Clause 4, printed, and whether it holds.
+
+    English rows routed and changing side of 0.4; also how many English texts USE embedded
+    (for the cost clause).
+    """
+    routed = total = changed = embedded = 0
+    use = default_use_embedder()
+    for name in ENGLISH_SETS:
+        english = [str(r["text"]) for r in load(name) if str(r.get("lang", "en")) == "en"]
+        gated = sum(candidate._routed(t) for t in english)
+        total += len(english)
+        routed += gated
+        before = use.calls
+        e0, e1 = scores(shipped, english, "user"), scores(candidate, english, "user")
+        embedded += use.calls - before
+        moved = int(np.sum((e0 >= 0.4) != (e1 >= 0.4)))
+        changed += moved
+        print(f"4. {name}: {len(english)} English rows, {gated} routed, {moved} changed")
+    share = routed / max(1, total)
+    print(f"4. English: {routed} of {total} routed ({share:.2%}), {changed} changed side of 0.4")
+    return share <= ROUTED_SHARE and changed <= CHANGED_ROWS, embedded
+
+
+def non_latin_clause(shipped: HarmfulRequestDetector, candidate: HarmfulRequestDetector) -> bool:
+    """Clause 5, printed: the non-Latin rows of the v14 set keep their scores exactly."""
+    non_latin = [str(r["text"]) for r in load(NON_LATIN_SET) if r["lang"] in NON_LATIN_LANGS]
+    n0, n1 = scores(shipped, non_latin, "user"), scores(candidate, non_latin, "user")
+    moved = int(np.sum(np.abs(n0 - n1) > 1e-9))
+    print(f"5. non-Latin rows of {NON_LATIN_SET}: {moved} of {len(non_latin)} scores changed")
+    return moved == 0
+
+
 def main() -> None:
     shipped = HarmfulRequestDetector(HarmfulRequestParams(multilingual=False))
     candidate = HarmfulRequestDetector(
@@ -158,44 +193,13 @@ def main() -> None:
     verdicts["2 part A benign not more"] = ba1 <= ba0
     verdicts["3 part B benign not more"] = bb1 <= bb0
 
-    routed = total = changed = 0
-    use = default_use_embedder()
-    embedded_english = 0
-    for name in ENGLISH_SETS:
-        english = [str(r["text"]) for r in load(name) if str(r.get("lang", "en")) == "en"]
-        gated = [t for t in english if reads_as_use_language(t, latin_only=True)]
-        total += len(english)
-        routed += len(gated)
-        before = use.calls
-        e0, e1 = scores(shipped, english, "user"), scores(candidate, english, "user")
-        embedded_english += use.calls - before
-        moved = int(np.sum((e0 >= 0.4) != (e1 >= 0.4)))
-        changed += moved
-        print(f"4. {name}: {len(english)} English rows, {len(gated)} routed, {moved} changed")
-    share = routed / max(1, total)
-    print(f"4. English: {routed} of {total} routed ({share:.2%}), {changed} changed side of 0.4")
-    verdicts["4 English routed <= 1%, changed <= 2"] = share <= ROUTED_SHARE and (
-        changed <= CHANGED_ROWS
-    )
+    passed, embedded_english = english_clause(shipped, candidate)
+    verdicts["4 English routed <= 1%, changed <= 2"] = passed
+    verdicts["5 non-Latin unchanged"] = non_latin_clause(shipped, candidate)
 
-    non_latin = [str(r["text"]) for r in load(NON_LATIN_SET) if r["lang"] in NON_LATIN_LANGS]
-    n0, n1 = scores(shipped, non_latin, "user"), scores(candidate, non_latin, "user")
-    moved_nl = int(np.sum(np.abs(n0 - n1) > 1e-9))
-    print(f"5. non-Latin rows of {NON_LATIN_SET}: {moved_nl} of {len(non_latin)} scores changed")
-    verdicts["5 non-Latin unchanged"] = moved_nl == 0
-
-    before_s = starter_input_blocks("harmful_request", None, {"multilingual": False})
-    after_s = starter_input_blocks("harmful_request", None, {"multilingual": True})
-    new_blocks = sorted(set(after_s["benign_blocked"]) - set(before_s["benign_blocked"]))
-    new_through = sorted(set(after_s["harmful_allowed"]) - set(before_s["harmful_allowed"]))
-    freed = sorted(set(before_s["benign_blocked"]) - set(after_s["benign_blocked"]))
-    print(
-        f"6. starter: benign blocked {len(before_s['benign_blocked'])} -> "
-        f"{len(after_s['benign_blocked'])} (new {new_blocks}, freed {freed}); harmful let "
-        f"through {len(before_s['harmful_allowed'])} -> {len(after_s['harmful_allowed'])} "
-        f"(new {new_through})"
+    verdicts["6 starter: none newly blocked or let through"] = starter_unchanged(
+        "harmful_request", {"multilingual": False}, {"multilingual": True}
     )
-    verdicts["6 starter: none newly blocked or let through"] = not new_blocks and not new_through
 
     routed_blind = [t for t in texts if reads_as_use_language(t, latin_only=True)]
     t0 = p50_ms(lambda t: scores(shipped, [t], "user"), routed_blind, repeat=3)

@@ -73,7 +73,7 @@ from training.harmful_request_latin_dev import ENGLISH_SETS
 from training.harmful_request_use_dev import _RSS_PROBE
 from training.injection_messages_dev import scores
 from training.rule_report import p50_ms, print_verdicts
-from training.starter_check import starter_input_blocks
+from training.starter_check import starter_unchanged
 from training.train_refusal import load
 
 BLIND = "harmful_request_scripts_v23_dev.jsonl"
@@ -174,16 +174,9 @@ def judge(blind: str) -> bool:
     print(f"5. English dev rows routed: {routed_en} of {len(english)}")
     verdicts["5 English never routed"] = routed_en == 0
 
-    before = starter_input_blocks("harmful_request", None, {"multilingual_scripts": "latin"})
-    after = starter_input_blocks("harmful_request", None, {"multilingual_scripts": "use"})
-    new_blocks = sorted(set(after["benign_blocked"]) - set(before["benign_blocked"]))
-    new_through = sorted(set(after["harmful_allowed"]) - set(before["harmful_allowed"]))
-    print(
-        f"6. starter: benign blocked {len(before['benign_blocked'])} -> "
-        f"{len(after['benign_blocked'])} (new {new_blocks}); harmful let through "
-        f"{len(before['harmful_allowed'])} -> {len(after['harmful_allowed'])} (new {new_through})"
+    verdicts["6 starter"] = starter_unchanged(
+        "harmful_request", {"multilingual_scripts": "latin"}, {"multilingual_scripts": "use"}
     )
-    verdicts["6 starter"] = not new_blocks and not new_through
 
     counting = _Counting()
     guard, latin_guard = _guard("use", counting), _guard("latin", _Counting())

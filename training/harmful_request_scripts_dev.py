@@ -87,7 +87,7 @@ from training.harmful_request_latin_dev import ENGLISH_SETS
 from training.harmful_request_use_dev import _RSS_PROBE
 from training.injection_messages_dev import scores
 from training.rule_report import p50_ms, print_verdicts
-from training.starter_check import starter_input_blocks
+from training.starter_check import starter_unchanged
 from training.train_refusal import load
 
 BLIND = "harmful_request_scripts_v22_dev.jsonl"
@@ -196,18 +196,9 @@ def main() -> None:
         print(f"5. English dev rows routed: {routed_en} of {len(english)}")
         verdicts["5 English never routed"] = routed_en == 0
 
-        before = starter_input_blocks("harmful_request", None, r4_params)
-        after = starter_input_blocks("harmful_request", None, {"multilingual_scripts": "use"})
-        new_blocks = sorted(set(after["benign_blocked"]) - set(before["benign_blocked"]))
-        new_through = sorted(set(after["harmful_allowed"]) - set(before["harmful_allowed"]))
-        freed = sorted(set(before["benign_blocked"]) - set(after["benign_blocked"]))
-        print(
-            f"6. starter: benign blocked {len(before['benign_blocked'])} -> "
-            f"{len(after['benign_blocked'])} (new {new_blocks}, freed {freed}); harmful let "
-            f"through {len(before['harmful_allowed'])} -> {len(after['harmful_allowed'])} "
-            f"(new {new_through})"
+        verdicts["6 starter"] = starter_unchanged(
+            "harmful_request", r4_params, {"multilingual_scripts": "use"}
         )
-        verdicts["6 starter"] = not new_blocks and not new_through
 
         routed_nl = [t for t, m in zip(texts, nl, strict=True) if m and candidate._routed(t)]
         latin_guard = _guard("{multilingual_scripts: latin}")

@@ -88,7 +88,7 @@ from safeship.features.multilingual import default_use_embedder
 from safeship.text.language_gate import reads_as_english
 from training.injection_messages_dev import scores
 from training.rule_report import p50_ms, print_verdicts
-from training.starter_check import starter_input_blocks
+from training.starter_check import starter_unchanged
 from training.train_refusal import DATA, load
 
 BLIND = DATA / "harmful_request_multilingual_v14_dev.jsonl"
@@ -179,18 +179,12 @@ def main() -> None:
         changed <= CHANGED_ROWS
     )
 
-    before = starter_input_blocks("harmful_request", None, {"multilingual": False})
-    after = starter_input_blocks("harmful_request", None, {"multilingual": True})
-    new_blocks = sorted(set(after["benign_blocked"]) - set(before["benign_blocked"]))
-    new_through = sorted(set(after["harmful_allowed"]) - set(before["harmful_allowed"]))
-    print(
-        f"4. starter: benign blocked {len(before['benign_blocked'])} -> "
-        f"{len(after['benign_blocked'])} (new {new_blocks}, freed "
-        f"{sorted(set(before['benign_blocked']) - set(after['benign_blocked']))}); harmful let "
-        f"through {len(before['harmful_allowed'])} -> {len(after['harmful_allowed'])} "
-        f"(new {new_through})"
+    verdicts["4 starter: none newly blocked or let through"] = starter_unchanged(
+        "harmful_request",
+        {"multilingual": False},
+        {"multilingual": True, "multilingual_scripts": "all"},
+        clause="4",
     )
-    verdicts["4 starter: none newly blocked or let through"] = not new_blocks and not new_through
 
     gated_blind = [t for t in texts if not reads_as_english(t)]
     t0, t1 = (

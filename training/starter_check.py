@@ -62,3 +62,24 @@ def starter_input_blocks(
     finally:
         guard.close()
     return out
+
+
+def starter_unchanged(
+    detector: str, before: dict[str, object], after: dict[str, object], clause: str = "6"
+) -> bool:
+    """The starter clause of the adoption rules, printed; whether it holds.
+
+    It holds when, from ``before`` to ``after`` params, no benign prompt is newly blocked at
+    input and no harmful one newly let through.
+    """
+    was = starter_input_blocks(detector, None, before)
+    now = starter_input_blocks(detector, None, after)
+    new_blocks = sorted(set(now["benign_blocked"]) - set(was["benign_blocked"]))
+    new_through = sorted(set(now["harmful_allowed"]) - set(was["harmful_allowed"]))
+    freed = sorted(set(was["benign_blocked"]) - set(now["benign_blocked"]))
+    print(
+        f"{clause}. starter: benign blocked {len(was['benign_blocked'])} -> "
+        f"{len(now['benign_blocked'])} (new {new_blocks}, freed {freed}); harmful let through "
+        f"{len(was['harmful_allowed'])} -> {len(now['harmful_allowed'])} (new {new_through})"
+    )
+    return not new_blocks and not new_through
