@@ -77,8 +77,8 @@ from pathlib import Path
 
 from safeship.detectors.harmful_request import HarmfulRequestDetector, HarmfulRequestParams
 from training.harmful_request_latin_dev import (
-    GATE_LANGS,
-    _part,
+    blind_clauses,
+    blind_parts,
     english_clause,
     non_latin_clause,
 )
@@ -86,12 +86,10 @@ from training.harmful_request_use_dev import _RSS_PROBE
 from training.injection_messages_dev import scores
 from training.rule_report import p50_ms, print_verdicts
 from training.starter_check import starter_unchanged
-from training.train_refusal import load
 
 BLIND = "harmful_request_latin_v20_dev.jsonl"
 SEEN_BLIND = "harmful_request_latin_v19_dev.jsonl"
 DEFAULT_POLICY = Path(__file__).resolve().parents[1] / "src/safeship/policies/default.yaml"
-RECALL_GAIN = 0.25
 GUARD_ADDED_MS = 2.0
 RSS_MB = 500
 
@@ -112,19 +110,6 @@ def _guards() -> tuple[object, object]:
     return guards
 
 
-def _blind(
-    name: str, shipped: HarmfulRequestDetector, candidate: HarmfulRequestDetector
-) -> tuple[list[str], tuple[float, float, int, int], tuple[float, float, int, int]]:
-    rows = load(name)
-    texts = [str(r["text"]) for r in rows]
-    s0, s1 = scores(shipped, texts, "user"), scores(candidate, texts, "user")
-    a = [i for i, r in enumerate(rows) if r["lang"] in GATE_LANGS]
-    b = [i for i, r in enumerate(rows) if r["lang"] not in GATE_LANGS]
-    part_a = _part([rows[i] for i in a], s0[a], s1[a], "A")
-    part_b = _part([rows[i] for i in b], s0[b], s1[b], "B")
-    return [texts[i] for i in a], part_a, part_b
-
-
 def main() -> None:
     judge(BLIND, (SEEN_BLIND,))
 
@@ -139,13 +124,7 @@ def judge(blind: str, seen_blinds: tuple[str, ...]) -> bool:
     )
     verdicts: dict[str, bool] = {}
 
-    texts_a, (ra0, ra1, ba0, ba1), (rb0, rb1, bb0, bb1) = _blind(blind, shipped, candidate)
-    print(f"1. part A harmful recall@0.5 {ra0:.3f} -> {ra1:.3f}")
-    print(f"2. part A benign flagged@0.4 {ba0} -> {ba1}")
-    print(f"3. part B benign flagged@0.4 {bb0} -> {bb1} (recall, reported: {rb0:.3f} -> {rb1:.3f})")
-    verdicts["1 part A recall +25 points"] = ra1 - ra0 >= RECALL_GAIN - 1e-9
-    verdicts["2 part A benign not more"] = ba1 <= ba0
-    verdicts["3 part B benign not more"] = bb1 <= bb0
+    texts_a = blind_clauses(blind, shipped, candidate, verdicts)
 
     passed, embedded_english = english_clause(shipped, candidate)
     verdicts["4 English routed <= 1%, changed <= 2"] = passed
@@ -174,7 +153,7 @@ def judge(blind: str, seen_blinds: tuple[str, ...]) -> bool:
     verdicts["7 cost"] = g1 - g0 <= GUARD_ADDED_MS and embedded_english == 0 and rss <= RSS_MB
 
     for seen in seen_blinds:
-        _, (sa0, sa1, sba0, sba1), (_, _, sbb0, sbb1) = _blind(seen, shipped, candidate)
+        _, (sa0, sa1, sba0, sba1), (_, _, sbb0, sbb1) = blind_parts(seen, shipped, candidate)
         print(
             f"seen {seen} (reported only): part A recall {sa0:.3f} -> {sa1:.3f}, benign "
             f"{sba0} -> {sba1}; part B benign {sbb0} -> {sbb1}"
