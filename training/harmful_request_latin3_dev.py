@@ -71,8 +71,6 @@ false flags, and it never touches English or non-Latin text.
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 from safeship.detectors.harmful_request import HarmfulRequestDetector, HarmfulRequestParams
@@ -82,7 +80,7 @@ from training.harmful_request_latin_dev import (
     english_clause,
     non_latin_clause,
 )
-from training.harmful_request_use_dev import _RSS_PROBE
+from training.harmful_request_use_dev import probe_rss_mb
 from training.injection_messages_dev import scores
 from training.rule_report import p50_ms, print_verdicts
 from training.starter_check import starter_unchanged
@@ -141,10 +139,7 @@ def judge(blind: str, seen_blinds: tuple[str, ...]) -> bool:
     g1 = p50_ms(lambda t: on.check_input(t, GuardContext()), routed_a, repeat=3)
     d0 = p50_ms(lambda t: scores(shipped, [t], "user"), routed_a, repeat=3)
     d1 = p50_ms(lambda t: scores(candidate, [t], "user"), routed_a, repeat=3)
-    probe = subprocess.run(
-        [sys.executable, "-c", _RSS_PROBE], capture_output=True, text=True, check=True
-    )
-    rss = int(probe.stdout.strip().splitlines()[-1])
+    rss = probe_rss_mb()
     print(
         f"7. cost on part A's routed texts ({len(routed_a)}): default guard input check p50 "
         f"{g0:.2f} -> {g1:.2f} ms (+{g1 - g0:.2f}); detector alone {d0:.2f} -> {d1:.2f} ms "

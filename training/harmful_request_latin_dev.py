@@ -77,15 +77,12 @@ because AILuminate's 1,176 French rows are all harmful; in English the ratio is 
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import numpy as np
 
 from safeship.detectors.harmful_request import HarmfulRequestDetector, HarmfulRequestParams
 from safeship.features.multilingual import default_use_embedder
 from safeship.text.language_gate import reads_as_use_language
-from training.harmful_request_use_dev import _RSS_PROBE
+from training.harmful_request_use_dev import probe_rss_mb
 from training.injection_messages_dev import scores
 from training.rule_report import p50_ms, print_verdicts
 from training.starter_check import starter_unchanged
@@ -223,10 +220,7 @@ def main() -> None:
     routed_blind = [t for t in texts if reads_as_use_language(t, latin_only=True)]
     t0 = p50_ms(lambda t: scores(shipped, [t], "user"), routed_blind, repeat=3)
     t1 = p50_ms(lambda t: scores(candidate, [t], "user"), routed_blind, repeat=3)
-    probe = subprocess.run(
-        [sys.executable, "-c", _RSS_PROBE], capture_output=True, text=True, check=True
-    )
-    rss = int(probe.stdout.strip().splitlines()[-1])
+    rss = probe_rss_mb()
     print(
         f"7. cost: routed blind texts ({len(routed_blind)}) p50 {t0:.2f} -> {t1:.2f} ms "
         f"(+{t1 - t0:.2f}); English texts embedded {embedded_english}; RSS {rss} MB"

@@ -61,8 +61,6 @@ benign). ``use`` stays an opt-in with these figures.
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from typing import Any
 
 import numpy as np
@@ -71,7 +69,7 @@ from safeship.detectors.harmful_request import HarmfulRequestDetector, HarmfulRe
 from training.harmful_request_latin3_dev import DEFAULT_POLICY
 from training.harmful_request_latin_dev import ENGLISH_SETS
 from training.harmful_request_scripts_dev import NON_LATIN, _flag_share, per_language
-from training.harmful_request_use_dev import _RSS_PROBE
+from training.harmful_request_use_dev import probe_rss_mb
 from training.injection_messages_dev import scores
 from training.rule_report import p50_ms, print_verdicts
 from training.starter_check import starter_unchanged
@@ -186,12 +184,7 @@ def judge(blind: str) -> bool:
     g_nl = p50_ms(lambda t: guard.check_input(t, GuardContext()), routed_nl, repeat=3)
     g_en = p50_ms(lambda t: guard.check_input(t, GuardContext()), paid, repeat=3)
     g_ship = p50_ms(lambda t: latin_guard.check_input(t, GuardContext()), routed_nl, repeat=3)
-    probe = _RSS_PROBE.replace("{multilingual: true}", "{multilingual_scripts: use}")
-    rss = int(
-        subprocess.run(
-            [sys.executable, "-c", probe], capture_output=True, text=True, check=True
-        ).stdout.split()[-1]
-    )
+    rss = probe_rss_mb("{multilingual_scripts: use}")
     print(
         f"7. guard input p50: {len(routed_nl)} routed non-Latin texts {g_nl:.2f} ms (shipped "
         f"scope {g_ship:.2f}); {len(paid)} English rows that paid for MiniLM {g_en:.2f} ms; "

@@ -75,7 +75,6 @@ recall going from 0 to about three in four, decided before the run.
 from __future__ import annotations
 
 import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
@@ -84,7 +83,7 @@ import numpy as np
 from safeship.detectors.harmful_request import HarmfulRequestDetector, HarmfulRequestParams
 from training.harmful_request_latin3_dev import DEFAULT_POLICY
 from training.harmful_request_latin_dev import ENGLISH_SETS, blind_parts
-from training.harmful_request_use_dev import _RSS_PROBE
+from training.harmful_request_use_dev import probe_rss_mb
 from training.injection_messages_dev import scores
 from training.rule_report import p50_ms, print_verdicts
 from training.starter_check import starter_unchanged
@@ -212,12 +211,7 @@ def main() -> None:
         assert isinstance(latin_guard, Guard) and isinstance(use_guard, Guard)
         g0 = p50_ms(lambda t: latin_guard.check_input(t, GuardContext()), routed_nl, repeat=3)
         g1 = p50_ms(lambda t: use_guard.check_input(t, GuardContext()), routed_nl, repeat=3)
-        probe = _RSS_PROBE.replace("{multilingual: true}", "{multilingual_scripts: use}")
-        rss = int(
-            subprocess.run(
-                [sys.executable, "-c", probe], capture_output=True, text=True, check=True
-            ).stdout.split()[-1]
-        )
+        rss = probe_rss_mb("{multilingual_scripts: use}")
         print(
             f"7. cost on {len(routed_nl)} routed non-Latin texts: guard input p50 {g0:.2f} -> "
             f"{g1:.2f} ms (+{g1 - g0:.2f}); RSS {rss} MB"

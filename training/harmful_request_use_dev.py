@@ -123,6 +123,16 @@ print(int(status.split("VmHWM:")[1].split()[0]) // 1024)
 """
 
 
+def probe_rss_mb(params: str = "{multilingual: true}") -> int:
+    """Peak RSS (MB) of a fresh process holding the default guard with these params.
+
+    ``params`` are harmful_request's, as YAML flow; the process checks a text in four scripts.
+    """
+    probe = _RSS_PROBE.replace("{multilingual: true}", params)
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    return int(out.stdout.split()[-1])
+
+
 def _label(row: dict[str, object]) -> int:
     return int(str(row["label"]))
 
@@ -191,10 +201,7 @@ def main() -> None:
         p50_ms(lambda t: scores(shipped, [t], "user"), gated_blind),
         p50_ms(lambda t: scores(candidate, [t], "user"), gated_blind),
     )
-    probe = subprocess.run(
-        [sys.executable, "-c", _RSS_PROBE], capture_output=True, text=True, check=True
-    )
-    rss = int(probe.stdout.strip().splitlines()[-1])
+    rss = probe_rss_mb()
     print(
         f"5. cost: gated blind texts ({len(gated_blind)}) p50 {t0:.2f} -> {t1:.2f} ms "
         f"(+{t1 - t0:.2f}); default guard with the path, RSS {rss} MB"
