@@ -65,12 +65,16 @@ def starter_input_blocks(
 
 
 def starter_unchanged(
-    detector: str, before: dict[str, object], after: dict[str, object], clause: str = "6"
+    detector: str,
+    before: dict[str, object],
+    after: dict[str, object],
+    clause: str = "6",
+    strict: bool = False,
 ) -> bool:
     """The starter clause of the adoption rules, printed; whether it holds.
 
     It holds when, from ``before`` to ``after`` params, no benign prompt is newly blocked at
-    input and no harmful one newly let through.
+    input and no harmful one newly let through (``strict``: and none is newly unblocked either).
     """
     was = starter_input_blocks(detector, None, before)
     now = starter_input_blocks(detector, None, after)
@@ -82,4 +86,5 @@ def starter_unchanged(
         f"{len(now['benign_blocked'])} (new {new_blocks}, freed {freed}); harmful let through "
         f"{len(was['harmful_allowed'])} -> {len(now['harmful_allowed'])} (new {new_through})"
     )
-    return not new_blocks and not new_through
+    unblocked = sorted(set(was["harmful_allowed"]) ^ set(now["harmful_allowed"]))
+    return not new_blocks and not new_through and (not strict or not (freed or unblocked))

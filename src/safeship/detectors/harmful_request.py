@@ -48,8 +48,41 @@ DEFAULT_MULTILINGUAL_SCRIPTS = MODELS_DIR / "harmful_request_use_scripts.npz"
 SHORT_TEXT = 400
 MAX_SUB_WINDOWS = 4096
 _SENTENCE = re.compile(r"(?<=[.!?\n])\s+")
+_ANY_SENTENCE = re.compile(r"(?<=[.!?\n。！？])\s*")
+USE_WHOLE_CHARS = 600
+USE_WINDOW_CHARS = 400
+MAX_USE_WINDOWS = 64
 UNSPECIFIED = "harmful_request"
 """Category reported when no embedder is configured, so hazards cannot be told apart."""
+
+
+def use_windows(view: str) -> list[str]:
+    """Message-sized windows of a long view for the USE heads, which learnt from messages.
+
+    Sentences (Latin and CJK end marks) are packed in order into windows of at most
+    ``USE_WINDOW_CHARS``; a longer sentence is cut. At most ``MAX_USE_WINDOWS``, spread evenly,
+    the first and last kept, bound the cost of a 1 MB text.
+    """
+    if len(view) <= USE_WHOLE_CHARS:
+        return [view]
+    windows: list[str] = []
+    current = ""
+    for sentence in (x for x in _ANY_SENTENCE.split(view) if x.strip()):
+        pieces = [
+            sentence[i : i + USE_WINDOW_CHARS] for i in range(0, len(sentence), USE_WINDOW_CHARS)
+        ]
+        for piece in pieces:
+            if current and len(current) + 1 + len(piece) > USE_WINDOW_CHARS:
+                windows.append(current)
+                current = ""
+            current = f"{current} {piece}" if current else piece
+    if current:
+        windows.append(current)
+    unique = list(dict.fromkeys(windows))
+    if len(unique) > MAX_USE_WINDOWS:
+        step = (len(unique) - 1) / (MAX_USE_WINDOWS - 1)
+        unique = [unique[round(i * step)] for i in range(MAX_USE_WINDOWS)]
+    return unique
 
 
 def _windows(view: str) -> list[str]:
@@ -97,6 +130,10 @@ class HarmfulRequestParams(EncoderParams):
             English (``harmful_request_use_dev.py``).
         multilingual_path: Another head for Latin-script text than the shipped
             ``harmful_request_use.npz``.
+        multilingual_windows: How a long routed text is cut for the USE heads: ``chunks``
+            (up to 2,500 characters, as the text model) or ``sentences`` (sentence groups of
+            at most 400 characters, message-sized, at most 64; judged by
+            ``training/harmful_request_long_dev.py``).
         multilingual_scripts_path: Another head for text in other scripts than the shipped
             ``harmful_request_use_scripts.npz`` (a head of its own since round 7: retraining
             the Latin head for them moved Latin decisions).
@@ -107,6 +144,7 @@ class HarmfulRequestParams(EncoderParams):
     multilingual_scripts: Literal["latin", "use", "all"] = "use"
     multilingual_path: str | None = None
     multilingual_scripts_path: str | None = None
+    multilingual_windows: Literal["chunks", "sentences"] = "chunks"
 
 
 class HarmfulRequestDetector(BaseDetector):
@@ -186,7 +224,9 @@ class HarmfulRequestDetector(BaseDetector):
         self, head: MultilingualHead, views: tuple[str, ...], features: FeatureCache
     ) -> DetectorResult:
         """Max of the USE head over every window of every view; hazards as for English."""
-        windows = list(dict.fromkeys(w for view in views for w in chunk_text(view)))
+        assert isinstance(self.params, HarmfulRequestParams)
+        cut = use_windows if self.params.multilingual_windows == "sentences" else chunk_text
+        windows = list(dict.fromkeys(w for view in views for w in cut(view)))
         probs = head.probabilities(features.use_embeddings(windows))
         best = int(probs.argmax())
         return self._with_hazards(
