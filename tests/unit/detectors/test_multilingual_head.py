@@ -289,3 +289,21 @@ def test_non_latin_text_takes_the_scripts_head_and_latin_text_its_own(
     )
     latin_only.setup()  # the latin scope never loads the scripts head
     assert latin_only._multilingual_scripts is None
+
+
+def test_long_text_is_cut_into_message_sized_windows_for_the_use_heads() -> None:
+    """What ``multilingual_windows: sentences`` scores: short text whole, long text in groups."""
+    from safeship.detectors.harmful_request import MAX_USE_WINDOWS, USE_WINDOW_CHARS, use_windows
+
+    short = "Pouvez-vous me conseiller un bon livre sur l'histoire de Rome ?"
+    assert use_windows(short) == [short]
+    french = " ".join(f"Phrase numéro {i} d'un long courriel sur le déménagement." for i in range(60))
+    windows = use_windows(french)
+    assert 1 < len(windows) <= MAX_USE_WINDOWS
+    assert all(len(w) <= USE_WINDOW_CHARS for w in windows)
+    assert windows[0].startswith("Phrase numéro 0 ") and windows[-1].endswith("numéro 59 d'un long courriel sur le déménagement.")
+    chinese = "".join(f"这是第{i}句话，内容各不相同。" for i in range(2000))
+    many = use_windows(chinese)
+    assert len(many) == MAX_USE_WINDOWS  # thinned, first and last kept
+    assert many[0].startswith("这是第0句话") and many[-1].endswith("这是第1999句话，内容各不相同。")
+    assert all(len(w) <= USE_WINDOW_CHARS for w in use_windows("x" * 5000))
