@@ -96,6 +96,7 @@ DEV_SETS = (
     "harmful_request_scripts_v22_dev.jsonl",
     "harmful_request_scripts_v23_dev.jsonl",
     "harmful_request_scripts_v24_dev.jsonl",
+    "harmful_request_long_v25_dev.jsonl",
 )
 
 
