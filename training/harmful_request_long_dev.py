@@ -36,6 +36,29 @@ repository or read). The candidate ships only if all hold, against the shipped d
 5. Starter suite: no decision changes.
 
 Reported, not judged: the 1 MB collages' decisions before and after.
+
+**Outcome: rejected** (one run of ``python -m training.harmful_request_long_dev``):
+
+1. long benign messages flagged at 0.4: **6 -> 16** of 28: FAIL. The maximum over many
+   message-sized windows flags far more often than over a few long ones: each window is a new
+   chance for a false flag;
+2. harmful requests inside long messages caught at 0.5: 18 -> **28** of 28 (at the end 6 -> 14,
+   in the middle 12 -> 14): PASS;
+3. short rows of v21 and v24: 0 of 554 changed: PASS;
+4. cost: the default guard on the 1 MB collages, French 5.0 -> 6.1 s, Russian 12.6 -> 10.9 s,
+   Chinese 20.1 -> 13.1 s (all over 3 s: ``prompt_injection`` alone takes about 7 s on the
+   Chinese one, so the 3 s bound could not be met by this detector's change); this detector's
+   p50 on the blind set 98 -> 72 ms: FAIL;
+5. starter unchanged: PASS.
+
+The 1 MB collages' decisions: French 0.51 -> 0.99 and Russian 0.81 -> 0.89 (blocked either way),
+Chinese 0.28 -> 0.85 (allowed -> blocked). ``multilingual_windows`` stays ``chunks``; the
+``sentences`` option is kept for a feature that would rather catch every request buried in a
+long message and review more long messages. Long non-English messages remain a weakness both
+ways: the shipped windows flag 6 of 28 benign ones at 0.4 and miss 10 of 28 buried requests.
+What a next round needs is an aggregate that does not grow with the number of windows (e.g. a
+per-window threshold that rises with their count, fitted on our own long rows) and a cost bound
+on this detector alone.
 """
 
 from __future__ import annotations
