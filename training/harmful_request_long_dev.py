@@ -39,9 +39,7 @@ Reported, not judged: the 1 MB collages' decisions before and after.
 
 **Outcome: rejected** (one run of ``python -m training.harmful_request_long_dev``):
 
-1. long benign messages flagged at 0.4: **6 -> 16** of 28: FAIL. The maximum over many
-   message-sized windows flags far more often than over a few long ones: each window is a new
-   chance for a false flag;
+1. long benign messages flagged at 0.4: **6 -> 16** of 28: FAIL;
 2. harmful requests inside long messages caught at 0.5: 18 -> **28** of 28 (at the end 6 -> 14,
    in the middle 12 -> 14): PASS;
 3. short rows of v21 and v24: 0 of 554 changed: PASS;
@@ -56,9 +54,13 @@ Chinese 0.28 -> 0.85 (allowed -> blocked). ``multilingual_windows`` stays ``chun
 ``sentences`` option is kept for a feature that would rather catch every request buried in a
 long message and review more long messages. Long non-English messages remain a weakness both
 ways: the shipped windows flag 6 of 28 benign ones at 0.4 and miss 10 of 28 buried requests.
-What a next round needs is an aggregate that does not grow with the number of windows (e.g. a
-per-window threshold that rises with their count, fitted on our own long rows) and a cost bound
-on this detector alone.
+
+Why, read after the verdict: not the number of windows (3-6 per message here), but single
+windows of pasted text (a crime-trial report, a war essay, a medicine leaflet) that the head
+scores 0.96-1.00, as high as many buried requests (their best window's logit 2-14 against
+the benign messages' up to 6.6): a head that learnt from requests reads a paragraph about a
+crime as a request for one. A next round needs benign pasted-document windows in its training
+rows, and a cost bound on this detector alone.
 """
 
 from __future__ import annotations
