@@ -25,6 +25,24 @@ harmful rows of the blind sets v19-v24, the helper's category mapped by ``CATEGO
 
 from __future__ import annotations
 
+import json
+from collections import Counter
+
+import numpy as np
+
+from safeship.detectors.base import DetectorInput
+from safeship.detectors.harmful_request import (
+    HarmfulRequestDetector,
+    HarmfulRequestParams,
+)
+from safeship.features.cache import FeatureCache
+from safeship.features.embedding import load_default_embedder
+from safeship.features.hashing import NgramHasher
+from safeship.text.normalise import normalise
+from safeship.types import DetectorResult, Stage
+from training.rule_report import p50_ms, print_verdicts
+from training.train_refusal import DATA
+
 CATEGORY_MAP: dict[str, str] = {
     "child_safety": "child_exploitation",
     "poisoning": "violent_crimes",
@@ -44,3 +62,69 @@ CATEGORY_MAP: dict[str, str] = {
     "weapons_explosives": "indiscriminate_weapons",
 }
 """Helper category names -> our hazard ids (names already equal to an id map to themselves)."""
+
+BLIND_SETS = (
+    "harmful_request_latin_v19_dev.jsonl",
+    "harmful_request_latin_v20_dev.jsonl",
+    "harmful_request_latin_v21_dev.jsonl",
+    "harmful_request_scripts_v22_dev.jsonl",
+    "harmful_request_scripts_v23_dev.jsonl",
+    "harmful_request_scripts_v24_dev.jsonl",
+)
+ACCURACY_GAIN = 0.20
+SELF_HARM_SHARE = 0.5
+ADDED_MS = 1.0
+
+
+def main() -> None:
+    embedder = load_default_embedder()
+    shipped = HarmfulRequestDetector(HarmfulRequestParams(multilingual_hazards=False))
+    candidate = HarmfulRequestDetector(HarmfulRequestParams(multilingual_hazards=True))
+
+    def run(det: HarmfulRequestDetector, text: str) -> DetectorResult:
+        item = DetectorInput(
+            text=text,
+            normalised=normalise(text),
+            features=FeatureCache(NgramHasher(), embedder),
+            stage=Stage.INPUT,
+            source="user",
+        )
+        return det.score(item)
+
+    rows = [json.loads(line) for name in BLIND_SETS for line in open(DATA / name, encoding="utf-8")]
+    right0, right1, self_harm, moved, routed_texts = [], [], Counter(), 0, []
+    for r in rows:
+        a, b = run(shipped, r["text"]), run(candidate, r["text"])
+        moved += abs(a.score - b.score) > 1e-9
+        routed = "multilingual" in a.details
+        if not routed:
+            moved += a.category != b.category
+            continue
+        routed_texts.append(r["text"])
+        if int(r["label"]) != 1:
+            continue
+        want = CATEGORY_MAP.get(r["category"], r["category"])
+        right0.append(a.category == want)
+        right1.append(b.category == want)
+        if want == "self_harm":
+            self_harm[b.category] += 1
+    acc0, acc1 = float(np.mean(right0)), float(np.mean(right1))
+    share = self_harm["self_harm"] / max(1, sum(self_harm.values()))
+    print(f"1. routed harmful rows: {len(right1)}; hazard accuracy {acc0:.3f} -> {acc1:.3f}")
+    print(f"2. self-harm rows named self_harm: {share:.2f} ({dict(self_harm)})")
+    print(f"3. scores changed, or categories of rows not routed: {moved} of {len(rows)} rows")
+    t0 = p50_ms(lambda t: run(shipped, t), routed_texts[:150], repeat=3)
+    t1 = p50_ms(lambda t: run(candidate, t), routed_texts[:150], repeat=3)
+    print(f"4. routed texts: detector p50 {t0:.2f} -> {t1:.2f} ms")
+    print_verdicts(
+        {
+            "1 accuracy +20 points": acc1 - acc0 >= ACCURACY_GAIN - 1e-9,
+            "2 self-harm named at least half the time": share >= SELF_HARM_SHARE,
+            "3 scores and unrouted categories unchanged": moved == 0,
+            "4 cost": t1 - t0 <= ADDED_MS,
+        }
+    )
+
+
+if __name__ == "__main__":
+    main()

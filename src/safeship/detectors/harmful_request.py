@@ -32,6 +32,7 @@ from typing import ClassVar, Literal
 
 from safeship.detectors._encoder_opinion import EncoderOpinion, EncoderParams, optional_opinion
 from safeship.detectors._multilingual_head import MultilingualHead
+from safeship.detectors._use_hazard_head import UseHazardHead
 from safeship.detectors.base import BaseDetector, DetectorInput, DetectorParams
 from safeship.detectors.harmful_request_mlp import MLPCascadeModel
 from safeship.detectors.textmodel import best_window, chunk_text
@@ -45,6 +46,7 @@ DEFAULT_MODEL = MODELS_DIR / "harmful_request.npz"
 DEFAULT_ENCODER = MODELS_DIR / "harmful_request_encoder"
 DEFAULT_MULTILINGUAL = MODELS_DIR / "harmful_request_use.npz"
 DEFAULT_MULTILINGUAL_SCRIPTS = MODELS_DIR / "harmful_request_use_scripts.npz"
+DEFAULT_USE_HAZARDS = MODELS_DIR / "harmful_request_use_hazards.npz"
 SHORT_TEXT = 400
 MAX_SUB_WINDOWS = 4096
 _SENTENCE = re.compile(r"(?<=[.!?\n])\s+")
@@ -134,6 +136,9 @@ class HarmfulRequestParams(EncoderParams):
             (up to 2,500 characters, as the text model) or ``sentences`` (sentence groups of
             at most 400 characters, message-sized, at most 64; judged by
             ``training/harmful_request_long_dev.py``).
+        multilingual_hazards: Name the hazard of routed text with a head on its USE embedding
+            instead of the English MiniLM hazard head (judged by
+            ``training/harmful_request_use_hazards_dev.py``).
         multilingual_scripts_path: Another head for text in other scripts than the shipped
             ``harmful_request_use_scripts.npz`` (a head of its own since round 7: retraining
             the Latin head for them moved Latin decisions).
@@ -145,6 +150,7 @@ class HarmfulRequestParams(EncoderParams):
     multilingual_path: str | None = None
     multilingual_scripts_path: str | None = None
     multilingual_windows: Literal["chunks", "sentences"] = "chunks"
+    multilingual_hazards: bool = False
 
 
 class HarmfulRequestDetector(BaseDetector):
@@ -174,6 +180,11 @@ class HarmfulRequestDetector(BaseDetector):
                 Path(scripts_path) if scripts_path else DEFAULT_MULTILINGUAL_SCRIPTS
             )
             if self.params.multilingual and self.params.multilingual_scripts != "latin"
+            else None
+        )
+        self._use_hazards = (
+            UseHazardHead.load(DEFAULT_USE_HAZARDS)
+            if self.params.multilingual and self.params.multilingual_hazards
             else None
         )
         if self._multilingual is not None:
@@ -227,11 +238,14 @@ class HarmfulRequestDetector(BaseDetector):
         assert isinstance(self.params, HarmfulRequestParams)
         cut = use_windows if self.params.multilingual_windows == "sentences" else chunk_text
         windows = list(dict.fromkeys(w for view in views for w in cut(view)))
-        probs = head.probabilities(features.use_embeddings(windows))
+        embedded = features.use_embeddings(windows)
+        probs = head.probabilities(embedded)
         best = int(probs.argmax())
-        return self._with_hazards(
-            float(probs[best]), windows[best], features, {"multilingual": True}
-        )
+        score = float(probs[best])
+        if self._use_hazards is None:
+            return self._with_hazards(score, windows[best], features, {"multilingual": True})
+        hazards = self._use_hazards.categories(embedded[best])
+        return self._result_with(score, hazards, {"multilingual": True})
 
     def _with_hazards(
         self, score: float, window: str, features: FeatureCache, details: dict[str, object]
@@ -242,6 +256,14 @@ class HarmfulRequestDetector(BaseDetector):
         category, and skipping it keeps the common benign check on the cheap path.
         """
         hazards = self._model.categories(window, features) if score >= CATEGORY_MIN_SCORE else {}
+        return self._result_with(score, hazards, details)
+
+    def _result_with(
+        self, score: float, hazards: dict[str, float], details: dict[str, object]
+    ) -> DetectorResult:
+        """The result, with ``score`` split over ``hazards`` (``P(hazard | harmful)``)."""
+        if score < CATEGORY_MIN_SCORE:
+            hazards = {}
         categories = {h: score * p for h, p in hazards.items()} or {UNSPECIFIED: score}
         category = max(categories, key=lambda c: categories[c])
         return self.result(score, category, categories=categories, details=details)
