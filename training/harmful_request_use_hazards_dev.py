@@ -21,6 +21,18 @@ harmful rows of the blind sets v19-v24, the helper's category mapped by ``CATEGO
 2. at least half of the self-harm rows named ``self_harm``;
 3. every row's score unchanged, and the category of every row that is not routed unchanged;
 4. cost: a routed text's check at most 1 ms more at p50 (the USE embedding is already there).
+
+**Outcome: adopted** (one run of ``python -m training.harmful_request_use_hazards_dev``; the
+head: 4,702 fit rows, 448 of them ours in 14 languages; held-out public accuracy 0.761):
+
+1. routed harmful rows (396): hazard accuracy 0.169 -> **0.596**: PASS;
+2. self-harm rows named ``self_harm``: 3 of 39 -> **23 of 39** (the other 14 score under 0.15,
+   where no hazard is named at all, and 2 more): PASS;
+3. 0 of 1,634 rows changed score, or category where not routed: PASS;
+4. routed texts, detector p50 6.11 -> 5.05 ms (the MiniLM hazard head no longer runs there):
+   PASS.
+
+``multilingual_hazards`` is now on by default.
 """
 
 from __future__ import annotations

@@ -137,8 +137,8 @@ class HarmfulRequestParams(EncoderParams):
             at most 400 characters, message-sized, at most 64; judged by
             ``training/harmful_request_long_dev.py``).
         multilingual_hazards: Name the hazard of routed text with a head on its USE embedding
-            instead of the English MiniLM hazard head (judged by
-            ``training/harmful_request_use_hazards_dev.py``).
+            instead of the English MiniLM hazard head (on by default: adopted by
+            ``training/harmful_request_use_hazards_dev.py``, accuracy 0.17 -> 0.60).
         multilingual_scripts_path: Another head for text in other scripts than the shipped
             ``harmful_request_use_scripts.npz`` (a head of its own since round 7: retraining
             the Latin head for them moved Latin decisions).
@@ -150,7 +150,7 @@ class HarmfulRequestParams(EncoderParams):
     multilingual_path: str | None = None
     multilingual_scripts_path: str | None = None
     multilingual_windows: Literal["chunks", "sentences"] = "chunks"
-    multilingual_hazards: bool = False
+    multilingual_hazards: bool = True
 
 
 class HarmfulRequestDetector(BaseDetector):

@@ -166,6 +166,7 @@ def test_the_shipped_heads_load_and_the_path_is_on_by_default() -> None:
     assert head.hidden_w is not None and head.meta["head"] == "mlp"
     assert HarmfulRequestParams().multilingual  # adopted in round 4 (harmful_request_latin4_dev)
     assert HarmfulRequestParams().multilingual_scripts == "use"  # round 7 (scripts3_dev)
+    assert HarmfulRequestParams().multilingual_hazards  # use_hazards_dev
     from safeship.detectors.harmful_request import DEFAULT_MULTILINGUAL_SCRIPTS
 
     scripts = MultilingualHead.load(DEFAULT_MULTILINGUAL_SCRIPTS)
