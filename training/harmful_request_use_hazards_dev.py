@@ -53,6 +53,7 @@ from safeship.features.hashing import NgramHasher
 from safeship.text.normalise import normalise
 from safeship.types import DetectorResult, Stage
 from training.rule_report import p50_ms, print_verdicts
+from training.train_harmful_request_use import DEV_SETS
 from training.train_refusal import DATA
 
 CATEGORY_MAP: dict[str, str] = {
@@ -75,14 +76,12 @@ CATEGORY_MAP: dict[str, str] = {
 }
 """Helper category names -> our hazard ids (names already equal to an id map to themselves)."""
 
-BLIND_SETS = (
-    "harmful_request_latin_v19_dev.jsonl",
-    "harmful_request_latin_v20_dev.jsonl",
-    "harmful_request_latin_v21_dev.jsonl",
-    "harmful_request_scripts_v22_dev.jsonl",
-    "harmful_request_scripts_v23_dev.jsonl",
-    "harmful_request_scripts_v24_dev.jsonl",
+BLIND_SETS = tuple(
+    name
+    for name in DEV_SETS
+    if name.startswith(("harmful_request_latin_", "harmful_request_scripts_"))
 )
+"""The blind sets v19-v24 (rounds 2-7): short messages with a helper's hazard per harmful row."""
 ACCURACY_GAIN = 0.20
 SELF_HARM_SHARE = 0.5
 ADDED_MS = 1.0
