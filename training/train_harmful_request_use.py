@@ -29,7 +29,7 @@ import numpy as np
 from sklearn.metrics import f1_score, roc_auc_score
 
 from safeship.features.multilingual import UseEmbedder
-from safeship.text.language_gate import mostly_non_latin, reads_as_use_language
+from safeship.text.language_gate import reads_as_use_language, use_script_group
 from training.harmful_request_sources import Example, load_all
 from training.train_harmful_request import _bucket
 from training.train_refusal import DATA, load
@@ -70,7 +70,7 @@ def routed_weights(texts: list[str], y: np.ndarray) -> np.ndarray:
 
 
 def _non_latin_routed(text: str) -> bool:
-    return reads_as_use_language(text, strict=True) and mostly_non_latin(text)
+    return use_script_group(text, strict=True) == "script"
 
 
 def scripts_weights(texts: list[str], y: np.ndarray) -> np.ndarray:

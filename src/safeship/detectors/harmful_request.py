@@ -38,7 +38,7 @@ from safeship.detectors.harmful_request_mlp import MLPCascadeModel
 from safeship.detectors.textmodel import best_window, chunk_text
 from safeship.features.cache import FeatureCache
 from safeship.features.multilingual import default_use_embedder
-from safeship.text.language_gate import mostly_non_latin, reads_as_english, reads_as_use_language
+from safeship.text.language_gate import mostly_non_latin, reads_as_english, use_script_group
 from safeship.types import DetectorResult, Stage
 
 MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
@@ -212,10 +212,8 @@ class HarmfulRequestDetector(BaseDetector):
         views = tuple(v for v in item.normalised.views if v.strip())
         if not views:
             return self.result(0.0, UNSPECIFIED, categories={UNSPECIFIED: 0.0})
-        if self._multilingual is not None and item.features.has_embedder and self._routed(views[0]):
-            head = self._multilingual
-            if self._multilingual_scripts is not None and mostly_non_latin(views[0]):
-                head = self._multilingual_scripts
+        head = self._head_for(views[0]) if item.features.has_embedder else None
+        if head is not None:
             return self._score_multilingual(head, views, item.features)
         score, window, n_stage2 = self.cascade_window(views, item.features)
         if self._encoder is not None and item.features.has_embedder:
@@ -223,13 +221,26 @@ class HarmfulRequestDetector(BaseDetector):
             score = self._encoder.adjust(score, window)
         return self._with_hazards(score, window, item.features, {"stage2_windows": n_stage2})
 
-    def _routed(self, view: str) -> bool:
-        """Whether this text goes to the USE head rather than the English cascade."""
+    def _head_for(self, view: str) -> MultilingualHead | None:
+        """The USE head this text goes to (by its script group), or ``None`` for the cascade."""
+        self.setup()
         assert isinstance(self.params, HarmfulRequestParams)
+        if self._multilingual is None:
+            return None
         scripts = self.params.multilingual_scripts
         if scripts == "all":
-            return not reads_as_english(view)
-        return reads_as_use_language(view, latin_only=scripts == "latin", strict=True)
+            group = (
+                None if reads_as_english(view) else "script" if mostly_non_latin(view) else "latin"
+            )
+        else:
+            group = use_script_group(view, strict=True, latin_only=scripts == "latin")
+        if group == "script" and self._multilingual_scripts is not None:
+            return self._multilingual_scripts
+        return self._multilingual if group is not None else None
+
+    def _routed(self, view: str) -> bool:
+        """Whether this text goes to a USE head rather than the English cascade."""
+        return self._head_for(view) is not None
 
     def _score_multilingual(
         self, head: MultilingualHead, views: tuple[str, ...], features: FeatureCache

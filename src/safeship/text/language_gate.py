@@ -15,6 +15,7 @@ better judge; this gate exists so that a detector can route without loading it.
 from __future__ import annotations
 
 import re
+from typing import Literal
 
 from safeship.text.lexicon import is_word
 
@@ -131,23 +132,38 @@ def reads_as_use_language(text: str, latin_only: bool = False, strict: bool = Fa
     (``_FOREIGN_LATIN``): Czech shares "jak", "na" and "si" with Polish, and Danish or Swedish
     short words with Dutch and German, but not their letters.
     """
+    group = use_script_group(text, strict=strict, latin_only=latin_only)
+    return group is not None and (group == "latin" or not latin_only)
+
+
+def use_script_group(
+    text: str, strict: bool = False, latin_only: bool = False
+) -> Literal["latin", "script"] | None:
+    """Which of USE's groups ``text`` belongs to (see :func:`reads_as_use_language`), or ``None``.
+
+    ``"latin"``: one of the eight Latin-script languages; ``"script"``: a non-Latin script USE
+    reads. A detector with a head per group routes with one call (``latin_only`` skips the
+    script count for callers that only take Latin text).
+    """
     non_latin = _mostly_non_latin(text)
     if non_latin is None:
-        return False
+        return None
     if non_latin:
         if latin_only:
-            return False
+            return None
         counts = {name: len(rx.findall(text)) for name, rx in _SCRIPT_LETTERS.items()}
         script = max(counts, key=lambda name: counts[name])
         if script == "cyrillic":
-            return not _UKRAINIAN.search(text)
-        if script == "arabic":
-            return not _PERSIAN.search(text)
-        return script != "other" and counts[script] > 0
+            readable = not _UKRAINIAN.search(text)
+        elif script == "arabic":
+            readable = not _PERSIAN.search(text)
+        else:
+            readable = script != "other" and counts[script] > 0
+        return "script" if readable else None
     if strict and _FOREIGN_LATIN.search(text):
-        return False
+        return None
     words = [w.lower() for w in _LATIN_WORD.findall(text)]
     if not _few_english_words(words):
-        return False
+        return None
     found = max(sum(w in vocab for w in words) for vocab in _FUNCTION_WORDS.values())
-    return found >= MIN_FUNCTION_WORDS and found >= FUNCTION_SHARE * len(words)
+    return "latin" if found >= MIN_FUNCTION_WORDS and found >= FUNCTION_SHARE * len(words) else None

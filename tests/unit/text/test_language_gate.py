@@ -103,3 +103,22 @@ def test_a_known_limit_romanian_that_shares_french_words_is_taken_for_french() -
 def test_strict_keeps_out_letters_the_eight_languages_never_write(text: str, routed: bool) -> None:
     assert reads_as_use_language(text, latin_only=True)  # the loose gate takes all six
     assert reads_as_use_language(text, latin_only=True, strict=True) is routed
+
+
+@pytest.mark.parametrize(
+    ("text", "group"),
+    [
+        ("Pouvez-vous m'aider à écrire une lettre à mon propriétaire ?", "latin"),
+        ("Можете помочь написать письмо арендодателю?", "script"),
+        ("Чи можете допомогти написати листа?", None),  # Ukrainian: USE does not read it
+        ("Can you help me write a letter to my landlord?", None),
+        ("", None),
+    ],
+)
+def test_one_call_names_the_group_a_head_per_group_needs(text: str, group: str | None) -> None:
+    from safeship.text.language_gate import use_script_group
+
+    assert use_script_group(text, strict=True) == group
+    assert use_script_group(text, strict=True, latin_only=True) == (
+        group if group == "latin" else None
+    )
