@@ -57,7 +57,7 @@ def test_a_head_round_trips_and_a_broken_file_names_itself(tmp_path: Path) -> No
         MultilingualHead.load(tmp_path / "short.npz")
 
 
-def _item(text: str) -> DetectorInput:
+def _item(text: str, source: str = "user") -> DetectorInput:
     from safeship.features.embedding import load_default_embedder
 
     return DetectorInput(
@@ -65,7 +65,7 @@ def _item(text: str) -> DetectorInput:
         normalised=normalise(text),
         features=FeatureCache(NgramHasher(), load_default_embedder()),
         stage=Stage.INPUT,
-        source="user",
+        source=source,  # type: ignore[arg-type]
     )
 
 
@@ -184,13 +184,7 @@ def test_prompt_injection_scores_foreign_document_segments_with_the_head(
         "Le chiffre d'affaires a augmenté de douze pour cent au dernier trimestre."
     )
     text = doc * 3
-    item = DetectorInput(
-        text=text,
-        normalised=normalise(text),
-        features=_item(text).features,
-        stage=Stage.INPUT,
-        source="document",
-    )
+    item = _item(text, source="document")
     assert det.score(item).score > 0.99  # the whole doc reads as English; a segment does not
     off = PromptInjectionDetector(InjectionParams()).score(item)
     assert off.score < 0.5
@@ -235,13 +229,7 @@ def test_a_foreign_segment_is_scored_by_the_head_only(
     english = "Our quarterly report shows steady growth in every region we serve today."
     french = "Le chiffre d'affaires a augmenté de douze pour cent au dernier trimestre."
     text = f"{english} {french} " * 3
-    item = DetectorInput(
-        text=text,
-        normalised=normalise(text),
-        features=_item(text).features,
-        stage=Stage.INPUT,
-        source="document",
-    )
+    item = _item(text, source="document")
     assert det.score(item).score > 0.99
     segments = [t.strip() for t in seen]
     assert french not in segments  # the head scored it; the text model did not
