@@ -110,7 +110,7 @@ def test_strict_keeps_out_letters_the_eight_languages_never_write(text: str, rou
     [
         ("Pouvez-vous m'aider à écrire une lettre à mon propriétaire ?", "latin"),
         ("Можете помочь написать письмо арендодателю?", "script"),
-        ("Чи можете допомогти написати листа?", None),  # Ukrainian: USE does not read it
+        ("Чи можете ви допомогти мені написати листа?", None),  # Ukrainian і: USE cannot read it
         ("Can you help me write a letter to my landlord?", None),
         ("", None),
     ],
