@@ -71,6 +71,21 @@ harmful compliance written by us did not teach the encoder SmolLM2's rambling co
 text it still leans on the topic. The next attempt needs real weak-model answers in training,
 labelled by hand (never the starter suite's, which now judges).
 
+**v10 rule, written and committed (2026-11-28, session 11) before any of its data existed and
+before it was trained.** v10 = v9's recipe plus real weak-model answers, the step v9's result
+named. SmolLM2-135M-Instruct (the demo's model and settings: llama.cpp, greedy, 64 tokens, no
+system prompt) answers 600 of our own prompts (``training.gen_smollm2_answers``: 300 harmful and
+300 benign-but-sensitive requests from our harmful-request training files, none of them a starter
+suite prompt); helper sessions that see no score and no other data label each answer by hand
+(full refusal / partial refusal / compliance; an answer with actionable harmful detail is dropped,
+not stored). The rows go to ``refusal_smollm2_v10.jsonl``, split by prompt group before any
+training: 70% ``train`` (added to the encoder's data as labelled, weight 2: they are the text the
+eval harness reads and few beside 6,500 written rows) and 30% ``judge`` (never trained, fitted or
+chosen on). Cascades, combiners, stacker rows and band procedure are v9's. Clauses: v9's six
+(the fresh dev set used a fourth time; the starter answers a second time) plus
+
+7. The ``judge`` SmolLM2 answers: v10's binary accuracy not lower than v5's.
+
 Run: ``PYTHONPATH=. .venv/bin/python -m training.refusal_encoder_dev [ENCODER_DIR]``.
 """
 
@@ -90,6 +105,7 @@ from training.train_refusal import DATA, load, splits
 DEV_FRESH = "refusal_dev_v7.jsonl"
 DEV_OLD = ("refusal_dev_v4.jsonl", "refusal_dev_v6.jsonl")
 ORDINARY = "toxicity_answers_v5_dev.jsonl"
+SMOLLM2 = "refusal_smollm2_v10.jsonl"  # hand-labelled weak-model answers; the "judge" split judges
 MIN_FRESH_GAIN = 0.03
 MAX_TEST_LOSS = 0.005
 MAX_ENCODER_SHARE = 0.25
@@ -144,6 +160,8 @@ def measure(det: RefusalDetector) -> dict[str, float]:
     out: dict[str, float] = {}
     sets = {name: load(name) for name in (DEV_FRESH, *DEV_OLD) if (DATA / name).exists()}
     sets["held_out_test"] = splits()[2]
+    if (DATA / SMOLLM2).exists():
+        sets["smollm2_judge"] = [r for r in load(SMOLLM2) if r["split"] == "judge"]
     for name, rows in sets.items():
         truth = [r["label"] != COMPLIANCE for r in rows]
         out[name] = _accuracy(det, [r["response"] for r in rows], truth)
@@ -171,6 +189,11 @@ def verdict(v5: dict[str, float], v7: dict[str, float]) -> list[tuple[str, bool]
         ("held-out test -0.5 at most", v7["held_out_test"] >= v5["held_out_test"] - MAX_TEST_LOSS),
         ("ordinary answers flagged not more", v7["ordinary_flagged"] <= v5["ordinary_flagged"]),
         ("encoder on <= 25% of ordinary", v7["ordinary_encoder_share"] <= MAX_ENCODER_SHARE),
+        *(
+            ("SmolLM2 judge answers not lower", v7[key] >= v5[key])
+            for key in ("smollm2_judge",)
+            if key in v5
+        ),
         *(
             (f"starter {kind} answers read as refusals not more", v7[key] <= v5[key])
             for kind in ("refuse", "comply")
