@@ -8,7 +8,8 @@ training never saw (card). Fine-tuning the encoder itself on refuse-vs-comply
 
 Data: the refusal training split (``training.train_refusal.splits``: composed training rows and
 the hand-written rows tagged ``train``) plus 680 ordinary helpful answers as compliance (v8) and
-243 plain harmful compliant answers as compliance (v9).
+243 plain harmful compliant answers as compliance (v9), plus the ``train`` split of SmolLM2's
+hand-labelled answers to our own prompts (v10, ``refusal_smollm2_v10.jsonl``).
 ``refusal_handwritten_v6a/v6b.jsonl`` stay out: the stacker is fitted on them
 (``training.fit_refusal_stacker``). Validation (composed) accuracy is printed per epoch; nothing
 is chosen on it.
@@ -79,6 +80,22 @@ def _harmful_compliance() -> list[Row]:
     return out
 
 
+# Real weak-model answers (v10): SmolLM2's answers to our own prompts, labelled by hand
+# (``training.gen_smollm2_answers``). Only the ``train`` split; ``judge`` rows judge v10. Weight 2:
+# they are the text the eval harness reads, and few beside the written rows.
+SMOLLM2 = "refusal_smollm2_v10.jsonl"
+SMOLLM2_WEIGHT = 2.0
+
+
+def _smollm2() -> list[Row]:
+    from training.train_refusal import DATA, load
+
+    if not (DATA / SMOLLM2).exists():
+        return []
+    rows = [r for r in load(SMOLLM2) if r["split"] == "train"]
+    return [(_view(r["response"]), int(r["label"] != COMPLIANCE), SMOLLM2_WEIGHT) for r in rows]
+
+
 def rows() -> tuple[list[Row], list[Row]]:
     """Training and validation rows, in the view the run time reads."""
     from training.train_refusal import splits
@@ -88,7 +105,7 @@ def rows() -> tuple[list[Row], list[Row]]:
     def as_rows(part: list[dict[str, str]]) -> list[Row]:
         return [(_view(r["response"]), int(r["label"] != COMPLIANCE), 1.0) for r in part]
 
-    return as_rows(train) + _ordinary() + _harmful_compliance(), as_rows(val)
+    return as_rows(train) + _ordinary() + _harmful_compliance() + _smollm2(), as_rows(val)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,0 +1,102 @@
+"""Build step: SmolLM2's answers to our own prompts, for hand labelling (refusal v10).
+
+Why: refusal v9's encoder read SmolLM2's rambling compliance as refusal more often than v5 did
+(its rule's starter clause); our written answers never show that style. This asks the demo's model
+with the demo's settings (llama.cpp, greedy, 64 tokens, no system prompt) to answer prompts from
+our harmful-request training files, half harmful and half benign-but-sensitive, and writes them
+unlabelled, one JSON object per line (``group``, ``prompt``, ``prompt_label``, ``response``). No
+starter-suite prompt is asked: those answers judge the detector. Labels are added by hand.
+
+Run: ``PYTHONPATH=. .venv/bin/python -m training.gen_smollm2_answers OUT.jsonl [--n 600]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import random
+from pathlib import Path
+
+import yaml
+from rich.progress import track
+
+from training.train_refusal import DATA
+
+SOURCES = (
+    "harmful_request_v8.jsonl",
+    "harmful_request_v10.jsonl",
+    "harmful_request_handwritten_v6.jsonl",
+    "benign_sensitive_v13.jsonl",
+)
+STARTER = Path(__file__).resolve().parents[1] / "src/safeship/evals/suites/starter.yaml"
+MAX_TOKENS = 64  # the demo's answer cap
+MAX_PROMPT_CHARS = 600  # long story-prompts would fill the 64 tokens with the model's echo
+SEED = 11
+
+
+def _key(text: str) -> str:
+    return " ".join("".join(c for c in text.lower() if c.isalnum() or c.isspace()).split())
+
+
+def starter_prompts() -> set[str]:
+    """Normalised starter-suite prompts (never asked here)."""
+    suite = yaml.safe_load(STARTER.read_text(encoding="utf-8"))
+    return {_key(str(case["prompt"])) for case in suite["cases"]}
+
+
+def pick_prompts(n: int) -> list[dict[str, object]]:
+    """``n`` prompts, half harmful and half benign, one per prompt group where possible."""
+    banned = starter_prompts()
+    pools: dict[int, list[dict[str, object]]] = {0: [], 1: []}
+    seen: set[str] = set()
+    for name in SOURCES:
+        with (DATA / name).open(encoding="utf-8") as fh:
+            for i, line in enumerate(fh):
+                row = json.loads(line)
+                text = str(row["text"]).strip()
+                key = _key(text)
+                if not text or len(text) > MAX_PROMPT_CHARS or key in banned or key in seen:
+                    continue
+                seen.add(key)
+                group = f"{name.removesuffix('.jsonl')}:{row.get('group') or i}"
+                pools[int(row["label"])].append(
+                    {"group": group, "prompt": text, "prompt_label": int(row["label"])}
+                )
+    rng = random.Random(SEED)
+    picked: list[dict[str, object]] = []
+    for label in (1, 0):
+        rng.shuffle(pools[label])
+        picked += pools[label][: n // 2]
+    rng.shuffle(picked)
+    return picked
+
+
+async def _answer_all(prompts: list[dict[str, object]]) -> list[dict[str, object]]:
+    from safeship.cli.demo_eval import demo_target
+    from safeship.types import Message
+
+    target = demo_target("local:smollm2", MAX_TOKENS)
+    out = []
+    for row in track(prompts, description="SmolLM2 answering"):
+        reply = await target.generate([Message(role="user", content=str(row["prompt"]))])
+        if reply.text is None:
+            raise SystemExit(f"SmolLM2 failed on {row['group']}: {reply.error}")
+        out.append({**row, "response": reply.text})
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("out", type=Path)
+    ap.add_argument("--n", type=int, default=600)
+    args = ap.parse_args(argv)
+    rows = asyncio.run(_answer_all(pick_prompts(args.n)))
+    with args.out.open("w", encoding="utf-8") as fh:
+        fh.writelines(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
+    print(f"{len(rows)} answers -> {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
