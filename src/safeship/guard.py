@@ -25,6 +25,7 @@ from safeship.features.embedding import Embedder
 from safeship.features.hashing import NgramHasher
 from safeship.features.lazy import LazyEmbedder
 from safeship.features.memo import EmbeddingMemo
+from safeship.long_text import LONG_TEXT_CHARS, LongTextLane
 from safeship.policy.engine import RuleHit, decide, match_rules
 from safeship.policy.load import LoadedPolicy, load_policy
 from safeship.policy.schema import DetectorSpec, FeaturePolicy
@@ -83,6 +84,9 @@ class Guard:
         memo_items: Embeddings kept across checks (``0``: none), for texts that recur, such as
             the system prompt an app sends with every request (see
             :mod:`safeship.features.memo`).
+        long_text_chars: Texts longer than this are scored off the event loop, under each
+            layer's ``timeout_ms`` (see :mod:`safeship.long_text`); ``None`` keeps every
+            detector inline.
     """
 
     def __init__(
@@ -91,12 +95,14 @@ class Guard:
         *,
         embedder: Embedder | None | str = "default",
         memo_items: int = 1024,
+        long_text_chars: int | None = LONG_TEXT_CHARS,
     ) -> None:
         self.loaded = loaded
         self.policy = loaded.policy
         self._hasher = NgramHasher()
         self._embedder: Embedder | None = LazyEmbedder() if embedder == "default" else embedder  # type: ignore[assignment]
         self.memo = EmbeddingMemo(max_items=memo_items)
+        self._long = LongTextLane(long_text_chars)
         self._instances: dict[str, BaseDetector] = {}
         self._by_spec: dict[int, tuple[DetectorSpec, BaseDetector]] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -131,10 +137,19 @@ class Guard:
         return self._instances[key]
 
     def warmup(self) -> None:
-        """Load every detector of every feature now rather than on the first request."""
+        """Load every detector of every feature, and the embedder they share, now.
+
+        The shared MiniLM session loads on its first embedding (about 0.5 s here); without this
+        the first user whose text reaches a stage 2 would wait for it.
+        """
+        embeds = False
         for feature in self.policy.features.values():
             for spec in (*feature.input, *feature.output):
-                self.detector(spec).setup()
+                det = self.detector(spec)
+                det.setup()
+                embeds = embeds or (spec.embeddings and getattr(det, "embeds", False))
+        if embeds and self._embedder is not None:
+            self._embedder.embed(["warm-up"])
 
     async def _run_one(self, spec: DetectorSpec, item: DetectorInput) -> DetectorResult:
         det = self.detector(spec)
@@ -142,6 +157,10 @@ class Guard:
         try:
             if det.blocking:
                 result = await asyncio.wait_for(det.detect(item), timeout=spec.timeout_ms / 1000)
+            elif self._long.takes(item):
+                result = await asyncio.wait_for(
+                    self._long.detect(det, item), timeout=spec.timeout_ms / 1000
+                )
             else:
                 result = await det.detect(item)
             status, error = result.status, result.error
@@ -411,7 +430,8 @@ class Guard:
         return self._run(self.acheck_output(messages, response, context))
 
     def close(self) -> None:
-        """Close the private event loop used by the sync facade."""
+        """Close the private event loop used by the sync facade, and the long-text worker."""
+        self._long.close()
         if self._loop is not None and not self._loop.is_closed():
             self._loop.close()
 

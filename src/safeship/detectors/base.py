@@ -84,6 +84,7 @@ class BaseDetector:
     params_model: ClassVar[type[DetectorParams]] = DetectorParams
     blocking: ClassVar[bool] = False
     contextual: ClassVar[bool] = False
+    embeds: ClassVar[bool] = False  # stage 2 reads the shared sentence embedder (warmup loads it)
     sources: ClassVar[frozenset[str]] = frozenset({"user", "assistant", "conversation"})
 
     def __init__(self, params: DetectorParams | None = None) -> None:

@@ -163,6 +163,7 @@ class HarmfulRequestDetector(BaseDetector):
     )
     stages: ClassVar[frozenset[Stage]] = frozenset({Stage.INPUT})
     params_model: ClassVar[type[DetectorParams]] = HarmfulRequestParams
+    embeds: ClassVar[bool] = True
 
     def _setup(self) -> None:
         assert isinstance(self.params, HarmfulRequestParams)

@@ -51,6 +51,7 @@ class HarmfulResponseDetector(BaseDetector):
     )
     stages: ClassVar[frozenset[Stage]] = frozenset({Stage.OUTPUT})
     params_model: ClassVar[type[DetectorParams]] = HarmfulResponseParams
+    embeds: ClassVar[bool] = True
 
     def _setup(self) -> None:
         assert isinstance(self.params, HarmfulResponseParams)

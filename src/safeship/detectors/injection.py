@@ -172,6 +172,7 @@ class PromptInjectionDetector(BaseDetector):
     )
     stages: ClassVar[frozenset[Stage]] = frozenset({Stage.INPUT})
     params_model: ClassVar[type[DetectorParams]] = InjectionParams
+    embeds: ClassVar[bool] = True
     contextual: ClassVar[bool] = True
     sources: ClassVar[frozenset[str]] = frozenset({"user", "tool", "document", "conversation"})
 

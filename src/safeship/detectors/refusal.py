@@ -62,6 +62,7 @@ class RefusalDetector(BaseDetector):
     )
     stages: ClassVar[frozenset[Stage]] = frozenset({Stage.OUTPUT})
     params_model: ClassVar[type[DetectorParams]] = RefusalParams
+    embeds: ClassVar[bool] = True
 
     def _setup(self) -> None:
         assert isinstance(self.params, RefusalParams)

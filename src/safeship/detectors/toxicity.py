@@ -159,6 +159,7 @@ class ToxicityDetector(BaseDetector):
         "embedding head), plus profanity/slur spans from a lexicon."
     )
     params_model: ClassVar[type[DetectorParams]] = ToxicityParams
+    embeds: ClassVar[bool] = True
 
     def _setup(self) -> None:
         params = self._params()

@@ -1,0 +1,173 @@
+"""Long texts leave the event loop and obey the layer's timeout; warm-up loads the embedder."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Iterator
+from typing import ClassVar
+
+import numpy as np
+import pytest
+
+from safeship.detectors.base import BaseDetector, DetectorInput, DetectorParams, detectors
+from safeship.guard import Guard, GuardContext
+from safeship.long_text import LONG_TEXT_CHARS
+from safeship.policy.load import parse_policy
+from safeship.types import Action, DetectorResult, DetectorStatus, TrustTier
+
+
+class BusyParams(DetectorParams):
+    busy_s: float = 0.3
+
+
+class BusyDetector(BaseDetector):
+    """An inline (non-blocking) detector that holds its thread, like a window scan of 1 MB."""
+
+    name: ClassVar[str] = "busy_scan"
+    description: ClassVar[str] = "test: CPU-bound inline detector"
+    params_model: ClassVar[type[DetectorParams]] = BusyParams
+    threads: ClassVar[list[str]] = []
+
+    def score(self, item: DetectorInput) -> DetectorResult:
+        assert isinstance(self.params, BusyParams)
+        BusyDetector.threads.append(threading.current_thread().name)
+        time.sleep(self.params.busy_s)  # holds the thread it runs on, as CPU work would
+        return self.result(0.1, "busy")
+
+
+class EmbedsDetector(BaseDetector):
+    """Declares that its stage 2 reads the shared embedder."""
+
+    name: ClassVar[str] = "embeds_probe"
+    description: ClassVar[str] = "test: uses the embedder"
+    embeds: ClassVar[bool] = True
+
+    def score(self, item: DetectorInput) -> DetectorResult:
+        return self.result(0.0, "probe")
+
+
+POLICY = """
+version: 1
+features:
+  closed:
+    input:
+      - detector: busy_scan
+        fail_mode: closed
+        timeout_ms: 100
+  open:
+    input:
+      - detector: busy_scan
+        fail_mode: open
+        timeout_ms: 100
+  roomy:
+    input:
+      - detector: busy_scan
+        timeout_ms: 5000
+        params: {busy_s: 0.05}
+"""
+
+
+@pytest.fixture()
+def guard() -> Iterator[Guard]:
+    detectors.register()(BusyDetector)
+    detectors.register()(EmbedsDetector)
+    BusyDetector.threads.clear()
+    g = Guard(parse_policy(POLICY, "lane.yaml"), embedder=None)
+    yield g
+    g.close()
+    detectors.unregister("busy_scan")
+    detectors.unregister("embeds_probe")
+
+
+def ctx(feature: str) -> GuardContext:
+    return GuardContext(feature=feature, tier=TrustTier.AUTHENTICATED)
+
+
+LONG = "a pasted document line. " * (LONG_TEXT_CHARS // 20)
+
+
+def test_chat_turns_stay_on_the_loop_thread(guard: Guard) -> None:
+    d = guard.check_input("a short chat turn", ctx("roomy"))
+    assert d.action is Action.ALLOW
+    assert BusyDetector.threads == [threading.current_thread().name]
+
+
+def test_long_text_runs_on_the_worker_and_still_decides(guard: Guard) -> None:
+    d = guard.check_input(LONG, ctx("roomy"))
+    assert d.action is Action.ALLOW and d.errored == ()
+    assert BusyDetector.threads[0].startswith("safeship-long")
+
+
+def test_long_text_obeys_the_layer_timeout_and_its_fail_mode(guard: Guard) -> None:
+    closed = guard.check_input(LONG, ctx("closed"))
+    assert closed.action is Action.BLOCK and closed.errored == ("busy_scan",)
+    assert closed.results[0].status is DetectorStatus.TIMEOUT
+    assert closed.timings_ms["busy_scan"] < 300  # the 100 ms timeout, not the 300 ms scan
+    opened = guard.check_input(LONG, ctx("open"))
+    assert opened.action is Action.ALLOW and opened.errored == ("busy_scan",)
+
+
+def test_the_event_loop_keeps_serving_while_a_long_text_is_scored(guard: Guard) -> None:
+    async def scenario() -> tuple[int, Action]:
+        ticks = 0
+        done = asyncio.Event()
+
+        async def other_requests() -> None:
+            nonlocal ticks
+            while not done.is_set():
+                ticks += 1
+                await asyncio.sleep(0.01)
+
+        ticker = asyncio.create_task(other_requests())
+        decision = await guard.acheck_input(LONG, ctx("roomy"))
+        done.set()
+        await ticker
+        return ticks, decision.action
+
+    ticks, action = asyncio.run(scenario())
+    assert action is Action.ALLOW
+    assert ticks >= 3  # inline, a 50 ms scan would have let the ticker run once at most
+
+
+def test_lane_can_be_switched_off() -> None:
+    detectors.register()(BusyDetector)
+    try:
+        g = Guard(parse_policy(POLICY, "lane.yaml"), embedder=None, long_text_chars=None)
+        BusyDetector.threads.clear()
+        g.check_input(LONG, ctx("roomy"))
+        assert BusyDetector.threads == [threading.current_thread().name]
+        g.close()
+    finally:
+        detectors.unregister("busy_scan")
+
+
+class CountingEmbedder:
+    """An embedder that counts the texts it is asked to embed."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        self.calls += 1
+        return np.zeros((len(texts), 384), dtype=np.float32)
+
+
+@pytest.mark.parametrize(
+    ("layer", "expected_calls"),
+    [
+        ("- detector: embeds_probe", 1),
+        ("- {detector: embeds_probe, embeddings: false}", 0),
+        ("- detector: busy_scan", 0),
+    ],
+)
+def test_warmup_loads_the_embedder_only_when_a_layer_uses_it(
+    guard: Guard, layer: str, expected_calls: int
+) -> None:
+    embedder = CountingEmbedder()
+    policy = parse_policy(f"version: 1\nfeatures:\n  f:\n    input:\n      {layer}\n", "w.yaml")
+    g = Guard(policy, embedder=embedder)  # type: ignore[arg-type]
+    g.warmup()
+    assert embedder.calls == expected_calls
+    g.close()
