@@ -27,6 +27,22 @@ stage 1 finds harmless can only matter if more than 32 windows look more suspici
 3. Cost: this detector's median time on the 100,000-character texts at most 1,000 ms (the
    default ``timeout_ms``), measured in the same run as the uncapped one.
 
+**Outcome: ADOPTED** (one run, 2026-11-28, with another benchmark sharing the 2 cores):
+
+1. short texts changed: 0 of 2,690: PASS;
+2. harmful caught at 0.5 / 0.4: 40 -> 40 / 40 -> 40 of 40; benign flagged at 0.5 / 0.4:
+   40 -> 40 / 40 -> 40 of 40: PASS (no decision moved);
+3. median time, uncapped -> capped: 20,000 characters 1,934 -> 690 ms, 100,000 characters
+   8,556 -> 600 ms: PASS.
+
+Read after the verdict, and worth more than the verdict: **every** benign collage is flagged,
+capped or not. A collage of 100-500 benign questions on sensitive topics holds, almost surely,
+one the detector scores >= 0.5 on its own (it flags about 15% of such questions singly, card),
+and a long text's score is the maximum over its windows. A long paste of many sensitive
+questions is therefore blocked whatever it says; the cap changes the cost of that, not the
+decision. Long English text needs an aggregate other than the maximum (or a document-level
+model), which is a model round of its own.
+
 Run: ``PYTHONPATH=. .venv/bin/python -m training.harmful_request_long_cap_dev``.
 """
 

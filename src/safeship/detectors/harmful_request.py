@@ -38,6 +38,7 @@ from safeship.detectors.harmful_request_mlp import MLPCascadeModel
 from safeship.detectors.textmodel import best_window, chunk_text
 from safeship.features.cache import FeatureCache
 from safeship.features.multilingual import default_use_embedder
+from safeship.long_text import LONG_TEXT_CHARS
 from safeship.text.language_gate import mostly_non_latin, reads_as_english, use_script_group
 from safeship.types import DetectorResult, Stage
 
@@ -54,6 +55,10 @@ _ANY_SENTENCE = re.compile(r"(?<=[.!?\n。！？])\s*")
 USE_WHOLE_CHARS = 600
 USE_WINDOW_CHARS = 400
 MAX_USE_WINDOWS = 64
+# A long text (a paste, over LONG_TEXT_CHARS) sends only the windows stage 1 finds most
+# suspicious to the cascade: the embeddings of thousands of windows cost seconds, and the score is
+# a maximum (rule and figures: training/harmful_request_long_cap_dev.py).
+LONG_STAGE2_WINDOWS = 32
 UNSPECIFIED = "harmful_request"
 """Category reported when no embedder is configured, so hazards cannot be told apart."""
 
@@ -205,7 +210,9 @@ class HarmfulRequestDetector(BaseDetector):
         This is the score before the encoder's second opinion; its stacker is fitted on it.
         """
         self.setup()
-        return best_window(self._model, views, _windows, features)
+        long_text = max(map(len, views), default=0) > LONG_TEXT_CHARS
+        cap = LONG_STAGE2_WINDOWS if long_text else None
+        return best_window(self._model, views, _windows, features, cap)
 
     def score(self, item: DetectorInput) -> DetectorResult:
         """Score every view (max) and split the score over hazards."""
