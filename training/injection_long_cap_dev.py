@@ -28,6 +28,21 @@ exactly as before; the USE path (Latin-script languages) is unchanged.
 3. Cost: this detector's median time on the 50,000-character collages at most 1,000 ms (the
    default ``timeout_ms``), measured in the same run as the uncapped one.
 
+**Outcome: REJECTED** (one run, 2026-11-28, on 11 languages x 2 sizes x benign/attack):
+
+1. short texts changed: 0 of 1,426: PASS;
+2. attacks caught at 0.5 and 0.4: 13 -> 13 of 22; benign flagged at 0.5 and 0.4: 4 -> 4 of 22:
+   PASS (no decision moved);
+3. median time: 20,000 characters 888 -> 887 ms, 50,000 characters 2,098 -> 1,634 ms: FAIL.
+
+Why, read after the verdict (a profile of six 50,000-character collages): the cost is still
+MiniLM, 1.2 s a text, because the caps are per view and generous for CJK: 16 chunks of 2,500
+characters are 16 embeddings of the full 256 word pieces (~35 ms each), and the normaliser gives
+a long text two or three views, so a capped text still embeds up to ~150 windows. A next round
+would cap per text (not per view) and at a few chunks (``toxicity`` uses 4). The candidate's code
+was reverted right after the commit that recorded this outcome, which holds it (``git log --
+training/injection_long_cap_dev.py``); the script runs only against that commit.
+
 Run: ``PYTHONPATH=. .venv/bin/python -m training.injection_long_cap_dev``.
 """
 
