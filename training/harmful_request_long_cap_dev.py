@@ -60,6 +60,7 @@ from safeship.features.cache import FeatureCache
 from safeship.features.hashing import NgramHasher
 from safeship.features.lazy import LazyEmbedder
 from safeship.long_text import LONG_TEXT_CHARS
+from training.rule_report import print_verdicts
 from training.train_harmful_request_use import DEV_SETS
 
 DATA = Path(__file__).parent / "data"
@@ -151,11 +152,7 @@ def main() -> bool:
         print(f"3. {size:,} chars: median {unc_ms:.0f} ms uncapped, {cap_ms:.0f} ms capped")
         if size == max(SIZES):
             clauses.append(("cost at 100,000 chars <= 1,000 ms", cap_ms <= MAX_COST_MS))
-    for name, ok in clauses:
-        print(f"{'PASS' if ok else 'FAIL'}  {name}")
-    adopted = all(ok for _, ok in clauses)
-    print("candidate ADOPTED" if adopted else "candidate REJECTED")
-    return adopted
+    return print_verdicts(dict(clauses))
 
 
 if __name__ == "__main__":

@@ -61,6 +61,7 @@ from safeship.features.hashing import NgramHasher
 from safeship.features.lazy import LazyEmbedder
 from safeship.long_text import LONG_TEXT_CHARS
 from safeship.text.normalise import normalise
+from training.rule_report import print_verdicts
 
 DATA = Path(__file__).parent / "data"
 SHORT_SETS = (
@@ -161,11 +162,7 @@ def main() -> bool:
             statistics.median(long_cap[i][1] for i in big) <= MAX_COST_MS,
         )
     )
-    for name, ok in clauses:
-        print(f"{'PASS' if ok else 'FAIL'}  {name}")
-    adopted = all(ok for _, ok in clauses)
-    print("candidate ADOPTED" if adopted else "candidate REJECTED")
-    return adopted
+    return print_verdicts(dict(clauses))
 
 
 if __name__ == "__main__":
