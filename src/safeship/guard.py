@@ -158,9 +158,7 @@ class Guard:
             if det.blocking:
                 result = await asyncio.wait_for(det.detect(item), timeout=spec.timeout_ms / 1000)
             elif self._long.takes(item):
-                result = await asyncio.wait_for(
-                    self._long.detect(det, item), timeout=spec.timeout_ms / 1000
-                )
+                result = await self._long.detect(det, item, spec.timeout_ms / 1000)
             else:
                 result = await det.detect(item)
             status, error = result.status, result.error

@@ -37,6 +37,18 @@ class BusyDetector(BaseDetector):
         return self.result(0.1, "busy")
 
 
+class EmbedScan(BaseDetector):
+    """An inline detector that embeds every line of its text, as a window scan does."""
+
+    name: ClassVar[str] = "embed_scan"
+    description: ClassVar[str] = "test: embeds each line"
+    embeds: ClassVar[bool] = True
+
+    def score(self, item: DetectorInput) -> DetectorResult:
+        item.features.embeddings(item.text.splitlines())
+        return self.result(0.0, "scan")
+
+
 class EmbedsDetector(BaseDetector):
     """Declares that its stage 2 reads the shared embedder."""
 
@@ -66,19 +78,36 @@ features:
       - detector: busy_scan
         timeout_ms: 5000
         params: {busy_s: 0.05}
+  queued:
+    input:
+      - detector: busy_scan
+        timeout_ms: 500
+  scan:
+    input:
+      - detector: embed_scan
+        timeout_ms: 100
 """
 
 
+TEST_DETECTORS = (BusyDetector, EmbedsDetector, EmbedScan)
+
+
 @pytest.fixture()
-def guard() -> Iterator[Guard]:
-    detectors.register()(BusyDetector)
-    detectors.register()(EmbedsDetector)
+def registered() -> Iterator[None]:
+    """The test detectors, registered for one test."""
+    for cls in TEST_DETECTORS:
+        detectors.register()(cls)
     BusyDetector.threads.clear()
+    yield
+    for cls in TEST_DETECTORS:
+        detectors.unregister(cls.name)
+
+
+@pytest.fixture()
+def guard(registered: None) -> Iterator[Guard]:
     g = Guard(parse_policy(POLICY, "lane.yaml"), embedder=None)
     yield g
     g.close()
-    detectors.unregister("busy_scan")
-    detectors.unregister("embeds_probe")
 
 
 def ctx(feature: str) -> GuardContext:
@@ -131,16 +160,51 @@ def test_the_event_loop_keeps_serving_while_a_long_text_is_scored(guard: Guard) 
     assert ticks >= 3  # inline, a 50 ms scan would have let the ticker run once at most
 
 
+def test_waiting_for_the_worker_is_not_counted_against_the_timeout(guard: Guard) -> None:
+    """Three long checks at once: each 300 ms scan fits its 500 ms, though the last waits 600."""
+
+    async def three() -> list[tuple[Action, tuple[str, ...]]]:
+        checks = [guard.acheck_input(LONG + str(i), ctx("queued")) for i in range(3)]
+        return [(d.action, d.errored) for d in await asyncio.gather(*checks)]
+
+    assert asyncio.run(three()) == [(Action.ALLOW, ())] * 3
+
+
+class SlowEmbedder:
+    """10 ms a text, counting what it embeds."""
+
+    def __init__(self) -> None:
+        self.texts = 0
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        time.sleep(0.01 * len(texts))
+        self.texts += len(texts)
+        return np.zeros((len(texts), 384), dtype=np.float32)
+
+
+@pytest.mark.usefixtures("registered")
+def test_a_timed_out_scan_stops_at_its_next_embedding_and_frees_the_worker() -> None:
+    embedder = SlowEmbedder()
+    g = Guard(parse_policy(POLICY, "lane.yaml"), embedder=embedder)  # type: ignore[arg-type]
+    lines = "\n".join(f"line {i} of a long paste, padded to length" for i in range(400))
+    assert len(lines) > LONG_TEXT_CHARS  # 400 embeddings: 4 s if run to the end
+    start = time.perf_counter()
+    first = g.check_input(lines, ctx("scan"))
+    second = g.check_input(lines + " again", ctx("scan"))
+    elapsed = time.perf_counter() - start
+    g.close()
+    assert first.errored == ("embed_scan",) and second.errored == ("embed_scan",)
+    assert elapsed < 1.5  # the abandoned first scan did not hold the worker for 4 s
+    time.sleep(0.2)
+    assert embedder.texts < 100
+
+
+@pytest.mark.usefixtures("registered")
 def test_lane_can_be_switched_off() -> None:
-    detectors.register()(BusyDetector)
-    try:
-        g = Guard(parse_policy(POLICY, "lane.yaml"), embedder=None, long_text_chars=None)
-        BusyDetector.threads.clear()
-        g.check_input(LONG, ctx("roomy"))
-        assert BusyDetector.threads == [threading.current_thread().name]
-        g.close()
-    finally:
-        detectors.unregister("busy_scan")
+    g = Guard(parse_policy(POLICY, "lane.yaml"), embedder=None, long_text_chars=None)
+    g.check_input(LONG, ctx("roomy"))
+    g.close()
+    assert BusyDetector.threads == [threading.current_thread().name]
 
 
 class CountingEmbedder:

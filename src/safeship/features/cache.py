@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from safeship.errors import ArtefactError
 from safeship.features.hashing import HashedRows
+
+EMBED_SLICE = 8
+"""Texts embedded between two looks at a cancellable view's flag (one text is ~1-35 ms)."""
+
+
+class CheckAbandoned(Exception):
+    """Raised inside a detector whose caller stopped waiting (its layer timed out)."""
+
 
 if TYPE_CHECKING:
     from safeship.features.embedding import Embedder
@@ -37,7 +46,36 @@ class FeatureCache:
         self._embedded: dict[str, np.ndarray] = {}
         self._use_embedded: dict[str, np.ndarray] = {}
         self._stage1: FeatureCache | None = None
+        self._abandoned = False
+        self._cancellable = False
         self.embedding_calls = 0
+
+    def cancellable(self) -> FeatureCache:
+        """A view sharing this cache's features, whose work :meth:`abandon` can stop.
+
+        For a detector run the guard may stop waiting for (``safeship.long_text``): abandoning
+        the view makes its next embedding raise :class:`CheckAbandoned`, so a timed-out scan of
+        a long text frees its thread within one embedding instead of running to its end, while
+        the other detectors of the check keep using the shared features.
+        """
+        view = FeatureCache(self._hasher, self._embedder, self._memo)
+        view._hashed, view._embedded, view._use_embedded = (
+            self._hashed,
+            self._embedded,
+            self._use_embedded,
+        )
+        view._cancellable = True
+        return view
+
+    def abandon(self) -> None:
+        """Stop the work of this (cancellable) view at its next embedding."""
+        self._abandoned = True
+        if self._stage1 is not None:
+            self._stage1._abandoned = True
+
+    def _check_abandoned(self) -> None:
+        if self._abandoned:
+            raise CheckAbandoned("the caller stopped waiting for this detector")
 
     def stage1_view(self) -> FeatureCache:
         """A view of the cache without its embedder: the same hashed features, no embeddings.
@@ -50,6 +88,7 @@ class FeatureCache:
         if self._stage1 is None:
             self._stage1 = FeatureCache(self._hasher)
             self._stage1._hashed = self._hashed
+            self._stage1._abandoned = self._abandoned
         return self._stage1
 
     @property
@@ -83,7 +122,7 @@ class FeatureCache:
             missing = [t for t in missing if t not in self._embedded]
         if missing:
             self.embedding_calls += 1
-            vectors = self._embedder.embed(missing)
+            vectors = self._embed(missing)
             for i, t in enumerate(missing):
                 self._embedded[t] = vectors[i]
                 if self._memo is not None:
@@ -91,6 +130,25 @@ class FeatureCache:
         if len(texts) == 1:
             return self._embedded[texts[0]][None, :]
         return np.stack([self._embedded[t] for t in texts])
+
+    def _embed(self, texts: list[str]) -> np.ndarray:
+        """Embed with the sentence embedder (see :meth:`_sliced`)."""
+        assert self._embedder is not None
+        return self._sliced(self._embedder.embed, texts)
+
+    def _sliced(self, embed: Callable[[list[str]], np.ndarray], texts: list[str]) -> np.ndarray:
+        """``embed(texts)``; a cancellable view looks at its flag every ``EMBED_SLICE`` texts.
+
+        MiniLM embeds each text alone, so slicing changes no vector; USE batches, and a sliced
+        batch moves a vector by ~1e-7 (only long texts, the ones scored on a cancellable view).
+        """
+        if not self._cancellable:
+            return embed(texts)
+        parts = []
+        for start in range(0, len(texts), EMBED_SLICE):
+            self._check_abandoned()
+            parts.append(embed(texts[start : start + EMBED_SLICE]))
+        return np.concatenate(parts)
 
     def use_embeddings(self, texts: list[str]) -> np.ndarray:
         """Multilingual USE embeddings for ``texts`` (rows in order), once per text per check.
@@ -103,7 +161,7 @@ class FeatureCache:
 
         missing = [t for t in dict.fromkeys(texts) if t not in self._use_embedded]
         if missing:
-            vectors = default_use_embedder().embed(missing)
+            vectors = self._sliced(default_use_embedder().embed, missing)
             for i, t in enumerate(missing):
                 self._use_embedded[t] = vectors[i]
         if not texts:
