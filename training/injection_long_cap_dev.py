@@ -43,6 +43,11 @@ would cap per text (not per view) and at a few chunks (``toxicity`` uses 4). The
 was reverted right after the commit that recorded this outcome, which holds it (``git log --
 training/injection_long_cap_dev.py``); the script runs only against that commit.
 
+**Round 2 rule, written and committed (2026-11-28, session 11) before round 2 ran.** The
+candidate is round 1's with smaller caps, from the reading above: 4 whole-view chunks (as
+``toxicity``) and 16 segments per view. Clauses unchanged (the long collages are used a second
+time; nothing is trained, and they judge parity with the uncapped detector only).
+
 Run: ``PYTHONPATH=. .venv/bin/python -m training.injection_long_cap_dev``.
 """
 
