@@ -40,13 +40,18 @@ MiniLM, 1.2 s a text, because the caps are per view and generous for CJK: 16 chu
 characters are 16 embeddings of the full 256 word pieces (~35 ms each), and the normaliser gives
 a long text two or three views, so a capped text still embeds up to ~150 windows. A next round
 would cap per text (not per view) and at a few chunks (``toxicity`` uses 4). The candidate's code
-was reverted right after the commit that recorded this outcome, which holds it (``git log --
-training/injection_long_cap_dev.py``); the script runs only against that commit.
+was reverted right after the commit that recorded this outcome (which holds it); round 2 below
+reinstated it with smaller caps.
 
 **Round 2 rule, written and committed (2026-11-28, session 11) before round 2 ran.** The
 candidate is round 1's with smaller caps, from the reading above: 4 whole-view chunks (as
 ``toxicity``) and 16 segments per view. Clauses unchanged (the long collages are used a second
 time; nothing is trained, and they judge parity with the uncapped detector only).
+
+**Round 2 outcome: ADOPTED** (one run): short texts changed 0 of 1,426; attacks caught 13 -> 13
+and benign flagged 4 -> 4 of 22 at 0.5 and at 0.4; median time at 20,000 characters 774 -> 434
+ms, at 50,000 characters 1,870 -> 518 ms: every clause passes. The caps ship as
+``LONG_STAGE2_CHUNKS = 4`` and ``LONG_STAGE2_SEGMENTS = 16`` in ``detectors/injection.py``.
 
 Run: ``PYTHONPATH=. .venv/bin/python -m training.injection_long_cap_dev``.
 """

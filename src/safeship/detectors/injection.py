@@ -38,9 +38,16 @@ from safeship.detectors._injection_context import PairModel, context_boost, cont
 from safeship.detectors._injection_cues import Cue, find_cues
 from safeship.detectors._multilingual_head import MultilingualHead
 from safeship.detectors.base import BaseDetector, DetectorInput, DetectorParams
-from safeship.detectors.textmodel import CHUNK_CHARS, CascadeModel, chunk_text, sigmoid
+from safeship.detectors.textmodel import (
+    CHUNK_CHARS,
+    CascadeModel,
+    best_window,
+    chunk_text,
+    sigmoid,
+)
 from safeship.features.cache import FeatureCache
 from safeship.features.multilingual import default_use_embedder
+from safeship.long_text import LONG_TEXT_CHARS
 from safeship.text.englishness import prepare as prepare_englishness
 from safeship.text.language_gate import reads_as_use_language
 from safeship.text.lexicon import is_word
@@ -55,6 +62,11 @@ TEMPLATE_FLOOR = 0.9
 CUE_FLOOR = 0.85
 ADDRESSED_BONUS = 1.0
 MAX_SEGMENTS = 256
+# A view over LONG_TEXT_CHARS (a paste) embeds only what stage 1 finds most suspicious: this many
+# whole-view chunks, and this many segments (the rest keep their stage-1 probability). None: no
+# cap. Rule and figures: training/injection_long_cap_dev.py.
+LONG_STAGE2_CHUNKS: int | None = 4
+LONG_STAGE2_SEGMENTS: int | None = 16
 MIN_SEGMENT = 40
 
 _TEMPLATE = re.compile(
@@ -272,18 +284,22 @@ class PromptInjectionDetector(BaseDetector):
         self, view: str, item: DetectorInput, params: InjectionParams
     ) -> tuple[float, tuple[int, int]]:
         use = self._use if item.features.has_embedder else None
-        whole = (
-            use.score(item.features.use_embeddings(chunk_text(view)))
-            if use is not None and reads_as_use_language(view, latin_only=True)
-            else self._model.score(view, item.features)
-        )
+        long_view = len(view) > LONG_TEXT_CHARS
+        if use is not None and reads_as_use_language(view, latin_only=True):
+            whole = use.score(item.features.use_embeddings(chunk_text(view)))
+        elif long_view:
+            cap = LONG_STAGE2_CHUNKS
+            whole = best_window(self._model, (view,), chunk_text, item.features, cap)[0]
+        else:
+            whole = self._model.score(view, item.features)
         segmented = item.source in params.segment_sources or (
             0 < params.segment_over_chars < len(view)
         )
         if not segmented or len(view) <= MIN_SEGMENT:
             return whole, (0, len(view))
         spans = _segments(view)
-        probs = self._segment_probs([view[a:b] for a, b in spans], item.features, use)
+        cap = LONG_STAGE2_SEGMENTS if long_view else None
+        probs = self._segment_probs([view[a:b] for a, b in spans], item.features, use, cap)
         z = np.log(np.clip(probs, 1e-6, 1 - 1e-6) / np.clip(1 - probs, 1e-6, 1))
         addressed = np.array([_ADDRESSED.search(view[a:b]) is not None for a, b in spans])
         probs = sigmoid(z + ADDRESSED_BONUS * addressed)
@@ -293,11 +309,16 @@ class PromptInjectionDetector(BaseDetector):
         return whole, (0, len(view))
 
     def _segment_probs(
-        self, texts: list[str], features: FeatureCache, use: MultilingualHead | None
+        self,
+        texts: list[str],
+        features: FeatureCache,
+        use: MultilingualHead | None,
+        max_stage2: int | None = None,
     ) -> np.ndarray:
         """Each segment's probability, from the USE head or the text model, never both.
 
-        Segments in a language the head reads go to the head; the rest to the text model.
+        Segments in a language the head reads go to the head; the rest to the text model, of
+        which at most ``max_stage2`` (the most suspicious to stage 1) may use stage 2.
         """
         probs = np.zeros(len(texts), dtype=np.float64)
         home = list(range(len(texts)))
@@ -308,6 +329,10 @@ class PromptInjectionDetector(BaseDetector):
                 probs[foreign] = use.probabilities(embedded)
                 taken = set(foreign)
                 home = [i for i in home if i not in taken]
+        if home and max_stage2 is not None and len(home) > max_stage2:
+            z1 = self._model.stage1_logits(features.hashed([texts[i] for i in home]))
+            probs[home] = sigmoid(z1)
+            home = [home[j] for j in sorted(np.argsort(-z1)[:max_stage2].tolist())]
         if home:
             probs[home], _ = self._model.score_texts([texts[i] for i in home], features)
         return probs

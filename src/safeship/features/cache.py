@@ -68,7 +68,7 @@ class FeatureCache:
         return view
 
     def abandon(self) -> None:
-        """Stop the work of this (cancellable) view at its next embedding."""
+        """Stop the work of this (cancellable) view at its next hashing or embedding."""
         self._abandoned = True
         if self._stage1 is not None:
             self._stage1._abandoned = True
@@ -98,6 +98,7 @@ class FeatureCache:
 
     def hashed(self, texts: list[str]) -> HashedRows:
         """Hashed n-gram counts for ``texts`` (rows in order)."""
+        self._check_abandoned()  # a checkpoint in long scans' stage 1 too, not only at embeddings
         missing = [t for t in dict.fromkeys(texts) if t not in self._hashed]
         if len(missing) == 1:  # a one-row block is its own row
             self._hashed[missing[0]] = self._hasher.rows(missing)

@@ -49,4 +49,6 @@ def test_abandoned_view_stops_at_its_next_embedding_and_the_check_goes_on() -> N
         view.embeddings(["gamma"])
     with pytest.raises(CheckAbandoned):
         view.use_embeddings(["gamma"])
+    with pytest.raises(CheckAbandoned):
+        view.hashed(["gamma"])  # stage 1 of a long scan is a checkpoint too
     assert cache.embeddings(["gamma"])[0, 0] == 5.0  # other detectors of the check are unaffected
