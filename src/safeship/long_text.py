@@ -11,9 +11,10 @@ a single worker thread, where the layer's timeout applies and its fail mode deci
 The timeout counts the detector's own run, not its wait for the worker: under concurrency (an
 eval running eight long prompts at once) a queued detector is not a slow one, and a spurious
 timeout would be a decision the detector never made. On expiry the run's features are abandoned
-(:meth:`FeatureCache.abandon`), so the scan stops at its next embedding and frees the worker
-instead of running to its end in the background. One worker bounds the CPU a flood of long
-texts can take; short texts never wait for it.
+(:meth:`FeatureCache.abandon`), so the scan stops at its next hashing or embedding and frees the
+worker instead of running to its end in the background (pure regex work, such as the injection
+cue scan, runs on until then). One worker bounds the CPU a flood of long texts can take; short
+texts never wait for it.
 """
 
 from __future__ import annotations
