@@ -36,6 +36,7 @@ import numpy as np
 
 from safeship.detectors._injection_context import PairModel, context_boost, contextual_score
 from safeship.detectors._injection_cues import Cue, find_cues
+from safeship.detectors._injection_cues import prepare as prepare_cues
 from safeship.detectors._multilingual_head import MultilingualHead
 from safeship.detectors.base import BaseDetector, DetectorInput, DetectorParams
 from safeship.detectors.textmodel import (
@@ -199,6 +200,8 @@ class PromptInjectionDetector(BaseDetector):
         if self._use is not None:
             default_use_embedder().load()  # here, not on the first French message (~1.5 s)
         prepare_englishness()  # the normaliser's leet / rot13 judge, counted once, not mid-request
+        if self.params.multilingual_cues:
+            prepare_cues()  # ~0.25 s of regex compilation the first non-Latin user would pay
 
     def score(self, item: DetectorInput) -> DetectorResult:
         """Score ``item`` (see the module docstring for how the parts combine)."""

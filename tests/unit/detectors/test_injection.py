@@ -317,3 +317,14 @@ def test_long_non_latin_paste_embeds_a_bounded_number_of_windows(
     assert (inj.LONG_STAGE2_CHUNKS, inj.LONG_STAGE2_SEGMENTS) == (4, 16)
     assert counting.texts <= 20 * views  # uncapped, this paste embeds 235 windows
     assert res.score >= 0.5
+
+
+@pytest.mark.parametrize("cues", [True, False])
+def test_setup_compiles_the_cue_word_lists_so_no_user_waits_for_them(cues: bool) -> None:
+    """The first non-Latin message paid ~0.25 s of regex compilation before setup did it."""
+    from safeship.detectors._injection_cues import _compiled
+
+    _compiled.cache_clear()
+    det = PromptInjectionDetector(InjectionParams(multilingual=False, multilingual_cues=cues))
+    det.setup()
+    assert _compiled.cache_info().currsize == int(cues)
