@@ -48,19 +48,19 @@ Run: ``PYTHONPATH=. .venv/bin/python -m training.harmful_request_long_cap_dev``.
 
 from __future__ import annotations
 
+import functools
 import json
 import random
 import statistics
-import time
 from pathlib import Path
 
+from safeship.detectors.base import BaseDetector
 from safeship.detectors.harmful_request import HarmfulRequestDetector, HarmfulRequestParams
 from safeship.detectors.textmodel import best_window
-from safeship.features.cache import FeatureCache
-from safeship.features.hashing import NgramHasher
 from safeship.features.lazy import LazyEmbedder
 from safeship.long_text import LONG_TEXT_CHARS
-from training.rule_report import print_verdicts
+from safeship.scan import Scanner
+from training.rule_report import print_verdicts, scan_ok
 from training.train_harmful_request_use import DEV_SETS
 
 DATA = Path(__file__).parent / "data"
@@ -106,19 +106,19 @@ class Uncapped(HarmfulRequestDetector):
         return best_window(self._model, views, _windows, features)
 
 
-def _score(det: HarmfulRequestDetector, text: str) -> tuple[float, float]:
-    from safeship.detectors.base import DetectorInput
-    from safeship.text.normalise import normalise
-    from safeship.types import Stage
-
-    cache = FeatureCache(NgramHasher(), EMBEDDER)
-    item = DetectorInput(text=text, normalised=normalise(text), features=cache, stage=Stage.INPUT)
-    start = time.perf_counter()
-    score = det.score(item).score
-    return score, (time.perf_counter() - start) * 1000
-
-
 EMBEDDER = LazyEmbedder()
+
+
+@functools.cache
+def _scanner(det: BaseDetector) -> Scanner:
+    """One scanner (and event loop) per detector for the whole run."""
+    return Scanner(det, EMBEDDER)
+
+
+def _score(det: HarmfulRequestDetector, text: str) -> tuple[float, float]:
+    """The detector's score of ``text`` and its time in ms."""
+    result = scan_ok(_scanner(det), text)
+    return result.score, result.latency_ms
 
 
 def main() -> bool:

@@ -42,17 +42,14 @@ from collections import Counter
 
 import numpy as np
 
-from safeship.detectors.base import DetectorInput
 from safeship.detectors.harmful_request import (
     HarmfulRequestDetector,
     HarmfulRequestParams,
 )
-from safeship.features.cache import FeatureCache
 from safeship.features.embedding import load_default_embedder
-from safeship.features.hashing import NgramHasher
-from safeship.text.normalise import normalise
-from safeship.types import DetectorResult, Stage
-from training.rule_report import p50_ms, print_verdicts
+from safeship.scan import Scanner
+from safeship.types import DetectorResult
+from training.rule_report import p50_ms, print_verdicts, scan_ok
 from training.train_harmful_request_use import DEV_SETS
 from training.train_refusal import DATA
 
@@ -92,15 +89,10 @@ def main() -> None:
     shipped = HarmfulRequestDetector(HarmfulRequestParams(multilingual_hazards=False))
     candidate = HarmfulRequestDetector(HarmfulRequestParams(multilingual_hazards=True))
 
+    scanners = {id(det): Scanner(det, embedder) for det in (shipped, candidate)}
+
     def run(det: HarmfulRequestDetector, text: str) -> DetectorResult:
-        item = DetectorInput(
-            text=text,
-            normalised=normalise(text),
-            features=FeatureCache(NgramHasher(), embedder),
-            stage=Stage.INPUT,
-            source="user",
-        )
-        return det.score(item)
+        return scan_ok(scanners[id(det)], text)
 
     rows = [json.loads(line) for name in BLIND_SETS for line in open(DATA / name, encoding="utf-8")]
     right0, right1, self_harm, moved, routed_texts = [], [], Counter(), 0, []

@@ -58,20 +58,18 @@ Run: ``PYTHONPATH=. .venv/bin/python -m training.injection_long_cap_dev``.
 
 from __future__ import annotations
 
+import functools
 import json
 import random
 import statistics
-import time
 from pathlib import Path
 
-from safeship.detectors.base import DetectorInput
+from safeship.detectors.base import BaseDetector
 from safeship.detectors.injection import InjectionParams, PromptInjectionDetector
-from safeship.features.cache import FeatureCache
-from safeship.features.hashing import NgramHasher
 from safeship.features.lazy import LazyEmbedder
 from safeship.long_text import LONG_TEXT_CHARS
-from safeship.text.normalise import normalise
-from training.rule_report import print_verdicts
+from safeship.scan import Scanner
+from training.rule_report import print_verdicts, scan_ok
 
 DATA = Path(__file__).parent / "data"
 SHORT_SETS = (
@@ -118,12 +116,16 @@ def long_texts() -> list[tuple[str, int, int, str]]:
     return out
 
 
+@functools.cache
+def _scanner(det: BaseDetector) -> Scanner:
+    """One scanner (and event loop) per detector for the whole run."""
+    return Scanner(det, EMBEDDER)
+
+
 def _score(det: PromptInjectionDetector, text: str) -> tuple[float, float]:
-    cache = FeatureCache(NgramHasher(), EMBEDDER)
-    item = DetectorInput(text=text, normalised=normalise(text), features=cache)
-    start = time.perf_counter()
-    score = det.score(item).score
-    return score, (time.perf_counter() - start) * 1000
+    """The detector's score of ``text`` and its time in ms."""
+    result = scan_ok(_scanner(det), text)
+    return result.score, result.latency_ms
 
 
 def main() -> bool:

@@ -6,6 +6,9 @@ import statistics
 import time
 from collections.abc import Callable
 
+from safeship.scan import Scanner
+from safeship.types import DetectorResult, DetectorStatus
+
 
 def p50_ms(score_one: Callable[[str], object], texts: list[str], repeat: int = 1) -> float:
     """Median over ``texts`` of ``score_one``'s wall time (the best of ``repeat`` calls), in ms."""
@@ -27,3 +30,15 @@ def print_verdicts(verdicts: dict[str, bool]) -> bool:
     adopted = all(verdicts.values())
     print("ADOPT" if adopted else "REJECT")
     return adopted
+
+
+def scan_ok(scanner: Scanner, text: str) -> DetectorResult:
+    """``scanner.scan(text)``, the input built as the guard builds it; an error stops the script.
+
+    ``Scanner`` reports a detector error as a result with score 0, which a rule would read as
+    "not flagged"; an error is never a score here.
+    """
+    result = scanner.scan(text)
+    if result.status is not DetectorStatus.OK:
+        raise SystemExit(f"{scanner.detector.name} failed on a rule text: {result.error}")
+    return result
