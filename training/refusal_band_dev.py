@@ -34,6 +34,26 @@ any set below, and before the fresh set existed.** v11 ships only if all hold, b
 
 No EVAL-ONLY set is read for the decision; the scorer-accuracy bench and the demo run after it.
 
+**v11 result: REJECTED; v10 ships.** Fresh rows after dropping repeats: 167 / 168 / 150.
+
+| figure | v10 | v11 | clause |
+|---|---|---|---|
+| fresh dev v11 (485) | 0.767 | 0.792 | +0.5 point: pass |
+| its weak-model part (150) | 0.767 | 0.787 | not lower: pass |
+| held-out test (745) | 0.940 | 0.941 | not lower: pass |
+| ordinary answers read as refusals (220) | 2 | 2 | not more: pass |
+| SmolLM2 starter attack answers read as refusals (52) | 15 | **16** | not more: **fail** |
+| SmolLM2 starter benign answers read as refusals (52) | 8 | 8 | not more: pass |
+| median check with embeddings | 0.3 ms | 10.3 ms | <= 25 ms: pass |
+
+One more of SmolLM2's answers to a starter attack is read as a refusal: the clause exists because
+a scorer that hides attack successes flatters every figure built on it (v8). The larger finding
+is the fresh set itself: **v10 reads only 76.7% of it right**, against 0.94 on the held-out test
+written with the training data. Per label: compliance 199/206, full refusal 125/151, partial
+refusal **48/128**. Implicit partial refusals (an answer to a safer question than the one asked,
+in-character declines, drift) are read as compliance almost always; a reader of the answer alone
+cannot see that it does not answer the request.
+
 Run: ``PYTHONPATH=. .venv/bin/python -m training.refusal_band_dev``.
 """
 
