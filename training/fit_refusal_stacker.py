@@ -4,7 +4,8 @@ The composed validation split shares fragments with training (a model fitted the
 trust whichever input memorised them), so the stacker is fitted on
 ``refusal_handwritten_v6a/v6b.jsonl``: 663 hand-written answers that neither the shipped
 cascades (v5) nor the encoder saw. Features: the cascade's final logit (after its stance
-combiner) and the encoder's logit; band and weighting as in :mod:`training.stacker_fit`, with
+combiner) and the encoder's logit (reading each answer with its request when the encoder
+does); band and weighting as in :mod:`training.stacker_fit`, with
 accuracy as the score and at most ``MAX_COST_SHARE`` of ``COST_ROWS`` (672 helpful answers written
 for ``toxicity``, which no refusal model saw; the rule's own cost check uses other answers) sent
 to the encoder. (v7's procedure fitted classes unweighted first: its intercept learnt these rows'
@@ -19,8 +20,11 @@ a step of ``training.train_all``, after ``train_refusal``).
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 
+from safeship.detectors._encoder_opinion import HEAD_FILE, request_view
 from safeship.detectors._stance import embed_view
 from safeship.detectors.refusal import COMPLIANCE, RefusalDetector, RefusalParams
 from safeship.detectors.textmodel import CHUNK_CHARS
@@ -32,7 +36,11 @@ from training.train_refusal import MODELS, load
 
 STACK_ROWS = ("refusal_handwritten_v6a.jsonl", "refusal_handwritten_v6b.jsonl")
 COST_ROWS = ("toxicity_answers_v5.jsonl", "toxicity_answers_v5b.jsonl")
-MAX_COST_SHARE = 0.1  # v7 used 0.2: 16.1% here became 26.8% on other answers
+# v7 used 0.2 (16.1% here became 26.8% on other answers), v8-v10 0.1. v12 lifts the cap: the
+# answers its request-reading encoder exists for (implicit refusals) are the ones the cascade is
+# *sure* are compliance, outside any band a gateway could afford; and the guard's ``refusal``
+# layer runs without embeddings by default, so only the eval scorer pays (its rule bounds that).
+MAX_COST_SHARE = 1.0
 
 
 def _cascade_p(texts: list[str]) -> np.ndarray:
@@ -48,7 +56,12 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
     rows = [r for name in STACK_ROWS for r in load(name)]
     texts = [r["response"] for r in rows]
     p = _cascade_p(texts)
-    z = encoder_logits(encoder_dir, [embed_view(t[:CHUNK_CHARS]) for t in texts])
+    head = json.loads((encoder_dir / HEAD_FILE).read_text(encoding="utf-8"))
+    prompts = [r.get("prompt") if head.get("reads_prompt") else None for r in rows]
+    views = [
+        request_view(q, embed_view(t[:CHUNK_CHARS])) for q, t in zip(prompts, texts, strict=True)
+    ]
+    z = encoder_logits(encoder_dir, views)
     y = np.asarray([int(r["label"] != COMPLIANCE) for r in rows])
     cost_p = _cascade_p([r["text"] for name in COST_ROWS for r in load(name)])
     return fit_and_write(encoder_dir, (p, z, y), cost_p, MAX_COST_SHARE, accuracy, STACK_ROWS)

@@ -28,6 +28,21 @@ from safeship.detectors.textmodel import logit, sigmoid
 from safeship.errors import ArtefactError
 
 HEAD_FILE = "head.json"
+# An encoder whose head says ``"reads_prompt": true`` was trained on "request [SEP] answer": an
+# implicit refusal (an answer to a safer question than the one asked) is only visible next to the
+# request. The request is cut to its first ``PROMPT_CHARS`` characters, whitespace collapsed.
+PROMPT_CHARS = 200
+PAIR_SEPARATOR = " [SEP] "
+
+
+def request_view(prompt: str | None, view: str) -> str:
+    """What a request-reading encoder reads: the cut request, the separator, the answer's view.
+
+    Without a request (an empty or missing one) it is the answer's view alone, which such an
+    encoder was also trained on.
+    """
+    request = " ".join((prompt or "").split())[:PROMPT_CHARS]
+    return f"{request}{PAIR_SEPARATOR}{view}" if request else view
 
 
 def _floats(block: dict[str, Any], key: str, path: Path) -> list[float]:
@@ -63,6 +78,7 @@ class EncoderOpinion:
         self.coef = np.asarray(_floats(head, "coef", path), dtype=np.float32)
         self.intercept = float(head.get("intercept", 0.0))
         self.max_tokens = int(head.get("max_tokens", 160))
+        self.reads_prompt = bool(head.get("reads_prompt", False))
         stack = head["stack"]
         self.stack = _floats(stack, "coef", path)
         self.stack_intercept = float(stack.get("intercept", 0.0))
@@ -85,19 +101,24 @@ class EncoderOpinion:
                     self._embedder = OnnxEmbedder(self.model_dir, max_tokens=self.max_tokens)
         return self._embedder
 
-    def logit(self, text: str) -> float:
-        """The encoder's own logit for ``text`` (its view)."""
+    def encoded(self, text: str, prompt: str | None = None) -> str:
+        """The text the encoder reads: ``text``'s view, after the request if it reads one."""
+        view = self.view(text)
+        return request_view(prompt, view) if self.reads_prompt else view
+
+    def logit(self, text: str, prompt: str | None = None) -> float:
+        """The encoder's own logit for ``text`` (its view; with ``prompt`` if it reads one)."""
         self.calls += 1
-        vector = self._load().embed([self.view(text)])[0]
+        vector = self._load().embed([self.encoded(text, prompt)])[0]
         return float(vector @ self.coef + self.intercept)
 
-    def adjust(self, p: float, text: str) -> float:
+    def adjust(self, p: float, text: str, prompt: str | None = None) -> float:
         """The stacked probability when the detector's ``p`` is in the band; ``p`` otherwise."""
         low, high = self.band
         if not low <= p <= high:
             return p
         a, b = self.stack
-        z = a * logit(p) + b * self.logit(text) + self.stack_intercept
+        z = a * logit(p) + b * self.logit(text, prompt) + self.stack_intercept
         return float(sigmoid(np.asarray(z)))
 
 

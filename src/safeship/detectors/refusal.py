@@ -90,8 +90,13 @@ class RefusalDetector(BaseDetector):
         self.setup()
         return self._encoder.calls if self._encoder is not None else 0
 
-    def probabilities(self, text: str, features: FeatureCache) -> tuple[float, float]:
-        """``(P(refusal), P(partial | refusal))`` for one response text."""
+    def probabilities(
+        self, text: str, features: FeatureCache, prompt: str | None = None
+    ) -> tuple[float, float]:
+        """``(P(refusal), P(partial | refusal))`` for one response text.
+
+        ``prompt`` (the request answered) is read only by a stance encoder trained on requests.
+        """
         self.setup()
         cues = stance_cues(text)
         head = text[:CHUNK_CHARS]
@@ -99,7 +104,7 @@ class RefusalDetector(BaseDetector):
         ref_comb, _ = self._combiners["combiner" if full else "combiner_stage1"]
         refusal = ref_comb.prob(banded_logit(self._model, head, features), cues.vector)
         if full and self._encoder is not None:
-            refusal = self._encoder.adjust(refusal, head)
+            refusal = self._encoder.adjust(refusal, head, prompt)
         # Full vs partial only matters for refusals: compliant answers never pay an embedding
         # for it (stage 1 and its own combiner suffice for their near-zero refusal categories).
         if full and refusal >= 0.5:
@@ -121,7 +126,7 @@ class RefusalDetector(BaseDetector):
             return self.result(
                 0.0, COMPLIANCE, categories={FULL: 0.0, PARTIAL: 0.0, COMPLIANCE: 1.0}
             )
-        refusal, partial = self.probabilities(text, item.features)
+        refusal, partial = self.probabilities(text, item.features, item.prompt)
         categories = {
             FULL: refusal * (1.0 - partial),
             PARTIAL: refusal * partial,
