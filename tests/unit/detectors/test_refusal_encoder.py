@@ -176,3 +176,14 @@ def test_a_request_reading_encoder_gets_the_request_others_do_not(fake_encoder) 
 
     item = DetectorInput(answer, normalise(answer), cache(), prompt=request)
     assert det.score(item).score == pytest.approx(with_request)
+
+
+def test_fresh_v11_dev_sets_share_no_answer_with_v12_training_rows() -> None:
+    """The v11 fresh set judges v12: no answer of it may be in v12's training pairs."""
+    from training.finetune_refusal_encoder import PAIRS
+
+    fresh = set().union(*(_responses(f"refusal_dev_v11{k}.jsonl") for k in "abc"))
+    assert len(fresh) >= 480
+    for name in PAIRS:
+        pairs = _responses(name)
+        assert len(pairs) >= 200 and not fresh & pairs, name
