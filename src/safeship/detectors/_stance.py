@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -142,8 +143,17 @@ class StanceCues:
 
 
 def stance_cues(text: str) -> StanceCues:
-    """Compute the positional stance cues of ``text`` (scale ~[0, 1] each)."""
-    scan = text[:SCAN_CHARS]
+    """Compute the positional stance cues of ``text`` (scale ~[0, 1] each).
+
+    Memoised on the scanned prefix: one output check asks three times for the same answer
+    (``refusal``'s score and finding, ``harmful_response``), and the cues read nothing past
+    ``SCAN_CHARS``. The returned vector is read-only, since callers share it.
+    """
+    return _cues(text[:SCAN_CHARS])
+
+
+@lru_cache(maxsize=256)
+def _cues(scan: str) -> StanceCues:
     match = _REFUSAL.search(scan)
     head = 1.0 if match is not None and match.start() < HEAD_CHARS else 0.0
     after_len = 0.0
@@ -177,6 +187,7 @@ def stance_cues(text: str) -> StanceCues:
         last = scan[turns[-1].end() : turns[-1].end() + HEAD_CHARS]
         last_open = 0.0 if _REFUSAL.search(last) else 1.0
     vector = np.append(vector, last_open)
+    vector.flags.writeable = False
     span = (match.start(), match.end()) if match is not None else None
     return StanceCues(vector=vector, refusal_span=span)
 

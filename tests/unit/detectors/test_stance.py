@@ -42,9 +42,17 @@ def test_embed_view_is_bounded_and_keeps_both_ends() -> None:
 
 
 def with_band(model: CascadeModel, band: tuple[float, float]) -> CascadeModel:
-    return CascadeModel(name=model.name, idf=model.idf, coef=model.coef,
-                        intercept=model.intercept, calib=model.calib, emb_coef=model.emb_coef,
-                        emb_intercept=model.emb_intercept, stack=model.stack, band=band)
+    return CascadeModel(
+        name=model.name,
+        idf=model.idf,
+        coef=model.coef,
+        intercept=model.intercept,
+        calib=model.calib,
+        emb_coef=model.emb_coef,
+        emb_intercept=model.emb_intercept,
+        stack=model.stack,
+        band=band,
+    )
 
 
 def test_embedding_only_inside_the_band(model: CascadeModel) -> None:
@@ -53,14 +61,14 @@ def test_embedding_only_inside_the_band(model: CascadeModel) -> None:
     p1 = 1 / (1 + np.exp(-z1))
 
     outside, inside = CountingEmbedder(), CountingEmbedder()
-    z_out = banded_logit(with_band(model, (min(p1 + 0.01, 0.99), 1.0)), text,
-                         FeatureCache(NgramHasher(), outside))  # type: ignore[arg-type]
+    z_out = banded_logit(
+        with_band(model, (min(p1 + 0.01, 0.99), 1.0)), text, FeatureCache(NgramHasher(), outside)
+    )  # type: ignore[arg-type]
     assert outside.texts == []
     assert z_out == pytest.approx(z1)
     assert logit(p1) == pytest.approx(z1, abs=1e-6)
 
-    z_in = banded_logit(with_band(model, (0.0, 1.0)), text,
-                        FeatureCache(NgramHasher(), inside))  # type: ignore[arg-type]
+    z_in = banded_logit(with_band(model, (0.0, 1.0)), text, FeatureCache(NgramHasher(), inside))  # type: ignore[arg-type]
     assert inside.texts == [embed_view(text)]
     assert z_in != pytest.approx(z1)
 
@@ -93,7 +101,6 @@ def test_negated_compliance_opener_is_not_a_compliance_cue() -> None:
     assert stance_cues("Absolutely! Here it is.").vector[comply_open] == 1.0
 
 
-
 def test_but_turn_ends_the_refusal_clause() -> None:
     after, alternative, pivot = 2, 3, 7
     partial = stance_cues("I can't help with that, but if you're locked out, a locksmith can.")
@@ -101,3 +108,22 @@ def test_but_turn_ends_the_refusal_clause() -> None:
     anyway = stance_cues("I won't help with that, but since you insist, here's how: step one.")
     assert anyway.vector[pivot] == 1.0
     assert stance_cues("I can't help with that.").vector[after] == 0.0
+
+
+def test_stance_cues_are_memoised_read_only_and_read_only_the_scanned_prefix() -> None:
+    """One output check asks three times; the shared vector must not be writable by a caller."""
+    import numpy as np
+    import pytest
+
+    from safeship.detectors._stance import SCAN_CHARS, _cues, stance_cues
+
+    answer = "I'm sorry, but I can't help with that. Instead, here is a safer option."
+    first = stance_cues(answer)
+    hits = _cues.cache_info().hits
+    again = stance_cues(answer)
+    assert again is first and _cues.cache_info().hits == hits + 1
+    with pytest.raises(ValueError):
+        first.vector[0] = 5.0
+    tail = "x" * (SCAN_CHARS - len(answer))
+    long = stance_cues(answer + tail + " I won't do it.")  # past the scan: not read
+    assert np.array_equal(long.vector, stance_cues(answer + tail).vector)
