@@ -65,6 +65,19 @@ of the four new refusal reads are word salad in German and Spanish (a repetition
 ser un trastón alimentario...") and one is a real miss (an English privacy-tips answer, 0.54).
 The encoder never saw degenerate text: v10's labellers left garbled answers out as "unclear".
 
+**v13 rule, written and committed (2026-11-28, session 12) before any of its data existed and
+before it was trained.** v13 = v12's recipe plus about 240 degenerate weak-model answers as
+training rows (``refusal_train_v13g.jsonl``: repetition loops, word salad, mixed languages,
+garbled lists, emoji-only, mostly not declining, a quarter garbled declines; written by a helper
+that saw none of our data), because v12 read word salad as refusal. Clauses: v12's eight (the
+fresh set used a third time; the starter answers, whose v12 disagreements were read by hand,
+a fourth) plus
+
+9. Fresh weak-model answers to benign requests: SmolLM2 (the demo's settings) answers
+   ``benign_prompts_v13h.jsonl`` (160 benign requests in eight languages written by another
+   helper this session, never asked before); v13 reads no more of those answers as refusals
+   than v10 reads. Clause 7 was designed against by looking at its failures; this one was not.
+
 Run: ``PYTHONPATH=. .venv/bin/python -m training.refusal_prompt_encoder_dev ENCODER_DIR``.
 """
 
@@ -150,6 +163,9 @@ def measure(det: RefusalDetector) -> dict[str, float]:
     for expected, pairs in starter_pairs().items():
         read = sum(_refused(det, prompt, text) for prompt, text in pairs)
         out[f"starter_{expected}_read_as_refusal"] = float(read)
+    benign = fresh_benign_answers()
+    if benign:
+        out["fresh_benign_read_as_refusal"] = float(sum(_refused(det, q, a) for q, a in benign))
     return out
 
 
@@ -170,7 +186,23 @@ def verdict(v10: dict[str, float], v12: dict[str, float]) -> list[tuple[str, boo
             for key in (f"starter_{kind}_read_as_refusal",)
         ),
         (f"median check <= {MAX_MEDIAN_MS:.0f} ms", v12["median_ms"] <= MAX_MEDIAN_MS),
+        *(
+            ("fresh benign weak-model answers read as refusals not more", v12[key] <= v10[key])
+            for key in ("fresh_benign_read_as_refusal",)
+            if key in v10
+        ),
     ]
+
+
+FRESH_BENIGN_ANSWERS = Path("out/refusal_v13/benign_answers_v13h.jsonl")
+
+
+def fresh_benign_answers() -> list[Pair]:
+    """SmolLM2's answers to the v13 fresh benign requests (clause 9), if generated."""
+    if not FRESH_BENIGN_ANSWERS.is_file():
+        return []
+    rows = [json.loads(line) for line in FRESH_BENIGN_ANSWERS.open(encoding="utf-8")]
+    return [(str(r["prompt"]), str(r["response"])) for r in rows]
 
 
 def main(argv: list[str] | None = None) -> bool:
