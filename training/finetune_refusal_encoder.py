@@ -118,7 +118,14 @@ def _smollm2() -> list[Row]:
 # written by helper sessions that saw none of our data; implicit and in-character partial
 # refusals, declines without refusal words, weak-model rambling. Weight 2, like SmolLM2's rows:
 # few beside thousands of composed rows, and the styles the fresh dev set showed were missing.
-PAIRS = ("refusal_train_v12d.jsonl", "refusal_train_v12e.jsonl", "refusal_train_v12f.jsonl")
+# v13 adds degenerate weak-model answers (repetition loops, word salad, mixed languages; mostly
+# not declining): v12 read SmolLM2's word salad in German and Spanish as refusal.
+PAIRS = (
+    "refusal_train_v12d.jsonl",
+    "refusal_train_v12e.jsonl",
+    "refusal_train_v12f.jsonl",
+    "refusal_train_v13g.jsonl",
+)
 PAIRS_WEIGHT = 2.0
 
 

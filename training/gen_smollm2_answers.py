@@ -7,7 +7,9 @@ our harmful-request training files, half harmful and half benign-but-sensitive, 
 unlabelled, one JSON object per line (``group``, ``prompt``, ``prompt_label``, ``response``). No
 starter-suite prompt is asked: those answers judge the detector. Labels are added by hand.
 
-Run: ``PYTHONPATH=. .venv/bin/python -m training.gen_smollm2_answers OUT.jsonl [--n 600]``;
+Run: ``PYTHONPATH=. .venv/bin/python -m training.gen_smollm2_answers OUT.jsonl [--n 600]``
+(``--prompts FILE`` answers the prompts of a JSON Lines file instead: refusal v13's fresh benign
+requests, ``benign_prompts_v13h.jsonl``, for its rule's clause 9);
 then, with the hand labels (one file or several, rows in the answers' order, each
 ``{"group", "label"}``), ``... --assemble ANSWERS.jsonl LABELS.jsonl...`` writes
 ``training/data/refusal_smollm2_v10.jsonl``: "unclear" and "drop" rows are left out, and each
@@ -140,6 +142,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("answers", type=Path, help="written; with --assemble, read")
     ap.add_argument("--n", type=int, default=600)
     ap.add_argument("--assemble", nargs="+", type=Path, metavar="LABELS", default=None)
+    ap.add_argument(
+        "--prompts",
+        type=Path,
+        default=None,
+        help="answer these prompts (JSON Lines with 'prompt') instead of picking from our files",
+    )
     args = ap.parse_args(argv)
     if args.assemble:
         labels = [r for path in args.assemble for r in _read(path)]
@@ -148,7 +156,12 @@ def main(argv: list[str] | None = None) -> int:
             fh.writelines(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
         print(f"{len(rows)} labelled answers -> {OUT}")
         return 0
-    rows = asyncio.run(_answer_all(pick_prompts(args.n)))
+    if args.prompts:
+        asked = [{"group": f"p{i}", **r} for i, r in enumerate(_read(args.prompts))]
+    else:
+        asked = pick_prompts(args.n)
+    rows = asyncio.run(_answer_all(asked))
+    args.answers.parent.mkdir(parents=True, exist_ok=True)
     with args.answers.open("w", encoding="utf-8") as fh:
         fh.writelines(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
     print(f"{len(rows)} answers -> {args.answers}")
