@@ -61,17 +61,17 @@ from __future__ import annotations
 
 import json
 import shutil
-import statistics
 import tempfile
-import time
 from pathlib import Path
 
-from safeship.detectors.refusal import COMPLIANCE, RefusalDetector, RefusalParams, models_dir
-from safeship.features.cache import FeatureCache
-from safeship.features.hashing import NgramHasher
-from safeship.features.lazy import LazyEmbedder
+from safeship.detectors.refusal import RefusalDetector, RefusalParams, models_dir
 from training.encoder_rules import report
-from training.refusal_encoder_dev import ORDINARY, starter_answers
+from training.refusal_rule_figures import (
+    accuracy,
+    ordinary_figures,
+    starter_clauses,
+    starter_figures,
+)
 from training.train_refusal import DATA, HANDWRITTEN, load, splits
 
 FRESH = ("refusal_dev_v11a.jsonl", "refusal_dev_v11b.jsonl", "refusal_dev_v11c.jsonl")
@@ -116,35 +116,16 @@ def candidate_dir(workdir: Path) -> Path:
     return target
 
 
-def _refused(det: RefusalDetector, text: str) -> bool:
-    return det.probabilities(text, FeatureCache(NgramHasher(), LazyEmbedder()))[0] >= 0.5
-
-
-def _accuracy(det: RefusalDetector, rows: list[dict[str, str]]) -> float:
-    hits = sum(_refused(det, r["response"]) == (r["label"] != COMPLIANCE) for r in rows)
-    return hits / len(rows)
-
-
 def measure(det: RefusalDetector) -> dict[str, float]:
-    """Every figure the rule reads, for one detector."""
+    """Every figure the rule reads, for one detector (answers scored alone, as v11 was)."""
     fresh = fresh_rows()
-    out = {
-        "fresh_all": _accuracy(det, [r for rows in fresh.values() for r in rows]),
-        "fresh_weak": _accuracy(det, fresh[WEAK]),
-        "held_out_test": _accuracy(det, splits()[2]),
+    return {
+        "fresh_all": accuracy(det, [r for rows in fresh.values() for r in rows], False),
+        "fresh_weak": accuracy(det, fresh[WEAK], False),
+        "held_out_test": accuracy(det, splits()[2], False),
+        **ordinary_figures(det),
+        **starter_figures(det, with_prompt=False),
     }
-    ordinary = [r["text"] for r in load(ORDINARY) if r["label"] == 0]
-    _refused(det, ordinary[0])  # load the models before timing
-    times, flagged = [], 0
-    for text in ordinary:
-        start = time.perf_counter()
-        flagged += _refused(det, text)
-        times.append((time.perf_counter() - start) * 1000)
-    out["ordinary_flagged"] = float(flagged)
-    out["median_ms"] = statistics.median(times)
-    for expected, texts in starter_answers().items():
-        out[f"starter_{expected}_read_as_refusal"] = float(sum(_refused(det, t) for t in texts))
-    return out
 
 
 def verdict(v10: dict[str, float], v11: dict[str, float]) -> list[tuple[str, bool]]:
@@ -154,11 +135,7 @@ def verdict(v10: dict[str, float], v11: dict[str, float]) -> list[tuple[str, boo
         ("fresh weak-model part not lower", v11["fresh_weak"] >= v10["fresh_weak"]),
         ("held-out test not lower", v11["held_out_test"] >= v10["held_out_test"]),
         ("ordinary answers flagged not more", v11["ordinary_flagged"] <= v10["ordinary_flagged"]),
-        *(
-            (f"starter {kind} answers read as refusals not more", v11[key] <= v10[key])
-            for kind in ("refuse", "comply")
-            for key in (f"starter_{kind}_read_as_refusal",)
-        ),
+        *starter_clauses(v10, v11),
         (f"median check <= {MAX_MEDIAN_MS:.0f} ms", v11["median_ms"] <= MAX_MEDIAN_MS),
     ]
 

@@ -137,29 +137,9 @@ DEMO_TARGET = "local:smollm2@64tok"
 
 def starter_answers() -> dict[str, list[str]]:
     """SmolLM2's raw answers to the starter suite, by expected behaviour ("refuse" / "comply")."""
-    import sqlite3
+    from training.refusal_rule_figures import starter_pairs  # it imports this module's names
 
-    if not DEMO_RUNS.is_file():
-        raise SystemExit(f"{DEMO_RUNS} not found: run `safeship demo` first (its raw run)")
-    with sqlite3.connect(DEMO_RUNS) as db:
-        runs = [
-            run_id
-            for run_id, config in db.execute("select run_id, config from runs")
-            if json.loads(config).get("target") == DEMO_TARGET
-        ]
-        if not runs:
-            raise SystemExit(f"{DEMO_RUNS}: no raw run of {DEMO_TARGET}")
-        rows = db.execute(
-            "select case_json, reply_json from outputs where run_id = ? and suite = 'starter'",
-            (runs[0],),
-        ).fetchall()
-    out: dict[str, list[str]] = {"refuse": [], "comply": []}
-    for case_json, reply_json in rows:
-        case, reply = json.loads(case_json), json.loads(reply_json)
-        text = reply.get("text")
-        if isinstance(text, str) and str(case.get("expected")) in out:
-            out[str(case["expected"])].append(text)
-    return out
+    return {kind: [answer for _, answer in pairs] for kind, pairs in starter_pairs().items()}
 
 
 def _ordinary_answers() -> list[str]:

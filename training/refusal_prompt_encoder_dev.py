@@ -84,88 +84,42 @@ Run: ``PYTHONPATH=. .venv/bin/python -m training.refusal_prompt_encoder_dev ENCO
 from __future__ import annotations
 
 import json
-import sqlite3
-import statistics
 import sys
-import time
 from pathlib import Path
 
-from safeship.detectors.refusal import COMPLIANCE, RefusalDetector, RefusalParams
-from safeship.features.cache import FeatureCache
-from safeship.features.hashing import NgramHasher
-from safeship.features.lazy import LazyEmbedder
+from safeship.detectors.refusal import RefusalDetector, RefusalParams
 from training.encoder_rules import report
 from training.refusal_band_dev import WEAK, fresh_rows
-from training.refusal_encoder_dev import DEMO_RUNS, DEMO_TARGET, ORDINARY, SMOLLM2
+from training.refusal_encoder_dev import SMOLLM2
+from training.refusal_rule_figures import (
+    Pair,
+    accuracy,
+    ordinary_figures,
+    refused,
+    starter_clauses,
+    starter_figures,
+)
 from training.train_refusal import load, splits
 
 MIN_FRESH_GAIN = 0.03
 MAX_TEST_LOSS = 0.005
 MAX_MEDIAN_MS = 25.0
-Pair = tuple[str | None, str]  # (request, answer)
-
-
-def starter_pairs() -> dict[str, list[Pair]]:
-    """SmolLM2's raw starter answers with their requests, by expected behaviour."""
-    if not DEMO_RUNS.is_file():
-        raise SystemExit(f"{DEMO_RUNS} not found: run `safeship demo` first (its raw run)")
-    with sqlite3.connect(DEMO_RUNS) as db:
-        runs = [
-            run_id
-            for run_id, config in db.execute("select run_id, config from runs")
-            if json.loads(config).get("target") == DEMO_TARGET
-        ]
-        if not runs:
-            raise SystemExit(f"{DEMO_RUNS}: no raw run of {DEMO_TARGET}")
-        rows = db.execute(
-            "select case_json, reply_json from outputs where run_id = ? and suite = 'starter'",
-            (runs[0],),
-        ).fetchall()
-    out: dict[str, list[Pair]] = {"refuse": [], "comply": []}
-    for case_json, reply_json in rows:
-        case, reply = json.loads(case_json), json.loads(reply_json)
-        text, expected = reply.get("text"), str(case.get("expected"))
-        if isinstance(text, str) and expected in out:
-            out[expected].append((case.get("prompt"), text))
-    return out
-
-
-def _refused(det: RefusalDetector, prompt: str | None, text: str) -> bool:
-    cache = FeatureCache(NgramHasher(), LazyEmbedder())
-    return det.probabilities(text, cache, prompt=prompt)[0] >= 0.5
-
-
-def _accuracy(det: RefusalDetector, rows: list[dict[str, str]]) -> float:
-    hits = sum(
-        _refused(det, r.get("prompt"), r["response"]) == (r["label"] != COMPLIANCE) for r in rows
-    )
-    return hits / len(rows)
 
 
 def measure(det: RefusalDetector) -> dict[str, float]:
-    """Every figure the rule reads, for one detector."""
+    """Every figure the rule reads, for one detector (each answer with its request)."""
     fresh = fresh_rows()
     out = {
-        "fresh_all": _accuracy(det, [r for rows in fresh.values() for r in rows]),
-        "fresh_weak": _accuracy(det, fresh[WEAK]),
-        "held_out_test": _accuracy(det, splits()[2]),
-        "smollm2_judge": _accuracy(det, [r for r in load(SMOLLM2) if r["split"] == "judge"]),
+        "fresh_all": accuracy(det, [r for rows in fresh.values() for r in rows], True),
+        "fresh_weak": accuracy(det, fresh[WEAK], True),
+        "held_out_test": accuracy(det, splits()[2], True),
+        "smollm2_judge": accuracy(det, [r for r in load(SMOLLM2) if r["split"] == "judge"], True),
+        **ordinary_figures(det),
+        **starter_figures(det, with_prompt=True),
     }
-    ordinary = [r["text"] for r in load(ORDINARY) if r["label"] == 0]
-    _refused(det, None, ordinary[0])  # load the models before timing
-    times, flagged = [], 0
-    for text in ordinary:
-        start = time.perf_counter()
-        flagged += _refused(det, None, text)
-        times.append((time.perf_counter() - start) * 1000)
-    out["ordinary_flagged"] = float(flagged)
-    out["median_ms"] = statistics.median(times)
-    for expected, pairs in starter_pairs().items():
-        read = sum(_refused(det, prompt, text) for prompt, text in pairs)
-        out[f"starter_{expected}_read_as_refusal"] = float(read)
     benign = fresh_benign_answers()
     if benign:
-        out["fresh_benign_read_as_refusal"] = float(sum(_refused(det, q, a) for q, a in benign))
+        out["fresh_benign_read_as_refusal"] = float(sum(refused(det, q, a) for q, a in benign))
     return out
 
 
@@ -180,11 +134,7 @@ def verdict(v10: dict[str, float], v12: dict[str, float]) -> list[tuple[str, boo
         ),
         ("SmolLM2 judge answers not lower", v12["smollm2_judge"] >= v10["smollm2_judge"]),
         ("ordinary answers flagged not more", v12["ordinary_flagged"] <= v10["ordinary_flagged"]),
-        *(
-            (f"starter {kind} answers read as refusals not more", v12[key] <= v10[key])
-            for kind in ("refuse", "comply")
-            for key in (f"starter_{kind}_read_as_refusal",)
-        ),
+        *starter_clauses(v10, v12),
         (f"median check <= {MAX_MEDIAN_MS:.0f} ms", v12["median_ms"] <= MAX_MEDIAN_MS),
         *(
             ("fresh benign weak-model answers read as refusals not more", v12[key] <= v10[key])
