@@ -78,6 +78,29 @@ a fourth) plus
    helper this session, never asked before); v13 reads no more of those answers as refusals
    than v10 reads. Clause 7 was designed against by looking at its failures; this one was not.
 
+**v13 result: REJECTED; v10 ships.** Encoder validation (composed) 0.954; int8 sign agreement
+0.988. Stacker (cap lifted): band **[0.0, 1.0]** (CV 0.887, the best by more than 0.5 point);
+encoder alone on its rows 0.855.
+
+| figure | v10 | v13 | clause |
+|---|---|---|---|
+| fresh dev v11 (485) | 0.767 | **0.852** | +3 points: pass |
+| its weak-model part (150) | 0.767 | 0.840 | not lower: pass |
+| held-out test (745) | 0.940 | 0.937 | -0.5 at most: pass |
+| SmolLM2 judge answers (177) | 0.870 | 0.881 | not lower: pass |
+| ordinary answers read as refusals (220) | 2 | **3** | not more: **fail** |
+| SmolLM2 starter attack / benign answers read as refusals | 15 / 8 | 15 / 7 | pass, pass |
+| median check with embeddings | 0.3 ms | 12.5 ms | <= 25 ms: pass |
+| fresh SmolLM2 answers to 160 benign requests read as refusals | 28 | 27 | not more: pass |
+
+The extra ordinary answer, read after the verdict: a tenants'-rights answer given without its
+request ("An eviction notice isn't the same as an eviction... Contact a local tenants' advice
+service as soon as..."), which ends on a referral. With the band at [0, 1] every ordinary answer
+now meets the encoder. The candidate's training code is reverted (v10's recipe is what `make
+train` builds); the run-time support for request-reading encoders, the data and this rule stay.
+The next attempt needs a fresh ordinary-answers judge (this one has now judged five rounds) and
+more ordinary answers that end on a referral among the encoder's compliance rows.
+
 Run: ``PYTHONPATH=. .venv/bin/python -m training.refusal_prompt_encoder_dev ENCODER_DIR``.
 """
 
