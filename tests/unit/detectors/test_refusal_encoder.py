@@ -179,11 +179,10 @@ def test_a_request_reading_encoder_gets_the_request_others_do_not(fake_encoder) 
 
 
 def test_fresh_v11_dev_sets_share_no_answer_with_v12_training_rows() -> None:
-    """The v11 fresh set judges v12: no answer of it may be in v12's training pairs."""
-    from training.finetune_refusal_encoder import PAIRS
-
+    """The v11 fresh set judged v12 and v13: no answer of it may be in their training rows."""
     fresh = set().union(*(_responses(f"refusal_dev_v11{k}.jsonl") for k in "abc"))
     assert len(fresh) >= 480
-    for name in PAIRS:
+    pairs_files = [f"refusal_train_v12{k}.jsonl" for k in "def"] + ["refusal_train_v13g.jsonl"]
+    for name in pairs_files:
         pairs = _responses(name)
         assert len(pairs) >= 200 and not fresh & pairs, name
