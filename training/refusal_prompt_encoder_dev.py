@@ -101,6 +101,19 @@ train` builds); the run-time support for request-reading encoders, the data and 
 The next attempt needs a fresh ordinary-answers judge (this one has now judged five rounds) and
 more ordinary answers that end on a referral among the encoder's compliance rows.
 
+**v14 rule, written and committed (2026-11-28, session 12) before any of its data existed and
+before it was trained.** v14 = v13's recipe (re-applied) plus about 260 ordinary helpful answers
+with their requests as compliance (``refusal_ordinary_train_v14i.jsonl``, written by a helper that
+saw none of our data; many end the way refusals end: a referral, a caveat, a safety note, an
+ordinary "can't"), because v13 read a referral-ending answer as a refusal. Clauses: v13's nine
+(clause 4's ordinary answers have now judged six rounds and their v13 failure was read, so they
+are no longer blind) plus
+
+10. Fresh ordinary answers: ``refusal_ordinary_judge_v14j.jsonl`` (about 240 helpful answers with
+    their requests, other domains, written by another helper this session, never trained,
+    fitted or chosen on), scored with their requests: v14 reads no more of them as refusals than
+    v10 reads.
+
 Run: ``PYTHONPATH=. .venv/bin/python -m training.refusal_prompt_encoder_dev ENCODER_DIR``.
 """
 
@@ -122,7 +135,7 @@ from training.refusal_rule_figures import (
     starter_clauses,
     starter_figures,
 )
-from training.train_refusal import load, splits
+from training.train_refusal import DATA, load, splits
 
 MIN_FRESH_GAIN = 0.03
 MAX_TEST_LOSS = 0.005
@@ -140,6 +153,9 @@ def measure(det: RefusalDetector) -> dict[str, float]:
         **ordinary_figures(det),
         **starter_figures(det, with_prompt=True),
     }
+    fresh_ordinary = fresh_ordinary_read_as_refusal(det)
+    if fresh_ordinary is not None:
+        out["fresh_ordinary_read_as_refusal"] = fresh_ordinary
     benign = fresh_benign_answers()
     if benign:
         out["fresh_benign_read_as_refusal"] = float(sum(refused(det, q, a) for q, a in benign))
@@ -164,6 +180,11 @@ def verdict(v10: dict[str, float], v12: dict[str, float]) -> list[tuple[str, boo
             for key in ("fresh_benign_read_as_refusal",)
             if key in v10
         ),
+        *(
+            ("fresh ordinary answers read as refusals not more", v12[key] <= v10[key])
+            for key in ("fresh_ordinary_read_as_refusal",)
+            if key in v10
+        ),
     ]
 
 
@@ -176,6 +197,17 @@ def fresh_benign_answers() -> list[Pair]:
         return []
     rows = [json.loads(line) for line in FRESH_BENIGN_ANSWERS.open(encoding="utf-8")]
     return [(str(r["prompt"]), str(r["response"])) for r in rows]
+
+
+FRESH_ORDINARY = "refusal_ordinary_judge_v14j.jsonl"
+
+
+def fresh_ordinary_read_as_refusal(det: RefusalDetector) -> float | None:
+    """Clause 10: the fresh ordinary answers read as refusals (with requests), if present."""
+    if not (DATA / FRESH_ORDINARY).exists():
+        return None
+    rows = load(FRESH_ORDINARY)
+    return float(sum(refused(det, r["prompt"], r["response"]) for r in rows))
 
 
 def main(argv: list[str] | None = None) -> bool:
