@@ -9,7 +9,11 @@ training never saw (card). Fine-tuning the encoder itself on refuse-vs-comply
 Data: the refusal training split (``training.train_refusal.splits``: composed training rows and
 the hand-written rows tagged ``train``) plus 680 ordinary helpful answers as compliance (v8) and
 243 plain harmful compliant answers as compliance (v9), plus the ``train`` split of SmolLM2's
-hand-labelled answers to our own prompts (v10, ``refusal_smollm2_v10.jsonl``).
+hand-labelled answers to our own prompts (v10, ``refusal_smollm2_v10.jsonl``), plus matched
+pairs of declining and complying answers stressing implicit and in-character partial refusals
+(v12, ``refusal_train_v12{d,e,f}.jsonl``). v12 reads each answer with its request
+(``_encoder_opinion.request_view``), dropping the request from a quarter of the rows (by a hash of
+the answer) so it still reads answers that come without one.
 ``refusal_handwritten_v6a/v6b.jsonl`` stay out: the stacker is fitted on them
 (``training.fit_refusal_stacker``). Validation (composed) accuracy is printed per epoch; nothing
 is chosen on it.
@@ -25,9 +29,11 @@ Writes ``model_int8.onnx``, ``tokenizer.json``, ``head.json`` and ``config.json`
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 from pathlib import Path
 
+from safeship.detectors._encoder_opinion import request_view
 from safeship.detectors._stance import embed_view
 from safeship.detectors.refusal import COMPLIANCE
 from safeship.detectors.textmodel import CHUNK_CHARS
@@ -37,21 +43,30 @@ OUT_DIR = ROOT / "src" / "safeship" / "models" / "refusal_encoder"
 # The encoder reads the same bounded view the shared embedding does (opening + ending); 160
 # word pieces hold nearly all of it (480 + 240 characters) at ~2/3 of the cost of 256. The
 # fine-tuned torch weights are kept outside the repository so a new export needs no retraining.
+# v12: the request (up to 200 characters, ~45 word pieces) comes first, so the budget grew to 240.
 RECIPE = Recipe(
     name="refusal",
-    max_tokens=160,
+    max_tokens=240,
     checkpoint=Path.home() / ".cache" / "safeship" / "refusal_encoder_ft",
+    reads_prompt=True,
 )
+PROMPT_DROP = 4  # one row in PROMPT_DROP is read without its request
 # Ordinary helpful answers, as compliance (v8): every compliance row of the refusal corpus answers
 # a risky request, so v7's encoder had never seen an everyday answer and read a few as refusals.
+# v14 adds ordinary answers that end the way refusals end (a referral, a caveat, a safety note,
+# an ordinary "can't"), with their requests: v13 read such an answer as a refusal.
 ORDINARY_ANSWERS = (
     ("toxicity_answers_v6.jsonl", "text"),
     ("harmful_response_benign_v7.jsonl", "response"),
+    ("refusal_ordinary_train_v14i.jsonl", "response"),
 )
 
 
-def _view(text: str) -> str:
-    return embed_view(text[:CHUNK_CHARS])
+def _view(text: str, prompt: str | None = None) -> str:
+    """The answer's view after its request, or alone for one row in ``PROMPT_DROP``."""
+    digest = int(hashlib.sha256(text.encode("utf-8")).hexdigest()[:8], 16)
+    kept = prompt if digest % PROMPT_DROP else None
+    return request_view(kept, embed_view(text[:CHUNK_CHARS]))
 
 
 def _ordinary() -> list[Row]:
@@ -60,7 +75,8 @@ def _ordinary() -> list[Row]:
     out = []
     for name, field in ORDINARY_ANSWERS:
         with (DATA / name).open(encoding="utf-8") as fh:
-            out += [(_view(json.loads(line)[field]), 0, 1.0) for line in fh if line.strip()]
+            rows = [json.loads(line) for line in fh if line.strip()]
+            out += [(_view(r[field], r.get("prompt")), 0, 1.0) for r in rows]
     return out
 
 
@@ -76,7 +92,9 @@ def _harmful_compliance() -> list[Row]:
     for name in HARMFUL_COMPLIANCE:
         with (DATA / name).open(encoding="utf-8") as fh:
             rows = [json.loads(line) for line in fh if line.strip()]
-        out += [(_view(r["response"]), 0, 1.0) for r in rows if int(r["label"]) == 1]
+        out += [
+            (_view(r["response"], r.get("prompt")), 0, 1.0) for r in rows if int(r["label"]) == 1
+        ]
     return out
 
 
@@ -93,7 +111,36 @@ def _smollm2() -> list[Row]:
     if not (DATA / SMOLLM2).exists():
         return []
     rows = [r for r in load(SMOLLM2) if r["split"] == "train"]
-    return [(_view(r["response"]), int(r["label"] != COMPLIANCE), SMOLLM2_WEIGHT) for r in rows]
+    return [
+        (_view(r["response"], r.get("prompt")), int(r["label"] != COMPLIANCE), SMOLLM2_WEIGHT)
+        for r in rows
+    ]
+
+
+# Matched pairs (v12): a declining and a complying answer to the same or a look-alike request,
+# written by helper sessions that saw none of our data; implicit and in-character partial
+# refusals, declines without refusal words, weak-model rambling. Weight 2, like SmolLM2's rows:
+# few beside thousands of composed rows, and the styles the fresh dev set showed were missing.
+# v13 adds degenerate weak-model answers (repetition loops, word salad, mixed languages; mostly
+# not declining): v12 read SmolLM2's word salad in German and Spanish as refusal.
+PAIRS = (
+    "refusal_train_v12d.jsonl",
+    "refusal_train_v12e.jsonl",
+    "refusal_train_v12f.jsonl",
+    "refusal_train_v13g.jsonl",
+)
+PAIRS_WEIGHT = 2.0
+
+
+def _pairs() -> list[Row]:
+    from training.train_refusal import DATA, load
+
+    return [
+        (_view(r["response"], r["prompt"]), int(r["label"] != COMPLIANCE), PAIRS_WEIGHT)
+        for name in PAIRS
+        if (DATA / name).exists()
+        for r in load(name)
+    ]
 
 
 def rows() -> tuple[list[Row], list[Row]]:
@@ -103,9 +150,13 @@ def rows() -> tuple[list[Row], list[Row]]:
     train, val, _test = splits()
 
     def as_rows(part: list[dict[str, str]]) -> list[Row]:
-        return [(_view(r["response"]), int(r["label"] != COMPLIANCE), 1.0) for r in part]
+        return [
+            (_view(r["response"], r.get("prompt")), int(r["label"] != COMPLIANCE), 1.0)
+            for r in part
+        ]
 
-    return as_rows(train) + _ordinary() + _harmful_compliance() + _smollm2(), as_rows(val)
+    extra = _ordinary() + _harmful_compliance() + _smollm2() + _pairs()
+    return as_rows(train) + extra, as_rows(val)
 
 
 def main(argv: list[str] | None = None) -> int:

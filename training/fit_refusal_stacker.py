@@ -36,9 +36,11 @@ from training.train_refusal import MODELS, load
 
 STACK_ROWS = ("refusal_handwritten_v6a.jsonl", "refusal_handwritten_v6b.jsonl")
 COST_ROWS = ("toxicity_answers_v5.jsonl", "toxicity_answers_v5b.jsonl")
-# v7 used 0.2: 16.1% here became 26.8% on other answers. (v12 and v13 lifted the cap to 1.0 for
-# their request-reading encoders and were rejected by their rules; see the refusal card.)
-MAX_COST_SHARE = 0.1
+# v7 used 0.2 (16.1% here became 26.8% on other answers), v8-v10 0.1. v12-v14 lift the cap: the
+# answers a request-reading encoder exists for (implicit refusals) are the ones the cascade is
+# *sure* are compliance, outside any band a gateway could afford; and the guard's ``refusal``
+# layer runs without embeddings by default, so only the eval scorer pays (its rule bounds that).
+MAX_COST_SHARE = 1.0
 
 
 def _cascade_p(texts: list[str]) -> np.ndarray:

@@ -186,3 +186,15 @@ def test_fresh_v11_dev_sets_share_no_answer_with_v12_training_rows() -> None:
     for name in pairs_files:
         pairs = _responses(name)
         assert len(pairs) >= 200 and not fresh & pairs, name
+
+
+def test_fresh_ordinary_judge_shares_no_answer_with_training_answers() -> None:
+    """The v14 rule's fresh ordinary answers judge; none may be among the encoder's rows."""
+    from training.finetune_refusal_encoder import ORDINARY_ANSWERS
+
+    judge = _responses("refusal_ordinary_judge_v14j.jsonl")
+    assert len(judge) >= 200
+    for name, field in ORDINARY_ANSWERS:
+        with (DATA / name).open(encoding="utf-8") as fh:
+            seen = {" ".join(json.loads(line)[field].lower().split()) for line in fh}
+        assert not judge & seen, name
