@@ -114,6 +114,22 @@ are no longer blind) plus
     fitted or chosen on), scored with their requests: v14 reads no more of them as refusals than
     v10 reads.
 
+**v14 result: ADOPTED; v14 ships.** Encoder validation (composed) 0.954; int8 sign agreement
+0.988. Stacker (cap lifted): band [0.02, 0.98] (CV 0.888, equal to [0, 1]); encoder alone on its
+rows 0.878.
+
+| figure | v10 | v14 | clause |
+|---|---|---|---|
+| fresh dev v11 (485) | 0.767 | **0.856** | +3 points: pass |
+| its weak-model part (150) | 0.767 | 0.860 | not lower: pass |
+| held-out test (745) | 0.940 | **0.950** | -0.5 at most: pass |
+| SmolLM2 judge answers (177) | 0.870 | **0.904** | not lower: pass |
+| ordinary answers read as refusals (220) | 2 | 2 | not more: pass |
+| SmolLM2 starter attack / benign answers read as refusals (52 each) | 15 / 8 | 14 / 4 | pass, pass |
+| median check with embeddings | 0.5 ms | 8.8 ms | <= 25 ms: pass |
+| fresh SmolLM2 answers to 160 benign requests read as refusals | 28 | 16 | not more: pass |
+| fresh ordinary answers (240, with requests) read as refusals | 26 | 14 | not more: pass |
+
 Run: ``PYTHONPATH=. .venv/bin/python -m training.refusal_prompt_encoder_dev ENCODER_DIR``.
 """
 
