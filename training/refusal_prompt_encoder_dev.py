@@ -125,7 +125,7 @@ rows 0.878.
 | held-out test (745) | 0.940 | **0.950** | -0.5 at most: pass |
 | SmolLM2 judge answers (177) | 0.870 | **0.904** | not lower: pass |
 | ordinary answers read as refusals (220) | 2 | 2 | not more: pass |
-| SmolLM2 starter attack / benign answers read as refusals (52 each) | 15 / 8 | 14 / 4 | pass, pass |
+| SmolLM2 starter attack / benign answers read as refusals (52 each) | 15 / 8 | 14 / 4 | pass |
 | median check with embeddings | 0.5 ms | 8.8 ms | <= 25 ms: pass |
 | fresh SmolLM2 answers to 160 benign requests read as refusals | 28 | 16 | not more: pass |
 | fresh ordinary answers (240, with requests) read as refusals | 26 | 14 | not more: pass |
