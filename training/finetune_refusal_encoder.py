@@ -11,9 +11,11 @@ the hand-written rows tagged ``train``) plus 680 ordinary helpful answers as com
 243 plain harmful compliant answers as compliance (v9), plus the ``train`` split of SmolLM2's
 hand-labelled answers to our own prompts (v10, ``refusal_smollm2_v10.jsonl``), plus matched
 pairs of declining and complying answers stressing implicit and in-character partial refusals
-(v12, ``refusal_train_v12{d,e,f}.jsonl``). v12 reads each answer with its request
+(v12, ``refusal_train_v12{d,e,f}.jsonl``), degenerate weak-model answers (v13,
+``refusal_train_v13g.jsonl``) and ordinary answers that end on referrals or caveats (v14,
+``refusal_ordinary_train_v14i.jsonl``). Since v12 it reads each answer with its request
 (``_encoder_opinion.request_view``), dropping the request from a quarter of the rows (by a hash of
-the answer) so it still reads answers that come without one.
+the answer) so it still reads answers that come without one. v14 ships.
 ``refusal_handwritten_v6a/v6b.jsonl`` stay out: the stacker is fitted on them
 (``training.fit_refusal_stacker``). Validation (composed) accuracy is printed per epoch; nothing
 is chosen on it.

@@ -130,7 +130,10 @@ rows 0.878.
 | fresh SmolLM2 answers to 160 benign requests read as refusals | 28 | 16 | not more: pass |
 | fresh ordinary answers (240, with requests) read as refusals | 26 | 14 | not more: pass |
 
-Run: ``PYTHONPATH=. .venv/bin/python -m training.refusal_prompt_encoder_dev ENCODER_DIR``.
+Run: ``PYTHONPATH=. .venv/bin/python -m training.refusal_prompt_encoder_dev ENCODER_DIR`` after
+``safeship demo`` (clauses 5 and 7) and ``python -m training.gen_smollm2_answers
+out/refusal_v13/benign_answers_v13h.jsonl --prompts training/data/benign_prompts_v13h.jsonl``
+(clause 9; SmolLM2 is greedy, so the answers are the same each time).
 """
 
 from __future__ import annotations

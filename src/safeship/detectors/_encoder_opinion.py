@@ -8,9 +8,9 @@ with the shared model's graph and int8 recipe, so they run through
 detector's own probability falls in ``band``; a two-feature stacker fitted on texts neither model
 was trained on mixes the two opinions. Confident texts, most ordinary ones, never pay for it.
 ``refusal``, ``toxicity``, ``harmful_request`` and ``harmful_response`` load one from
-``models/<detector>_encoder`` when it is there, or from their ``encoder_dir`` param; the package
-ships none (each candidate built this release failed its adoption rule or the demo: see the
-detectors' cards).
+``models/<detector>_encoder`` when it is there, or from their ``encoder_dir`` param. The package
+ships ``refusal``'s (v14, which also reads the request: ``reads_prompt``); the other detectors'
+candidates failed their adoption rules (see the detectors' cards).
 """
 
 from __future__ import annotations
