@@ -34,19 +34,23 @@ HANDWRITTEN = (
 )
 
 
-def run(texts: list[str]) -> tuple[list[DetectorResult], dict[str, float]]:
+def run(
+    texts: list[str], prompts: list[str | None] | None = None
+) -> tuple[list[DetectorResult], dict[str, float]]:
     """Results through the real detector, with latency and the stage-2 fraction.
 
-    Latency is the mean, and the median on short answers; the stage-2 fraction (texts that
-    needed the embedding) is what drives it.
+    ``prompts`` are the requests answered, passed as the eval scorer passes them (a
+    request-reading stance encoder, v14, uses them). Latency is the mean, and the median on short
+    answers; the stage-2 fraction (texts that needed the embedding) is what drives it.
     """
+    asked = prompts if prompts is not None else [None] * len(texts)
     det = RefusalDetector()
     det.setup()
     embedder, hasher = embedder_or_none(), NgramHasher()
     out = []
     times: list[tuple[int, float]] = []
     embedded = 0
-    for text in texts:
+    for text, prompt in zip(texts, asked, strict=True):
         start = time.perf_counter()
         cache = FeatureCache(hasher, embedder)  # type: ignore[arg-type]
         item = DetectorInput(
@@ -55,6 +59,7 @@ def run(texts: list[str]) -> tuple[list[DetectorResult], dict[str, float]]:
             features=cache,
             stage=Stage.OUTPUT,
             source="assistant",
+            prompt=prompt,
         )
         out.append(det.score(item))
         times.append((len(text), 1000 * (time.perf_counter() - start)))
@@ -76,7 +81,7 @@ def held_out() -> list[dict[str, str]]:
 def evaluate(data: Path, with_gptfuzz: bool = True) -> list[Row]:
     """Held-out floor row, plus (unless disabled) the EVAL-ONLY gptfuzz information row."""
     rows = held_out()
-    results, timing = run([r["response"] for r in rows])
+    results, timing = run([r["response"] for r in rows], [r.get("prompt") for r in rows])
     metrics = binary_metrics(
         [int(r["label"] != COMPLIANCE) for r in rows], [res.score for res in results]
     )
