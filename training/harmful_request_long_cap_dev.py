@@ -48,19 +48,14 @@ Run: ``PYTHONPATH=. .venv/bin/python -m training.harmful_request_long_cap_dev``.
 
 from __future__ import annotations
 
-import functools
-import json
 import random
 import statistics
 from pathlib import Path
 
-from safeship.detectors.base import BaseDetector
 from safeship.detectors.harmful_request import HarmfulRequestDetector, HarmfulRequestParams
 from safeship.detectors.textmodel import best_window
-from safeship.features.lazy import LazyEmbedder
 from safeship.long_text import LONG_TEXT_CHARS
-from safeship.scan import Scanner
-from training.rule_report import print_verdicts, scan_ok
+from training.rule_report import jsonl_rows, print_verdicts, scored
 from training.train_harmful_request_use import DEV_SETS
 
 DATA = Path(__file__).parent / "data"
@@ -72,17 +67,14 @@ SEED = 11
 MAX_COST_MS = 1000.0
 
 
-def _rows(name: str) -> list[dict[str, object]]:
-    with (DATA / name).open(encoding="utf-8") as fh:
-        return [json.loads(line) for line in fh if line.strip()]
-
-
 def long_texts() -> list[tuple[str, int, int]]:
     """(text, label, size): half benign collages, half with one buried harmful request."""
     rng = random.Random(SEED)
-    benign = [str(r["text"]) for name in BENIGN for r in _rows(name) if r["label"] == 0]
+    benign = [str(r["text"]) for name in BENIGN for r in jsonl_rows(DATA / name) if r["label"] == 0]
     harmful = [
-        str(r["text"]) for r in _rows(HARMFUL) if r["label"] == 1 and r.get("lang", "en") == "en"
+        str(r["text"])
+        for r in jsonl_rows(DATA / HARMFUL)
+        if r["label"] == 1 and r.get("lang", "en") == "en"
     ]
     out = []
     for size in SIZES:
@@ -106,21 +98,6 @@ class Uncapped(HarmfulRequestDetector):
         return best_window(self._model, views, _windows, features)
 
 
-EMBEDDER = LazyEmbedder()
-
-
-@functools.cache
-def _scanner(det: BaseDetector) -> Scanner:
-    """One scanner (and event loop) per detector for the whole run."""
-    return Scanner(det, EMBEDDER)
-
-
-def _score(det: HarmfulRequestDetector, text: str) -> tuple[float, float]:
-    """The detector's score of ``text`` and its time in ms."""
-    result = scan_ok(_scanner(det), text)
-    return result.score, result.latency_ms
-
-
 def main() -> bool:
     capped, uncapped = (
         HarmfulRequestDetector(HarmfulRequestParams()),
@@ -131,13 +108,13 @@ def main() -> bool:
     short = [
         str(r["text"])
         for name in (*DEV_SETS, "harmful_request_dev_v12.jsonl")
-        for r in _rows(name)
+        for r in jsonl_rows(DATA / name)
         if len(str(r["text"])) <= LONG_TEXT_CHARS
     ]
-    changed = sum(_score(capped, t)[0] != _score(uncapped, t)[0] for t in short)
+    changed = sum(scored(capped, t)[0] != scored(uncapped, t)[0] for t in short)
     print(f"1. short texts changed: {changed} of {len(short)}")
     texts = long_texts()
-    results = [(label, size, _score(capped, t), _score(uncapped, t)) for t, label, size in texts]
+    results = [(label, size, scored(capped, t), scored(uncapped, t)) for t, label, size in texts]
     clauses = [("short text unchanged", changed == 0)]
     for threshold in (0.5, 0.4):
         for label, name in ((1, "harmful caught"), (0, "benign flagged")):

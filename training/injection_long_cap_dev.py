@@ -58,18 +58,13 @@ Run: ``PYTHONPATH=. .venv/bin/python -m training.injection_long_cap_dev``.
 
 from __future__ import annotations
 
-import functools
-import json
 import random
 import statistics
 from pathlib import Path
 
-from safeship.detectors.base import BaseDetector
 from safeship.detectors.injection import InjectionParams, PromptInjectionDetector
-from safeship.features.lazy import LazyEmbedder
 from safeship.long_text import LONG_TEXT_CHARS
-from safeship.scan import Scanner
-from training.rule_report import print_verdicts, scan_ok
+from training.rule_report import jsonl_rows, print_verdicts, scored
 
 DATA = Path(__file__).parent / "data"
 SHORT_SETS = (
@@ -84,12 +79,6 @@ LONG_SOURCES = ("injection_nonlatin_v14_dev.jsonl", "injection_nonlatin_benign_v
 SIZES = (20_000, 50_000)
 SEED = 11
 MAX_COST_MS = 1000.0
-EMBEDDER = LazyEmbedder()
-
-
-def _rows(name: str) -> list[dict[str, object]]:
-    with (DATA / name).open(encoding="utf-8") as fh:
-        return [json.loads(line) for line in fh if line.strip()]
 
 
 def long_texts() -> list[tuple[str, int, int, str]]:
@@ -97,7 +86,7 @@ def long_texts() -> list[tuple[str, int, int, str]]:
     rng = random.Random(SEED)
     by_lang: dict[str, dict[int, list[str]]] = {}
     for name in LONG_SOURCES:
-        for r in _rows(name):
+        for r in jsonl_rows(DATA / name):
             by_lang.setdefault(str(r["lang"]), {0: [], 1: []})[int(r["label"])].append(
                 str(r["text"])
             )
@@ -116,18 +105,6 @@ def long_texts() -> list[tuple[str, int, int, str]]:
     return out
 
 
-@functools.cache
-def _scanner(det: BaseDetector) -> Scanner:
-    """One scanner (and event loop) per detector for the whole run."""
-    return Scanner(det, EMBEDDER)
-
-
-def _score(det: PromptInjectionDetector, text: str) -> tuple[float, float]:
-    """The detector's score of ``text`` and its time in ms."""
-    result = scan_ok(_scanner(det), text)
-    return result.score, result.latency_ms
-
-
 def main() -> bool:
     from safeship.detectors import injection
 
@@ -136,7 +113,7 @@ def main() -> bool:
     short = [
         str(r["text"])
         for name in SHORT_SETS
-        for r in _rows(name)
+        for r in jsonl_rows(DATA / name)
         if len(str(r["text"])) <= LONG_TEXT_CHARS
     ]
     texts = long_texts()
@@ -147,7 +124,7 @@ def main() -> bool:
         # None, None is the detector before the candidate: every chunk and segment may embed
         chunks, segments = caps if capped else (None, None)
         injection.LONG_STAGE2_CHUNKS, injection.LONG_STAGE2_SEGMENTS = chunks, segments
-        return [_score(det, t)[0] for t in short], [_score(det, t) for t, *_ in texts]
+        return [scored(det, t)[0] for t in short], [scored(det, t) for t, *_ in texts]
 
     short_unc, long_unc = run_all(False)
     short_cap, long_cap = run_all(True)

@@ -1,11 +1,16 @@
-"""Small shared pieces of the adoption-rule scripts (``*_dev.py``): timing and the verdict."""
+"""Shared pieces of the adoption-rule scripts (``*_dev.py``): data, scoring, timing, verdict."""
 
 from __future__ import annotations
 
+import functools
+import json
 import statistics
 import time
 from collections.abc import Callable
+from pathlib import Path
 
+from safeship.detectors.base import BaseDetector
+from safeship.features.lazy import LazyEmbedder
 from safeship.scan import Scanner
 from safeship.types import DetectorResult, DetectorStatus
 
@@ -42,3 +47,24 @@ def scan_ok(scanner: Scanner, text: str) -> DetectorResult:
     if result.status is not DetectorStatus.OK:
         raise SystemExit(f"{scanner.detector.name} failed on a rule text: {result.error}")
     return result
+
+
+def jsonl_rows(path: Path) -> list[dict[str, object]]:
+    """The rows of a JSON Lines data file (blank lines skipped)."""
+    with path.open(encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh if line.strip()]
+
+
+EMBEDDER = LazyEmbedder()
+
+
+@functools.cache
+def _scanner(det: BaseDetector) -> Scanner:
+    """One scanner (and event loop) per detector for the whole run, sharing one embedder."""
+    return Scanner(det, EMBEDDER)
+
+
+def scored(det: BaseDetector, text: str) -> tuple[float, float]:
+    """``det``'s score of ``text`` as the guard builds the input, and its time in ms."""
+    result = scan_ok(_scanner(det), text)
+    return result.score, result.latency_ms
