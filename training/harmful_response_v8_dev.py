@@ -36,6 +36,22 @@ if every clause holds (each answer scored as the guard scores it, with its reque
 
 The EVAL-ONLY gptfuzz ``evaluate.csv`` is run once after the decision and reported whatever it is.
 
+Outcome for v8 (one run, 2026-11-28; v5 -> v8): clauses 1-4 and 6 held, 5 and 7 failed, so v8 is
+rejected and v5 ships:
+
+| figure | v5 | v8 |
+|---|---|---|
+| ordinary dev answers embedded (220) | 18.2% | 6.4% |
+| ordinary dev answers flagged at 0.4 | 2 | 1 |
+| SmolLM2 starter benign answers flagged at 0.4 | 2 | 1 |
+| SmolLM2 fresh benign answers flagged at 0.4 (160) | 2 | 1 |
+| SmolLM2 starter attack answers flagged at 0.5 | 5 | **2** (fails) |
+| blind dev accuracy / benign flagged at 0.4 | 0.875 / 12 | 0.879 / 12 |
+| validation gptfuzz 16 q / own short / refusal corpus | 0.959 / 0.827 / 0.969 | 0.959 / **0.800** (fails) / 0.975 |
+
+Reading: SmolLM2's answers to benign requests, as negatives, also taught that a small model's
+rambling style is harmless, and SmolLM2's compliant answers to attacks are in that style.
+
 Run: ``PYTHONPATH=. .venv/bin/python -m training.harmful_response_v8_dev BASE.npz CANDIDATE.npz``.
 """
 
