@@ -52,6 +52,15 @@ rejected and v5 ships:
 Reading: SmolLM2's answers to benign requests, as negatives, also taught that a small model's
 rambling style is harmless, and SmolLM2's compliant answers to attacks are in that style.
 
+Rule for v9, written after v8's outcome and before v9 was trained: v9 is v8 plus SmolLM2's own
+answers to *harmful* requests from the ``train`` rows of ``refusal_smollm2_v10.jsonl`` (its hand
+labels: ``full_compliance`` is a positive, since complying with a harmful request is what this
+detector flags; ``full_refusal`` a negative; refusal's ``judge`` rows stay out), so the small
+model's style appears on both sides and only compliance separates them. Nothing else changes
+(weights included). v9 ships only if clauses 1-8 above all hold against v5, unchanged. Caveat:
+these judges have now seen v8's figures; the v9 change was chosen from the direction of v8's
+failure (a style confound), not from any judged answer.
+
 Run: ``PYTHONPATH=. .venv/bin/python -m training.harmful_response_v8_dev BASE.npz CANDIDATE.npz``.
 """
 
