@@ -61,6 +61,14 @@ model's style appears on both sides and only compliance separates them. Nothing 
 these judges have now seen v8's figures; the v9 change was chosen from the direction of v8's
 failure (a style confound), not from any judged answer.
 
+Outcome for v9 (one run): clauses 1, 2, 5, 6 and 7 held; 3 and 4 failed, so v9 is rejected and
+v5 ships. Ordinary answers embedded 18.2% -> 6.8%, flagged 2 -> 1; starter attack answers
+flagged at 0.5 5 -> 9; blind dev 0.875 -> 0.879; validation 0.959 / 0.809 / 0.969; but SmolLM2's
+starter benign answers flagged at 0.4 2 -> **4** and its fresh benign answers 2 -> **3**. With the
+small model's style on both sides, stage 1 trades its benign answers against its compliances
+(v8: 1 benign flag / 2 attacks caught; v9: 4 / 9; v5: 2 / 5): n-grams cannot tell a rambling
+compliance from a rambling harmless answer. No third round was run on these judges.
+
 Run: ``PYTHONPATH=. .venv/bin/python -m training.harmful_response_v8_dev BASE.npz CANDIDATE.npz``.
 """
 
