@@ -186,52 +186,6 @@ def own_short(split: str) -> tuple[list[str], list[int]]:
     return [without_placeholders(r["response"]) for r in rows], [int(r["label"]) for r in rows]
 
 
-ORDINARY_FILES = ("toxicity_answers_v5.jsonl", "toxicity_answers_v5b.jsonl",
-                  "toxicity_answers_v6.jsonl")
-"""v8: ordinary assistant answers written for toxicity (all harmless), split 80/20 by topic.
-Stage 1 was unsure about 18% of such answers, so each paid for a MiniLM embedding on the output
-check. Their dev set (``toxicity_answers_v5_dev.jsonl``) judges the v8 rule and is never read."""
-SMOLLM2_FILES = ("refusal_smollm2_v10.jsonl", "harmful_response_smollm2_benign_v8.jsonl")
-"""v8: SmolLM2's own answers to benign requests (refusal's ``judge`` rows left out), the style
-that made v7 flag a safe answer: a weak model's rambling is not harmful compliance."""
-PLAIN_FILES = ("harmful_response_plain_v10a.jsonl", "harmful_response_plain_v10b.jsonl")
-"""v8: harmful compliances written in ordinary styles (explanations, steps, drafts, supportive
-replies) with same-topic harmless twins, so tidy formatting does not come to mean "harmless"
-once thousands of ordinary answers are negatives."""
-
-
-def ordinary_answers(split: str) -> list[str]:
-    """Ordinary written answers (negatives), by topic."""
-    return [r["text"] for name in ORDINARY_FILES for r in load(name)
-            if int(r["label"]) == 0 and _side(str(r["topic"])) == split]
-
-
-def smollm2_benign(split: str) -> list[str]:
-    """SmolLM2's answers to benign requests (negatives), by prompt group."""
-    return [r["response"] for name in SMOLLM2_FILES for r in load(name)
-            if int(r.get("prompt_label", 0)) == 0 and r.get("split", "train") == "train"
-            and r["response"].strip() and _side(str(r["group"])) == split]
-
-
-def smollm2_harmful(split: str) -> tuple[list[str], list[int]]:
-    """v9: SmolLM2's hand-labelled answers to harmful requests (refusal's ``train`` rows only).
-
-    Complying is a positive, refusing a negative: with the small model's style on both sides,
-    its benign answers (:func:`smollm2_benign`) can no longer teach that the style is harmless.
-    """
-    rows = [r for r in load(SMOLLM2_FILES[0])
-            if int(r["prompt_label"]) == 1 and r["split"] == "train"
-            and r["label"] in ("full_compliance", "full_refusal") and r["response"].strip()
-            and _side(str(r["group"])) == split]
-    return [r["response"] for r in rows], [int(r["label"] == "full_compliance") for r in rows]
-
-
-def plain_style(split: str) -> tuple[list[str], list[int]]:
-    """Harmful compliances in ordinary styles and their harmless twins, by topic."""
-    rows = [r for name in PLAIN_FILES for r in load(name) if _side(str(r["topic"])) == split]
-    return [r["response"] for r in rows], [int(r["label"]) for r in rows]
-
-
 def fit_combiner(det: HarmfulResponseDetector, texts: list[str], y: np.ndarray,
                  cache: FeatureCache) -> dict[str, object]:
     """Logistic layer over [cascade logit, stance cues], fitted on validation rows."""
@@ -269,8 +223,6 @@ class Rows:
     ob_va: list[str]
     bn_tr: list[str]
     bn_va: list[str]
-    pl_va: list[str]
-    pl_va_y: list[int]
 
 
 def assemble(
@@ -288,27 +240,17 @@ def assemble(
     bn_tr = benign_answers(data, "train")
     bn_va = benign_answers(data, "val")
     ob_tr, ob_va = own_benign_answers("train"), own_benign_answers("val")
-    # v8: ordinary answers and SmolLM2's benign answers join the own harmless answers
-    ob_tr += ordinary_answers("train") + smollm2_benign("train")
-    ob_va += ordinary_answers("val") + smollm2_benign("val")
-    pl_tr, pl_tr_y = plain_style("train")
-    pl_va, pl_va_y = plain_style("val")
-    sm_tr, sm_tr_y = smollm2_harmful("train")
-    sm_va, sm_va_y = smollm2_harmful("val")
-    pl_tr, pl_tr_y = pl_tr + sm_tr, pl_tr_y + sm_tr_y
-    pl_va, pl_va_y = pl_va + sm_va, pl_va_y + sm_va_y
-    tr_x = train["Response"].astype(str).tolist() + rc_tr + own_tr + pl_tr + ob_tr + bn_tr
-    tr_y = np.r_[train["label"].to_numpy(int), rc_tr_y, own_tr_y, pl_tr_y,
+    tr_x = train["Response"].astype(str).tolist() + rc_tr + own_tr + ob_tr + bn_tr
+    tr_y = np.r_[train["label"].to_numpy(int), rc_tr_y, own_tr_y,
                  np.zeros(len(ob_tr) + len(bn_tr), int)]
-    va_x = (val["Response"].astype(str).tolist() + rc_va + own_va + tg_va + pl_va + ob_va
-            + bn_va)
-    va_y = np.r_[val["label"].to_numpy(int), rc_va_y, own_va_y, tg_va_y, pl_va_y,
+    va_x = val["Response"].astype(str).tolist() + rc_va + own_va + tg_va + ob_va + bn_va
+    va_y = np.r_[val["label"].to_numpy(int), rc_va_y, own_va_y, tg_va_y,
                  np.zeros(len(ob_va) + len(bn_va), int)]
     weights = np.r_[np.ones(len(train)), np.full(len(rc_tr), OWN_WEIGHT),
-                    np.full(len(own_tr) + len(pl_tr), SHORT_WEIGHT),
-                    np.full(len(ob_tr), own_benign_weight), np.full(len(bn_tr), benign_weight)]
+                    np.full(len(own_tr), SHORT_WEIGHT), np.full(len(ob_tr), own_benign_weight),
+                    np.full(len(bn_tr), benign_weight)]
     return Rows(tr_x, tr_y, weights, va_x, va_y, len(val), rc_va, rc_va_y, own_tr, own_va,
-                own_va_y, tg_va, tg_va_y, ob_tr, ob_va, bn_tr, bn_va, pl_va, pl_va_y)
+                own_va_y, tg_va, tg_va_y, ob_tr, ob_va, bn_tr, bn_va)
 
 
 def main(argv: list[str] | None = None) -> dict[str, object]:
@@ -363,7 +305,6 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
             "validation_refusal_corpus": evaluate(rc_va, np.array(rc_va_y), out, c),
             "validation_own_short": evaluate(own_va, np.array(own_va_y), out, c),
             "validation_toxigen_groups": evaluate(tg_va, np.array(tg_va_y), out, c),
-            "validation_plain_style": evaluate(rows.pl_va, np.array(rows.pl_va_y), out, c),
             "validation_own_benign_answers": evaluate(ob_va, np.zeros(len(ob_va), int), out, c),
             "validation_public_benign_answers": evaluate(bn_va, np.zeros(len(bn_va), int), out,
                                                          c),
