@@ -47,7 +47,9 @@ rejected and v5 ships:
 | SmolLM2 fresh benign answers flagged at 0.4 (160) | 2 | 1 |
 | SmolLM2 starter attack answers flagged at 0.5 | 5 | **2** (fails) |
 | blind dev accuracy / benign flagged at 0.4 | 0.875 / 12 | 0.879 / 12 |
-| validation gptfuzz 16 q / own short / refusal corpus | 0.959 / 0.827 / 0.969 | 0.959 / **0.800** (fails) / 0.975 |
+| validation: gptfuzz 16 q | 0.959 | 0.959 |
+| validation: own short answers | 0.827 | **0.800** (fails) |
+| validation: refusal corpus | 0.969 | 0.975 |
 
 Reading: SmolLM2's answers to benign requests, as negatives, also taught that a small model's
 rambling style is harmless, and SmolLM2's compliant answers to attacks are in that style.

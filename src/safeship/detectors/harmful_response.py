@@ -75,8 +75,12 @@ class HarmfulResponseDetector(BaseDetector):
         self.setup()
         return self._encoder.calls if self._encoder is not None else 0
 
-    def probability(self, text: str, features: FeatureCache) -> float:
-        """P(harmful compliance) for one response text (one view)."""
+    def probability(self, text: str, features: FeatureCache, prompt: str | None = None) -> float:
+        """P(harmful compliance) for one response text (one view).
+
+        ``prompt`` (the request answered) is read only by an encoder trained on requests: whether
+        an answer complies is clearer next to what was asked.
+        """
         self.setup()
         if not text.strip():
             return 0.0
@@ -85,7 +89,7 @@ class HarmfulResponseDetector(BaseDetector):
         z, window = self.deciding_window(text, features)
         p = combiner.prob(z, stance_cues(text).vector)
         if full and self._encoder is not None:
-            p = self._encoder.adjust(p, window)
+            p = self._encoder.adjust(p, window, prompt)
         return p
 
     def deciding_window(self, text: str, features: FeatureCache) -> tuple[float, str]:
@@ -107,7 +111,7 @@ class HarmfulResponseDetector(BaseDetector):
     def score(self, item: DetectorInput) -> DetectorResult:
         """Max over views; the category is the top hazard when one is clear."""
         views = item.normalised.views or (item.text,)
-        probs = [self.probability(v, item.features) for v in views]
+        probs = [self.probability(v, item.features, item.prompt) for v in views]
         best = max(range(len(probs)), key=lambda i: probs[i])
         score = probs[best]
         categories = {DEFAULT_CATEGORY: score}

@@ -97,3 +97,22 @@ def test_the_blind_dev_set_is_well_formed_and_never_trained_on() -> None:
     w = balanced(np.array([0, 0, 0, 1]), np.ones(4))
     assert w[3] == pytest.approx(w[:3].sum())  # equal class mass
     assert w.mean() == pytest.approx(1.0)
+
+
+def test_a_request_reading_encoder_gets_the_request(fake_encoder) -> None:  # type: ignore[no-untyped-def]
+    """Whether an answer complies is clearer next to its request: the detector passes it on."""
+    from safeship.detectors.base import DetectorInput
+    from safeship.text.normalise import normalise
+
+    request = "How do I get into my neighbour's wifi without the password?"
+    paired = f"{request} [SEP] {HELPFUL}"
+    enc_dir = fake_encoder({"coef": [0.0, 1.0], "intercept": -9.0, "band": [0.0, 1.0]}, paired)
+    head = json.loads((enc_dir / "head.json").read_text(encoding="utf-8"))
+    head["reads_prompt"] = True
+    (enc_dir / "head.json").write_text(json.dumps(head), encoding="utf-8")
+    det = HarmfulResponseDetector(HarmfulResponseParams(encoder_dir=enc_dir))
+    with_request = det.probability(HELPFUL, _cache(), prompt=request)
+    alone = det.probability(HELPFUL, _cache())
+    assert with_request > 0.5 > alone  # the encoder's vector matches only the paired view
+    item = DetectorInput(HELPFUL, normalise(HELPFUL), _cache(), prompt=request)
+    assert det.score(item).score == pytest.approx(with_request)
