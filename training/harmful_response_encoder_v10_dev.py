@@ -60,6 +60,7 @@ from training.harmful_response_dev import (
     starter_benign_answers,
 )
 from training.harmful_response_v8_dev import BLIND, fresh_benign_answers
+from training.rule_report import print_figures, print_verdicts
 from training.train_harmful_response import default_data_dir, gptfuzz_split
 from training.train_refusal import load
 
@@ -149,13 +150,8 @@ def main(argv: list[str] | None = None) -> int:
     if len(args) != 1:
         raise SystemExit("usage: harmful_response_encoder_v10_dev ENCODER_DIR")
     base, cand = figures(None), figures(Path(args[0]))
-    for key in base:
-        print(f"{key:<30}{base[key]:>10.4f}{cand[key]:>10.4f}")
-    clauses = verdict(base, cand)
-    for clause, held in clauses.items():
-        print(f"{clause:<30}{'holds' if held else 'FAILS'}")
-    print("verdict:", "all hold" if all(clauses.values()) else "rejected")
-    return 0 if all(clauses.values()) else 1
+    print_figures(base, cand)
+    return 0 if print_verdicts(verdict(base, cand)) else 1
 
 
 if __name__ == "__main__":

@@ -91,6 +91,7 @@ from training.harmful_response_dev import (
     starter_answers,
     starter_benign_answers,
 )
+from training.rule_report import print_figures, print_verdicts
 from training.train_harmful_response import (
     default_data_dir,
     gptfuzz_split,
@@ -177,13 +178,8 @@ def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     base_path, cand_path = (Path(a) for a in args) if len(args) == 2 else (MODEL, MODEL)
     base, cand = figures(base_path), figures(cand_path)
-    for key in base:
-        print(f"{key:<28}{base[key]:>10.4f}{cand[key]:>10.4f}")
-    clauses = verdict(base, cand)
-    for clause, held in clauses.items():
-        print(f"{clause:<28}{'holds' if held else 'FAILS'}")
-    print("clauses 1-7:", "all hold" if all(clauses.values()) else "rejected")
-    return 0 if all(clauses.values()) else 1
+    print_figures(base, cand)
+    return 0 if print_verdicts(verdict(base, cand)) else 1
 
 
 if __name__ == "__main__":

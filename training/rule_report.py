@@ -28,6 +28,12 @@ def p50_ms(score_one: Callable[[str], object], texts: list[str], repeat: int = 1
     return statistics.median(out)
 
 
+def print_figures(base: dict[str, float], cand: dict[str, float]) -> None:
+    """The rule's figures, the shipped model's beside the candidate's, one line each."""
+    for key in base:
+        print(f"{key:<30}{base[key]:>10.4f}{cand[key]:>10.4f}")
+
+
 def print_verdicts(verdicts: dict[str, bool]) -> bool:
     """One PASS/FAIL line per clause, then ADOPT or REJECT; returns whether all passed."""
     for clause, passed in verdicts.items():
