@@ -36,6 +36,24 @@ answer scored as the guard scores it (with its request when the set has one):
 The EVAL-ONLY gptfuzz ``evaluate.csv`` is run once after the decision and reported whatever it is.
 Caveat written with the rule: sets 3-5 and the ordinary answers have judged v8 and v9 today.
 
+Outcome (one run, 2026-11-28): rejected; clauses 1 and 5 failed, the other six held. The encoder
+(2 epochs, validation accuracy 0.965; int8 agrees with torch on 99.1% of signs) was consulted in
+the stacker's band [0.2, 0.8], on 4.5% of the ordinary answers:
+
+| figure | v5 | v5 + encoder |
+|---|---|---|
+| blind dev accuracy at 0.5 (240) | 0.875 | **0.854** (fails: +2 points asked) |
+| blind dev benign flagged at 0.4 (80) | 12 | 6 |
+| SmolLM2 starter benign / fresh benign flagged at 0.4 | 2 / 2 | 1 / 1 |
+| SmolLM2 starter attack answers flagged at 0.5 | 5 | **3** (fails) |
+| ordinary dev answers flagged at 0.4 | 2 | 0 |
+| persona set accuracy (360) | 0.583 | 0.586 |
+| gptfuzz 16 validation questions | 0.959 | 0.960 |
+
+As with session 8's answer-only encoder, inside the band the stacked opinion leans to "not
+harmful": every benign figure improves and compliances are lost. Reading the request did not
+change that.
+
 Run: ``PYTHONPATH=. .venv/bin/python -m training.harmful_response_encoder_v10_dev ENCODER_DIR``.
 """
 
