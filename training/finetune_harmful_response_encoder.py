@@ -17,12 +17,6 @@ validation rows (16 gptfuzz questions and the own validation splits) are where t
 fitted (``training.fit_harmful_response_stacker``); per-epoch validation accuracy is printed,
 nothing is chosen on it.
 
-v10 (session 13) reads each answer with its request (``_encoder_opinion.request_view``: gptfuzz's
-question text, the refusal corpus's request, the public helpful answers' instruction; none for
-our short answers and ToxiGen), dropping the request from a quarter of the rows (by a hash of the
-answer) so answers that come without one still read, as ``refusal`` v14 does. Judged by
-``training/harmful_response_encoder_v10_dev.py``.
-
 Run with the build environment::
 
     /work/buildenv/bin/python -m training.finetune_harmful_response_encoder [--from-checkpoint]
@@ -32,36 +26,25 @@ Writes ``src/safeship/models/harmful_response_encoder/``; then fit the stacker.
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 import numpy as np
 
-from safeship.detectors._encoder_opinion import request_view
 from safeship.detectors._stance import embed_view
 from safeship.detectors.textmodel import chunk_text
 from training.finetune_encoder import ROOT, Recipe, Row, cli
 
 OUT_DIR = ROOT / "src" / "safeship" / "models" / "harmful_response_encoder"
-# The request (up to 200 characters, ~45 word pieces) comes first, then the answer's bounded view
-# (480 + 240 characters, ~160 word pieces): 240 in all, as for refusal v14.
 RECIPE = Recipe(
     name="harmful_response",
-    max_tokens=240,
+    max_tokens=160,
     checkpoint=Path.home() / ".cache" / "safeship" / "harmful_response_encoder_ft",
-    reads_prompt=True,
 )
-PROMPT_DROP = 4  # one row in PROMPT_DROP is read without its request
 
 
-def view(text: str, prompt: str | None = None, drop: bool = False) -> str:
-    """What the encoder reads of an answer: its request, then the bounded view of its first window.
-
-    With ``drop``, one answer in ``PROMPT_DROP`` (by a hash of the answer) loses its request.
-    """
-    if drop and not int(hashlib.sha256(text.encode("utf-8")).hexdigest()[:8], 16) % PROMPT_DROP:
-        prompt = None
-    return request_view(prompt, embed_view(chunk_text(text)[0]) if text else text)
+def view(text: str) -> str:
+    """What the encoder reads of a training answer: the bounded view of its first window."""
+    return embed_view(chunk_text(text)[0]) if text else text
 
 
 def balanced(y: np.ndarray, weights: np.ndarray) -> np.ndarray:
@@ -81,15 +64,11 @@ def rows(data_dir: Path) -> tuple[list[Row], list[Row]]:
     data = assemble(data_dir)
     weights = balanced(data.train_y, data.weights)
     train = [
-        (view(t, q, drop=True), int(y), float(w))
-        for t, y, w, q in zip(data.train_x, data.train_y, weights, data.train_q, strict=True)
+        (view(t), int(y), float(w))
+        for t, y, w in zip(data.train_x, data.train_y, weights, strict=True)
         if t.strip()
     ]
-    val = [
-        (view(t, q), int(y), 1.0)
-        for t, y, q in zip(data.val_x, data.val_y, data.val_q, strict=True)
-        if t.strip()
-    ]
+    val = [(view(t), int(y), 1.0) for t, y in zip(data.val_x, data.val_y, strict=True) if t.strip()]
     return train, val
 
 

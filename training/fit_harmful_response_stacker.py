@@ -20,13 +20,11 @@ Run: ``PYTHONPATH=. .venv/bin/python -m training.fit_harmful_response_stacker [-
 from __future__ import annotations
 
 import argparse
-import json
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
-from safeship.detectors._encoder_opinion import HEAD_FILE, request_view
 from safeship.detectors._stance import embed_view
 from safeship.detectors.harmful_response import HarmfulResponseDetector, HarmfulResponseParams
 from safeship.features.cache import FeatureCache
@@ -40,21 +38,15 @@ COST_ROWS = ("toxicity_answers_v5.jsonl", "toxicity_answers_v5b.jsonl")
 MAX_COST_SHARE = 0.1
 
 
-def cascade_scores(
-    texts: Sequence[str], prompts: Sequence[str | None] | None = None
-) -> tuple[np.ndarray, list[str]]:
-    """The detector's probability without its encoder, and the view the encoder would read.
-
-    With ``prompts`` (for an encoder that reads requests), each view follows its request.
-    """
+def cascade_scores(texts: Sequence[str]) -> tuple[np.ndarray, list[str]]:
+    """The detector's probability without its encoder, and the view the encoder would read."""
     det = HarmfulResponseDetector(HarmfulResponseParams(encoder=False))
     embedder = LazyEmbedder()
     p, views = [], []
-    for i, text in enumerate(texts):
+    for text in texts:
         cache = FeatureCache(NgramHasher(), embedder)
         p.append(det.probability(text, cache))
-        view = embed_view(det.deciding_window(text, cache)[1]) if text.strip() else text
-        views.append(request_view(prompts[i], view) if prompts is not None else view)
+        views.append(embed_view(det.deciding_window(text, cache)[1]) if text.strip() else text)
     return np.asarray(p), views
 
 
@@ -68,9 +60,7 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
     extra.add_argument("--data-dir", type=Path, default=default_data_dir())
     data = assemble(extra.parse_known_args(argv)[0].data_dir)
     keep = [i for i, t in enumerate(data.val_x) if t.strip()]
-    head = json.loads((encoder_dir / HEAD_FILE).read_text(encoding="utf-8"))
-    prompts = [data.val_q[i] for i in keep] if head.get("reads_prompt") else None
-    p, views = cascade_scores([data.val_x[i] for i in keep], prompts)
+    p, views = cascade_scores([data.val_x[i] for i in keep])
     z = encoder_logits(encoder_dir, views)
     y = data.val_y[keep]
     cost_p, _ = cascade_scores([str(r["text"]) for name in COST_ROWS for r in load(name)])

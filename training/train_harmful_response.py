@@ -89,33 +89,16 @@ def hazard_head(data: Path, embed: EmbedFn) -> tuple[tuple[str, ...], np.ndarray
     return classes, lr.coef_.T.astype(np.float32), lr.intercept_.astype(np.float32)
 
 
-GENERIC_REQUEST = "harmful request"
-"""The refusal corpus's stand-in request for its "refuse, then comply anyway" rows: no request."""
-
-
 def refusal_corpus(name: str) -> tuple[list[str], list[int]]:
     """Own refusal-corpus rows as harmful_response examples (see module docstring)."""
-    texts, labels, _ = refusal_corpus_rows(name)
-    return texts, labels
-
-
-def refusal_corpus_rows(name: str) -> tuple[list[str], list[int], list[str | None]]:
-    """:func:`refusal_corpus` with each row's request (``None`` for the generic stand-in)."""
-    texts, labels, requests = [], [], []
+    texts, labels = [], []
     for r in load(name):
-        harmful = r.get("prompt") == GENERIC_REQUEST
+        harmful = r.get("prompt") == "harmful request"
         if not harmful and r["response"].startswith(_TAGS):
             continue
         texts.append(r["response"])
         labels.append(int(harmful))
-        requests.append(None if harmful else r.get("prompt") or None)
-    return texts, labels, requests
-
-
-def question_texts(data: Path) -> dict[int, str]:
-    """The text of each gptfuzz question, by its index (the responses name only the index)."""
-    frame = pd.read_csv(data / "gptfuzz" / "questions" / "question_list.csv")
-    return dict(zip(frame["index"].astype(int), frame["text"].astype(str), strict=True))
+    return texts, labels
 
 
 def toxigen(data: Path, split: str) -> tuple[list[str], list[int]]:
@@ -143,50 +126,39 @@ def _side(key: str) -> str:
 
 
 def benign_answers(data: Path, split: str, roleplay_only: bool = False) -> list[str]:
-    """Helpful answers to ordinary requests (all negatives), split by request."""
-    return list(benign_answer_requests(data, split, roleplay_only))
-
-
-def benign_answer_requests(
-    data: Path, split: str, roleplay_only: bool = False
-) -> dict[str, str | None]:
-    """Helpful answers to ordinary requests (all negatives), split by request, with the request.
+    """Helpful answers to ordinary requests (all negatives), split by request.
 
     gptfuzz answers are all about harmful questions, so without these the model learned "a
     structured, step-by-step answer" as a sign of compliance and flagged an itinerary or a recipe.
     Sources (TRAIN ALLOWED): self-instruct outputs (Apache-2.0), GPTeacher role-play responses
     (MIT; fictional crime scenes and villains are hard negatives), GSM8K worked answers (MIT).
     """
-    out: dict[str, str | None] = {}
+    out: list[str] = []
     for name in () if roleplay_only else ("seed_tasks.jsonl", "user_oriented_instructions.jsonl"):
         for line in (data / "self_instruct_human" / name).read_text(encoding="utf-8").splitlines():
             task = json.loads(line)
             for inst in task.get("instances", []):
                 text = str(inst.get("output", "")).strip()
                 if len(text) > 40 and _side(task["id"]) == split:
-                    request = f"{task.get('instruction', '')}\n{inst.get('input', '')}".strip()
-                    out.setdefault(text, request or None)
+                    out.append(text)
     roleplay = data / "gpteacher_roleplay" / "roleplay-simple-deduped-roleplay-instruct.json"
     rows = json.loads(roleplay.read_text(encoding="utf-8"))
     for row in rows[:: max(1, len(rows) // BENIGN_ROLEPLAY)]:
         text = str(row.get("response", "")).strip()
         if len(text) > 40 and _side(str(row.get("instruction", ""))) == split:
-            out.setdefault(text, str(row.get("instruction", "")).strip() or None)
+            out.append(text)
     gsm = (data / "gsm8k" / "train.jsonl").read_text(encoding="utf-8").splitlines()
     for line in [] if roleplay_only else gsm[:BENIGN_GSM8K]:
         item = json.loads(line)
         if _side(item["question"]) == split:
-            out.setdefault(str(item["answer"]).split("####")[0].strip(), item["question"])
-    return out
+            out.append(str(item["answer"]).split("####")[0].strip())
+    return list(dict.fromkeys(out))
 
 
 def own_benign_answers(split: str) -> list[str]:
     """Our own helpful answers to sensitive-sounding but harmless requests (all negatives)."""
-    return [r["response"] for r in _own_benign_rows(split)]
-
-
-def _own_benign_rows(split: str) -> list[dict[str, object]]:
-    return [r for r in load("harmful_response_benign_v7.jsonl") if r["split"] == split]
+    rows = [r for r in load("harmful_response_benign_v7.jsonl") if r["split"] == split]
+    return [r["response"] for r in rows]
 
 
 OWN_SHORT_FILES = ("harmful_response_own.jsonl", "harmful_response_own_v7.jsonl")
@@ -251,9 +223,6 @@ class Rows:
     ob_va: list[str]
     bn_tr: list[str]
     bn_va: list[str]
-    train_q: list[str | None]
-    """Each training row's request where its source has one (v10's encoder reads it)."""
-    val_q: list[str | None]
 
 
 def assemble(
@@ -261,23 +230,16 @@ def assemble(
 ) -> Rows:
     """Every training and validation row (shared with the fine-tuned encoder's build step)."""
     train, val = gptfuzz_split(data)
-    rc_tr, rc_tr_y, rc_tr_q = refusal_corpus_rows("refusal_train.jsonl")
-    rc_va, rc_va_y, rc_va_q = refusal_corpus_rows("refusal_val.jsonl")
+    rc_tr, rc_tr_y = refusal_corpus("refusal_train.jsonl")
+    rc_va, rc_va_y = refusal_corpus("refusal_val.jsonl")
     own_tr, own_tr_y = own_short("train")
     own_va, own_va_y = own_short("val")
     tg_tr, tg_tr_y = toxigen(data, "train")
     tg_va, tg_va_y = toxigen(data, "val")
     own_tr, own_tr_y = own_tr + tg_tr, own_tr_y + tg_tr_y
-    bn_tr_q, bn_va_q = benign_answer_requests(data, "train"), benign_answer_requests(data, "val")
-    bn_tr, bn_va = list(bn_tr_q), list(bn_va_q)
+    bn_tr = benign_answers(data, "train")
+    bn_va = benign_answers(data, "val")
     ob_tr, ob_va = own_benign_answers("train"), own_benign_answers("val")
-    ob_tr_q = [str(r["prompt"]) for r in _own_benign_rows("train")]
-    ob_va_q = [str(r["prompt"]) for r in _own_benign_rows("val")]
-    questions = question_texts(data)
-    train_q = [questions.get(int(q)) for q in train["question"]] + rc_tr_q
-    train_q += [None] * len(own_tr) + ob_tr_q + [bn_tr_q[t] for t in bn_tr]
-    val_q = [questions.get(int(q)) for q in val["question"]] + rc_va_q
-    val_q += [None] * (len(own_va) + len(tg_va)) + ob_va_q + [bn_va_q[t] for t in bn_va]
     tr_x = train["Response"].astype(str).tolist() + rc_tr + own_tr + ob_tr + bn_tr
     tr_y = np.r_[train["label"].to_numpy(int), rc_tr_y, own_tr_y,
                  np.zeros(len(ob_tr) + len(bn_tr), int)]
@@ -287,10 +249,8 @@ def assemble(
     weights = np.r_[np.ones(len(train)), np.full(len(rc_tr), OWN_WEIGHT),
                     np.full(len(own_tr), SHORT_WEIGHT), np.full(len(ob_tr), own_benign_weight),
                     np.full(len(bn_tr), benign_weight)]
-    if len(train_q) != len(tr_x) or len(val_q) != len(va_x):
-        raise AssertionError("requests out of step with rows")
     return Rows(tr_x, tr_y, weights, va_x, va_y, len(val), rc_va, rc_va_y, own_tr, own_va,
-                own_va_y, tg_va, tg_va_y, ob_tr, ob_va, bn_tr, bn_va, train_q, val_q)
+                own_va_y, tg_va, tg_va_y, ob_tr, ob_va, bn_tr, bn_va)
 
 
 def main(argv: list[str] | None = None) -> dict[str, object]:
