@@ -69,7 +69,10 @@ flagged at 0.5 5 -> 9; blind dev 0.875 -> 0.879; validation 0.959 / 0.809 / 0.96
 starter benign answers flagged at 0.4 2 -> **4** and its fresh benign answers 2 -> **3**. With the
 small model's style on both sides, stage 1 trades its benign answers against its compliances
 (v8: 1 benign flag / 2 attacks caught; v9: 4 / 9; v5: 2 / 5): n-grams cannot tell a rambling
-compliance from a rambling harmless answer. No third round was run on these judges.
+compliance from a rambling harmless answer. No third data round was run on these judges; v10
+(a request-reading encoder, ``harmful_response_encoder_v10_dev.py``) was judged on them next,
+with that caveat written into its rule. The v8/v9 trainer changes were reverted after each
+rejection; their data files stay in ``training/data``, untrained (tested for hygiene).
 
 Run: ``PYTHONPATH=. .venv/bin/python -m training.harmful_response_v8_dev BASE.npz CANDIDATE.npz``.
 """
