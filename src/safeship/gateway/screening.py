@@ -76,6 +76,7 @@ class Screener:
             decision = self._fail_closed(guard, stage, ctx)
         seconds = time.perf_counter() - start
         self.metrics.guard_latency.labels(stage.value).observe(seconds)
+        self.metrics.observe_detectors(decision)
         return decision, seconds
 
     def _fail_closed(self, guard: Guard, stage: Stage, ctx: GuardContext) -> Decision:

@@ -117,6 +117,12 @@ async def test_health_ready_and_metrics(guard: Guard) -> None:
     assert 'safeship_gateway_requests_total{endpoint="chat",status="400"} 1.0' in text
     assert 'safeship_gateway_errors_total{type="http_400"} 1.0' in text
     assert "safeship_gateway_guard_seconds_bucket" in text
+    # each detector layer's own time, per stage: which one drives the guard's tail
+    layers = [s.key for s in guard.policy.feature(None)[1].input]
+    assert layers
+    for layer in layers:
+        line = f'safeship_gateway_detector_seconds_count{{detector="{layer}",stage="input"}} 2.0'
+        assert line in text, line
     assert "safeship_gateway_request_seconds_count" in text
 
 
