@@ -23,6 +23,19 @@ pair-model rounds and some of their errors were read (see ``training.injection_p
 are used here because the risk of this change is new benign flags, which they measure at scale.
 The EVAL-ONLY CyberSecEval rows are run once after the decision, only if the change is adopted.
 
+Outcome (one run, 2026-11-28): **rejected**; attack recall rose, benign flags rose too.
+
+| four sets together | shipped | candidate |
+|---|---|---|
+| pair model on: attacks caught at 0.5 (of 480) | 400 | 409 |
+| pair model on: benign turns flagged at 0.5 / 0.4 (of 640) | 56 / 79 | **59 / 87** |
+| lexical shift only: attacks caught at 0.5 | 309 | 334 |
+| lexical shift only: benign turns flagged at 0.5 / 0.4 | 23 / 28 | **27 / 34** |
+
+Per set, the v7 set gained 2-3 benign flags in both modes. About three more attacks caught per
+extra benign flag: a guest asking "is the staff wifi down?" now overlaps the protected words too.
+The candidate's code (commit ``c219023``) was reverted; check that commit out to run this again.
+
 Run: ``PYTHONPATH=. .venv/bin/python -m training.injection_context_refer_dev``.
 """
 
