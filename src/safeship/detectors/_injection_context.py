@@ -67,12 +67,6 @@ SECRET_NOUNS = frozenset(
 SECRET_TERM = 2.0  # shift per overlapping secret noun ("password", "code") ...
 OTHER_TERM = 1.0  # ... and per other overlapping word of a protective sentence
 ASK_SHIFT = 2.5  # only with a secret noun: asking *for* the protected thing
-REFER_BACK_PRONOUNS = re.compile(r"\b(it|them|this|these|those)\b", re.IGNORECASE)
-"""Object pronouns by which a protective sentence points at the sentence before it ("Guests must
-never be told it."); not "that", which is mostly a conjunction ("never say that you are a bot")."""
-REFER_BACK: re.Pattern[str] | None = None
-"""The back-reference in use (``None``: only a sentence with almost no words of its own refers
-back). Off until its rule (``training/injection_context_refer_dev.py``) decides."""
 LITERAL_SHIFT = 6.0
 MAX_SHIFT = 6.0
 LOGIT_FLOOR = -4.0
@@ -83,8 +77,7 @@ def protected_terms(system: str) -> tuple[frozenset[str], frozenset[str]]:
     """Content words of the protective sentences, and literal values (quoted, code-like, "is X").
 
     A protective sentence with almost no content of its own ("Do not share it.") refers back, so
-    the sentence before it counts as protected too; with ``REFER_BACK`` set, so does one that
-    points back with an object pronoun ("Guests must never be told it.").
+    the sentence before it counts as protected too.
     """
     sentences = [m.group(0) for m in _SENTENCE.finditer(system)]
     words: set[str] = set()
@@ -93,8 +86,7 @@ def protected_terms(system: str) -> tuple[frozenset[str], frozenset[str]]:
         if not PROTECTIVE.search(sentence):
             continue
         own = [w for w in _WORD.findall(sentence.lower()) if w not in _STOP]
-        refers = REFER_BACK is not None and REFER_BACK.search(sentence) is not None
-        scope = [sentence] if (len(own) >= 2 and not refers) or i == 0 else sentences[i - 1 : i + 1]
+        scope = [sentence] if len(own) >= 2 or i == 0 else [sentences[i - 1], sentence]
         for part in scope:
             words.update(w for w in _WORD.findall(part.lower()) if w not in _STOP)
             for groups in _LITERAL.findall(part):
