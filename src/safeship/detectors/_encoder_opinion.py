@@ -10,7 +10,8 @@ was trained on mixes the two opinions. Confident texts, most ordinary ones, neve
 ``refusal``, ``toxicity``, ``harmful_request`` and ``harmful_response`` load one from
 ``models/<detector>_encoder`` when it is there, or from their ``encoder_dir`` param. The package
 ships ``refusal``'s (v14, which also reads the request: ``reads_prompt``); the other detectors'
-candidates failed their adoption rules (see the detectors' cards).
+candidates failed their adoption rules (see the detectors' cards). ``refusal`` and
+``harmful_response`` pass the request to an encoder whose head says ``reads_prompt``.
 """
 
 from __future__ import annotations
