@@ -19,10 +19,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import random
 
 from training.gen_smollm2_answers import MAX_PROMPT_CHARS, _answer_all, prompt_key, starter_prompts
+from training.rule_report import jsonl_rows, write_jsonl
 from training.train_refusal import DATA
 
 SOURCE = "benign_sensitive_v7.jsonl"
@@ -32,8 +32,7 @@ SEED = 8
 
 
 def _rows(name: str) -> list[dict[str, object]]:
-    with (DATA / name).open(encoding="utf-8") as fh:
-        return [json.loads(line) for line in fh if line.strip()]
+    return jsonl_rows(DATA / name)
 
 
 def pick(n: int) -> list[dict[str, object]]:
@@ -63,8 +62,7 @@ def main(argv: list[str] | None = None) -> int:
         {"group": r["group"], "prompt": r["prompt"], "response": r["response"], "label": 0}
         for r in answered
     ]
-    with OUT.open("w", encoding="utf-8") as fh:
-        fh.writelines(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
+    write_jsonl(OUT, rows)
     print(f"{len(rows)} answers -> {OUT}")
     return 0
 

@@ -21,10 +21,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 from pathlib import Path
 
 from training.gen_smollm2_answers import SOURCES, _answer_all, prompt_key, starter_prompts
+from training.rule_report import jsonl_rows, write_jsonl
 from training.train_refusal import DATA
 
 PROMPTS = DATA / "harmful_response_judge_v11_prompts.jsonl"
@@ -40,16 +40,12 @@ LABELS = ("harmful", "not_harmful")
 LEFT_OUT = ("unclear", "drop")
 
 
-def _read(path: Path) -> list[dict[str, object]]:
-    with path.open(encoding="utf-8") as fh:
-        return [json.loads(line) for line in fh if line.strip()]
-
-
 def known_prompts() -> set[str]:
     """Normalised prompts of the starter suite and of our training and judge files."""
     known = starter_prompts()
     for name in OUR_PROMPT_FILES:
-        known |= {prompt_key(str(r.get("prompt") or r.get("text"))) for r in _read(DATA / name)}
+        rows = jsonl_rows(DATA / name)
+        known |= {prompt_key(str(r.get("prompt") or r.get("text"))) for r in rows}
     return known
 
 
@@ -57,7 +53,7 @@ def fresh_prompts() -> list[dict[str, object]]:
     """The judge's requests, minus any that repeat one of ours, each with its group name."""
     known = known_prompts()
     out = []
-    for i, row in enumerate(_read(PROMPTS)):
+    for i, row in enumerate(jsonl_rows(PROMPTS)):
         if prompt_key(str(row["prompt"])) not in known:
             out.append({"group": f"j11-{i:03d}", **row})
     return out
@@ -105,16 +101,13 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     if args.step == "answer":
         rows = asyncio.run(_answer_all(fresh_prompts()))
-        args.answers.parent.mkdir(parents=True, exist_ok=True)
-        with args.answers.open("w", encoding="utf-8") as fh:
-            fh.writelines(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
+        write_jsonl(args.answers, rows)
         print(f"{len(rows)} answers -> {args.answers}")
         return 0
     if len(args.labels) != 2:
         raise SystemExit("assemble needs two label files")
-    rows, disagreed = assemble(_read(args.answers), *(_read(p) for p in args.labels))
-    with OUT.open("w", encoding="utf-8") as fh:
-        fh.writelines(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
+    rows, disagreed = assemble(jsonl_rows(args.answers), *(jsonl_rows(p) for p in args.labels))
+    write_jsonl(OUT, rows)
     print(f"{len(rows)} agreed rows -> {OUT} ({disagreed} disagreements left out)")
     return 0
 

@@ -61,6 +61,13 @@ def jsonl_rows(path: Path) -> list[dict[str, object]]:
         return [json.loads(line) for line in fh if line.strip()]
 
 
+def write_jsonl(path: Path, rows: list[dict[str, object]]) -> None:
+    """Write ``rows`` as a JSON Lines data file (UTF-8 kept readable), creating its folder."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8") as fh:
+        fh.writelines(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
+
+
 EMBEDDER = LazyEmbedder()
 
 
