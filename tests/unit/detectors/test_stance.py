@@ -1,3 +1,5 @@
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -42,17 +44,7 @@ def test_embed_view_is_bounded_and_keeps_both_ends() -> None:
 
 
 def with_band(model: CascadeModel, band: tuple[float, float]) -> CascadeModel:
-    return CascadeModel(
-        name=model.name,
-        idf=model.idf,
-        coef=model.coef,
-        intercept=model.intercept,
-        calib=model.calib,
-        emb_coef=model.emb_coef,
-        emb_intercept=model.emb_intercept,
-        stack=model.stack,
-        band=band,
-    )
+    return dataclasses.replace(model, band=band)
 
 
 def test_embedding_only_inside_the_band(model: CascadeModel) -> None:
@@ -112,10 +104,7 @@ def test_but_turn_ends_the_refusal_clause() -> None:
 
 def test_stance_cues_are_memoised_read_only_and_read_only_the_scanned_prefix() -> None:
     """One output check asks three times; the shared vector must not be writable by a caller."""
-    import numpy as np
-    import pytest
-
-    from safeship.detectors._stance import SCAN_CHARS, _cues, stance_cues
+    from safeship.detectors._stance import SCAN_CHARS, _cues
 
     answer = "I'm sorry, but I can't help with that. Instead, here is a safer option."
     first = stance_cues(answer)
