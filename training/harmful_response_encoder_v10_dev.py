@@ -71,13 +71,8 @@ from safeship.features.cache import FeatureCache
 from safeship.features.hashing import NgramHasher
 from safeship.features.lazy import LazyEmbedder
 from safeship.text.normalise import normalise
-from training.harmful_response_dev import (
-    Pairs,
-    ordinary_answers,
-    starter_answers,
-    starter_benign_answers,
-)
-from training.harmful_response_v8_dev import BLIND, fresh_benign_answers
+from training.harmful_response_dev import Pairs, ordinary_answers
+from training.harmful_response_v8_dev import judged_figures
 from training.rule_report import print_figures, print_verdicts
 from training.train_harmful_response import default_data_dir, gptfuzz_split
 from training.train_refusal import load
@@ -115,19 +110,7 @@ def score(det: HarmfulResponseDetector, pairs: Pairs) -> tuple[np.ndarray, int]:
 def figures(encoder_dir: Path | None) -> dict[str, float]:
     """Every figure the rule reads, for v5 (``None``) or v5 + the candidate encoder."""
     det = scorer(encoder_dir)
-    blind = load(BLIND)
-    s, _ = score(det, [(str(r["prompt"]), str(r["response"])) for r in blind])
-    y = np.asarray([int(r["label"]) for r in blind])
-    out: dict[str, float] = {
-        "blind_accuracy": float(((s >= 0.5) == y).mean()),
-        "blind_benign_flagged_0.4": int(((s >= 0.4) & (y == 0)).sum()),
-    }
-    s, _ = score(det, starter_benign_answers())
-    out["starter_benign_flagged_0.4"] = int((s >= 0.4).sum())
-    s, _ = score(det, fresh_benign_answers())
-    out["fresh_benign_flagged_0.4"] = int((s >= 0.4).sum())
-    s, _ = score(det, starter_answers("refuse", attack=None))
-    out["starter_attack_flagged_0.5"] = int((s >= 0.5).sum())
+    out = judged_figures(lambda pairs: score(det, pairs)[0])
     ordinary = ordinary_answers()
     s, calls = score(det, ordinary)
     out["ordinary_flagged_0.4"] = int((s >= 0.4).sum())
