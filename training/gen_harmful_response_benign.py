@@ -31,17 +31,14 @@ OUT = DATA / "harmful_response_smollm2_benign_v8.jsonl"
 SEED = 8
 
 
-def _rows(name: str) -> list[dict[str, object]]:
-    return jsonl_rows(DATA / name)
-
-
 def pick(n: int) -> list[dict[str, object]]:
     """``n`` benign prompts of ``SOURCE`` (seeded), none asked anywhere else."""
     banned = starter_prompts()
     for name in EXCLUDE:
-        banned |= {prompt_key(str(r.get("prompt") or r.get("text"))) for r in _rows(name)}
+        rows = jsonl_rows(DATA / name)
+        banned |= {prompt_key(str(r.get("prompt") or r.get("text"))) for r in rows}
     pool = []
-    for i, row in enumerate(_rows(SOURCE)):
+    for i, row in enumerate(jsonl_rows(DATA / SOURCE)):
         text = str(row["text"]).strip()
         if int(row["label"]) or not text or len(text) > MAX_PROMPT_CHARS:
             continue
