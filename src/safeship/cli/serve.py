@@ -7,7 +7,6 @@ Two ways to start it: ``--config FILE`` (keys, tiers, timeouts, all of it), or t
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -21,7 +20,11 @@ if TYPE_CHECKING:  # the gateway (FastAPI, uvicorn) is imported only when the co
 
 
 def build_config(
-    config: Path | None, policy: Path | None, upstream: str | None, upstream_key_env: str | None
+    config: Path | None,
+    policy: Path | None,
+    upstream: str | None,
+    upstream_key_env: str | None,
+    redis_url: str | None = None,
 ) -> GatewayConfig:
     """The gateway config from a file and/or flags; raises ``SafeshipError`` or ``ValueError``."""
     from safeship.gateway.config import GatewayConfig, load_gateway_config
@@ -39,6 +42,8 @@ def build_config(
         data["upstream"]["api_key_env"] = upstream_key_env
     if policy is not None:
         data["policy"] = policy.resolve()
+    if redis_url is not None:
+        data.setdefault("controls", {})["redis_url"] = redis_url
     return GatewayConfig.model_validate(data)
 
 
@@ -55,28 +60,41 @@ def serve(
     upstream_key_env: Annotated[
         str | None, typer.Option(help="Environment variable holding the upstream API key.")
     ] = None,
+    workers: Annotated[
+        int, typer.Option(help="Worker processes (one per core); above 1 needs Redis.")
+    ] = 1,
+    redis_url: Annotated[
+        str | None,
+        typer.Option(help="Redis shared by workers and replicas (overrides controls.redis_url)."),
+    ] = None,
 ) -> None:
     """Start the guarded gateway in front of an OpenAI-compatible model server.
 
     Clients keep using their OpenAI client and change only ``base_url`` to this server.
     Without ``--config`` there are no API keys: every caller is anonymous (quick mode).
+    ``--workers N`` serves one port from N processes sharing limits, flags and reloads
+    through Redis, and ``/metrics`` adds up all of them.
     """
     import uvicorn
     from pydantic import ValidationError
 
     from safeship.gateway import create_app
+    from safeship.gateway.workers import check_workers, configure_logging, run_workers
     from safeship.policy.load import load_policy
 
     try:
-        cfg = build_config(config, policy, upstream, upstream_key_env)
+        cfg = build_config(config, policy, upstream, upstream_key_env, redis_url)
+        check_workers(cfg, workers)
         if cfg.policy is not None:
             load_policy(cfg.policy)  # a clean error here beats a failed start-up inside uvicorn
+        for path in cfg.candidate_policies.values():
+            load_policy(path)
     except PolicyError as exc:
         raise fail(f"invalid policy:\n{exc}") from exc
     except (SafeshipError, ValidationError, ValueError) as exc:
         raise fail(str(exc)) from exc
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # a line per upstream call is noise
-    uvicorn.run(create_app(cfg), host=host, port=port, log_level="info")
+    configure_logging()
+    if workers > 1:
+        run_workers(cfg, host, port, workers)
+    else:
+        uvicorn.run(create_app(cfg), host=host, port=port, log_level="info")

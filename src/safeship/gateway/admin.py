@@ -177,13 +177,22 @@ async def _switch(request: Request, feature: str, *, killed: bool) -> JSONRespon
 
 @router.post("/policy/reload")
 async def reload_policy(request: Request) -> JSONResponse:
-    """Reload every policy file; an invalid one changes nothing and is reported (400)."""
+    """Reload every policy file; an invalid one changes nothing and is reported (400).
+
+    With a shared Redis the reload is announced, and every replica and worker reloads its own
+    files within a second (``announced: false`` if Redis was unreachable: only this one did).
+    """
     gw, _ = _admin(request, operator=True)
     try:
         versions = await gw.policies.reload(gw.config)
     except (PolicyError, SafeshipError) as exc:
         raise GatewayError(400, "invalid_policy", str(exc)[:2000], "policy") from exc
-    return JSONResponse({"policies": versions})
+    body: dict[str, Any] = {"policies": versions}
+    if gw.policy_sync is not None:  # other replicas and workers follow within a second
+        generation = await gw.policy_sync.announce()
+        body["announced"] = generation is not None
+        body["generation"] = generation
+    return JSONResponse(body)
 
 
 @router.get("/decisions")

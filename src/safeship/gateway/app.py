@@ -10,9 +10,11 @@ Resources the app creates itself it also closes; injected ones belong to the cal
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 import httpx
@@ -29,6 +31,7 @@ from safeship.gateway.identity import KeyRing
 from safeship.gateway.metrics import GatewayMetrics
 from safeship.gateway.middleware import ObserveMiddleware
 from safeship.gateway.policies import PolicySet
+from safeship.gateway.policy_sync import PolicySync, Sample
 from safeship.gateway.ports import DecisionSink, Flags, Limiter
 from safeship.gateway.screening import Screener
 from safeship.gateway.state import GatewayState
@@ -62,10 +65,21 @@ def create_app(
         runtime = build_runtime(config, limiter=limiter, flags=flags, sink=sink)
         policies: PolicySet | None = None
         screener: Screener | None = None
+        sync: PolicySync | None = None
+        mirror: asyncio.Task[None] | None = None
         try:
             policies = await PolicySet.load(config, guard)
             await runtime.start()
-            metrics.watch(runtime.samples, runtime.buffered)
+            sync = PolicySync.for_config(config, policies)
+            samples = runtime.samples
+            if sync is not None:
+                await sync.start()
+                samples = _joined(runtime.samples, sync.samples)
+            metrics.watch(samples, runtime.buffered)
+            if metrics.multiprocess:
+                mirror = asyncio.get_running_loop().create_task(
+                    _mirror_forever(metrics), name="safeship-metrics-mirror"
+                )
             env = config.upstream.api_key_env
             screener = Screener(policies, metrics, runtime.sink, runtime.limiter)
             app.state.admin_auth = AdminAuth(config.admin)
@@ -78,13 +92,22 @@ def create_app(
                 metrics=metrics,
                 runtime=runtime,
                 tools={name: ToolGuard(p) for name, p in config.tools.items()},
+                policy_sync=sync,
             )
             _log_startup(config, policies.live)
             yield
         finally:
             if screener is not None:
                 await screener.drain()
+            if sync is not None:
+                await sync.aclose()
+            if mirror is not None:
+                mirror.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await mirror
             await runtime.aclose()
+            metrics.sync_runtime()  # the last flush's counts, then this worker leaves the view
+            metrics.close()
             if own_client:
                 await http.aclose()
             if policies is not None:
@@ -107,6 +130,18 @@ def create_app(
     app.include_router(admin.router)
     _add_ops_routes(app, metrics)
     return app
+
+
+async def _mirror_forever(metrics: GatewayMetrics) -> None:
+    """Keep this worker's share of the merged ``/metrics`` at most a second old."""
+    while True:
+        await asyncio.sleep(1.0)
+        metrics.sync_runtime()
+
+
+def _joined(*sources: Callable[[], list[Sample]]) -> Callable[[], list[Sample]]:
+    """One ``samples`` callable reading several sources at scrape time."""
+    return lambda: [sample for source in sources for sample in source()]
 
 
 def _log_startup(config: GatewayConfig, guard: Guard) -> None:

@@ -3,13 +3,21 @@
 A private ``CollectorRegistry`` per app lets tests, and two apps in one process, count
 independently. Names follow Prometheus conventions so Flagger or Argo Rollouts can gate a rollout
 on the block rate, the error rate and the added latency.
+
+Under ``safeship serve --workers N`` (``PROMETHEUS_MULTIPROC_DIR`` set before the worker
+started) a scrape reaches one worker, chosen by the kernel, yet must show the whole host: every
+worker's samples go to files in that directory, and ``render`` merges them with
+``MultiProcessCollector``. The counters the runtime controls and the sink keep in plain Python
+attributes are mirrored into multiprocess counters (by their increase) every second and at each
+scrape, and ``safeship_gateway_workers`` counts the workers alive.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.exposition import generate_latest
 from prometheus_client.registry import Collector
@@ -18,6 +26,13 @@ from safeship.types import Action, Decision
 
 _LATENCY_BUCKETS = (0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
 _GUARD_BUCKETS = (0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5)
+Samples = Callable[[], list[tuple[str, str, float]]]
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
+
+
+def multiprocess_dir() -> str | None:
+    """The shared metrics directory of a multi-worker server, if this process is one of them."""
+    return os.environ.get(MULTIPROC_ENV) or None
 
 
 class GatewayMetrics:
@@ -28,6 +43,10 @@ class GatewayMetrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
         r = self.registry
+        self.multiprocess = multiprocess_dir() is not None
+        self._watched: tuple[Samples, Callable[[], int]] | None = None
+        self._mirrored: dict[str, tuple[Counter, float]] = {}
+        self._buffered: Gauge | None = None
         self.requests = Counter(
             "safeship_gateway_requests",
             "Requests by endpoint and status",
@@ -96,13 +115,48 @@ class GatewayMetrics:
             registry=r,
         )
 
-    def watch(
-        self,
-        samples: Callable[[], list[tuple[str, str, float]]],
-        buffered: Callable[[], int],
-    ) -> None:
+        if self.multiprocess:
+            self._buffered = Gauge(
+                "safeship_sink_buffered",
+                "Telemetry events waiting for the store",
+                multiprocess_mode="livesum",
+                registry=r,
+            )
+            workers = Gauge(
+                "safeship_gateway_workers",
+                "Worker processes serving this gateway",
+                multiprocess_mode="livesum",
+                registry=r,
+            )
+            workers.set(1)
+
+    def watch(self, samples: Samples, buffered: Callable[[], int]) -> None:
         """Export counters kept by the runtime controls and the telemetry sink at scrape time."""
-        self.registry.register(_RuntimeCollector(samples, buffered))
+        if self.multiprocess:
+            self._watched = (samples, buffered)
+            self.sync_runtime()
+        else:
+            self.registry.register(_RuntimeCollector(samples, buffered))
+
+    def sync_runtime(self) -> None:
+        """Mirror the watched counters into this worker's multiprocess files (by increase)."""
+        if self._watched is None:
+            return
+        samples, buffered = self._watched
+        for name, doc, value in samples():
+            counter, last = self._mirrored.get(name) or (Counter(name, doc, registry=None), 0.0)
+            if value > last:
+                counter.inc(value - last)
+            self._mirrored[name] = (counter, max(value, last))
+        if self._buffered is not None:
+            self._buffered.set(buffered())
+
+    def close(self) -> None:
+        """A worker's last act: its live gauges leave the merged view (no effect otherwise)."""
+        if self.multiprocess:
+            from prometheus_client import multiprocess
+
+            multiprocess.mark_process_dead(os.getpid())  # type: ignore[no-untyped-call]
 
     def count_decision(self, decision: Decision) -> None:
         """Count one final decision: its action, block or warning categories, failed detectors."""
@@ -132,8 +186,15 @@ class GatewayMetrics:
             child.observe(ms / 1000)
 
     def render(self) -> bytes:
-        """The text exposition format."""
-        return generate_latest(self.registry)
+        """The text exposition format (every worker's, merged, under ``--workers``)."""
+        if not self.multiprocess:
+            return generate_latest(self.registry)
+        from prometheus_client import multiprocess
+
+        self.sync_runtime()
+        merged = CollectorRegistry()
+        multiprocess.MultiProcessCollector(merged)  # type: ignore[no-untyped-call]
+        return generate_latest(merged)
 
 
 class _RuntimeCollector(Collector):

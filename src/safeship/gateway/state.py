@@ -20,6 +20,7 @@ from safeship.gateway.escalation import Standing
 from safeship.gateway.identity import Identity, KeyRing
 from safeship.gateway.metrics import GatewayMetrics
 from safeship.gateway.policies import PolicySet
+from safeship.gateway.policy_sync import PolicySync
 from safeship.gateway.ports import Flags, Limiter, RequestScope, Route
 from safeship.gateway.screening import Screener
 from safeship.gateway.tools import ToolGuard
@@ -43,6 +44,7 @@ class GatewayState:
     metrics: GatewayMetrics
     runtime: Runtime
     tools: dict[str, ToolGuard]
+    policy_sync: PolicySync | None = None
 
     @property
     def guard(self) -> Guard:

@@ -217,3 +217,94 @@ async def test_postgres_store_through_the_gateway_scoped_by_tenant(
         "jo.doe@example.com",
     ):
         assert secret not in logged
+
+
+def banning(phrase: str, name: str) -> str:
+    """A small policy (deny rules only, fast to load) that blocks ``phrase``."""
+    return (
+        f"version: 1\nname: {name}\ndefault_feature: chat\nfeatures:\n  chat:\n"
+        "    input: [{detector: secrets}]\n    actions: {default: block}\n"
+        f"    rules:\n      deny:\n        - name: banned\n          keywords: ['{phrase}']\n"
+        "          category: prompt_injection\n"
+    )
+
+
+@asynccontextmanager
+async def replicas_on_files(
+    files: list[Any], controls: dict[str, Any]
+) -> AsyncIterator[list[httpx.AsyncClient]]:
+    """Replicas that build their guards from their own policy files (so a reload rereads them)."""
+    async with AsyncExitStack() as stack:
+        clients = []
+        for i, path in enumerate(files):
+            upstream = await stack.enter_async_context(
+                httpx.AsyncClient(transport=mock_transport())
+            )
+            app = create_app(config(**KEYS, controls=controls, policy=str(path)), client=upstream)
+            await stack.enter_async_context(app.router.lifespan_context(app))
+            client = httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=app), base_url=f"http://gw{i}"
+            )
+            clients.append(await stack.enter_async_context(client))
+        yield clients
+
+
+async def verdict(client: httpx.AsyncClient, text: str) -> str:
+    r = await client.post("/v1/chat/completions", json=chat(text), headers=ACME)
+    assert r.status_code == 200, r.text
+    return str(r.json()["safeship"]["action"])
+
+
+async def test_a_policy_reload_reaches_every_replica_within_a_second(
+    tmp_path: Any, redis_url: str, prefix: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, "safeship.gateway")
+    file_a, file_b = tmp_path / "a.yaml", tmp_path / "b.yaml"
+    for path in (file_a, file_b):
+        path.write_text(banning("zebra crossing", "first"))
+    controls = {"redis_url": redis_url, "key_prefix": prefix}
+    async with replicas_on_files([file_a, file_b], controls) as (a, b):
+        assert await verdict(b, "tell me about the mango season") == "allow"
+        for path in (file_a, file_b):
+            path.write_text(banning("mango season", "second"))
+        assert await verdict(b, "tell me about the mango season") == "allow"  # not reloaded yet
+        reloaded = await a.post("/admin/policy/reload", headers=OP)
+        body = reloaded.json()
+        assert reloaded.status_code == 200 and body["announced"] is True, body
+        asked = time.monotonic()
+        while await verdict(b, "tell me about the mango season") != "block":
+            assert time.monotonic() - asked < 1.0, "replica b still on the old policy after 1 s"
+            await asyncio.sleep(0.05)
+
+        # a follower whose own file is now broken keeps its policy, and says so
+        file_a.write_text(banning("kiwi harvest", "third"))
+        file_b.write_text("version: 1\nname: [broken\n")
+        assert (await a.post("/admin/policy/reload", headers=OP)).status_code == 200
+        assert await verdict(a, "the kiwi harvest") == "block"
+        for _ in range(40):
+            metrics = (await b.get("/metrics")).text
+            if "safeship_policy_sync_reload_errors_total 1.0" in metrics:
+                break
+            await asyncio.sleep(0.05)
+        assert "safeship_policy_sync_reload_errors_total 1.0" in metrics
+        assert "safeship_policy_sync_reloads_total 1.0" in metrics
+        assert await verdict(b, "tell me about the mango season") == "block"  # second, kept
+        assert await verdict(b, "the kiwi harvest") == "allow"
+    assert "policy reloaded on announcement (generation" in caplog.text
+    assert "failed here, old policy kept" in caplog.text
+
+
+async def test_a_reload_with_redis_down_still_reloads_here_and_says_others_were_not_told(
+    tmp_path: Any,
+) -> None:
+    path = tmp_path / "p.yaml"
+    path.write_text(banning("zebra crossing", "first"))
+    async with replicas_on_files([path], {"redis_url": "redis://127.0.0.1:1/0"}) as (a,):
+        path.write_text(banning("mango season", "second"))
+        reloaded = await a.post("/admin/policy/reload", headers=OP)
+        assert reloaded.status_code == 200
+        assert reloaded.json()["announced"] is False and reloaded.json()["generation"] is None
+        assert await verdict(a, "tell me about the mango season") == "block"
+        metrics = (await a.get("/metrics")).text
+    assert "safeship_policy_sync_storage_errors_total" in metrics
+    assert "safeship_policy_sync_storage_errors_total 0.0" not in metrics
