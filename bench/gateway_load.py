@@ -31,7 +31,12 @@ the model server on other hardware sees. The CPU time each server process spends
 figure. Targets from the issue: added p50 <= 3 ms, p99 <= 15 ms; guarded throughput >= 70 % of
 pass-through.
 
-Run: ``python -m bench.gateway_load [--n 300] [--concurrency 8] [--seconds 10] [--stream]``.
+``--workers N`` starts both gateways as ``safeship serve --workers N`` (Redis at ``--redis-url``
+shares their limits and flags), pinned only where the machine has a CPU per worker besides the
+client's; the CPU figures then add up the workers.
+
+Run: ``python -m bench.gateway_load [--n 300] [--concurrency 8] [--seconds 10] [--stream]
+[--workers 2]``.
 """
 
 from __future__ import annotations
@@ -43,8 +48,11 @@ import multiprocessing as mp
 import os
 import socket
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
+import uuid
 from pathlib import Path
 
 import httpx
@@ -146,11 +154,38 @@ def _serve(kind: str, port: int, upstream: str, policy: str | None) -> None:
     uvicorn.run(app, host=HOST, port=port, log_level="error", access_log=False)
 
 
+def _stat(pid: int) -> list[str]:
+    """The fields of ``/proc/PID/stat`` after the command name (state is index 0)."""
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+
+
+def _descendants(pid: int) -> list[int]:
+    """``pid`` and every process below it (a ``--workers`` server's workers), from /proc."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parents[int(entry.name)] = int(_stat(int(entry.name))[1])
+            except (OSError, ValueError, IndexError):
+                continue
+    found, frontier = [pid], [pid]
+    while frontier:
+        below = [child for child, parent in parents.items() if parent in frontier]
+        found += below
+        frontier = below
+    return found
+
+
 def _cpu_s(pid: int | None) -> float:
-    """User + system CPU seconds of a process so far (NaN where /proc is missing)."""
+    """User + system CPU seconds of a process and its children so far (NaN without /proc)."""
+    if pid is None:
+        return float("nan")
     try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        total = 0
+        for member in _descendants(pid):
+            fields = _stat(member)
+            total += int(fields[11]) + int(fields[12])
+        return total / os.sysconf("SC_CLK_TCK")
     except (OSError, ValueError, IndexError):
         return float("nan")
 
@@ -160,27 +195,83 @@ def _pin(pid: int, cpus: set[int] | None) -> None:
         os.sched_setaffinity(pid, cpus)
 
 
+class Server:
+    """A started target: a spawned process, or a ``safeship serve --workers`` subprocess."""
+
+    def __init__(self, proc: mp.Process | subprocess.Popen[bytes]) -> None:
+        self.proc = proc
+
+    @property
+    def pid(self) -> int | None:
+        return self.proc.pid
+
+    def alive(self) -> bool:
+        if isinstance(self.proc, subprocess.Popen):
+            return self.proc.poll() is None
+        return self.proc.is_alive()
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        if isinstance(self.proc, subprocess.Popen):
+            try:
+                self.proc.wait(30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+        else:
+            self.proc.join(10)
+
+
+def _serve_workers(
+    port: int, upstream: str, policy: str | None, workers: int, redis_url: str, tmp: Path
+) -> subprocess.Popen[bytes]:
+    """``safeship serve --workers N`` on the real runtime, as :func:`_serve` builds it."""
+    name = f"gw-{port}"
+    cfg = {
+        "upstream": {"base_url": f"{upstream}/v1"},
+        "policy": policy,
+        "store": {"url": str(tmp / f"{name}.db")},
+        "controls": {"redis_url": redis_url, "key_prefix": f"safeship-bench:{uuid.uuid4().hex}"},
+    }
+    config = tmp / f"{name}.json"  # JSON is YAML
+    config.write_text(json.dumps(cfg))
+    safeship = Path(sys.executable).with_name("safeship")
+    command = [str(safeship), "serve", "--config", str(config), "--host", HOST]
+    command += ["--port", str(port), "--workers", str(workers), "--no-access-log"]
+    log = (tmp / f"{name}.log").open("wb")
+    return subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+
+
 def _start(
-    kind: str, upstream: str = "", policy: str | None = None, cpus: set[int] | None = None
-) -> tuple[mp.Process, str]:
+    kind: str,
+    upstream: str = "",
+    policy: str | None = None,
+    cpus: set[int] | None = None,
+    workers: tuple[int, str, Path] | None = None,
+) -> tuple[Server, str]:
+    """Start a target; ``workers`` (count, Redis URL, scratch dir) runs a multi-worker gateway."""
     port = _free_port()
-    proc = mp.get_context("spawn").Process(target=_serve, args=(kind, port, upstream, policy))
-    proc.start()
-    assert proc.pid is not None
-    _pin(proc.pid, cpus)
+    if workers is not None and workers[0] > 1:
+        server = Server(_serve_workers(port, upstream, policy, *workers))
+    else:
+        args = (kind, port, upstream, policy)
+        process = mp.get_context("spawn").Process(target=_serve, args=args)
+        process.start()
+        server = Server(process)
+    assert server.pid is not None
+    _pin(server.pid, cpus)
     url = f"http://{HOST}:{port}"
     probe = "/v1/models" if kind == "upstream" else "/readyz"
     deadline = time.monotonic() + 180
     while time.monotonic() < deadline:
         try:
             if httpx.get(url + probe, timeout=1).status_code == 200:
-                return proc, url
+                return server, url
         except httpx.HTTPError:
             pass
-        if not proc.is_alive():
+        if not server.alive():
             break
         time.sleep(0.2)
-    proc.kill()
+    server.stop()
     raise RuntimeError(f"{kind} server did not start")
 
 
@@ -357,14 +448,23 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--no-pin", dest="pin", action="store_false", help="let the OS place the processes"
     )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="gateway worker processes (safeship serve --workers; above 1 needs Redis)",
+    )
+    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/0")
     args = parser.parse_args(argv)
     cpus = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
-    pin = args.pin and len(cpus) >= 2
+    # the gateways' workers need a CPU each besides the client's, or pinning only queues them
+    pin = args.pin and len(cpus) >= 1 + args.workers
     client_cpus = {cpus[0]} if pin else None
     gateway_cpus = set(cpus[1:]) if pin else None
     _pin(os.getpid(), client_cpus)
-    procs: dict[str, mp.Process] = {}
+    procs: dict[str, Server] = {}
     with tempfile.TemporaryDirectory() as tmp:
+        workers = (args.workers, args.redis_url, Path(tmp))
         empty = Path(tmp) / "proxy-only.yaml"
         empty.write_text(NO_DETECTORS)
         try:
@@ -372,7 +472,9 @@ def main(argv: list[str] | None = None) -> None:
             urls = {"direct": upstream}
             for name, policy in (("proxy", str(empty)), ("guarded", args.policy)):
                 policy_arg = str(policy) if policy else None
-                procs[name], urls[name] = _start("gateway", upstream, policy_arg, gateway_cpus)
+                procs[name], urls[name] = _start(
+                    "gateway", upstream, policy_arg, gateway_cpus, workers
+                )
             cpu0 = {name: _cpu_s(p.pid) for name, p in procs.items()}
             results = asyncio.run(latency_phase(urls, args.n, args.stream, args.system))
             layers = layer_times(httpx.get(urls["guarded"] + "/metrics", timeout=10).text)
@@ -389,9 +491,8 @@ def main(argv: list[str] | None = None) -> None:
                 )
                 results[name]["rps"] = rps
         finally:
-            for proc in procs.values():
-                proc.terminate()
-                proc.join(10)
+            for server in procs.values():
+                server.stop()
     placement = (
         f"client + mock upstream on CPU {cpus[0]}, gateways on CPU {','.join(map(str, cpus[1:]))}"
         if pin
@@ -406,7 +507,7 @@ def _print(results: dict[str, dict[str, float]], args: argparse.Namespace, place
     policy = args.policy or "default policy"
     print(
         f"gateway load: stream={args.stream}, system prompt={args.system}, "
-        f"guarded = {policy}; {placement}"
+        f"guarded = {policy}; gateway workers = {args.workers}; {placement}"
     )
     print(
         f"latency: {args.n} requests per target, one at a time, targets in turn; "
@@ -425,7 +526,8 @@ def _print(results: dict[str, dict[str, float]], args: argparse.Namespace, place
             f"{r['rps']:>9.1f}{100 * r['rps'] / base['rps']:>8.1f}"
         )
     print(
-        "cpu ms: CPU time of the server process per request it served in the latency phase "
+        "cpu ms: CPU time of the server process (and its workers) per request it served in the "
+        "latency phase "
         "(direct: the mock upstream; others: the gateway, input and output checks included)"
     )
     g, p = results["guarded"], results["proxy"]

@@ -67,6 +67,9 @@ def serve(
         str | None,
         typer.Option(help="Redis shared by workers and replicas (overrides controls.redis_url)."),
     ] = None,
+    access_log: Annotated[
+        bool, typer.Option(help="A log line per request (costs CPU under heavy load).")
+    ] = True,
 ) -> None:
     """Start the guarded gateway in front of an OpenAI-compatible model server.
 
@@ -95,6 +98,6 @@ def serve(
         raise fail(str(exc)) from exc
     configure_logging()
     if workers > 1:
-        run_workers(cfg, host, port, workers)
+        run_workers(cfg, host, port, workers, access_log=access_log)
     else:
-        uvicorn.run(create_app(cfg), host=host, port=port, log_level="info")
+        uvicorn.run(create_app(cfg), host=host, port=port, log_level="info", access_log=access_log)

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from safeship.controls._redis import connect
 from safeship.gateway.config import GatewayConfig
 from safeship.gateway.policies import PolicySet
+from safeship.gateway.wiring import close_within
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
@@ -161,4 +162,4 @@ class PolicySync:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
-        await self._redis.aclose()
+        await close_within(self._redis.aclose(), "policy sync client")

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -34,6 +35,23 @@ from safeship.store import SqlStore, TelemetrySink, default_redactor
 log = logging.getLogger("safeship.gateway")
 Sample = tuple[str, str, float]  # metric name, help, value
 PURGE_EVERY_S = 3600.0
+CLOSE_S = 2.0
+
+
+async def close_within(closing: Awaitable[None], what: str, seconds: float = CLOSE_S) -> None:
+    """Await a connection close, giving up after ``seconds``.
+
+    Why: a Redis client's close waits for its sockets to finish closing, and a socket left
+    half-closed (a server gone, a command cancelled mid-reply) can keep that wait open forever.
+    At shutdown that would hang the process - under ``--workers``, a worker the supervisor
+    then leaves running - so a close that takes too long is abandoned and logged.
+    """
+    try:
+        await asyncio.wait_for(closing, seconds)
+    except TimeoutError:
+        log.warning("closing the %s took over %.0f s; abandoned", what, seconds)
+    except Exception as exc:  # closing is best effort; the process is going away
+        log.warning("closing the %s failed (%s)", what, type(exc).__name__)
 
 
 @dataclass
@@ -94,15 +112,15 @@ class Runtime:
             await self.store_sink.drain()
             await self.store_sink.sink.aclose(self.flush_timeout_s)
         if self.rate is not None:
-            await self.rate.limiter.aclose()
-            await self.rate.throttle.aclose()
+            await close_within(self.rate.limiter.aclose(), "rate limiter")
+            await close_within(self.rate.throttle.aclose(), "throttle limiter")
             closer = getattr(self.rate.escalator._store, "aclose", None)
             if closer is not None:
-                await closer()
+                await close_within(closer(), "escalation store")
         if self.feature_flags is not None:
             closer = getattr(self.feature_flags.store, "aclose", None)
             if closer is not None:
-                await closer()
+                await close_within(closer(), "flag store")
         if self.store is not None:
             await asyncio.to_thread(self.store.close)
 

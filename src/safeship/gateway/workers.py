@@ -74,7 +74,9 @@ def _share_tool_secrets(config: GatewayConfig) -> None:
             )
 
 
-def run_workers(config: GatewayConfig, host: str, port: int, workers: int) -> None:
+def run_workers(
+    config: GatewayConfig, host: str, port: int, workers: int, *, access_log: bool = True
+) -> None:
     """Serve ``config`` from ``workers`` processes on ``host:port`` until stopped."""
     import uvicorn
 
@@ -92,6 +94,7 @@ def run_workers(config: GatewayConfig, host: str, port: int, workers: int) -> No
             port=port,
             workers=workers,
             log_level="info",
+            access_log=access_log,
         )
     finally:
         shutil.rmtree(metrics_dir, ignore_errors=True)

@@ -205,3 +205,27 @@ async def test_a_down_database_fails_no_request_and_drops_are_counted(guard: Gua
     assert metric(metrics, "safeship_sink_write_errors_total") >= 1
     assert metric(metrics, "safeship_sink_dropped_overflow_total") >= 1
     assert metric(metrics, "safeship_sink_written_total") == 0
+
+
+class _HangingStore:
+    """A flag store whose close never finishes (a socket stuck half-closed)."""
+
+    closed = False
+
+    async def aclose(self) -> None:
+        try:
+            await asyncio.Event().wait()
+        finally:
+            _HangingStore.closed = True  # cancelled, not left running
+
+
+async def test_a_close_that_hangs_cannot_hang_shutdown(caplog: pytest.LogCaptureFixture) -> None:
+    runtime = wiring_module.build_runtime(config())
+    assert runtime.feature_flags is not None
+    runtime.feature_flags.store = _HangingStore()  # type: ignore[assignment]
+    loop = asyncio.get_running_loop()
+    began = loop.time()
+    await runtime.aclose()
+    assert wiring_module.CLOSE_S <= loop.time() - began < wiring_module.CLOSE_S + 1.5
+    assert _HangingStore.closed
+    assert "closing the flag store took over 2 s; abandoned" in caplog.text
