@@ -4,7 +4,8 @@ Everything is built in ``create_app`` and the lifespan and kept on ``app.state.g
 is global, and the guard, the HTTP client and the controls are injectable so tests run against an
 ``httpx.MockTransport`` upstream and a guard on deterministic detectors. The lifespan builds, in
 order: the runtime controls and store (``wiring``), the policies (``policies``), the screener,
-the tool guards; routes: the proxy, ``/v1/guard/check``, ``/v1/reports``, ``/admin``, ops.
+the tool guards; routes: the proxy (chat, completions, ``/v1/responses``), ``/v1/guard/check``,
+``/v1/reports``, ``/admin``, ops.
 Resources the app creates itself it also closes; injected ones belong to the caller.
 """
 
@@ -23,7 +24,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from safeship.gateway import admin, check, proxy, reports
+from safeship.gateway import admin, check, proxy, reports, responses
 from safeship.gateway.admin import AdminAuth
 from safeship.gateway.config import GatewayConfig
 from safeship.gateway.errors import GatewayError, gateway_error_handler
@@ -125,6 +126,7 @@ def create_app(
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(Exception, _internal_error)
     app.include_router(proxy.router)
+    app.include_router(responses.router)
     app.include_router(check.router)
     app.include_router(reports.router)
     app.include_router(admin.router)

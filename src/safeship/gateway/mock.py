@@ -5,7 +5,8 @@ with the rest verbatim (``{at}`` becoming ``@``), anything else with ``echo: <me
 lets a test make the "model" leak PII or a canary without a real model, and an e-mail address the
 input check never saw. A chat message ``call: [{"name": ..., "arguments": {...}}, ...]`` makes
 the model propose those tool calls instead (streamed as OpenAI does: the name first, then the
-arguments in pieces), so the tool-call guard can be tested. The same replies are served three
+arguments in pieces), so the tool-call guard can be tested. ``/v1/responses`` answers the same way
+in the Responses API's shapes (:mod:`.mock_responses`). The same replies are served three
 ways: as pure functions, as an ``httpx.MockTransport`` (unit tests, no sockets) and as a FastAPI app
 (integration tests and benchmarks behind uvicorn, see ``serve_in_thread``).
 """
@@ -26,6 +27,14 @@ from fastapi import FastAPI
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
+from safeship.gateway.mock_responses import (
+    as_chat_body,
+    output_message,
+    response_events,
+    response_object,
+)
+
+SSE = "text/event-stream"
 MODELS = {"object": "list", "data": [{"id": "mock-1", "object": "model", "owned_by": "safeship"}]}
 
 
@@ -151,12 +160,24 @@ def mock_transport(size: int = 8) -> httpx.MockTransport:
         if request.method == "GET" and request.url.path.endswith("/models"):
             return httpx.Response(200, json=MODELS)
         body = json.loads(request.content)
+        if request.url.path.endswith("/responses"):
+            return _responses_reply(body, size)
         if body.get("stream"):
             headers = {"content-type": "text/event-stream"}
             return httpx.Response(200, content=sse_body(chunks(body, size)), headers=headers)
         return httpx.Response(200, json=completion(body))
 
     return httpx.MockTransport(handle)
+
+
+def _responses_reply(body: dict[str, Any], size: int) -> httpx.Response:
+    """The Responses API answer, whole or as an SSE body (named events, no ``[DONE]``)."""
+    text = reply_text(as_chat_body(body))
+    if not body.get("stream"):
+        return httpx.Response(200, json=response_object(body, [output_message(text)]))
+    events = response_events(body, text, size)
+    payload = "".join(f"event: {e['type']}\ndata: {json.dumps(e)}\n\n" for e in events)
+    return httpx.Response(200, content=payload.encode(), headers={"content-type": SSE})
 
 
 def create_mock_upstream(
@@ -186,8 +207,23 @@ def create_mock_upstream(
 
         return StreamingResponse(events(), media_type="text/event-stream")
 
+    async def responses(request: Request) -> Response:
+        body = await request.json()
+        text = reply_text(as_chat_body(body), replies)
+        if not body.get("stream"):
+            return JSONResponse(response_object(body, [output_message(text)]))
+
+        async def events() -> AsyncIterator[bytes]:
+            for event in response_events(body, text, size):
+                if delay_s and event["type"] == "response.output_text.delta":
+                    await asyncio.sleep(delay_s)
+                yield f"event: {event['type']}\ndata: {json.dumps(event)}\n\n".encode()
+
+        return StreamingResponse(events(), media_type=SSE)
+
     app.add_api_route("/v1/chat/completions", answer, methods=["POST"])
     app.add_api_route("/v1/completions", answer, methods=["POST"])
+    app.add_api_route("/v1/responses", responses, methods=["POST"])
     return app
 
 

@@ -64,12 +64,12 @@ async def chat_completions(request: Request) -> Response:
     if tools is not None:
         tools.check_offered(call.data)
         if tools.policy.screen_results:
-            blocked = await _screen_tool_results(request, call, messages)
+            blocked = await screen_tool_results(request, call, messages)
             if blocked is not None:
                 return _refuse(CHAT, body.model, blocked, call, body.stream, body.n)
     index = body.last_user_index()
     scanned = messages[index].content if index is not None else None
-    decision = await _input(request, call, messages, scanned)
+    decision = await screen_input(request, call, messages, scanned)
     if decision.blocked:
         return _refuse(CHAT, body.model, decision, call, body.stream, body.n)
     index = body.last_user_index()
@@ -101,7 +101,7 @@ async def completions(request: Request) -> Response:
     )
     text = prompts[0] if len(prompts) == 1 else None
     as_chat = [Message(role="user", content=text or "")]
-    decision = await _settle(gw, call, checked, as_chat, text=text, shadow=text is not None)
+    decision = await settle(gw, call, checked, as_chat, text=text, shadow=text is not None)
     if decision.blocked:
         return _refuse(TEXT, body.model, decision, call, body.stream, body.n * len(prompts))
     redacted = [
@@ -114,16 +114,16 @@ async def completions(request: Request) -> Response:
     return await _forward(request, call, TEXT, "/completions", messages, body.stream, decision)
 
 
-async def _input(
+async def screen_input(
     request: Request, call: Call, messages: list[Message], scanned: str | None
 ) -> Decision:
     """The input check under the caller's policy arm, recorded, and shadowed if asked."""
     gw = state_of(request)
     checked = await gw.screener.check(Stage.INPUT, messages, call.ctx, guard=call.guard)
-    return await _settle(gw, call, [checked], messages, text=scanned)
+    return await settle(gw, call, [checked], messages, text=scanned)
 
 
-async def _settle(
+async def settle(
     gw: GatewayState,
     call: Call,
     checked: Sequence[tuple[Decision, float]],
@@ -148,7 +148,7 @@ async def _settle(
     return decision
 
 
-async def _screen_tool_results(
+async def screen_tool_results(
     request: Request, call: Call, messages: list[Message]
 ) -> Decision | None:
     """Tool results since the last user turn, each checked as untrusted input on its own.
@@ -211,7 +211,7 @@ async def _forward(
     choices = data.get("choices") if isinstance(data, dict) else None
     if not isinstance(choices, list):
         raise GatewayError(502, "upstream_invalid_response", "the model server sent no choices")
-    await _charge(request, call, data)
+    await charge_tokens(request, call, data)
     verdicts = _guard_tool_calls(request, call, choices)
     texts = [(c, dialect.get_text(c, stream=False)) for c in choices if isinstance(c, dict)]
     checked = await asyncio.gather(
@@ -230,7 +230,7 @@ async def _forward(
     final = input_decision
     if checked:
         said = next((t for _, t in texts if t), None) if len(checked) == 1 else None
-        final = await _settle(
+        final = await settle(
             gw, call, checked, messages, response=said, text=said, shadow=said is not None
         )
     data["safeship"] = extension(final, call.request_id, call.standing.level)
@@ -239,10 +239,14 @@ async def _forward(
     return JSONResponse(data)
 
 
-async def _charge(request: Request, call: Call, data: dict[str, Any]) -> None:
+async def charge_tokens(request: Request, call: Call, data: dict[str, Any]) -> None:
     """Count the completion's tokens against token quotas; never fails the response."""
     usage = data.get("usage")
-    tokens = usage.get("completion_tokens") if isinstance(usage, dict) else None
+    tokens = None
+    if isinstance(
+        usage, dict
+    ):  # chat and completions say completion_tokens, Responses output_tokens
+        tokens = usage.get("completion_tokens", usage.get("output_tokens"))
     if not isinstance(tokens, int) or tokens <= 0:
         return
     gw = state_of(request)

@@ -1,0 +1,157 @@
+"""``POST /v1/responses``: OpenAI's Responses API, guarded like chat completions.
+
+The same runtime flow as the chat endpoint (identity and limits, input check, upstream, output
+check, telemetry, shadow policy): the input check reads ``instructions`` and every message item
+(tool results as ``tool`` turns) and screens the last user turn, redacting it in the forwarded
+body; each ``output_text`` part of the answer is checked on its own, like the choices of a chat
+completion. Streams go through :mod:`.responses_stream`.
+
+Under a feature with a tool policy the Responses API's tool calls are not judged yet (its
+``function_call`` items and built-in tools differ from chat's ``tool_calls``), so such a feature
+answers 400 naming ``/v1/chat/completions``, where the tool-call guard applies, rather than let
+calls through unjudged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from contextlib import AsyncExitStack
+from functools import partial
+from typing import Any
+
+from fastapi import APIRouter
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+
+from safeship.gateway.errors import GatewayError
+from safeship.gateway.proxy import SSE_HEADERS, charge_tokens, screen_input, settle
+from safeship.gateway.responses_shapes import (
+    ResponsesRequest,
+    filtered,
+    output_text_parts,
+    refusal_response,
+)
+from safeship.gateway.responses_stream import ResponsesRelay, refusal_events, relay_responses
+from safeship.gateway.shapes import extension, refusal_text
+from safeship.gateway.state import Call, begin, state_of
+from safeship.gateway.streaming import StreamGuard
+from safeship.types import Action, Decision, Message, Stage
+
+router = APIRouter()
+PATH = "/responses"
+
+
+@router.post("/v1/responses")
+async def responses(request: Request) -> Response:
+    """Guarded Responses API calls, streamed or not."""
+    call, body = await begin(request, ResponsesRequest, "responses")
+    gw = state_of(request)
+    if call.scope.feature in gw.tools:
+        raise GatewayError(
+            400,
+            "unsupported_endpoint",
+            f"feature {call.scope.feature!r} has a tool guard, which judges tool calls on "
+            "/v1/chat/completions; send this feature's requests there",
+            None,
+        )
+    messages = body.guard_messages()
+    decision = await screen_input(request, call, messages, body.last_user_text())
+    if decision.blocked:
+        return _refuse(body, decision, call)
+    if decision.action is Action.REDACT and decision.redacted_text is not None:
+        body.redact_input(call.data, decision.redacted_text)
+        messages = ResponsesRequest.model_validate(call.data).guard_messages()
+    if body.stream:
+        return await _stream(request, call, messages)
+    return await _whole(request, call, messages, decision)
+
+
+def _refuse(body: ResponsesRequest, decision: Decision, call: Call) -> Response:
+    response = refusal_response(body.model, decision, call.request_id, call.standing.level)
+    if not body.stream:
+        return JSONResponse(response)
+
+    async def stream() -> Any:
+        for part in refusal_events(response):
+            yield part
+
+    return StreamingResponse(stream(), media_type="text/event-stream", headers=SSE_HEADERS)
+
+
+async def _whole(
+    request: Request, call: Call, messages: list[Message], input_decision: Decision
+) -> Response:
+    gw = state_of(request)
+    start = time.perf_counter()
+    data = await gw.upstream.call("POST", PATH, call.data)
+    gw.metrics.upstream_latency.labels("response").observe(time.perf_counter() - start)
+    if not isinstance(data, dict) or not isinstance(data.get("output"), list):
+        raise GatewayError(502, "upstream_invalid_response", "the model server sent no output")
+    await charge_tokens(request, call, data)
+    parts = [p for p in output_text_parts(data) if isinstance(p.get("text"), str) and p["text"]]
+    checked = await asyncio.gather(
+        *(
+            gw.screener.check(Stage.OUTPUT, messages, call.ctx, p["text"], guard=call.guard)
+            for p in parts
+        )
+    )
+    for part, (decision, _) in zip(parts, checked, strict=True):
+        if decision.blocked:
+            part["text"] = refusal_text(decision.refusal)
+            part["annotations"] = []
+            filtered(data)
+        elif decision.action is Action.REDACT and decision.redacted_text is not None:
+            part["text"] = decision.redacted_text
+            part["annotations"] = []
+    final = input_decision
+    if checked:
+        said = parts[0]["text"] if len(parts) == 1 and not checked[0][0].blocked else None
+        final = await settle(gw, call, checked, messages, response=said, text=said, shadow=True)
+    data["safeship"] = extension(final, call.request_id, call.standing.level)
+    return JSONResponse(data)
+
+
+async def _stream(request: Request, call: Call, messages: list[Message]) -> Response:
+    gw = state_of(request)
+    start = time.perf_counter()
+    stack = AsyncExitStack()
+    events = await stack.enter_async_context(gw.upstream.stream(PATH, call.data))
+    gw.metrics.upstream_latency.labels("response.stream").observe(time.perf_counter() - start)
+    spent: list[float] = []
+
+    async def check(text: str) -> Decision:
+        decision, seconds = await gw.screener.check(
+            Stage.OUTPUT, messages, call.ctx, text, guard=call.guard
+        )
+        spent.append(seconds)
+        return decision
+
+    def new_guard() -> StreamGuard:
+        return StreamGuard(
+            check,
+            gw.screener.redaction_spans,
+            gw.config.stream_window_chars,
+            gw.config.stream_holdback_chars,
+        )
+
+    ext_of = partial(extension, request_id=call.request_id, escalation=call.standing.level)
+    relay = ResponsesRelay(new_guard, call.request_id, ext_of)
+
+    async def body() -> Any:
+        try:
+            async for part in relay_responses(events, relay):
+                yield part
+        finally:
+            await stack.aclose()
+            if relay.worst is not None:
+                await gw.screener.record(
+                    relay.worst,
+                    sum(spent),
+                    call.scope,
+                    streamed=True,
+                    route=call.route,
+                    text=relay.text(),
+                )
+
+    return StreamingResponse(body(), media_type="text/event-stream", headers=SSE_HEADERS)

@@ -1,0 +1,170 @@
+"""OpenAI Responses API wire shapes: what the guard reads of a request, and a refusal response.
+
+The Responses API (``POST /v1/responses``) carries a conversation as ``instructions`` plus an
+``input`` that is a string or a list of items: messages (``role`` + string or typed parts) and
+tool traffic (``function_call``, ``function_call_output``). Only the fields the guard reads are
+validated (strict types: a wrong type is a 400 naming the field); everything else passes to
+the upstream untouched, as on the chat endpoint.
+
+A blocked request is answered with an ordinary ``response`` whose one message is the refusal as
+``output_text`` (so ``response.output_text`` shows it), ``status: incomplete`` with
+``incomplete_details.reason: content_filter`` (the API's own signal for filtered output), and
+the ``safeship`` extension object.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from safeship.gateway.shapes import extension, refusal_text
+from safeship.types import Decision, Message
+
+
+class _Open(BaseModel):
+    model_config = ConfigDict(extra="allow", strict=True)
+
+
+class InputPart(_Open):
+    """One typed part of an input message or tool output; only text parts are screened."""
+
+    type: str
+    text: str | None = None
+
+
+def _joined(value: str | list[InputPart] | None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    return "\n".join(p.text for p in value if p.text is not None)
+
+
+class InputItem(_Open):
+    """One item of ``input``: a message (``role`` set) or a tool call or result."""
+
+    type: str | None = None
+    role: Literal["system", "developer", "user", "assistant"] | None = None
+    content: str | list[InputPart] | None = None
+    output: str | list[InputPart] | None = None
+
+    def message(self) -> Message | None:
+        """The item as the guard reads it; a tool result is a ``tool`` turn, other items none."""
+        if self.role is not None:
+            return Message(role=self.role, content=_joined(self.content))
+        if self.type == "function_call_output":
+            return Message(role="tool", content=_joined(self.output))
+        return None
+
+
+class ResponsesRequest(_Open):
+    """``POST /v1/responses``."""
+
+    model: str
+    input: str | list[InputItem]
+    instructions: str | None = None
+    stream: bool = False
+    user: str | None = None
+    safety_identifier: str | None = None
+
+    def model_post_init(self, context: Any, /) -> None:
+        """``safety_identifier`` is the API's newer name for the end user: limits count it."""
+        if self.user is None and self.safety_identifier is not None:
+            self.user = self.safety_identifier
+
+    def guard_messages(self) -> list[Message]:
+        """The conversation as the guard reads it: instructions, then every message item."""
+        out = [Message(role="system", content=self.instructions)] if self.instructions else []
+        if isinstance(self.input, str):
+            return [*out, Message(role="user", content=self.input)]
+        return out + [m for m in (item.message() for item in self.input) if m is not None]
+
+    def last_user_item(self) -> int | None:
+        """Index in ``input`` of the user turn the input check screens (-1: ``input`` is text)."""
+        if isinstance(self.input, str):
+            return -1
+        users = [i for i, item in enumerate(self.input) if item.role == "user"]
+        return users[-1] if users else None
+
+    def last_user_text(self) -> str | None:
+        """The text of the user turn the input check screens."""
+        index = self.last_user_item()
+        if index is None:
+            return None
+        if isinstance(self.input, str):
+            return self.input
+        found = self.input[index].message()
+        return found.content if found is not None else None
+
+    def redact_input(self, data: dict[str, Any], text: str) -> None:
+        """Put the redacted user turn into the body forwarded upstream."""
+        index = self.last_user_item()
+        if index == -1:
+            data["input"] = text
+        elif index is not None:
+            data["input"][index]["content"] = text
+
+
+def output_text_parts(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """The ``output_text`` parts of every message item of a response, in order."""
+    output = data.get("output")
+    if not isinstance(output, list):
+        return []
+    parts: list[dict[str, Any]] = []
+    for item in output:
+        if isinstance(item, dict) and item.get("type") == "message":
+            content = item.get("content")
+            parts += [
+                p
+                for p in (content if isinstance(content, list) else [])
+                if isinstance(p, dict) and p.get("type") == "output_text"
+            ]
+    return parts
+
+
+def filtered(response: dict[str, Any]) -> None:
+    """Mark a response as cut short by the content filter."""
+    response["status"] = "incomplete"
+    response["incomplete_details"] = {"reason": "content_filter"}
+
+
+def refusal_message(decision: Decision, request_id: str, text: str = "") -> dict[str, Any]:
+    """An assistant message item whose text is ``text`` followed by the refusal."""
+    said = text + ("\n\n" if text else "") + refusal_text(decision.refusal)
+    return {
+        "type": "message",
+        "id": f"msg_safeship_{request_id}",
+        "status": "completed",
+        "role": "assistant",
+        "content": [{"type": "output_text", "text": said, "annotations": []}],
+    }
+
+
+def refusal_response(
+    model: str, decision: Decision, request_id: str, escalation: str = "none"
+) -> dict[str, Any]:
+    """A complete, ordinary-looking response whose one message is the refusal."""
+    response = {
+        "id": f"resp_safeship_{request_id}",
+        "object": "response",
+        "created_at": int(time.time()),
+        "model": model,
+        "output": [refusal_message(decision, request_id)],
+        "parallel_tool_calls": True,
+        "tool_choice": "auto",
+        "tools": [],
+        "error": None,
+        "metadata": {},
+        "usage": {
+            "input_tokens": 0,
+            "input_tokens_details": {"cached_tokens": 0},
+            "output_tokens": 0,
+            "output_tokens_details": {"reasoning_tokens": 0},
+            "total_tokens": 0,
+        },
+        "safeship": extension(decision, request_id, escalation),
+    }
+    filtered(response)
+    return response

@@ -1,0 +1,259 @@
+"""Guarded streaming for the Responses API: relay the upstream's events, text only once checked.
+
+Each ``output_text`` part (keyed by output and content index) has its own
+:class:`~safeship.gateway.streaming.StreamGuard`, so its deltas are held back and checked exactly
+as a chat stream's are (bounded window, holdback, spans never cut). The Responses API also
+repeats the whole text in its ``done`` events and in the final ``response`` object; those copies
+are rewritten to the text that was actually released (redactions included), and a part that
+arrives whole, never streamed, is checked before any copy of it leaves. So no unchecked text
+reaches the client through any event.
+
+A block ends the part with the refusal (as more ``output_text``), closes the part and its item,
+and ends the stream with ``response.completed`` whose response is ``status: incomplete``,
+``incomplete_details.reason: content_filter`` and carries the ``safeship`` object: the event
+the official client's stream helper needs for ``get_final_response()``. Every event is
+renumbered (``sequence_number``) because the gateway adds and drops some.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+from safeship.gateway.errors import GatewayError
+from safeship.gateway.responses_shapes import filtered, refusal_message
+from safeship.gateway.shapes import refusal_text
+from safeship.gateway.streaming import StreamGuard
+from safeship.types import Decision
+
+Key = tuple[int, int]  # output_index, content_index
+ExtensionFn = Callable[[Decision | None], dict[str, Any]]
+LIFECYCLE = ("response.created", "response.queued", "response.in_progress")
+FINAL = ("response.completed", "response.incomplete", "response.failed")
+
+
+class ResponsesRelay:
+    """The state of one guarded Responses stream."""
+
+    def __init__(
+        self, new_guard: Callable[[], StreamGuard], request_id: str, ext_of: ExtensionFn
+    ) -> None:
+        self._new_guard = new_guard
+        self._request_id = request_id
+        self._ext_of = ext_of
+        self.guards: dict[Key, StreamGuard] = {}
+        self._sent: dict[Key, str] = {}
+        self._items: dict[int, dict[str, Any]] = {}
+        self._response: dict[str, Any] | None = None
+        self._seq = 0
+        self.stopped = False
+
+    @property
+    def worst(self) -> Decision | None:
+        """The most severe decision of any part's checks."""
+        found = [g.worst for g in self.guards.values() if g.worst is not None]
+        return max(found, key=lambda d: d.action.severity) if found else None
+
+    def text(self) -> str:
+        """Everything the model generated as answer text (what telemetry records)."""
+        return "\n".join(g.text for g in self.guards.values())
+
+    def _sse(self, event: dict[str, Any]) -> bytes:
+        self._seq += 1
+        return named_sse(event, self._seq - 1)
+
+    async def handle(self, event: dict[str, Any]) -> list[bytes]:
+        """The bytes to send for one upstream event (none, one, or several)."""
+        kind = event.get("type")
+        if kind in LIFECYCLE and isinstance(event.get("response"), dict):
+            self._response = copy.deepcopy(event["response"])
+        if kind == "response.output_item.added" and isinstance(event.get("item"), dict):
+            self._items[_index(event, "output_index")] = copy.deepcopy(event["item"])
+        if kind == "response.output_text.delta":
+            return await self._delta(event)
+        if kind == "response.output_text.done":
+            return await self._text_done(event)
+        if kind == "response.content_part.done" and isinstance(event.get("part"), dict):
+            out = await self._settle_part(_key(event), event["part"])
+            return out if self.stopped else [*out, self._sse(event)]
+        if kind == "response.output_item.done" and isinstance(event.get("item"), dict):
+            out = await self._settle_item(_index(event, "output_index"), event["item"])
+            return out if self.stopped else [*out, self._sse(event)]
+        if kind in FINAL and isinstance(event.get("response"), dict):
+            return await self._final(event)
+        return [self._sse(event)]
+
+    async def _delta(self, event: dict[str, Any]) -> list[bytes]:
+        key = _key(event)
+        guard = self.guards.setdefault(key, self._new_guard())
+        out = await guard.feed(str(event.get("delta") or ""))
+        if out.blocked is not None:
+            return self._block(key, event, out.blocked)
+        return self._release(key, event, out.text)
+
+    async def _text_done(self, event: dict[str, Any]) -> list[bytes]:
+        key = _key(event)
+        guard = self.guards.get(key)
+        if guard is None:  # the text came whole, never streamed: check it now
+            guard = self.guards[key] = self._new_guard()
+            guard.text = str(event.get("text") or "")
+        out = await guard.finish()
+        if out.blocked is not None:
+            return self._block(key, event, out.blocked)
+        parts = self._release(key, event, out.text)
+        done = {**event, "text": self._sent.get(key, "")}
+        return [*parts, self._sse(done)]
+
+    def _release(self, key: Key, event: dict[str, Any], text: str) -> list[bytes]:
+        if not text:
+            return []
+        self._sent[key] = self._sent.get(key, "") + text
+        delta = {k: v for k, v in event.items() if k not in ("text", "logprobs")}
+        delta |= {"type": "response.output_text.delta", "delta": text, "logprobs": []}
+        return [self._sse(delta)]
+
+    async def _settle_part(self, key: Key, part: dict[str, Any]) -> list[bytes]:
+        """Make ``part`` carry only released text; a part never checked is checked here."""
+        if part.get("type") != "output_text":
+            return []
+        out: list[bytes] = []
+        if key not in self.guards:
+            guard = self.guards[key] = self._new_guard()
+            guard.text = str(part.get("text") or "")
+            released = await guard.finish()
+            if released.blocked is not None:
+                return self._block(
+                    key, {"output_index": key[0], "content_index": key[1]}, released.blocked
+                )
+            self._sent[key] = released.text
+        part["text"] = self._sent.get(key, "")
+        return out
+
+    async def _settle_item(self, index: int, item: dict[str, Any]) -> list[bytes]:
+        if item.get("type") != "message" or not isinstance(item.get("content"), list):
+            return []
+        for position, part in enumerate(item["content"]):
+            if isinstance(part, dict):
+                out = await self._settle_part((index, position), part)
+                if self.stopped:
+                    return out
+        return []
+
+    async def _final(self, event: dict[str, Any]) -> list[bytes]:
+        response = event["response"]
+        for index, item in enumerate(response.get("output") or []):
+            if isinstance(item, dict):
+                out = await self._settle_item(index, item)
+                if self.stopped:
+                    return out
+        response["safeship"] = self._ext_of(self.worst)
+        return [self._sse(event)]
+
+    def _block(self, key: Key, event: dict[str, Any], decision: Decision) -> list[bytes]:
+        """End the part with the refusal, close it and its item, and end the stream."""
+        self.stopped = True
+        before = self._sent.get(key, "")
+        at = {
+            "item_id": event.get("item_id") or self._items.get(key[0], {}).get("id"),
+            "output_index": key[0],
+            "content_index": key[1],
+        }
+        refusal = ("\n\n" if before else "") + refusal_text(decision.refusal)
+        text = before + refusal
+        self._sent[key] = text
+        part = {"type": "output_text", "text": text, "annotations": []}
+        item = self._items.get(key[0]) or refusal_message(decision, self._request_id)
+        item = {**item, "status": "completed", "content": self._parts(key[0])}
+        out = [
+            {"type": "response.output_text.delta", **at, "delta": refusal, "logprobs": []},
+            {"type": "response.output_text.done", **at, "text": text, "logprobs": []},
+            {"type": "response.content_part.done", **at, "part": part},
+            {"type": "response.output_item.done", "output_index": key[0], "item": item},
+        ]
+        response = copy.deepcopy(self._response) or {
+            "id": f"resp_safeship_{self._request_id}",
+            "object": "response",
+        }
+        response["output"] = [
+            {**self._items[i], "status": "completed", "content": self._parts(i)}
+            if self._items[i].get("type") == "message"
+            else self._items[i]
+            for i in sorted(self._items)
+        ] or [item]
+        filtered(response)
+        response["safeship"] = self._ext_of(decision)
+        out.append({"type": "response.completed", "response": response})
+        return [self._sse(e) for e in out]
+
+    def _parts(self, index: int) -> list[dict[str, Any]]:
+        return [
+            {"type": "output_text", "text": self._sent[key], "annotations": []}
+            for key in sorted(self._sent)
+            if key[0] == index
+        ]
+
+
+def refusal_events(response: dict[str, Any]) -> list[bytes]:
+    """A refusal ``response`` as the event sequence a real stream of it would have."""
+    item = response["output"][0]
+    text = item["content"][0]["text"]
+    at = {"item_id": item["id"], "output_index": 0, "content_index": 0}
+    empty = {"type": "output_text", "text": "", "annotations": []}
+    opened = {**response, "status": "in_progress", "output": [], "incomplete_details": None}
+    events: list[dict[str, Any]] = [
+        {"type": "response.created", "response": opened},
+        {"type": "response.output_item.added", "output_index": 0, "item": {**item, "content": []}},
+        {"type": "response.content_part.added", **at, "part": empty},
+        {"type": "response.output_text.delta", **at, "delta": text, "logprobs": []},
+        {"type": "response.output_text.done", **at, "text": text, "logprobs": []},
+        {"type": "response.content_part.done", **at, "part": {**empty, "text": text}},
+        {"type": "response.output_item.done", "output_index": 0, "item": item},
+        {"type": "response.completed", "response": response},
+    ]
+    return [named_sse(event, n) for n, event in enumerate(events)]
+
+
+def named_sse(event: dict[str, Any], sequence_number: int) -> bytes:
+    """One Responses API server-sent event: its type as the event name, then the JSON."""
+    event["sequence_number"] = sequence_number
+    data = json.dumps(event, separators=(",", ":"))
+    return f"event: {event.get('type')}\ndata: {data}\n\n".encode()
+
+
+def _index(event: dict[str, Any], name: str) -> int:
+    value = event.get(name)
+    return value if isinstance(value, int) else 0
+
+
+def _key(event: dict[str, Any]) -> Key:
+    return _index(event, "output_index"), _index(event, "content_index")
+
+
+async def relay_responses(
+    events: AsyncIterator[dict[str, Any]], relay: ResponsesRelay
+) -> AsyncIterator[bytes]:
+    """Turn upstream Responses events into checked SSE bytes."""
+    try:
+        async for event in events:
+            for part in await relay.handle(event):
+                yield part
+            if relay.stopped:
+                return
+        for key, guard in list(
+            relay.guards.items()
+        ):  # the upstream stopped without its done events
+            if guard.held:
+                for part in await relay.handle(
+                    {
+                        "type": "response.output_text.done",
+                        "output_index": key[0],
+                        "content_index": key[1],
+                    }
+                ):
+                    yield part
+                if relay.stopped:
+                    return
+    except GatewayError as exc:  # headers are gone: report in-band; held text is never released
+        yield f"event: error\ndata: {json.dumps({'type': 'error', **exc.body()})}\n\n".encode()
