@@ -90,11 +90,9 @@ async def _whole(
         raise GatewayError(502, "upstream_invalid_response", "the model server sent no output")
     await charge_tokens(request, call, data)
     parts = [p for p in output_text_parts(data) if isinstance(p.get("text"), str) and p["text"]]
+    texts = [str(p["text"]) for p in parts]
     checked = await asyncio.gather(
-        *(
-            gw.screener.check(Stage.OUTPUT, messages, call.ctx, p["text"], guard=call.guard)
-            for p in parts
-        )
+        *(gw.screener.check(Stage.OUTPUT, messages, call.ctx, t, guard=call.guard) for t in texts)
     )
     for part, (decision, _) in zip(parts, checked, strict=True):
         if decision.blocked:
@@ -106,8 +104,10 @@ async def _whole(
             part["annotations"] = []
     final = input_decision
     if checked:
-        said = parts[0]["text"] if len(parts) == 1 and not checked[0][0].blocked else None
-        final = await settle(gw, call, checked, messages, response=said, text=said, shadow=True)
+        said = texts[0] if len(texts) == 1 else None  # as generated: the store redacts it
+        final = await settle(
+            gw, call, checked, messages, response=said, text=said, shadow=said is not None
+        )
     data["safeship"] = extension(final, call.request_id, call.standing.level)
     return JSONResponse(data)
 
