@@ -28,8 +28,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
 from safeship.gateway.mock_responses import (
+    answer_items,
     as_chat_body,
-    output_message,
     response_events,
     response_object,
 )
@@ -172,10 +172,10 @@ def mock_transport(size: int = 8) -> httpx.MockTransport:
 
 def _responses_reply(body: dict[str, Any], size: int) -> httpx.Response:
     """The Responses API answer, whole or as an SSE body (named events, no ``[DONE]``)."""
-    text = reply_text(as_chat_body(body))
+    text, calls = reply_text(as_chat_body(body)), tool_calls_asked(as_chat_body(body))
     if not body.get("stream"):
-        return httpx.Response(200, json=response_object(body, [output_message(text)]))
-    events = response_events(body, text, size)
+        return httpx.Response(200, json=response_object(body, answer_items(text, calls)))
+    events = response_events(body, text, size, calls)
     payload = "".join(f"event: {e['type']}\ndata: {json.dumps(e)}\n\n" for e in events)
     return httpx.Response(200, content=payload.encode(), headers={"content-type": SSE})
 
@@ -210,11 +210,12 @@ def create_mock_upstream(
     async def responses(request: Request) -> Response:
         body = await request.json()
         text = reply_text(as_chat_body(body), replies)
+        calls = tool_calls_asked(as_chat_body(body))
         if not body.get("stream"):
-            return JSONResponse(response_object(body, [output_message(text)]))
+            return JSONResponse(response_object(body, answer_items(text, calls)))
 
         async def events() -> AsyncIterator[bytes]:
-            for event in response_events(body, text, size):
+            for event in response_events(body, text, size, calls):
                 if delay_s and event["type"] == "response.output_text.delta":
                     await asyncio.sleep(delay_s)
                 yield f"event: {event['type']}\ndata: {json.dumps(event)}\n\n".encode()

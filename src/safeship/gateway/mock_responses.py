@@ -1,10 +1,11 @@
 """The mock model server's ``POST /v1/responses`` (OpenAI's Responses API), whole and streamed.
 
-Same answers as the chat mock (``say: ...`` is repeated, anything else echoed; see
-:func:`safeship.gateway.mock.reply_text`), in the Responses shapes: one ``message`` output
-item with one ``output_text`` part, and for a stream the event sequence OpenAI sends
-(created, item and part added, text deltas, the ``done`` events carrying the whole text,
-completed), each with its ``sequence_number``.
+Same answers as the chat mock (``say: ...`` is repeated, ``call: [...]`` proposes tool calls,
+anything else echoed; see :func:`safeship.gateway.mock.reply_text`), in the Responses shapes:
+one ``message`` output item with one ``output_text`` part, or ``function_call`` items; a
+stream is the event sequence OpenAI sends (created, item and part added, text or argument
+deltas, the ``done`` events carrying the whole text, completed), each with its
+``sequence_number``.
 """
 
 from __future__ import annotations
@@ -40,6 +41,28 @@ def output_message(text: str, status: str = "completed") -> dict[str, Any]:
     }
 
 
+def function_call_item(
+    call: dict[str, Any], index: int, arguments: str | None = None
+) -> dict[str, Any]:
+    """A chat ``tool_calls`` entry as the Responses API's ``function_call`` output item."""
+    function = call["function"]
+    return {
+        "type": "function_call",
+        "id": f"fc_mock_{index}",
+        "call_id": call["id"],
+        "name": function["name"],
+        "arguments": function["arguments"] if arguments is None else arguments,
+        "status": "completed" if arguments is None else "in_progress",
+    }
+
+
+def answer_items(text: str, calls: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
+    """The output items of a whole answer: the proposed calls, or one message."""
+    if calls:
+        return [function_call_item(c, i) for i, c in enumerate(calls)]
+    return [output_message(text)]
+
+
 def response_object(
     body: dict[str, Any], output: list[dict[str, Any]], status: str = "completed"
 ) -> dict[str, Any]:
@@ -69,11 +92,46 @@ def response_object(
     }
 
 
-def response_events(body: dict[str, Any], text: str, size: int = 8) -> list[dict[str, Any]]:
-    """The streamed answer ``text`` in ``size``-character deltas, as OpenAI's events."""
+def _call_events(calls: list[dict[str, Any]], size: int) -> list[dict[str, Any]]:
+    """Each call as OpenAI streams it: the item, its arguments in pieces, done events."""
+    out: list[dict[str, Any]] = []
+    for i, call in enumerate(calls):
+        raw = call["function"]["arguments"]
+        at = {"item_id": f"fc_mock_{i}", "output_index": i}
+        out.append(
+            {"type": "response.output_item.added", "output_index": i,
+             "item": function_call_item(call, i, "")}
+        )  # fmt: skip
+        out += [
+            {"type": "response.function_call_arguments.delta", **at, "delta": raw[j : j + size]}
+            for j in range(0, len(raw), size)
+        ]
+        out.append({"type": "response.function_call_arguments.done", **at, "arguments": raw})
+        out.append(
+            {"type": "response.output_item.done", "output_index": i,
+             "item": function_call_item(call, i)}
+        )  # fmt: skip
+    return out
+
+
+def response_events(
+    body: dict[str, Any], text: str, size: int = 8, calls: list[dict[str, Any]] | None = None
+) -> list[dict[str, Any]]:
+    """The answer ``text`` (or ``calls``) in ``size``-character deltas, as OpenAI's events."""
+    events: list[dict[str, Any]]
+    if calls:
+        events = [
+            {"type": "response.created", "response": response_object(body, [], "in_progress")},
+            *_call_events(calls, size),
+            {
+                "type": "response.completed",
+                "response": response_object(body, answer_items(text, calls)),
+            },
+        ]
+        return [{**e, "sequence_number": n} for n, e in enumerate(events)]
     at = {"item_id": MESSAGE_ID, "output_index": 0, "content_index": 0}
     empty_part = {"type": "output_text", "text": "", "annotations": []}
-    events: list[dict[str, Any]] = [
+    events = [
         {"type": "response.created", "response": response_object(body, [], "in_progress")},
         {
             "type": "response.output_item.added",

@@ -6,10 +6,8 @@ check, telemetry, shadow policy): the input check reads ``instructions`` and eve
 body; each ``output_text`` part of the answer is checked on its own, like the choices of a chat
 completion. Streams go through :mod:`.responses_stream`.
 
-Under a feature with a tool policy the Responses API's tool calls are not judged yet (its
-``function_call`` items and built-in tools differ from chat's ``tool_calls``), so such a feature
-answers 400 naming ``/v1/chat/completions``, where the tool-call guard applies, rather than let
-calls through unjudged.
+Under a feature with a tool policy, offered tools, tool results in the input and the model's
+``function_call`` items go through the tool-call guard (:mod:`.responses_tools`).
 """
 
 from __future__ import annotations
@@ -25,7 +23,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
 from safeship.gateway.errors import GatewayError
-from safeship.gateway.proxy import SSE_HEADERS, charge_tokens, screen_input, settle
+from safeship.gateway.proxy import (
+    SSE_HEADERS,
+    charge_tokens,
+    screen_input,
+    screen_tool_results,
+    settle,
+)
 from safeship.gateway.responses_shapes import (
     ResponsesRequest,
     filtered,
@@ -33,9 +37,11 @@ from safeship.gateway.responses_shapes import (
     refusal_response,
 )
 from safeship.gateway.responses_stream import ResponsesRelay, refusal_events, relay_responses
+from safeship.gateway.responses_tools import HeldCalls, Judge, check_offered, judge_output
 from safeship.gateway.shapes import extension, refusal_text
 from safeship.gateway.state import Call, begin, state_of
 from safeship.gateway.streaming import StreamGuard
+from safeship.gateway.tools import confirm_tokens
 from safeship.types import Action, Decision, Message, Stage
 
 router = APIRouter()
@@ -47,15 +53,19 @@ async def responses(request: Request) -> Response:
     """Guarded Responses API calls, streamed or not."""
     call, body = await begin(request, ResponsesRequest, "responses")
     gw = state_of(request)
-    if call.scope.feature in gw.tools:
-        raise GatewayError(
-            400,
-            "unsupported_endpoint",
-            f"feature {call.scope.feature!r} has a tool guard, which judges tool calls on "
-            "/v1/chat/completions; send this feature's requests there",
-            None,
-        )
     messages = body.guard_messages()
+    tools = gw.tools.get(call.scope.feature)
+    judge: Judge | None = None
+    if tools is not None:
+        check_offered(tools, call.data)
+        if tools.policy.screen_results:
+            blocked = await screen_tool_results(request, call, messages)
+            if blocked is not None:
+                return _refuse(body, blocked, call)
+        tokens = confirm_tokens(request.headers.get("x-safeship-confirm"))
+        judge = partial(
+            tools.judge, tokens=tokens, tenant=call.scope.tenant, feature=call.scope.feature
+        )
     decision = await screen_input(request, call, messages, body.last_user_text())
     if decision.blocked:
         return _refuse(body, decision, call)
@@ -63,8 +73,8 @@ async def responses(request: Request) -> Response:
         body.redact_input(call.data, decision.redacted_text)
         messages = ResponsesRequest.model_validate(call.data).guard_messages()
     if body.stream:
-        return await _stream(request, call, messages)
-    return await _whole(request, call, messages, decision)
+        return await _stream(request, call, messages, judge)
+    return await _whole(request, call, messages, decision, judge)
 
 
 def _refuse(body: ResponsesRequest, decision: Decision, call: Call) -> Response:
@@ -80,7 +90,11 @@ def _refuse(body: ResponsesRequest, decision: Decision, call: Call) -> Response:
 
 
 async def _whole(
-    request: Request, call: Call, messages: list[Message], input_decision: Decision
+    request: Request,
+    call: Call,
+    messages: list[Message],
+    input_decision: Decision,
+    judge: Judge | None,
 ) -> Response:
     gw = state_of(request)
     start = time.perf_counter()
@@ -89,6 +103,7 @@ async def _whole(
     if not isinstance(data, dict) or not isinstance(data.get("output"), list):
         raise GatewayError(502, "upstream_invalid_response", "the model server sent no output")
     await charge_tokens(request, call, data)
+    verdicts = judge_output(data, judge, call.request_id) if judge is not None else []
     parts = [p for p in output_text_parts(data) if isinstance(p.get("text"), str) and p["text"]]
     texts = [str(p["text"]) for p in parts]
     checked = await asyncio.gather(
@@ -109,10 +124,14 @@ async def _whole(
             gw, call, checked, messages, response=said, text=said, shadow=said is not None
         )
     data["safeship"] = extension(final, call.request_id, call.standing.level)
+    if verdicts:
+        data["safeship"]["tool_calls"] = [v.json() for v in verdicts]
     return JSONResponse(data)
 
 
-async def _stream(request: Request, call: Call, messages: list[Message]) -> Response:
+async def _stream(
+    request: Request, call: Call, messages: list[Message], judge: Judge | None
+) -> Response:
     gw = state_of(request)
     start = time.perf_counter()
     stack = AsyncExitStack()
@@ -136,7 +155,8 @@ async def _stream(request: Request, call: Call, messages: list[Message]) -> Resp
         )
 
     ext_of = partial(extension, request_id=call.request_id, escalation=call.standing.level)
-    relay = ResponsesRelay(new_guard, call.request_id, ext_of)
+    calls = HeldCalls(judge) if judge is not None else None
+    relay = ResponsesRelay(new_guard, call.request_id, ext_of, calls)
 
     async def body() -> Any:
         try:

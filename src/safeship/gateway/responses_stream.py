@@ -24,8 +24,10 @@ from typing import Any
 
 from safeship.gateway.errors import GatewayError
 from safeship.gateway.responses_shapes import filtered, refusal_message
+from safeship.gateway.responses_tools import HeldCalls, notice_message
 from safeship.gateway.shapes import refusal_text
 from safeship.gateway.streaming import StreamGuard
+from safeship.gateway.tools import Judgement
 from safeship.types import Decision
 
 Key = tuple[int, int]  # output_index, content_index
@@ -38,11 +40,16 @@ class ResponsesRelay:
     """The state of one guarded Responses stream."""
 
     def __init__(
-        self, new_guard: Callable[[], StreamGuard], request_id: str, ext_of: ExtensionFn
+        self,
+        new_guard: Callable[[], StreamGuard],
+        request_id: str,
+        ext_of: ExtensionFn,
+        calls: HeldCalls | None = None,
     ) -> None:
         self._new_guard = new_guard
         self._request_id = request_id
         self._ext_of = ext_of
+        self._calls = calls
         self.guards: dict[Key, StreamGuard] = {}
         self._sent: dict[Key, str] = {}
         self._items: dict[int, dict[str, Any]] = {}
@@ -64,13 +71,30 @@ class ResponsesRelay:
         self._seq += 1
         return named_sse(event, self._seq - 1)
 
+    def _extension(self, decision: Decision | None) -> dict[str, Any]:
+        ext = self._ext_of(decision)
+        if self._calls is not None and self._calls.verdicts:
+            ext["tool_calls"] = [v.json() for v in self._calls.verdicts]
+        return ext
+
+    def _remember(self, event: dict[str, Any]) -> None:
+        if event.get("type") == "response.output_item.added" and isinstance(
+            event.get("item"), dict
+        ):
+            self._items[_index(event, "output_index")] = copy.deepcopy(event["item"])
+
     async def handle(self, event: dict[str, Any]) -> list[bytes]:
         """The bytes to send for one upstream event (none, one, or several)."""
         kind = event.get("type")
+        if self._calls is not None:
+            judged = self._calls.take(event)
+            if judged is not None:  # a tool call's event: held, or released once judged
+                for released in judged:
+                    self._remember(released)
+                return [self._sse(e) for e in judged]
         if kind in LIFECYCLE and isinstance(event.get("response"), dict):
             self._response = copy.deepcopy(event["response"])
-        if kind == "response.output_item.added" and isinstance(event.get("item"), dict):
-            self._items[_index(event, "output_index")] = copy.deepcopy(event["item"])
+        self._remember(event)
         if kind == "response.output_text.delta":
             return await self._delta(event)
         if kind == "response.output_text.done":
@@ -143,13 +167,23 @@ class ResponsesRelay:
 
     async def _final(self, event: dict[str, Any]) -> list[bytes]:
         response = event["response"]
+        if self._calls is not None:
+            self._calls.rewrite(response)
         for index, item in enumerate(response.get("output") or []):
             if isinstance(item, dict):
                 out = await self._settle_item(index, item)
                 if self.stopped:
                     return out
-        response["safeship"] = self._ext_of(self.worst)
-        return [self._sse(event)]
+        notice: list[bytes] = []
+        if self._calls is not None and self._calls.all_held:
+            held = Judgement([], self._calls.verdicts)
+            item = notice_message(held.notice(), self._request_id)
+            index = max(self._items, default=-1) + 1
+            notice = [self._sse(e) for e in message_events(item, index)]
+            response["output"] = [*(response.get("output") or []), item]
+            filtered(response)
+        response["safeship"] = self._extension(self.worst)
+        return [*notice, self._sse(event)]
 
     def _block(self, key: Key, event: dict[str, Any], decision: Decision) -> list[bytes]:
         """End the part with the refusal, close it and its item, and end the stream."""
@@ -183,7 +217,7 @@ class ResponsesRelay:
             for i in sorted(self._items)
         ] or [item]
         filtered(response)
-        response["safeship"] = self._ext_of(decision)
+        response["safeship"] = self._extension(decision)
         out.append({"type": "response.completed", "response": response})
         return [self._sse(e) for e in out]
 
@@ -195,21 +229,31 @@ class ResponsesRelay:
         ]
 
 
-def refusal_events(response: dict[str, Any]) -> list[bytes]:
-    """A refusal ``response`` as the event sequence a real stream of it would have."""
-    item = response["output"][0]
+def message_events(item: dict[str, Any], index: int) -> list[dict[str, Any]]:
+    """A one-part message item as the events that stream it at ``output_index`` ``index``."""
     text = item["content"][0]["text"]
-    at = {"item_id": item["id"], "output_index": 0, "content_index": 0}
+    at = {"item_id": item["id"], "output_index": index, "content_index": 0}
     empty = {"type": "output_text", "text": "", "annotations": []}
-    opened = {**response, "status": "in_progress", "output": [], "incomplete_details": None}
-    events: list[dict[str, Any]] = [
-        {"type": "response.created", "response": opened},
-        {"type": "response.output_item.added", "output_index": 0, "item": {**item, "content": []}},
+    return [
+        {
+            "type": "response.output_item.added",
+            "output_index": index,
+            "item": {**item, "content": []},
+        },
         {"type": "response.content_part.added", **at, "part": empty},
         {"type": "response.output_text.delta", **at, "delta": text, "logprobs": []},
         {"type": "response.output_text.done", **at, "text": text, "logprobs": []},
         {"type": "response.content_part.done", **at, "part": {**empty, "text": text}},
-        {"type": "response.output_item.done", "output_index": 0, "item": item},
+        {"type": "response.output_item.done", "output_index": index, "item": item},
+    ]
+
+
+def refusal_events(response: dict[str, Any]) -> list[bytes]:
+    """A refusal ``response`` as the event sequence a real stream of it would have."""
+    opened = {**response, "status": "in_progress", "output": [], "incomplete_details": None}
+    events = [
+        {"type": "response.created", "response": opened},
+        *message_events(response["output"][0], 0),
         {"type": "response.completed", "response": response},
     ]
     return [named_sse(event, n) for n, event in enumerate(events)]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import openai
@@ -48,8 +49,10 @@ features:
 LONG = "a long and friendly answer about gardens, plants and trees, and how to water them, "
 
 
-@pytest.fixture(scope="module")
-def gateway_url() -> Iterator[str]:
+TOOLS = {"chat": {"allow": [{"name": "lookup_order"}, {"name": "refund", "irreversible": True}]}}
+
+
+def serve_gateway(**extra: object) -> Iterator[str]:
     guard = Guard(parse_policy(POLICY, "responses.yaml"), embedder=None)
     with serve_in_thread(create_mock_upstream(size=6, delay_s=0.001)) as upstream:
         config = GatewayConfig.model_validate(
@@ -58,10 +61,26 @@ def gateway_url() -> Iterator[str]:
                 "stream_window_chars": 48,
                 "stream_holdback_chars": 16,
                 "store": {"url": None},
+                **extra,
             }
         )
         with serve_in_thread(create_app(config, guard=guard)) as url:
             yield url
+
+
+@pytest.fixture(scope="module")
+def gateway_url() -> Iterator[str]:
+    yield from serve_gateway()
+
+
+@pytest.fixture(scope="module")
+def agent_api() -> Iterator[openai.OpenAI]:
+    """A gateway whose feature has a tool guard, and the official client in front of it."""
+    for url in serve_gateway(tools=TOOLS):
+        with openai.OpenAI(
+            base_url=f"{url}/v1", api_key="unused", max_retries=0, timeout=20
+        ) as client:
+            yield client
 
 
 @pytest.fixture(scope="module")
@@ -153,3 +172,23 @@ def test_a_wrong_type_is_a_400_naming_the_field(api: openai.OpenAI) -> None:
     with pytest.raises(openai.BadRequestError) as caught:
         api.responses.create(model="mock-1", input=42)  # type: ignore[arg-type]
     assert "input" in str(caught.value)
+
+
+def test_an_agents_function_calls_are_judged_whole_and_streamed(agent_api: openai.OpenAI) -> None:
+    offered: list[Any] = [
+        {"type": "function", "name": n, "parameters": {"type": "object"}, "strict": False}
+        for n in ("lookup_order", "refund")
+    ]
+    asked = 'call: [{"name": "lookup_order", "arguments": {"id": 7}}, {"name": "refund", "arguments": {"order": 7}}]'
+    with agent_api.responses.stream(model="mock-1", input=asked, tools=offered) as stream:
+        final = stream.get_final_response()
+    calls = [item for item in final.output if item.type == "function_call"]
+    assert [c.name for c in calls] == ["lookup_order"] and json.loads(calls[0].arguments) == {
+        "id": 7
+    }
+    verdicts = final.to_dict()["safeship"]["tool_calls"]  # type: ignore[typeddict-item]
+    assert [v["allowed"] for v in verdicts] == [True, False]
+    held = agent_api.responses.create(
+        model="mock-1", input='call: [{"name": "refund", "arguments": {"order": 7}}]', tools=offered
+    )
+    assert held.status == "incomplete" and "refund (confirmation_required)" in held.output_text

@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 import pytest
-from gateway_support import SHOP_TOOLS, config, gateway, make_guard
+from gateway_support import config, gateway, make_guard
 
 from safeship.gateway import ListSink
 from safeship.gateway.mock import mock_transport
@@ -127,11 +127,3 @@ async def test_safety_identifier_is_the_user_that_limits_count(guard: Guard) -> 
         again = await client.post("/v1/responses", json=ask("hi", safety_identifier="u-1"))
         other = await client.post("/v1/responses", json=ask("hi", safety_identifier="u-2"))
     assert (first.status_code, again.status_code, other.status_code) == (200, 429, 200)
-
-
-async def test_a_feature_with_a_tool_guard_is_sent_to_chat_completions(guard: Guard) -> None:
-    async with gateway(guard, config(tools=SHOP_TOOLS)) as client:
-        refused = await client.post("/v1/responses", json=ask("look up order 7"))
-    assert refused.status_code == 400
-    assert refused.json()["error"]["type"] == "unsupported_endpoint"
-    assert "/v1/chat/completions" in refused.json()["error"]["message"]

@@ -1,0 +1,140 @@
+"""The tool-call guard on the Responses API: offered tools, ``function_call`` items, their stream.
+
+The same :class:`~safeship.gateway.tools.ToolGuard` as chat judges each ``function_call`` item,
+read as the chat ``tool_calls`` entry it is equivalent to (``call_id``, ``name``, ``arguments``),
+so a call refused in one API is refused in the other. Offered tools must be ``function`` tools
+on the allow-list: the API's built-in tools (web search, file search, code interpreter, remote
+MCP servers...) run at the provider, where no call could be judged, so under a tool guard they
+are refused (400) like an unlisted function.
+
+Whole answers: held calls are removed from ``output``. Streams: every event of a
+``function_call`` item (added, argument deltas, done) is held until the item is complete, then
+judged; a passing call's events go out in order, a held call's never do. When calls were
+proposed and all are held, the answer ends with a message carrying the notice and is marked
+``incomplete`` / ``content_filter``. The verdicts (with any confirmation token) are in
+``safeship.tool_calls``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from safeship.gateway.errors import GatewayError
+from safeship.gateway.tools import Judgement, ToolGuard, ToolVerdict
+
+Judge = Callable[[list[dict[str, Any]]], Judgement]
+CALL_EVENTS = ("response.function_call_arguments.delta", "response.function_call_arguments.done")
+
+
+def check_offered(guard: ToolGuard, data: dict[str, Any]) -> None:
+    """Refuse (400) a request offering a tool that is not an allowed function."""
+    for i, tool in enumerate(data.get("tools") or []):
+        kind = tool.get("type") if isinstance(tool, dict) else None
+        if kind != "function":
+            raise GatewayError(
+                400,
+                "tool_not_allowed",
+                f"built-in tool {kind!r} cannot be judged by the tool guard; offer functions",
+                f"tools.{i}.type",
+            )
+        name = tool.get("name")
+        if name not in guard.specs:
+            raise GatewayError(
+                400, "tool_not_allowed", f"tool {name!r} is not allowed for this feature",
+                f"tools.{i}.name",
+            )  # fmt: skip
+
+
+def as_chat_call(item: dict[str, Any]) -> dict[str, Any]:
+    """A ``function_call`` item as the chat ``tool_calls`` entry the tool guard judges."""
+    function = {"name": item.get("name"), "arguments": item.get("arguments") or ""}
+    return {
+        "id": item.get("call_id") or item.get("id") or "",
+        "type": "function",
+        "function": function,
+    }
+
+
+def notice_message(text: str, request_id: str) -> dict[str, Any]:
+    """The message an answer whose calls were all held ends with."""
+    return {
+        "type": "message",
+        "id": f"msg_safeship_tools_{request_id}",
+        "status": "completed",
+        "role": "assistant",
+        "content": [{"type": "output_text", "text": text, "annotations": []}],
+    }
+
+
+def judge_output(data: dict[str, Any], judge: Judge, request_id: str) -> list[ToolVerdict]:
+    """Judge every ``function_call`` item of a whole response; remove the held ones."""
+    output = data.get("output")
+    if not isinstance(output, list):
+        return []
+    verdicts: list[ToolVerdict] = []
+    kept: list[Any] = []
+    for item in output:
+        if isinstance(item, dict) and item.get("type") == "function_call":
+            judged = judge([as_chat_call(item)])
+            verdicts += judged.verdicts
+            if not judged.kept:
+                continue
+        kept.append(item)
+    data["output"] = kept
+    if verdicts and all(v.reason for v in verdicts):
+        held = Judgement([], verdicts)
+        kept.append(notice_message(held.notice(), request_id))
+        data["status"] = "incomplete"
+        data["incomplete_details"] = {"reason": "content_filter"}
+    return verdicts
+
+
+class HeldCalls:
+    """Holds a stream's ``function_call`` items until each is complete, then judges it."""
+
+    def __init__(self, judge: Judge) -> None:
+        self._judge = judge
+        self._held: dict[int, list[dict[str, Any]]] = {}
+        self.verdicts: list[ToolVerdict] = []
+        self.refused: set[str] = set()
+
+    @property
+    def all_held(self) -> bool:
+        """Calls were proposed and none may go out."""
+        return bool(self.verdicts) and all(v.reason for v in self.verdicts)
+
+    def take(self, event: dict[str, Any]) -> list[dict[str, Any]] | None:
+        """The events to send now for a call's ``event``; None if it is not a call's event."""
+        kind = event.get("type")
+        index = event.get("output_index")
+        item = event.get("item") if isinstance(event.get("item"), dict) else None
+        if kind == "response.output_item.added" and item and item.get("type") == "function_call":
+            self._held[int(index or 0)] = [event]
+            return []
+        if kind in CALL_EVENTS and index in self._held:
+            self._held[index].append(event)
+            return []
+        if kind == "response.output_item.done" and item and item.get("type") == "function_call":
+            events = [*self._held.pop(int(index or 0), []), event]
+            judged = self._judge([as_chat_call(item)])
+            self.verdicts += judged.verdicts
+            if judged.kept:
+                return events
+            self.refused.add(str(as_chat_call(item)["id"]))
+            return []
+        return None
+
+    def rewrite(self, response: dict[str, Any]) -> None:
+        """Drop held calls from a final ``response`` object."""
+        output = response.get("output")
+        if isinstance(output, list):
+            response["output"] = [
+                item
+                for item in output
+                if not (
+                    isinstance(item, dict)
+                    and item.get("type") == "function_call"
+                    and as_chat_call(item)["id"] in self.refused
+                )
+            ]
