@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AsyncExitStack
 from functools import partial
 from typing import Any
@@ -279,6 +279,64 @@ def _guard_tool_calls(request: Request, call: Call, choices: list[Any]) -> list[
     return out
 
 
+class StreamChecks:
+    """One stream's output checks: each check timed, a guard per text, one record at the end.
+
+    Shared by the chat, completions and Responses streams, so their output is checked, timed
+    and recorded the same way whatever shape carries it.
+    """
+
+    def __init__(self, gw: GatewayState, call: Call, messages: list[Message]) -> None:
+        self._gw = gw
+        self._call = call
+        self._messages = messages
+        self.spent: list[float] = []
+
+    async def check(self, text: str) -> Decision:
+        """The output check of everything generated so far."""
+        decision, seconds = await self._gw.screener.check(
+            Stage.OUTPUT, self._messages, self._call.ctx, text, guard=self._call.guard
+        )
+        self.spent.append(seconds)
+        return decision
+
+    def guard(self) -> StreamGuard:
+        """A fresh hold-back guard for one streamed text, with the gateway's window."""
+        return StreamGuard(
+            self.check,
+            self._gw.screener.redaction_spans,
+            self._gw.config.stream_window_chars,
+            self._gw.config.stream_holdback_chars,
+        )
+
+    def response(
+        self,
+        parts: AsyncIterator[bytes],
+        upstream: AsyncExitStack,
+        outcome: Callable[[], tuple[Decision | None, str]],
+    ) -> StreamingResponse:
+        """Send ``parts``; then close the upstream and record the stream's worst decision."""
+
+        async def body() -> AsyncIterator[bytes]:
+            try:
+                async for part in parts:
+                    yield part
+            finally:
+                await upstream.aclose()
+                worst, text = outcome()
+                if worst is not None:
+                    await self._gw.screener.record(
+                        worst,
+                        sum(self.spent),
+                        self._call.scope,
+                        streamed=True,
+                        route=self._call.route,
+                        text=text,
+                    )
+
+        return StreamingResponse(body(), media_type="text/event-stream", headers=SSE_HEADERS)
+
+
 async def _forward_stream(
     request: Request,
     call: Call,
@@ -291,22 +349,8 @@ async def _forward_stream(
     stack = AsyncExitStack()
     events = await stack.enter_async_context(gw.upstream.stream(path, call.data))
     gw.metrics.upstream_latency.labels(dialect.chunk_object).observe(time.perf_counter() - start)
-    spent: list[float] = []
-
-    async def check(text: str) -> Decision:
-        decision, seconds = await gw.screener.check(
-            Stage.OUTPUT, messages, call.ctx, text, guard=call.guard
-        )
-        spent.append(seconds)
-        return decision
-
-    guard = StreamGuard(
-        check,
-        gw.screener.redaction_spans,
-        gw.config.stream_window_chars,
-        gw.config.stream_holdback_chars,
-    )
-
+    checks = StreamChecks(gw, call, messages)
+    guard = checks.guard()
     tools = gw.tools.get(call.scope.feature) if dialect.chat else None
     judge = None
     if tools is not None:
@@ -314,23 +358,5 @@ async def _forward_stream(
         judge = partial(
             tools.judge, tokens=tokens, tenant=call.scope.tenant, feature=call.scope.feature
         )
-
-    async def body() -> AsyncIterator[bytes]:
-        try:
-            async for part in relay(
-                events, guard, dialect, call.request_id, judge, call.standing.level
-            ):
-                yield part
-        finally:
-            await stack.aclose()
-            if guard.worst is not None:
-                await gw.screener.record(
-                    guard.worst,
-                    sum(spent),
-                    call.scope,
-                    streamed=True,
-                    route=call.route,
-                    text=guard.text,
-                )
-
-    return StreamingResponse(body(), media_type="text/event-stream", headers=SSE_HEADERS)
+    parts = relay(events, guard, dialect, call.request_id, judge, call.standing.level)
+    return checks.response(parts, stack, lambda: (guard.worst, guard.text))

@@ -25,6 +25,7 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from safeship.gateway.errors import GatewayError
 from safeship.gateway.proxy import (
     SSE_HEADERS,
+    StreamChecks,
     charge_tokens,
     screen_input,
     screen_tool_results,
@@ -40,7 +41,6 @@ from safeship.gateway.responses_stream import ResponsesRelay, refusal_events, re
 from safeship.gateway.responses_tools import HeldCalls, Judge, check_offered, judge_output
 from safeship.gateway.shapes import extension, refusal_text
 from safeship.gateway.state import Call, begin, state_of
-from safeship.gateway.streaming import StreamGuard
 from safeship.gateway.tools import confirm_tokens
 from safeship.types import Action, Decision, Message, Stage
 
@@ -137,41 +137,10 @@ async def _stream(
     stack = AsyncExitStack()
     events = await stack.enter_async_context(gw.upstream.stream(PATH, call.data))
     gw.metrics.upstream_latency.labels("response.stream").observe(time.perf_counter() - start)
-    spent: list[float] = []
-
-    async def check(text: str) -> Decision:
-        decision, seconds = await gw.screener.check(
-            Stage.OUTPUT, messages, call.ctx, text, guard=call.guard
-        )
-        spent.append(seconds)
-        return decision
-
-    def new_guard() -> StreamGuard:
-        return StreamGuard(
-            check,
-            gw.screener.redaction_spans,
-            gw.config.stream_window_chars,
-            gw.config.stream_holdback_chars,
-        )
-
+    checks = StreamChecks(gw, call, messages)
     ext_of = partial(extension, request_id=call.request_id, escalation=call.standing.level)
     calls = HeldCalls(judge) if judge is not None else None
-    relay = ResponsesRelay(new_guard, call.request_id, ext_of, calls)
-
-    async def body() -> Any:
-        try:
-            async for part in relay_responses(events, relay):
-                yield part
-        finally:
-            await stack.aclose()
-            if relay.worst is not None:
-                await gw.screener.record(
-                    relay.worst,
-                    sum(spent),
-                    call.scope,
-                    streamed=True,
-                    route=call.route,
-                    text=relay.text(),
-                )
-
-    return StreamingResponse(body(), media_type="text/event-stream", headers=SSE_HEADERS)
+    relay = ResponsesRelay(checks.guard, call.request_id, ext_of, calls)
+    return checks.response(
+        relay_responses(events, relay), stack, lambda: (relay.worst, relay.text())
+    )

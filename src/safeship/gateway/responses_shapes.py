@@ -130,16 +130,21 @@ def filtered(response: dict[str, Any]) -> None:
     response["incomplete_details"] = {"reason": "content_filter"}
 
 
+def text_message(item_id: str, text: str) -> dict[str, Any]:
+    """A completed assistant message item with one ``output_text`` part."""
+    return {
+        "type": "message",
+        "id": item_id,
+        "status": "completed",
+        "role": "assistant",
+        "content": [{"type": "output_text", "text": text, "annotations": []}],
+    }
+
+
 def refusal_message(decision: Decision, request_id: str, text: str = "") -> dict[str, Any]:
     """An assistant message item whose text is ``text`` followed by the refusal."""
     said = text + ("\n\n" if text else "") + refusal_text(decision.refusal)
-    return {
-        "type": "message",
-        "id": f"msg_safeship_{request_id}",
-        "status": "completed",
-        "role": "assistant",
-        "content": [{"type": "output_text", "text": said, "annotations": []}],
-    }
+    return text_message(f"msg_safeship_{request_id}", said)
 
 
 def refusal_response(

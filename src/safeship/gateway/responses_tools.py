@@ -21,6 +21,7 @@ from collections.abc import Callable
 from typing import Any
 
 from safeship.gateway.errors import GatewayError
+from safeship.gateway.responses_shapes import text_message
 from safeship.gateway.tools import Judgement, ToolGuard, ToolVerdict
 
 Judge = Callable[[list[dict[str, Any]]], Judgement]
@@ -58,13 +59,7 @@ def as_chat_call(item: dict[str, Any]) -> dict[str, Any]:
 
 def notice_message(text: str, request_id: str) -> dict[str, Any]:
     """The message an answer whose calls were all held ends with."""
-    return {
-        "type": "message",
-        "id": f"msg_safeship_tools_{request_id}",
-        "status": "completed",
-        "role": "assistant",
-        "content": [{"type": "output_text", "text": text, "annotations": []}],
-    }
+    return text_message(f"msg_safeship_tools_{request_id}", text)
 
 
 def judge_output(data: dict[str, Any], judge: Judge, request_id: str) -> list[ToolVerdict]:

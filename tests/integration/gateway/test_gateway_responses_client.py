@@ -11,41 +11,13 @@ from typing import Any
 import httpx
 import openai
 import pytest
+from tests.unit.gateway.gateway_support import make_guard
 
 from safeship.gateway import GatewayConfig, create_app
 from safeship.gateway.mock import create_mock_upstream, serve_in_thread
-from safeship.guard import Guard
-from safeship.policy.load import parse_policy
 
 pytestmark = pytest.mark.integration
 
-POLICY = r"""
-version: 1
-name: responses-integration
-default_feature: chat
-features:
-  chat:
-    input: [{detector: secrets}]
-    output: [{detector: secrets}]
-    actions: {default: block, secrets: redact}
-    rules:
-      deny:
-        - name: email-address
-          regex: ['[\w.+-]+@[\w-]+(\.[\w-]+)+']
-          category: pii
-          action: redact
-        - name: jailbreak
-          keywords: ["ignore all previous instructions"]
-          category: prompt_injection
-        - name: forbidden-output
-          keywords: ["launch codes"]
-          stages: [output]
-          category: violent_crimes
-    refusals:
-      violent_crimes:
-        message: I can't share that.
-        redirect: Ask me about something else.
-"""
 LONG = "a long and friendly answer about gardens, plants and trees, and how to water them, "
 
 
@@ -53,7 +25,7 @@ TOOLS = {"chat": {"allow": [{"name": "lookup_order"}, {"name": "refund", "irreve
 
 
 def serve_gateway(**extra: object) -> Iterator[str]:
-    guard = Guard(parse_policy(POLICY, "responses.yaml"), embedder=None)
+    guard = make_guard()  # the gateway unit tests' policy: e-mails redacted, "launch codes" blocked
     with serve_in_thread(create_mock_upstream(size=6, delay_s=0.001)) as upstream:
         config = GatewayConfig.model_validate(
             {

@@ -6,8 +6,7 @@ import json
 from typing import Any
 
 import httpx
-import pytest
-from gateway_support import config, gateway, make_guard
+from gateway_support import config, gateway
 
 from safeship.gateway import ListSink
 from safeship.gateway.mock import mock_transport
@@ -15,11 +14,6 @@ from safeship.gateway.mock_responses import output_message, response_object
 from safeship.guard import Guard
 
 EMAIL = "jo.doe@example.com"
-
-
-@pytest.fixture(scope="module")
-def guard() -> Guard:
-    return make_guard()
 
 
 def events_of(body: str) -> list[dict[str, Any]]:

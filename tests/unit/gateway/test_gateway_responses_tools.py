@@ -7,8 +7,7 @@ import json
 from typing import Any
 
 import httpx
-import pytest
-from gateway_support import SHOP_TOOLS, config, gateway, make_guard
+from gateway_support import SHOP_TOOLS, config, gateway
 
 from safeship.guard import Guard
 
@@ -18,11 +17,6 @@ OFFERED = [
     {"type": "function", "name": "lookup_order", "parameters": {"type": "object"}},
     {"type": "function", "name": "refund", "parameters": {"type": "object"}},
 ]
-
-
-@pytest.fixture(scope="module")
-def guard() -> Guard:
-    return make_guard()
 
 
 def ask(*calls: dict[str, Any], **kw: Any) -> dict[str, Any]:
