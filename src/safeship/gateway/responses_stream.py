@@ -13,6 +13,9 @@ and ends the stream with ``response.completed`` whose response is ``status: inco
 ``incomplete_details.reason: content_filter`` and carries the ``safeship`` object: the event
 the official client's stream helper needs for ``get_final_response()``. Every event is
 renumbered (``sequence_number``) because the gateway adds and drops some.
+
+Known limit: only answer text is checked. Reasoning summaries and annotations go out as the
+server sent them, as a chat stream's ``reasoning_content`` does.
 """
 
 from __future__ import annotations
@@ -142,7 +145,6 @@ class ResponsesRelay:
         """Make ``part`` carry only released text; a part never checked is checked here."""
         if part.get("type") != "output_text":
             return []
-        out: list[bytes] = []
         if key not in self.guards:
             guard = self.guards[key] = self._new_guard()
             guard.text = str(part.get("text") or "")
@@ -153,7 +155,7 @@ class ResponsesRelay:
                 )
             self._sent[key] = released.text
         part["text"] = self._sent.get(key, "")
-        return out
+        return []
 
     async def _settle_item(self, index: int, item: dict[str, Any]) -> list[bytes]:
         if item.get("type") != "message" or not isinstance(item.get("content"), list):
@@ -285,9 +287,8 @@ async def relay_responses(
                 yield part
             if relay.stopped:
                 return
-        for key, guard in list(
-            relay.guards.items()
-        ):  # the upstream stopped without its done events
+        # the upstream stopped without its done events: check and release what is held
+        for key, guard in list(relay.guards.items()):
             if guard.held:
                 for part in await relay.handle(
                     {
