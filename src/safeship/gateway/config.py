@@ -11,6 +11,7 @@ wherever the server is started from. An example::
       read_timeout_s: 60
     policy: policy.yaml
     stream_window_chars: 256
+    reasoning: check                    # a reasoning model's thinking: check, strip or pass
     allow_anonymous: false
     api_keys:
       - id: shop-web
@@ -30,6 +31,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from safeship.errors import PolicyError, PolicyProblem, SafeshipError
+from safeship.gateway.reasoning import ReasoningMode
 from safeship.gateway.runtime_config import AdminConfig, ControlsConfig, StoreConfig, ToolPolicy
 from safeship.types import TrustTier
 from safeship.yaml_source import parse_yaml_mapping
@@ -111,6 +113,9 @@ class GatewayConfig(_Strict):
     stream_window_chars: int = Field(default=256, ge=16, le=100_000)
     stream_holdback_chars: int = Field(
         default=32, ge=0, description="tail kept back after a check so spans are never split"
+    )
+    reasoning: ReasoningMode = Field(
+        default="check", description="a reasoning model's thinking: check, strip or pass"
     )
     allow_anonymous: bool = True
     api_keys: list[ApiKey] = Field(default_factory=list)

@@ -20,6 +20,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
 from safeship.gateway.errors import GatewayError
+from safeship.gateway.reasoning import guard_reasoning, reasoning_of
+from safeship.gateway.reasoning import strip as strip_reasoning
 from safeship.gateway.shapes import (
     CHAT,
     TEXT,
@@ -213,6 +215,7 @@ async def _forward(
         raise GatewayError(502, "upstream_invalid_response", "the model server sent no choices")
     await charge_tokens(request, call, data)
     verdicts = _guard_tool_calls(request, call, choices)
+    thoughts = await _check_thinking(gw, call, messages, choices) if dialect.chat else []
     texts = [(c, dialect.get_text(c, stream=False)) for c in choices if isinstance(c, dict)]
     checked = await asyncio.gather(
         *(
@@ -228,10 +231,16 @@ async def _forward(
         elif decision.action is Action.REDACT and decision.redacted_text is not None:
             dialect.set_text(choice, decision.redacted_text, stream=False)
     final = input_decision
-    if checked:
+    if checked or thoughts:
         said = next((t for _, t in texts if t), None) if len(checked) == 1 else None
         final = await settle(
-            gw, call, checked, messages, response=said, text=said, shadow=said is not None
+            gw,
+            call,
+            [*checked, *thoughts],
+            messages,
+            response=said,
+            text=said,
+            shadow=said is not None,
         )
     data["safeship"] = extension(final, call.request_id, call.standing.level)
     if verdicts:
@@ -255,6 +264,44 @@ async def charge_tokens(request: Request, call: Call, data: dict[str, Any]) -> N
     except Exception as exc:
         gw.metrics.errors.labels("limiter").inc()
         log.warning("token charge failed (%s), request %s", type(exc).__name__, call.request_id)
+
+
+async def _check_thinking(
+    gw: GatewayState, call: Call, messages: list[Message], choices: list[Any]
+) -> list[tuple[Decision, float]]:
+    """Apply the config's ``reasoning`` mode to each choice's thinking (see ``reasoning``).
+
+    A blocked thought blocks its choice: the answer becomes the refusal, so a model cannot
+    leak in its thinking what its answer declines.
+    """
+    mode = gw.config.reasoning
+    found = [
+        (c["message"], *hit)
+        for c in choices
+        if isinstance(c, dict) and (hit := reasoning_of(c.get("message"))) is not None
+    ]
+    if mode == "pass" or not found:
+        return []
+    if mode == "strip":
+        for message, _, _ in found:
+            strip_reasoning(message)
+        return []
+    checked = await asyncio.gather(
+        *(
+            gw.screener.check(Stage.OUTPUT, messages, call.ctx, text, guard=call.guard)
+            for _, _, text in found
+        )
+    )
+    for (message, key, _), (decision, _) in zip(found, checked, strict=True):
+        if decision.blocked:
+            strip_reasoning(message)
+            message["content"] = refusal_text(decision.refusal)
+            message["tool_calls"] = None
+            choice = next(c for c in choices if isinstance(c, dict) and c.get("message") is message)
+            choice["finish_reason"] = "content_filter"
+        elif decision.action is Action.REDACT and decision.redacted_text is not None:
+            message[key] = decision.redacted_text
+    return list(checked)
 
 
 def _guard_tool_calls(request: Request, call: Call, choices: list[Any]) -> list[dict[str, Any]]:
@@ -351,6 +398,11 @@ async def _forward_stream(
     gw.metrics.upstream_latency.labels(dialect.chunk_object).observe(time.perf_counter() - start)
     checks = StreamChecks(gw, call, messages)
     guard = checks.guard()
+    thinking = None
+    if dialect.chat:
+        mode = gw.config.reasoning
+        thinking = checks.guard() if mode == "check" else None
+        events = guard_reasoning(events, mode, thinking)
     tools = gw.tools.get(call.scope.feature) if dialect.chat else None
     judge = None
     if tools is not None:
@@ -359,4 +411,10 @@ async def _forward_stream(
             tools.judge, tokens=tokens, tenant=call.scope.tenant, feature=call.scope.feature
         )
     parts = relay(events, guard, dialect, call.request_id, judge, call.standing.level)
-    return checks.response(parts, stack, lambda: (guard.worst, guard.text))
+    return checks.response(parts, stack, lambda: _outcome(guard, thinking))
+
+
+def _outcome(answer: StreamGuard, thinking: StreamGuard | None) -> tuple[Decision | None, str]:
+    """A stream's worst decision over its answer and its thinking, and the answer text."""
+    found = [g.worst for g in (answer, thinking) if g is not None and g.worst is not None]
+    return (_worst(found) if found else None), answer.text

@@ -22,6 +22,7 @@ from typing import Any
 
 from safeship.detectors.redact import redact
 from safeship.gateway.errors import GatewayError
+from safeship.gateway.reasoning import ReasoningBlocked
 from safeship.gateway.shapes import Dialect, chunk, extension, refusal_text
 from safeship.gateway.tool_stream import ToolCallBuffer, ToolJudge, hold, release
 from safeship.types import Decision, Finding
@@ -160,8 +161,8 @@ async def relay(
             parts, _ = await _close(tools, buffer, dialect, None, template, guard, ext_of)
             for part in parts:
                 yield part
-    except GatewayError as exc:
-        yield sse(exc.body())  # headers are gone: report in-band; held text is never released
+    except GatewayError as exc:  # headers are gone: report in-band; held text is never released
+        yield _stopped(exc, dialect, template, ext_of)
     yield sse("[DONE]")
 
 
@@ -213,6 +214,15 @@ def _ending(
                 finish = "tool_calls"
     parts.append(sse(chunk(dialect, template, None, finish, {"safeship": ext})))
     return parts
+
+
+def _stopped(
+    exc: GatewayError, dialect: Dialect, template: dict[str, Any] | None, ext_of: ExtensionFn
+) -> bytes:
+    """The last event of a stream an error stopped: the refusal if the thinking was blocked."""
+    if isinstance(exc, ReasoningBlocked):
+        return _refusal(dialect, template, exc.decision, ext_of, False)
+    return sse(exc.body())
 
 
 def _refusal(
