@@ -31,16 +31,18 @@ from safeship.gateway.proxy import (
     screen_tool_results,
     settle,
 )
+from safeship.gateway.responses_reasoning import ReasoningItems, ThinkingBlocked
 from safeship.gateway.responses_shapes import (
     ResponsesRequest,
     filtered,
     output_text_parts,
+    refusal_message,
     refusal_response,
 )
 from safeship.gateway.responses_stream import ResponsesRelay, refusal_events, relay_responses
 from safeship.gateway.responses_tools import HeldCalls, Judge, check_offered, judge_output
 from safeship.gateway.shapes import extension, refusal_text
-from safeship.gateway.state import Call, begin, state_of
+from safeship.gateway.state import Call, GatewayState, begin, state_of
 from safeship.gateway.tools import confirm_tokens
 from safeship.types import Action, Decision, Message, Stage
 
@@ -103,6 +105,7 @@ async def _whole(
     if not isinstance(data, dict) or not isinstance(data.get("output"), list):
         raise GatewayError(502, "upstream_invalid_response", "the model server sent no output")
     await charge_tokens(request, call, data)
+    thoughts = await _settle_thinking(gw, call, messages, data)
     verdicts = judge_output(data, judge, call.request_id) if judge is not None else []
     parts = [p for p in output_text_parts(data) if isinstance(p.get("text"), str) and p["text"]]
     texts = [str(p["text"]) for p in parts]
@@ -118,15 +121,49 @@ async def _whole(
             part["text"] = decision.redacted_text
             part["annotations"] = []
     final = input_decision
-    if checked:
+    if checked or thoughts:
         said = texts[0] if len(texts) == 1 else None  # as generated: the store redacts it
         final = await settle(
-            gw, call, checked, messages, response=said, text=said, shadow=said is not None
+            gw,
+            call,
+            [*checked, *thoughts],
+            messages,
+            response=said,
+            text=said,
+            shadow=said is not None,
         )
     data["safeship"] = extension(final, call.request_id, call.standing.level)
     if verdicts:
         data["safeship"]["tool_calls"] = [v.json() for v in verdicts]
     return JSONResponse(data)
+
+
+async def _settle_thinking(
+    gw: GatewayState, call: Call, messages: list[Message], data: dict[str, Any]
+) -> list[tuple[Decision, float]]:
+    """Apply the ``reasoning`` mode to a whole answer's reasoning items; the checks made.
+
+    A blocked thought replaces the whole output with the refusal: the answer (and any call)
+    came from the same thinking.
+    """
+    checks: list[tuple[Decision, float]] = []
+
+    async def check(text: str) -> tuple[str, Decision | None]:
+        decision, seconds = await gw.screener.check(
+            Stage.OUTPUT, messages, call.ctx, text, guard=call.guard
+        )
+        checks.append((decision, seconds))
+        if decision.blocked:
+            return "", decision
+        redacted = decision.action is Action.REDACT and decision.redacted_text is not None
+        return (decision.redacted_text or "") if redacted else text, None
+
+    try:
+        await ReasoningItems(gw.config.reasoning, check).settle_output(data)
+    except ThinkingBlocked as stop:
+        data["output"] = [refusal_message(stop.decision, call.request_id)]
+        filtered(data)
+    return checks
 
 
 async def _stream(
@@ -140,7 +177,7 @@ async def _stream(
     checks = StreamChecks(gw, call, messages)
     ext_of = partial(extension, request_id=call.request_id, escalation=call.standing.level)
     calls = HeldCalls(judge) if judge is not None else None
-    relay = ResponsesRelay(checks.guard, call.request_id, ext_of, calls)
+    relay = ResponsesRelay(checks.guard, call.request_id, ext_of, calls, gw.config.reasoning)
     return checks.response(
         relay_responses(events, relay), stack, lambda: (relay.worst, relay.text())
     )

@@ -14,8 +14,9 @@ and ends the stream with ``response.completed`` whose response is ``status: inco
 the official client's stream helper needs for ``get_final_response()``. Every event is
 renumbered (``sequence_number``) because the gateway adds and drops some.
 
-Known limit: only answer text is checked. Reasoning summaries and annotations go out as the
-server sent them, as a chat stream's ``reasoning_content`` does.
+Reasoning items (a reasoning model's thinking) follow the config's ``reasoning`` setting
+(:mod:`.responses_reasoning`); a blocked thought ends the answer with a refusal message.
+Annotations go out as the server sent them.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from safeship.gateway.errors import GatewayError
+from safeship.gateway.reasoning import ReasoningMode
+from safeship.gateway.responses_reasoning import ReasoningItems, ThinkingBlocked
 from safeship.gateway.responses_shapes import filtered, refusal_message
 from safeship.gateway.responses_tools import HeldCalls, notice_message
 from safeship.gateway.shapes import refusal_text
@@ -48,11 +51,14 @@ class ResponsesRelay:
         request_id: str,
         ext_of: ExtensionFn,
         calls: HeldCalls | None = None,
+        reasoning: ReasoningMode = "check",
     ) -> None:
         self._new_guard = new_guard
         self._request_id = request_id
         self._ext_of = ext_of
         self._calls = calls
+        self._thinking = ReasoningItems(reasoning, self._check_thought)
+        self._thought_guards: list[StreamGuard] = []
         self.guards: dict[Key, StreamGuard] = {}
         self._sent: dict[Key, str] = {}
         self._items: dict[int, dict[str, Any]] = {}
@@ -62,9 +68,17 @@ class ResponsesRelay:
 
     @property
     def worst(self) -> Decision | None:
-        """The most severe decision of any part's checks."""
-        found = [g.worst for g in self.guards.values() if g.worst is not None]
+        """The most severe decision of any answer part's or thought's checks."""
+        guards = [*self.guards.values(), *self._thought_guards]
+        found = [g.worst for g in guards if g.worst is not None]
         return max(found, key=lambda d: d.action.severity) if found else None
+
+    async def _check_thought(self, text: str) -> tuple[str, Decision | None]:
+        guard = self._new_guard()
+        self._thought_guards.append(guard)
+        guard.text = text
+        out = await guard.finish()
+        return out.text, out.blocked
 
     def text(self) -> str:
         """Everything the model generated as answer text (what telemetry records)."""
@@ -86,15 +100,26 @@ class ResponsesRelay:
         ):
             self._items[_index(event, "output_index")] = copy.deepcopy(event["item"])
 
+    async def _intercept(self, event: dict[str, Any]) -> list[bytes] | None:
+        """A tool call's or a thought's event, judged or checked; None for any other event."""
+        taken = self._calls.take(event) if self._calls is not None else None
+        if taken is None:
+            try:
+                taken = await self._thinking.take(event)
+            except ThinkingBlocked as stop:
+                return self._end_with_refusal(stop.decision)
+        if taken is None:
+            return None
+        for released in taken:
+            self._remember(released)
+        return [self._sse(e) for e in taken]
+
     async def handle(self, event: dict[str, Any]) -> list[bytes]:
         """The bytes to send for one upstream event (none, one, or several)."""
         kind = event.get("type")
-        if self._calls is not None:
-            judged = self._calls.take(event)
-            if judged is not None:  # a tool call's event: held, or released once judged
-                for released in judged:
-                    self._remember(released)
-                return [self._sse(e) for e in judged]
+        intercepted = await self._intercept(event)
+        if intercepted is not None:
+            return intercepted
         if kind in LIFECYCLE and isinstance(event.get("response"), dict):
             self._response = copy.deepcopy(event["response"])
         self._remember(event)
@@ -171,6 +196,10 @@ class ResponsesRelay:
         response = event["response"]
         if self._calls is not None:
             self._calls.rewrite(response)
+        try:
+            await self._thinking.settle_output(response)
+        except ThinkingBlocked as stop:
+            return self._end_with_refusal(stop.decision)
         for index, item in enumerate(response.get("output") or []):
             if isinstance(item, dict):
                 out = await self._settle_item(index, item)
@@ -222,6 +251,21 @@ class ResponsesRelay:
         response["safeship"] = self._extension(decision)
         out.append({"type": "response.completed", "response": response})
         return [self._sse(e) for e in out]
+
+    def _end_with_refusal(self, decision: Decision) -> list[bytes]:
+        """A thought was blocked: the answer ends with a refusal message of its own."""
+        self.stopped = True
+        item = refusal_message(decision, self._request_id)
+        events = message_events(item, max(self._items, default=-1) + 1)
+        response = copy.deepcopy(self._response) or {
+            "id": f"resp_safeship_{self._request_id}",
+            "object": "response",
+        }
+        response["output"] = [item]
+        filtered(response)
+        response["safeship"] = self._extension(decision)
+        events.append({"type": "response.completed", "response": response})
+        return [self._sse(e) for e in events]
 
     def _parts(self, index: int) -> list[dict[str, Any]]:
         return [
