@@ -227,13 +227,19 @@ class RateLimiter:
         """Add ``tokens`` used by a completion to the token rules; never raises, never denies.
 
         A response already sent cannot be refused; an exhausted quota shows on the next check.
+        The window refuses a hit larger than what is left (and then counts nothing), so a
+        completion bigger than the rest of the quota uses the rest up instead: without that, one
+        large answer after another would never be counted at all.
         """
         for rule in self.rules:
             ident = self._applies(rule, subject)
             if ident is None or rule.unit != "tokens" or tokens <= 0:
                 continue
             try:
-                await self._strategy.hit(rule.item, ident, cost=tokens)
+                if not await self._strategy.hit(rule.item, ident, cost=tokens):
+                    left = (await self._strategy.get_window_stats(rule.item, ident)).remaining
+                    if left > 0:
+                        await self._strategy.hit(rule.item, ident, cost=left)
             except Exception as exc:
                 self._storage_failed(rule, exc)
 

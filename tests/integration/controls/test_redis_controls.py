@@ -44,6 +44,23 @@ async def test_limit_holds_across_two_limiter_instances(redis_url: str, prefix: 
         await b.aclose()
 
 
+async def test_a_charge_bigger_than_the_rest_uses_the_quota_up_on_redis(
+    redis_url: str, prefix: str
+) -> None:
+    rule = LimitRule(name="tok", scope="user", unit="tokens", rate="300/hour", fail_mode="closed")
+    a = RateLimiter.from_url([rule], redis_url, key_prefix=prefix)
+    b = RateLimiter.from_url([rule], redis_url, key_prefix=prefix)
+    try:
+        alice = Subject(user="alice")
+        assert (await a.check(alice, tokens=10)).allowed
+        await a.charge(alice, tokens=500)  # one replica charges a large completion
+        assert not (await b.check(alice, tokens=1)).allowed  # the other sees the quota used up
+        assert a.stats().storage_errors == 0
+    finally:
+        await a.aclose()
+        await b.aclose()
+
+
 def test_limit_holds_across_two_processes(redis_url: str, prefix: str, tmp_path: Path) -> None:
     script = tmp_path / "worker.py"
     script.write_text(WORKER)

@@ -46,6 +46,15 @@ async def test_token_quota_counts_prompt_and_charged_completion_tokens() -> None
     assert (await limiter.check(alice, tokens=5)).allowed  # 95 <= 100
 
 
+async def test_a_completion_bigger_than_the_rest_of_the_quota_uses_it_up() -> None:
+    limiter = RateLimiter([LimitRule(name="tok", scope="user", unit="tokens", rate="300/hour")])
+    alice = Subject(user="alice")
+    assert (await limiter.check(alice, tokens=10)).allowed
+    await limiter.charge(alice, tokens=500)  # more than the 290 left: the rest is used up
+    assert not (await limiter.check(alice, tokens=1)).allowed
+    assert (await limiter.check(Subject(user="bob"), tokens=10)).allowed
+
+
 def test_bad_rate_string_is_rejected_at_config_time() -> None:
     with pytest.raises(ValidationError, match="rate"):
         LimitRule(name="x", scope="user", rate="lots per second")

@@ -121,3 +121,18 @@ async def test_safety_identifier_is_the_user_that_limits_count(guard: Guard) -> 
         again = await client.post("/v1/responses", json=ask("hi", safety_identifier="u-1"))
         other = await client.post("/v1/responses", json=ask("hi", safety_identifier="u-2"))
     assert (first.status_code, again.status_code, other.status_code) == (200, 429, 200)
+
+
+async def test_output_tokens_count_against_token_quotas(guard: Guard) -> None:
+    def handle(request: httpx.Request) -> httpx.Response:
+        answer = response_object({"model": "mock-1"}, [output_message("A long essay.")])
+        answer["usage"]["output_tokens"] = 500  # what the model spent on it
+        return httpx.Response(200, json=answer)
+
+    limits = [{"name": "tok", "scope": "user", "unit": "tokens", "rate": "300/hour"}]
+    cfg = config(controls={"limits": limits})
+    async with gateway(guard, cfg, httpx.MockTransport(handle)) as client:
+        first = await client.post("/v1/responses", json=ask("hi", user="u-1"))
+        second = await client.post("/v1/responses", json=ask("hi", user="u-1"))
+        other = await client.post("/v1/responses", json=ask("hi", user="u-2"))
+    assert (first.status_code, second.status_code, other.status_code) == (200, 429, 200)
