@@ -75,20 +75,47 @@ def validate(model: type[M], data: Any) -> M:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        loc = first["loc"] if first["type"] == "missing" else _present(data, first["loc"])
-        field = ".".join(str(p) for p in loc) or "<body>"
-        raise GatewayError(400, "invalid_request", f"{field}: {first['msg']}", field) from exc
+        field, message = _most_specific(data, exc)
+        raise GatewayError(400, "invalid_request", f"{field}: {message}", field) from exc
+
+
+def _most_specific(data: Any, exc: ValidationError) -> tuple[str, str]:
+    """The deepest problem's field, and its message.
+
+    A field typed as a union (a string or a list of items) fails once per member; the member
+    that got furthest into the body names the real fault (``input.0.content``, not ``input``).
+    Problems at the same deepest place are joined ("a valid string or a valid list").
+    """
+    located = [
+        (err["loc"] if err["type"] == "missing" else _present(data, err["loc"]), err["msg"])
+        for err in exc.errors()
+    ]
+    located = [(tuple(p for p in loc if not _is_member_tag(p)), msg) for loc, msg in located]
+    depth = max(len(loc) for loc, _ in located)
+    deepest = [(loc, msg) for loc, msg in located if len(loc) == depth]
+    where = deepest[0][0]
+    messages = list(dict.fromkeys(msg for loc, msg in deepest if loc == where))
+    return ".".join(str(p) for p in where) or "<body>", " or ".join(messages)
+
+
+def _is_member_tag(part: int | str) -> bool:
+    """A union member's name in an error location (``str``, ``list[InputItem]``), not a field."""
+    return isinstance(part, str) and ("[" in part or part in _SCALAR_TAGS)
+
+
+_SCALAR_TAGS = frozenset({"str", "int", "float", "bool", "list", "dict", "none", "literal"})
 
 
 def _present(data: Any, loc: tuple[int | str, ...]) -> tuple[int | str, ...]:
-    """The part of an error location that exists in the body (drops union member tags)."""
+    """The part of an error location that exists in the body (skips union member tags)."""
     out: list[int | str] = []
     for part in loc:
         if isinstance(data, dict) and part in data:
             data = data[part]
         elif isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data):
             data = data[part]
+        elif _is_member_tag(part):
+            continue
         else:
             break
         out.append(part)

@@ -30,8 +30,11 @@ CALL_EVENTS = ("response.function_call_arguments.delta", "response.function_call
 
 def check_offered(guard: ToolGuard, data: dict[str, Any]) -> None:
     """Refuse (400) a request offering a tool that is not an allowed function."""
-    for i, tool in enumerate(data.get("tools") or []):
-        kind = tool.get("type") if isinstance(tool, dict) else None
+    offered = data.get("tools") or []
+    if not isinstance(offered, list) or not all(isinstance(t, dict) for t in offered):
+        raise GatewayError(400, "invalid_request", "tools must be a list of objects", "tools")
+    for i, tool in enumerate(offered):
+        kind = tool.get("type")
         if kind != "function":
             raise GatewayError(
                 400,

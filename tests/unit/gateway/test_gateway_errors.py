@@ -49,6 +49,30 @@ async def test_wrong_types_are_400_naming_the_field(guard: Guard, body: object, 
     assert_error(r, 400, "invalid_request", field)
 
 
+@pytest.mark.parametrize(
+    ("body", "field", "says"),
+    [
+        ({"model": "m", "input": None}, "input", "valid string or Input should be a valid list"),
+        ({"model": "m", "input": [{"role": "user", "content": 5}]}, "input.0.content", "string"),
+        ({"model": "m", "input": [{"role": "wizard"}]}, "input.0.role", "'user'"),
+        (
+            {"model": "m", "input": [{"role": "user", "content": [{}]}]},
+            "input.0.content.0.type",
+            "required",
+        ),
+        ({"model": "m", "input": "x", "instructions": 3}, "instructions", "string"),
+    ],
+)
+async def test_a_union_fields_deepest_problem_is_named(
+    guard: Guard, body: object, field: str, says: str
+) -> None:
+    """``input`` is a string or a list of items: the error names the item at fault."""
+    async with gateway(guard) as client:
+        r = await client.post("/v1/responses", json=body)
+    assert_error(r, 400, "invalid_request", field)
+    assert says in r.json()["error"]["message"]
+
+
 async def test_stream_with_several_choices_is_refused(guard: Guard) -> None:
     async with gateway(guard) as client:
         r = await client.post("/v1/chat/completions", json=chat("hi", stream=True, n=2))

@@ -83,7 +83,9 @@ async def test_offered_tools_must_be_allowed_functions(guard: Guard) -> None:
         unlisted = await client.post(
             "/v1/responses", json=ask(LOOKUP, tools=[{"type": "function", "name": "drop_db"}])
         )
-    assert builtin.status_code == unlisted.status_code == 400
+        garbled = await client.post("/v1/responses", json=ask(LOOKUP, tools="lookup_order"))
+    assert builtin.status_code == unlisted.status_code == garbled.status_code == 400
+    assert garbled.json()["error"]["field"] == "tools"
     assert builtin.json()["error"]["field"] == "tools.0.type"
     assert unlisted.json()["error"]["field"] == "tools.0.name"
 
