@@ -35,6 +35,7 @@ from safeship.gateway.shapes import (
 from safeship.gateway.state import Call, GatewayState, begin, state_of
 from safeship.gateway.streaming import StreamGuard, relay, sse
 from safeship.gateway.tools import confirm_tokens
+from safeship.gateway.upstream_shapes import clean_chunks, clean_completion
 from safeship.types import Action, Decision, Message, Stage
 
 log = logging.getLogger("safeship.gateway")
@@ -208,9 +209,11 @@ async def _forward(
     start = time.perf_counter()
     if stream:
         return await _forward_stream(request, call, dialect, path, messages, start)
-    data = await gw.upstream.call("POST", path, call.data)
+    raw = await gw.upstream.call("POST", path, call.data)
     gw.metrics.upstream_latency.labels(dialect.object_name).observe(time.perf_counter() - start)
-    choices = data.get("choices") if isinstance(data, dict) else None
+    guarded = dialect.chat and call.scope.feature in gw.tools
+    data = clean_completion(raw, dialect, tools_guarded=guarded)
+    choices = data.get("choices")
     if not isinstance(choices, list):
         raise GatewayError(502, "upstream_invalid_response", "the model server sent no choices")
     await charge_tokens(request, call, data)
@@ -396,6 +399,8 @@ async def _forward_stream(
     stack = AsyncExitStack()
     events = await stack.enter_async_context(gw.upstream.stream(path, call.data))
     gw.metrics.upstream_latency.labels(dialect.chunk_object).observe(time.perf_counter() - start)
+    guarded = dialect.chat and call.scope.feature in gw.tools
+    events = clean_chunks(events, dialect, tools_guarded=guarded)
     checks = StreamChecks(gw, call, messages)
     guard = checks.guard()
     thinking = None
