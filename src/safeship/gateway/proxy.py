@@ -364,13 +364,31 @@ class StreamChecks:
         parts: AsyncIterator[bytes],
         upstream: AsyncExitStack,
         outcome: Callable[[], tuple[Decision | None, str]],
+        failed: Callable[[GatewayError], bytes],
     ) -> StreamingResponse:
-        """Send ``parts``; then close the upstream and record the stream's worst decision."""
+        """Send ``parts``; then close the upstream and record the stream's worst decision.
+
+        An upstream shape no relay foresaw must not cut the stream off mid-air after its 200:
+        any other exception ends it with ``failed``'s in-band error (held text stays held).
+        """
 
         async def body() -> AsyncIterator[bytes]:
             try:
                 async for part in parts:
                     yield part
+            except Exception as exc:  # type and path only: the message may quote model text
+                log.error(
+                    "stream relay failed (%s), request %s",
+                    type(exc).__name__,
+                    self._call.request_id,
+                )
+                yield failed(
+                    GatewayError(
+                        502,
+                        "upstream_invalid_response",
+                        "the model server sent an answer the gateway cannot read",
+                    )
+                )
             finally:
                 await upstream.aclose()
                 worst, text = outcome()
@@ -416,7 +434,9 @@ async def _forward_stream(
             tools.judge, tokens=tokens, tenant=call.scope.tenant, feature=call.scope.feature
         )
     parts = relay(events, guard, dialect, call.request_id, judge, call.standing.level)
-    return checks.response(parts, stack, lambda: _outcome(guard, thinking))
+    return checks.response(
+        parts, stack, lambda: _outcome(guard, thinking), lambda e: sse(e.body()) + sse("[DONE]")
+    )
 
 
 def _outcome(answer: StreamGuard, thinking: StreamGuard | None) -> tuple[Decision | None, str]:

@@ -39,7 +39,12 @@ from safeship.gateway.responses_shapes import (
     refusal_message,
     refusal_response,
 )
-from safeship.gateway.responses_stream import ResponsesRelay, refusal_events, relay_responses
+from safeship.gateway.responses_stream import (
+    ResponsesRelay,
+    named_sse,
+    refusal_events,
+    relay_responses,
+)
 from safeship.gateway.responses_tools import HeldCalls, Judge, check_offered, judge_output
 from safeship.gateway.shapes import extension, refusal_text
 from safeship.gateway.state import Call, GatewayState, begin, state_of
@@ -179,5 +184,8 @@ async def _stream(
     calls = HeldCalls(judge) if judge is not None else None
     relay = ResponsesRelay(checks.guard, call.request_id, ext_of, calls, gw.config.reasoning)
     return checks.response(
-        relay_responses(events, relay), stack, lambda: (relay.worst, relay.text())
+        relay_responses(events, relay),
+        stack,
+        lambda: (relay.worst, relay.text()),
+        lambda e: named_sse({"type": "error", **e.body()}, relay.next_number()),
     )

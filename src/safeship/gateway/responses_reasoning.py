@@ -19,6 +19,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from safeship.gateway.reasoning import ReasoningMode
+from safeship.gateway.responses_tools import int_or_zero
 from safeship.types import Decision
 
 Check = Callable[[str], Awaitable[tuple[str, Decision | None]]]
@@ -77,8 +78,7 @@ class ReasoningItems:
             return None
         if self.mode == "strip":
             return []
-        index = event.get("output_index")
-        index = index if isinstance(index, int) else 0
+        index = int_or_zero(event.get("output_index"))
         if is_item:
             await self.settle_item(index, event["item"])
             return [event]
@@ -88,7 +88,7 @@ class ReasoningItems:
         part = event.get("part")
         if not (kind.startswith("response.reasoning_summary_part.") and isinstance(part, dict)):
             return []  # a thinking event this gateway does not know could carry unchecked text
-        slot = (index, "summary", int(event.get("summary_index") or 0))
+        slot = (index, "summary", int_or_zero(event.get("summary_index")))
         done = kind.endswith(".done")
         part["text"] = await self._settle(slot, str(part.get("text") or "")) if done else ""
         return [event]
@@ -99,7 +99,7 @@ class ReasoningItems:
         """A thinking text's delta (held) or done event (checked whole, released as one delta)."""
         if kind.endswith(".delta"):
             return []
-        slot = (index, field, int(event.get(position) or 0))
+        slot = (index, field, int_or_zero(event.get(position)))
         released = await self._settle(slot, str(event.get("text") or ""))
         done = {**event, "text": released}
         if not released:
@@ -112,11 +112,17 @@ class ReasoningItems:
         """Make a reasoning item carry only checked thinking (checking texts seen first here)."""
         for field, part_type in PARTS.items():
             parts = item.get(field)
-            for position, part in enumerate(parts if isinstance(parts, list) else []):
-                if isinstance(part, dict) and part.get("type") == part_type:
-                    text = str(part.get("text") or "")
-                    slot = (index, field, position)
-                    part["text"] = await self._settle(slot, text) if text else ""
+            if parts is None:
+                continue
+            kept = [  # a part of another shape could carry unchecked text: it is dropped
+                p for p in (parts if isinstance(parts, list) else [])
+                if isinstance(p, dict) and p.get("type") == part_type
+            ]  # fmt: skip
+            item[field] = kept
+            for position, part in enumerate(kept):
+                text = str(part.get("text") or "")
+                slot = (index, field, position)
+                part["text"] = await self._settle(slot, text) if text else ""
 
     async def settle_output(self, response: dict[str, Any]) -> None:
         """Apply the mode to the reasoning items of a whole ``response`` object."""

@@ -39,6 +39,7 @@ from safeship.types import Decision
 Key = tuple[int, int]  # output_index, content_index
 ExtensionFn = Callable[[Decision | None], dict[str, Any]]
 LIFECYCLE = ("response.created", "response.queued", "response.in_progress")
+CALL_EVENTS = ("response.function_call_arguments.delta", "response.function_call_arguments.done")
 FINAL = ("response.completed", "response.incomplete", "response.failed")
 
 
@@ -84,9 +85,13 @@ class ResponsesRelay:
         """Everything the model generated as answer text (what telemetry records)."""
         return "\n".join(g.text for g in self.guards.values())
 
-    def _sse(self, event: dict[str, Any]) -> bytes:
+    def next_number(self) -> int:
+        """The next event's ``sequence_number``."""
         self._seq += 1
-        return named_sse(event, self._seq - 1)
+        return self._seq - 1
+
+    def _sse(self, event: dict[str, Any]) -> bytes:
+        return named_sse(event, self.next_number())
 
     def _extension(self, decision: Decision | None) -> dict[str, Any]:
         ext = self._ext_of(decision)
@@ -115,27 +120,62 @@ class ResponsesRelay:
         return [self._sse(e) for e in taken]
 
     async def handle(self, event: dict[str, Any]) -> list[bytes]:
-        """The bytes to send for one upstream event (none, one, or several)."""
+        """The bytes to send for one upstream event (none, one, or several).
+
+        Deny by default: only event types the gateway knows go out, rebuilt from the fields it
+        knows, so text in any other event or field never reaches the client unchecked.
+        """
         kind = event.get("type")
         intercepted = await self._intercept(event)
         if intercepted is not None:
             return intercepted
         if kind in LIFECYCLE and isinstance(event.get("response"), dict):
             self._response = copy.deepcopy(event["response"])
-        self._remember(event)
+            opened = {**event["response"], "output": []}
+            opened.pop("output_text", None)
+            return [self._sse({"type": kind, "response": opened})]
+        if kind in FINAL and isinstance(event.get("response"), dict):
+            return await self._final(event)
         if kind == "response.output_text.delta":
             return await self._delta(event)
         if kind == "response.output_text.done":
             return await self._text_done(event)
-        if kind == "response.content_part.done" and isinstance(event.get("part"), dict):
-            out = await self._settle_part(_key(event), event["part"])
-            return out if self.stopped else [*out, self._sse(event)]
-        if kind == "response.output_item.done" and isinstance(event.get("item"), dict):
-            out = await self._settle_item(_index(event, "output_index"), event["item"])
-            return out if self.stopped else [*out, self._sse(event)]
-        if kind in FINAL and isinstance(event.get("response"), dict):
-            return await self._final(event)
-        return [self._sse(event)]
+        if kind == "error":
+            code = event.get("code") if isinstance(event.get("code"), str) else "upstream_error"
+            said = {"type": "error", "code": code, "message": "the model server reported an error"}
+            return [self._sse({**said, "param": None})]
+        return await self._structure(str(kind), event)
+
+    async def _structure(self, kind: str, event: dict[str, Any]) -> list[bytes]:
+        """Items and parts opening or closing: rebuilt, their text settled; others dropped."""
+        item, part = event.get("item"), event.get("part")
+        at: dict[str, Any] = {"output_index": _index(event, "output_index")}
+        if kind.startswith("response.output_item.") and isinstance(item, dict):
+            if item.get("type") != "message":
+                return [self._sse(event)] if item.get("type") == "function_call" else []
+            item = {**item, "content": [] if kind.endswith(".added") else item.get("content")}
+            if kind.endswith(".added"):
+                self._items[at["output_index"]] = copy.deepcopy(item)
+            else:
+                out = await self._settle_item(at["output_index"], item)
+                if self.stopped:
+                    return out
+            return [self._sse({"type": kind, **at, "item": item})]
+        if kind.startswith("response.content_part.") and isinstance(part, dict):
+            if part.get("type") != "output_text":
+                return []  # refusal parts and other shapes: no unchecked text
+            at |= {"item_id": event.get("item_id"), "content_index": _index(event, "content_index")}
+            clean = {"type": "output_text", "text": str(part.get("text") or ""), "annotations": []}
+            if kind.endswith(".added"):
+                clean["text"] = ""
+            else:
+                out = await self._settle_part(_key(event), clean)
+                if self.stopped:
+                    return out
+            return [self._sse({"type": kind, **at, "part": clean})]
+        if kind in CALL_EVENTS:  # no tool guard here (it would have taken them): as sent
+            return [self._sse(event)]
+        return []
 
     async def _delta(self, event: dict[str, Any]) -> list[bytes]:
         key = _key(event)
@@ -155,16 +195,20 @@ class ResponsesRelay:
         if out.blocked is not None:
             return self._block(key, event, out.blocked)
         parts = self._release(key, event, out.text)
-        done = {**event, "text": self._sent.get(key, "")}
-        return [*parts, self._sse(done)]
+        done = {**self._at(key, event), "type": "response.output_text.done"}
+        return [*parts, self._sse(done | {"text": self._sent.get(key, ""), "logprobs": []})]
+
+    def _at(self, key: Key, event: dict[str, Any]) -> dict[str, Any]:
+        """Where a part's text event points, rebuilt (no field of the upstream's is copied)."""
+        item_id = event.get("item_id") or self._items.get(key[0], {}).get("id")
+        return {"item_id": item_id, "output_index": key[0], "content_index": key[1]}
 
     def _release(self, key: Key, event: dict[str, Any], text: str) -> list[bytes]:
         if not text:
             return []
         self._sent[key] = self._sent.get(key, "") + text
-        delta = {k: v for k, v in event.items() if k not in ("text", "logprobs")}
-        delta |= {"type": "response.output_text.delta", "delta": text, "logprobs": []}
-        return [self._sse(delta)]
+        delta = {"type": "response.output_text.delta", **self._at(key, event)}
+        return [self._sse(delta | {"delta": text, "logprobs": []})]
 
     async def _settle_part(self, key: Key, part: dict[str, Any]) -> list[bytes]:
         """Make ``part`` carry only released text; a part never checked is checked here."""
@@ -183,28 +227,46 @@ class ResponsesRelay:
         return []
 
     async def _settle_item(self, index: int, item: dict[str, Any]) -> list[bytes]:
-        if item.get("type") != "message" or not isinstance(item.get("content"), list):
-            return []
+        """A message item with only its ``output_text`` parts, each carrying checked text."""
+        content = item.get("content")
+        parts = [p for p in (content if isinstance(content, list) else []) if isinstance(p, dict)]
+        item["content"] = [
+            {"type": "output_text", "text": str(p.get("text") or ""), "annotations": []}
+            for p in parts
+            if p.get("type") == "output_text"
+        ]
         for position, part in enumerate(item["content"]):
-            if isinstance(part, dict):
-                out = await self._settle_part((index, position), part)
-                if self.stopped:
-                    return out
+            out = await self._settle_part((index, position), part)
+            if self.stopped:
+                return out
         return []
 
     async def _final(self, event: dict[str, Any]) -> list[bytes]:
+        flushed: list[bytes] = []
+        for key, guard in list(self.guards.items()):  # text still held goes out first
+            if guard.held:
+                flushed += await self._text_done(
+                    {"type": "response.output_text.done", **self._at(key, {})}
+                )
+                if self.stopped:
+                    return flushed
         response = event["response"]
-        if self._calls is not None:
-            self._calls.rewrite(response)
+        response.pop("output_text", None)
+        output = response.get("output") if isinstance(response.get("output"), list) else []
+        for index, item in enumerate(output):  # positions as streamed, before any item is dropped
+            if isinstance(item, dict) and item.get("type") == "message":
+                out = await self._settle_item(index, item)
+                if self.stopped:
+                    return [*flushed, *out]
+        known = ("message", "reasoning", "function_call")
+        response["output"] = [i if isinstance(i, dict) else {} for i in output]
         try:
             await self._thinking.settle_output(response)
         except ThinkingBlocked as stop:
-            return self._end_with_refusal(stop.decision)
-        for index, item in enumerate(response.get("output") or []):
-            if isinstance(item, dict):
-                out = await self._settle_item(index, item)
-                if self.stopped:
-                    return out
+            return [*flushed, *self._end_with_refusal(stop.decision)]
+        if self._calls is not None:
+            self._calls.rewrite(response)
+        response["output"] = [i for i in response["output"] if i.get("type") in known]
         notice: list[bytes] = []
         if self._calls is not None and self._calls.all_held:
             held = Judgement([], self._calls.verdicts)
@@ -214,7 +276,7 @@ class ResponsesRelay:
             response["output"] = [*(response.get("output") or []), item]
             filtered(response)
         response["safeship"] = self._extension(self.worst)
-        return [*notice, self._sse(event)]
+        return [*flushed, *notice, self._sse({"type": event.get("type"), "response": response})]
 
     def _block(self, key: Key, event: dict[str, Any], decision: Decision) -> list[bytes]:
         """End the part with the refusal, close it and its item, and end the stream."""
@@ -345,4 +407,4 @@ async def relay_responses(
                 if relay.stopped:
                     return
     except GatewayError as exc:  # headers are gone: report in-band; held text is never released
-        yield f"event: error\ndata: {json.dumps({'type': 'error', **exc.body()})}\n\n".encode()
+        yield named_sse({"type": "error", **exc.body()}, relay.next_number())

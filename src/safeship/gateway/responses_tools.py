@@ -88,12 +88,28 @@ def judge_output(data: dict[str, Any], judge: Judge, request_id: str) -> list[To
     return verdicts
 
 
+def int_or_zero(value: Any) -> int:
+    """An index field as an int (an upstream that sends anything else gets index 0)."""
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
+ANSWER_ITEMS = ("message", "reasoning")
+
+
 class HeldCalls:
-    """Holds a stream's ``function_call`` items until each is complete, then judges it."""
+    """Holds a stream's ``function_call`` items until each is complete, then judges it.
+
+    Deny by default: argument events are held by item id or index and never go out before
+    their call is judged; a call that only ever appears in the final response is judged there;
+    output items of any other tool type (custom tools, provider-run tools) are dropped, since
+    the tool guard cannot judge them.
+    """
 
     def __init__(self, judge: Judge) -> None:
         self._judge = judge
         self._held: dict[int, list[dict[str, Any]]] = {}
+        self._index_of: dict[str, int] = {}
+        self._judged: set[str] = set()
         self.verdicts: list[ToolVerdict] = []
         self.refused: set[str] = set()
 
@@ -102,37 +118,53 @@ class HeldCalls:
         """Calls were proposed and none may go out."""
         return bool(self.verdicts) and all(v.reason for v in self.verdicts)
 
+    def _verdict(self, item: dict[str, Any]) -> bool:
+        """Judge one call item once; True if it may go out."""
+        call = as_chat_call(item)
+        call_id = str(call["id"])
+        if call_id in self._judged:
+            return call_id not in self.refused
+        self._judged.add(call_id)
+        judged = self._judge([call])
+        self.verdicts += judged.verdicts
+        if not judged.kept:
+            self.refused.add(call_id)
+        return bool(judged.kept)
+
     def take(self, event: dict[str, Any]) -> list[dict[str, Any]] | None:
         """The events to send now for a call's ``event``; None if it is not a call's event."""
         kind = event.get("type")
-        index = event.get("output_index")
+        index = int_or_zero(event.get("output_index"))
         item = event.get("item") if isinstance(event.get("item"), dict) else None
-        if kind == "response.output_item.added" and item and item.get("type") == "function_call":
-            self._held[int(index or 0)] = [event]
-            return []
-        if kind in CALL_EVENTS and index in self._held:
-            self._held[index].append(event)
-            return []
-        if kind == "response.output_item.done" and item and item.get("type") == "function_call":
-            events = [*self._held.pop(int(index or 0), []), event]
-            judged = self._judge([as_chat_call(item)])
-            self.verdicts += judged.verdicts
-            if judged.kept:
-                return events
-            self.refused.add(str(as_chat_call(item)["id"]))
-            return []
+        if item is not None and str(kind).startswith("response.output_item."):
+            if item.get("type") in ANSWER_ITEMS:
+                return None
+            if item.get("type") != "function_call":
+                return []  # a tool the guard cannot judge
+            if kind == "response.output_item.added":
+                self._held[index] = [event]
+                if isinstance(item.get("id"), str):
+                    self._index_of[item["id"]] = index
+                return []
+            events = [*self._held.pop(index, []), event]
+            return events if self._verdict(item) else []
+        if kind in CALL_EVENTS:
+            held = self._index_of.get(str(event.get("item_id")), index)
+            if held in self._held:
+                self._held[held].append(event)
+            return []  # never out before its call is judged
         return None
 
     def rewrite(self, response: dict[str, Any]) -> None:
-        """Drop held calls from a final ``response`` object."""
+        """Judge the final ``response``'s calls not judged yet; keep only the allowed ones."""
         output = response.get("output")
         if isinstance(output, list):
             response["output"] = [
                 item
                 for item in output
-                if not (
-                    isinstance(item, dict)
-                    and item.get("type") == "function_call"
-                    and as_chat_call(item)["id"] in self.refused
+                if isinstance(item, dict)
+                and (
+                    item.get("type") in ANSWER_ITEMS
+                    or (item.get("type") == "function_call" and self._verdict(item))
                 )
             ]

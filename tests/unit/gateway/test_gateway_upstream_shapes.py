@@ -95,3 +95,21 @@ async def test_a_whole_answer_keeps_only_known_fields(guard: Guard) -> None:
     body = sent.json()
     assert body["choices"][0]["message"] == {"role": "assistant", "content": "Hi."}
     assert body["usage"]["total_tokens"] == 3 and body["model"] == "m"
+
+
+async def test_an_unforeseen_relay_failure_ends_the_stream_in_band(
+    guard: Guard, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A bug or an upstream shape nobody foresaw: the client still gets an error and [DONE]."""
+    from safeship.gateway import proxy
+
+    async def broken(*args: Any, **kwargs: Any) -> Any:
+        yield b'data: {"choices": []}\n\n'
+        raise RuntimeError(f"could quote {EMAIL}")
+
+    monkeypatch.setattr(proxy, "relay", broken)
+    async with gateway(guard, transport=streaming([delta({"content": "Hi."}, "stop")])) as client:
+        sent = await client.post("/v1/chat/completions", json=chat("hi", stream=True))
+    events = sse_events(sent.text)
+    assert events[-1] == "[DONE]" and events[-2]["error"]["type"] == "upstream_invalid_response"
+    assert "stream relay failed (RuntimeError)" in caplog.text and EMAIL not in caplog.text
