@@ -34,6 +34,7 @@ from safeship.gateway.proxy import (
 from safeship.gateway.responses_reasoning import ReasoningItems, ThinkingBlocked
 from safeship.gateway.responses_shapes import (
     ResponsesRequest,
+    clean_output,
     filtered,
     output_text_parts,
     refusal_message,
@@ -110,6 +111,7 @@ async def _whole(
     if not isinstance(data, dict) or not isinstance(data.get("output"), list):
         raise GatewayError(502, "upstream_invalid_response", "the model server sent no output")
     await charge_tokens(request, call, data)
+    clean_output(data)
     thoughts = await _settle_thinking(gw, call, messages, data)
     verdicts = judge_output(data, judge, call.request_id) if judge is not None else []
     parts = [p for p in output_text_parts(data) if isinstance(p.get("text"), str) and p["text"]]

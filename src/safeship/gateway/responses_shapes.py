@@ -124,6 +124,33 @@ def output_text_parts(data: dict[str, Any]) -> list[dict[str, Any]]:
     return parts
 
 
+def clean_output(data: dict[str, Any]) -> None:
+    """Keep only what the guard reads of a whole response (see :mod:`.responses_stream`).
+
+    Output items other than messages, thinking and function calls are dropped, messages keep
+    only their ``output_text`` parts (annotations cleared: their titles are model text too),
+    and the convenience ``output_text`` some servers add at the top is removed.
+    """
+    data.pop("output_text", None)
+    output = data.get("output")
+    kept: list[dict[str, Any]] = []
+    for item in output if isinstance(output, list) else []:
+        if not isinstance(item, dict) or item.get("type") not in KNOWN_ITEMS:
+            continue
+        if item["type"] == "message":
+            content = item.get("content")
+            item["content"] = [
+                {"type": "output_text", "text": str(p.get("text") or ""), "annotations": []}
+                for p in (content if isinstance(content, list) else [])
+                if isinstance(p, dict) and p.get("type") == "output_text"
+            ]
+        kept.append(item)
+    data["output"] = kept
+
+
+KNOWN_ITEMS = ("message", "reasoning", "function_call")
+
+
 def filtered(response: dict[str, Any]) -> None:
     """Mark a response as cut short by the content filter."""
     response["status"] = "incomplete"

@@ -151,3 +151,28 @@ async def test_text_held_when_the_response_completes_goes_out_before_it(guard: G
     ]
     assert kinds[-1] == "response.completed"
     assert kinds.index("response.output_text.delta") < kinds.index("response.completed")
+
+
+async def test_a_whole_response_keeps_only_what_the_guard_read(guard: Guard) -> None:
+    answer = completed(
+        [
+            message(SAID, "refusal"),
+            {
+                **message("hi"),
+                "content": [
+                    {"type": "output_text", "text": "hi", "annotations": [{"title": SAID}]}
+                ],
+            },
+            {"type": "custom_tool_call", "name": "x", "input": SAID},
+            {"id": "untyped", "content": SAID},
+        ],
+        output_text=SAID,
+    )["response"]
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json=answer)
+
+    async with gateway(guard, transport=httpx.MockTransport(handle)) as client:
+        sent = await client.post("/v1/responses", json={"model": "m", "input": "hi"})
+    assert EMAIL not in sent.text
+    assert [p["text"] for i in sent.json()["output"] for p in i["content"]] == ["hi"]
