@@ -150,6 +150,29 @@ class RedisFlagStore:
             (FeatureFlag.model_validate_json(v) for v in raw.values()), key=lambda f: f.feature
         )
 
+    async def merge(
+        self, feature: str, change: Callable[[FeatureFlag | None], FeatureFlag]
+    ) -> FeatureFlag:
+        """Read, change and write one flag atomically (WATCH/MULTI, retried on a conflict).
+
+        Why: two admins changing the same flag at once (a kill switch and a rollout ramp, on
+        two replicas) must not lose either write; a plain read-then-write lost the kill switch.
+        """
+        from redis.exceptions import WatchError
+
+        async with self._redis.pipeline(transaction=True) as pipe:
+            while True:
+                try:
+                    await pipe.watch(self._key)
+                    raw: Any = await pipe.hget(self._key, feature)  # type: ignore[misc]
+                    flag = change(None if raw is None else FeatureFlag.model_validate_json(raw))
+                    pipe.multi()  # type: ignore[no-untyped-call]
+                    pipe.hset(self._key, feature, flag.model_dump_json())
+                    await pipe.execute()
+                    return flag
+                except WatchError:
+                    continue
+
     async def aclose(self) -> None:
         """Close the connection pool."""
         await self._redis.aclose()
@@ -208,9 +231,24 @@ class FeatureFlags:
         self._cache[flag.feature] = (flag, self._clock())
 
     async def update(self, feature: str, **changes: Any) -> FeatureFlag:
-        """Change some fields of the current flag of ``feature`` and store the result."""
-        current = await self.store.get(feature) or self.cached(feature)
-        flag = FeatureFlag.model_validate({**current.model_dump(), **changes, "feature": feature})
+        """Change some fields of the current flag of ``feature`` and store the result.
+
+        A store that can merge atomically (Redis) does the read and the write as one, so
+        concurrent changes to one flag from several replicas are all kept.
+        """
+
+        def change(stored: FeatureFlag | None) -> FeatureFlag:
+            current = stored or self.cached(feature)
+            return FeatureFlag.model_validate(
+                {**current.model_dump(), **changes, "feature": feature}
+            )
+
+        merge = getattr(self.store, "merge", None)
+        if merge is not None:
+            flag: FeatureFlag = await merge(feature, change)
+            self._cache[feature] = (flag, self._clock())
+            return flag
+        flag = change(await self.store.get(feature))  # one process: no await in between
         await self.set(flag)
         return flag
 

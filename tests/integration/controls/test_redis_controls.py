@@ -112,3 +112,18 @@ async def _kill_switch_round_trip(*stores: RedisFlagStore) -> None:
         await asyncio.sleep(0.02)
         assert time.monotonic() - start < 1.0
     assert [f.feature for f in await stores[0].all()] == ["*", "chat"]
+
+
+async def test_concurrent_changes_to_one_flag_are_all_kept(redis_url: str, prefix: str) -> None:
+    """A kill switch flipped while another replica ramps the rollout must stay flipped."""
+    a = FeatureFlags(RedisFlagStore(redis_url, f"{prefix}:flags"))
+    b = FeatureFlags(RedisFlagStore(redis_url, f"{prefix}:flags"))
+    try:
+        for percent in range(1, 21):
+            await asyncio.gather(a.kill("chat"), b.update("chat", rollout_percent=percent))
+            stored = await a.store.get("chat")
+            assert stored is not None and stored.killed and stored.rollout_percent == percent
+            await a.revive("chat")
+    finally:
+        for flags in (a, b):
+            await flags.store.aclose()  # type: ignore[attr-defined]
