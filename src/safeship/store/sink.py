@@ -165,9 +165,15 @@ class TelemetrySink:
                 for _ in batch:
                     self._queue.task_done()
 
-    async def _write_until_done(self, batch: list[Item]) -> None:
+    async def _write_until_done(self, batch: list[Item], attempts: int | None = None) -> None:
+        """Write ``batch``, retrying transient failures.
+
+        A rejected batch is halved until the rejected event stands alone; halves get one
+        attempt each, since a rejection is not transient.
+        """
         delay = self._retry_initial
         rejections = 0
+        allowed = self._max_rejections if attempts is None else attempts
         while True:
             try:
                 await asyncio.to_thread(self._write, batch)
@@ -175,11 +181,16 @@ class TelemetrySink:
                 self._counts["write_errors"] += 1
                 if not isinstance(exc, _TRANSIENT):
                     rejections += 1
-                    if rejections >= self._max_rejections:
+                    if rejections >= allowed and len(batch) > 1:
+                        # one bad row must not cost the others: halve until it stands alone
+                        middle = len(batch) // 2
+                        await self._write_until_done(batch[:middle], attempts=1)
+                        await self._write_until_done(batch[middle:], attempts=1)
+                        return
+                    if rejections >= allowed:
                         self._counts["rejected"] += len(batch)
                         log.error(
-                            "telemetry store rejected a batch of %d events (%s); dropped",
-                            len(batch),
+                            "telemetry store rejected an event (%s); dropped",
                             type(exc).__name__,
                         )
                         return

@@ -8,6 +8,7 @@ SQLite (a file path) is the default: WAL journal so readers never block the writ
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
@@ -36,6 +37,25 @@ def _url(target: str | Path) -> str:
         if text.startswith(prefix):
             return "postgresql+psycopg://" + text[len(prefix) :]
     return text
+
+
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def storable(value: Any) -> Any:
+    """``value`` with every string made storable: NUL and lone surrogates become U+FFFD.
+
+    Why: callers' text is stored as sent, and PostgreSQL rejects NUL in text while SQLite's
+    driver cannot encode a lone surrogate; either would fail the whole batch it rides in, so a
+    caller could erase the audit record of their own blocked attempts with one odd character.
+    """
+    if isinstance(value, str):
+        return _UNSTORABLE.sub("\ufffd", value) if _UNSTORABLE.search(value) else value
+    if isinstance(value, dict):
+        return {k: storable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [storable(v) for v in value]
+    return value
 
 
 def _utc(value: datetime) -> datetime:
@@ -107,12 +127,15 @@ class SqlStore:
 
     def write_decisions(self, events: Sequence[DecisionEvent]) -> int:
         """See :class:`~safeship.store.base.Store`."""
-        rows = [{**e.model_dump(mode="json"), "created_at": _utc(e.created_at)} for e in events]
+        rows = [
+            {**storable(e.model_dump(mode="json")), "created_at": _utc(e.created_at)}
+            for e in events
+        ]
         return self._insert(m.decisions, rows)
 
     def write_reports(self, reports: Sequence[UserReport]) -> int:
         """See :class:`~safeship.store.base.Store`."""
-        rows = [{**r.model_dump(), "created_at": _utc(r.created_at)} for r in reports]
+        rows = [{**storable(r.model_dump()), "created_at": _utc(r.created_at)} for r in reports]
         return self._insert(m.reports, rows)
 
     def recent_decisions(

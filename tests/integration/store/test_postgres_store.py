@@ -69,6 +69,19 @@ async def test_sink_writes_to_postgres(postgres_url: str) -> None:
 
 
 @pytest.mark.slow
+def test_postgres_stores_text_with_nul_and_lone_surrogates(postgres_url: str) -> None:
+    """PostgreSQL rejects NUL in text: one such prompt must not fail its batch."""
+    store = SqlStore(postgres_url)
+    try:
+        store.migrate()
+        odd = event("acme", "odd").model_copy(update={"text": "a\x00b\udc80c"})
+        assert store.write_decisions([odd, event("acme", "plain")]) == 2
+        texts = {e.request_id: e.text for e in store.recent_decisions("acme")}
+        assert texts["odd"] == "a\ufffdb\ufffdc"
+    finally:
+        store.close()
+
+
 def test_default_redactor_removes_pii_and_secrets() -> None:
     from safeship.store.events import default_redactor
 

@@ -102,6 +102,45 @@ async def test_a_batch_the_store_keeps_rejecting_is_dropped_and_counted() -> Non
     await sink.aclose()
 
 
+class PoisonedStore(RejectingStore):
+    """Rejects any batch holding the poisoned request; stores the rest."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stored: list[str] = []
+
+    def write_decisions(self, events: Sequence[DecisionEvent]) -> int:
+        self.calls += 1
+        if any(e.request_id == "poison" for e in events):
+            raise ValueError("row rejected")
+        self.stored += [e.request_id for e in events]
+        return len(events)
+
+
+async def test_one_rejected_event_costs_only_itself() -> None:
+    """A caller's odd character must not erase the other events of its batch (audit records)."""
+    store = PoisonedStore()
+    sink = TelemetrySink(store, linger_s=0.0, retry_initial_s=0.0, max_rejections=3)  # type: ignore[arg-type]
+    for i in range(40):
+        sink.emit(event(i) if i != 17 else event(0).model_copy(update={"request_id": "poison"}))
+    sink.start()
+    assert await sink.flush(5)
+    stats = sink.stats()
+    assert sorted(store.stored) == sorted(f"r{i}" for i in range(40) if i != 17)
+    assert stats.dropped_rejected == 1 and stats.written == 39
+    await sink.aclose()
+
+
+async def test_text_with_nul_or_a_lone_surrogate_is_stored(tmp_path: Path) -> None:
+    store = SqlStore(str(tmp_path / "odd.db"))
+    store.migrate()
+    odd = event(1).model_copy(update={"text": "a\ud800b\x00c"})
+    assert store.write_decisions([odd, event(2)]) == 2
+    texts = {e.request_id: e.text for e in store.recent_decisions("acme")}
+    assert texts["r1"] == "a\ufffdb\ufffdc"
+    store.close()
+
+
 async def test_emit_before_start_is_kept_and_written_later(tmp_path: Path) -> None:
     n = 3
     store = SqlStore(tmp_path / "t.db")
