@@ -185,7 +185,7 @@ class Escalator:
         return await self._update(user, 0.0)
 
     async def _update(self, user: str, amount: float) -> EscalationState:
-        key = hashlib.sha256(user.encode()).hexdigest()[:24]  # no raw user id in the store
+        key = hashlib.sha256(user.encode("utf-8", "surrogatepass")).hexdigest()[:24]  # no raw id
         try:
             score = await self._store.add(key, amount, self._clock(), self.policy.half_life_s)
         except Exception as exc:  # the store is down: apply the configured fail level

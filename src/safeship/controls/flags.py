@@ -64,7 +64,7 @@ class Assignment(BaseModel):
 
 def bucket_of(salt: str, user: str) -> int:
     """The stable rollout bucket of ``user`` in ``[0, 10000)``."""
-    digest = hashlib.sha256(f"{salt}:{user}".encode()).digest()
+    digest = hashlib.sha256(f"{salt}:{user}".encode("utf-8", "surrogatepass")).digest()
     return int.from_bytes(digest[:8], "big") % BUCKETS
 
 

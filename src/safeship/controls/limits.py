@@ -179,7 +179,7 @@ class RateLimiter:
         value = subject.scope_value(rule.scope)
         if value is None:
             return None
-        digest = hashlib.sha256(value.encode()).hexdigest()[:24]
+        digest = hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()[:24]
         return f"{rule.name}:{rule.scope}:{digest}"
 
     async def check(self, subject: Subject, tokens: int = 0) -> LimitDecision:

@@ -8,6 +8,7 @@ Bodies are read with a byte cap before parsing, so a huge body costs at most the
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -60,12 +61,44 @@ async def read_json(request: Request, max_bytes: int) -> Any:
     if not raw:
         raise GatewayError(400, "invalid_json", "request body is empty; expected JSON", "<body>")
     try:
-        return json.loads(raw)
+        data = json.loads(raw)
     except UnicodeDecodeError as exc:
         raise GatewayError(400, "invalid_json", "body is not UTF-8", "<body>") from exc
     except json.JSONDecodeError as exc:
         message = f"malformed JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
         raise GatewayError(400, "invalid_json", message, "<body>") from exc
+    if _SURROGATE_ESCAPE.search(raw):  # only an escape can carry one: skip the walk otherwise
+        where = _lone_surrogate(data)
+        if where is not None:
+            message = "text holds an unpaired surrogate escape (not a Unicode character)"
+            raise GatewayError(400, "invalid_json", message, where or "<body>")
+    return data
+
+
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _lone_surrogate(value: Any, path: str = "") -> str | None:
+    """The field holding an unpaired surrogate, if any (``""``: the body itself).
+
+    Why refuse it: it is not text, and passed on it breaks every UTF-8 encoder downstream (a
+    store's batch, the upstream call, a response), turning one odd request into a 500.
+    """
+    if isinstance(value, str):
+        return path if _SURROGATE.search(value) else None
+    items = (
+        value.items()
+        if isinstance(value, dict)
+        else enumerate(value)
+        if isinstance(value, list)
+        else ()
+    )
+    for key, inner in items:
+        found = _lone_surrogate(inner, f"{path}.{key}" if path else str(key))
+        if found is not None:
+            return found
+    return None
 
 
 def validate(model: type[M], data: Any) -> M:

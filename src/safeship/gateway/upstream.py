@@ -126,11 +126,20 @@ class Upstream:
         self.headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
 
     def _request(self, method: str, path: str, body: Any | None) -> httpx.Request:
+        """The upstream request, its body as ASCII JSON.
+
+        Escaped JSON carries any text the caller sent, an unpaired surrogate included (valid
+        JSON as an escape), where UTF-8 cannot encode it and the call would fail.
+        """
+        if body is None:
+            return self.client.build_request(
+                method, f"{self.base_url}{path}", headers=self.headers, timeout=self.timeout
+            )
         return self.client.build_request(
             method,
             f"{self.base_url}{path}",
-            json=body,
-            headers=self.headers,
+            content=json.dumps(body, separators=(",", ":")).encode("ascii"),
+            headers={**self.headers, "content-type": "application/json"},
             timeout=self.timeout,
         )
 

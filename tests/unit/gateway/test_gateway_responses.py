@@ -136,3 +136,25 @@ async def test_output_tokens_count_against_token_quotas(guard: Guard) -> None:
         second = await client.post("/v1/responses", json=ask("hi", user="u-1"))
         other = await client.post("/v1/responses", json=ask("hi", user="u-2"))
     assert (first.status_code, second.status_code, other.status_code) == (200, 429, 200)
+
+
+async def test_an_unpaired_surrogate_is_a_400_naming_its_field_not_an_outage(
+    guard: Guard,
+) -> None:
+    """It is not text: passed on it broke the upstream call, a stored batch and the limiter."""
+    limits = [{"name": "per-user", "scope": "user", "rate": "5/minute"}]
+    odd = '{"model": "m", "input": [{"role": "user", "content": "hi \\ud800"}], "user": "u"}'
+    emoji = '{"model": "m", "input": "say: hi \\ud83d\\ude00", "user": "u"}'  # a valid pair
+    async with gateway(guard, config(controls={"limits": limits})) as client:
+        sent = await client.post("/v1/responses", content=odd, headers=JSON)
+        fine = await client.post("/v1/responses", content=emoji, headers=JSON)
+        metrics = (await client.get("/metrics")).text
+    assert sent.status_code == 400 and sent.json()["error"]["field"] == "input.0.content"
+    assert (
+        fine.status_code == 200
+        and fine.json()["output"][0]["content"][0]["text"] == "hi \U0001f600"
+    )
+    assert 'safeship_gateway_errors_total{type="limiter"}' not in metrics
+
+
+JSON = {"content-type": "application/json"}
