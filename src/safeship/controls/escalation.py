@@ -123,15 +123,23 @@ class MemoryViolationStore:
         return value
 
 
+# Decay to ``now`` and add. The stored time never moves backwards (a replica whose clock runs
+# behind would otherwise rewind it, and the next read on a faster clock would decay the same
+# span twice: a suspended user's own refused requests would shorten the suspension), and a
+# plain read (amount 0) writes nothing, so status checks neither change a score nor create keys.
 _LUA_ADD = """
 local s = tonumber(redis.call('HGET', KEYS[1], 's') or '0')
 local t = tonumber(redis.call('HGET', KEYS[1], 't') or ARGV[2])
 local now = tonumber(ARGV[2])
+local amount = tonumber(ARGV[1])
 local dt = now - t
 if dt < 0 then dt = 0 end
-local v = s * math.pow(0.5, dt / tonumber(ARGV[3])) + tonumber(ARGV[1])
-redis.call('HSET', KEYS[1], 's', tostring(v), 't', tostring(now))
-redis.call('EXPIRE', KEYS[1], math.ceil(tonumber(ARGV[3]) * 12))
+local v = s * math.pow(0.5, dt / tonumber(ARGV[3])) + amount
+if amount > 0 then
+  if now < t then now = t end
+  redis.call('HSET', KEYS[1], 's', tostring(v), 't', tostring(now))
+  redis.call('EXPIRE', KEYS[1], math.ceil(tonumber(ARGV[3]) * 12))
+end
 return tostring(v)
 """
 

@@ -87,6 +87,29 @@ async def test_escalation_is_shared_between_replicas(redis_url: str, prefix: str
             await s.aclose()
 
 
+async def test_a_replica_whose_clock_runs_behind_cannot_speed_up_decay(
+    redis_url: str, prefix: str
+) -> None:
+    """Status reads through a slow-clocked replica must not rewind a score's time."""
+    policy = EscalationPolicy(warn_at=1, throttle_at=3, suspend_at=6, half_life_s=3600)
+    store = RedisViolationStore(redis_url, prefix=prefix)
+    now = [1000.0]
+    try:
+        ahead = Escalator(policy, store, clock=lambda: now[0])
+        behind = Escalator(policy, store, clock=lambda: now[0] - 2.0)
+        for _ in range(7):
+            await ahead.record("mallory")
+        for _ in range(500):  # 10 s of alternating reads through both replicas
+            now[0] += 0.02
+            await ahead.status("mallory")
+            await behind.status("mallory")
+        state = await ahead.status("mallory")
+        assert state.level is Level.SUSPEND
+        assert state.score == pytest.approx(7 * 0.5 ** (10 / 3600), rel=1e-4)  # ten seconds' decay
+    finally:
+        await store.aclose()
+
+
 async def test_kill_switch_reaches_the_other_replica_within_one_second(redis_url: str, prefix: str) -> None:
     stores = [RedisFlagStore(redis_url, key=prefix) for _ in range(2)]
     try:
