@@ -199,29 +199,46 @@ class RateLimiter:
             return_exceptions=True,
         )
         degraded: list[str] = []
-        for (rule, ident, _), outcome in zip(todo, outcomes, strict=True):
+        closed: list[LimitRule] = []
+        denied: list[tuple[LimitRule, str, int]] = []
+        for (rule, ident, cost), outcome in zip(todo, outcomes, strict=True):
             if isinstance(outcome, BaseException):
                 degraded.append(rule.name)
                 if not self._storage_failed(rule, outcome):
-                    return LimitDecision(
-                        allowed=False, rule=rule.name, retry_after_s=1, degraded=tuple(degraded)
-                    )
+                    closed.append(rule)
             elif not outcome:
-                self._denied += 1
-                return LimitDecision(
-                    allowed=False,
-                    rule=rule.name,
-                    retry_after_s=await self._retry_after(rule, ident),
-                    degraded=tuple(degraded),
-                )
-        return LimitDecision(allowed=True, degraded=tuple(degraded))
+                denied.append((rule, ident, cost))
+        if not denied and not closed:
+            return LimitDecision(allowed=True, degraded=tuple(degraded))
+        if denied:
+            self._denied += 1
+        # every refusing rule's wait, the longest reported: retrying after a shorter one
+        # would only be refused again (and counted against the other rules)
+        waits = await asyncio.gather(*(self._retry_after(r, i, c) for r, i, c in denied))
+        longest = [(w, r.name) for w, (r, _, _) in zip(waits, denied, strict=True)]
+        longest += [(1, r.name) for r in closed]
+        wait, name = max(longest, key=lambda pair: pair[0])
+        return LimitDecision(allowed=False, rule=name, retry_after_s=wait, degraded=tuple(degraded))
 
-    async def _retry_after(self, rule: LimitRule, ident: str) -> int:
+    async def _retry_after(self, rule: LimitRule, ident: str, cost: int = 1) -> int:
+        """Seconds until ``cost`` more fits under ``rule``.
+
+        The window's reset time is when one unit frees up; a token rule asking for more waits
+        until enough has decayed (the sliding window frees its previous window's count about
+        evenly across the current one), and a cost above the whole quota waits a full window.
+        """
+        expiry = rule.item.get_expiry()
         try:  # window stats only on a denial, to keep the allowed path to one round trip
             stats = await self._strategy.get_window_stats(rule.item, ident)
         except Exception:
             return 1
-        return max(1, math.ceil(stats.reset_time - self._clock()))
+        first = max(1, math.ceil(stats.reset_time - self._clock()))
+        if cost <= 1:
+            return first
+        if cost > rule.item.amount:
+            return max(first, expiry)
+        needed = cost - max(0, stats.remaining)
+        return max(first, min(2 * expiry, math.ceil(needed / rule.item.amount * expiry)))
 
     async def charge(self, subject: Subject, tokens: int) -> None:
         """Add ``tokens`` used by a completion to the token rules; never raises, never denies.

@@ -55,6 +55,29 @@ async def test_a_completion_bigger_than_the_rest_of_the_quota_uses_it_up() -> No
     assert (await limiter.check(Subject(user="bob"), tokens=10)).allowed
 
 
+async def test_retry_after_is_the_longest_wait_of_every_refusing_rule() -> None:
+    limiter = RateLimiter(
+        [
+            LimitRule(name="per_min", scope="user", rate="2/minute"),
+            LimitRule(name="per_day", scope="user", rate="2/day"),
+        ]
+    )
+    bob = Subject(user="bob")
+    assert (await limiter.check(bob)).allowed and (await limiter.check(bob)).allowed
+    refused = await limiter.check(bob)
+    assert not refused.allowed and refused.rule == "per_day" and refused.retry_after_s > 3600
+
+
+async def test_a_token_refusal_waits_until_the_asked_amount_fits() -> None:
+    limiter = RateLimiter([LimitRule(name="tok", scope="user", unit="tokens", rate="1000/minute")])
+    alice = Subject(user="alice")
+    assert (await limiter.check(alice, tokens=1000)).allowed
+    half = await limiter.check(alice, tokens=500)
+    assert not half.allowed and half.retry_after_s >= 30  # half a window, not one token's worth
+    too_big = await limiter.check(Subject(user="carol"), tokens=5000)
+    assert not too_big.allowed and too_big.retry_after_s >= 60
+
+
 def test_bad_rate_string_is_rejected_at_config_time() -> None:
     with pytest.raises(ValidationError, match="rate"):
         LimitRule(name="x", scope="user", rate="lots per second")
