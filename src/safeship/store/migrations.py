@@ -3,9 +3,11 @@
 Hand-rolled rather than Alembic: the schema is two tables, the same migrations must run
 in-process at start-up on SQLite and PostgreSQL, and a list of numbered functions with a
 bookkeeping table needs no ``alembic.ini``/``env.py`` scaffolding or extra dependency. Each
-migration runs in its own transaction with its bookkeeping row, so a failed step leaves nothing
-half-applied; on PostgreSQL a transaction-level advisory lock serialises replicas starting at
-once. Never edit a shipped migration: append a new one.
+migration runs in its own transaction with its bookkeeping row; on PostgreSQL a failed step
+leaves nothing half-applied, and a transaction-level advisory lock serialises replicas starting
+at once. SQLite's driver commits DDL statement by statement, so every step is also safe to run
+again over a half-applied state (``checkfirst``; later steps must be too). Never change what a
+shipped migration creates: append a new one.
 
 The table objects below are the current shape, used by the queries; migration 0001 and 0002
 create them as they were first shipped (later migrations must use explicit DDL).
@@ -80,9 +82,26 @@ class Migration:
     apply: Callable[[sa.Connection], None]
 
 
+def _create(table: sa.Table) -> Callable[[sa.Connection], None]:
+    """Create ``table`` and its indexes, each only if missing.
+
+    Why re-runnable: SQLite's driver commits each DDL statement on its own, so a step that
+    fails after its table (a lock taken by another worker, a crash) left the table behind with
+    no bookkeeping row, and every later attempt failed on "already exists": telemetry stopped
+    for good. The resulting schema is the one first shipped.
+    """
+
+    def apply(conn: sa.Connection) -> None:
+        table.create(conn, checkfirst=True)
+        for index in table.indexes:
+            index.create(conn, checkfirst=True)
+
+    return apply
+
+
 MIGRATIONS: tuple[Migration, ...] = (
-    Migration(1, "create_decisions", lambda conn: decisions.create(conn)),
-    Migration(2, "create_reports", lambda conn: reports.create(conn)),
+    Migration(1, "create_decisions", _create(decisions)),
+    Migration(2, "create_reports", _create(reports)),
 )
 
 _LOCK_KEY = 0x5AFE5417  # advisory lock id for PostgreSQL

@@ -44,6 +44,22 @@ def test_sqlite_uses_wal_and_records_named_migrations_once(tmp_path: Path) -> No
     store.close()
 
 
+def test_a_migration_left_half_done_on_sqlite_completes_on_the_next_start(tmp_path: Path) -> None:
+    """SQLite commits DDL at once: a step that failed after its table (a lock, a crash) must
+    not leave "table already exists" forever, which stopped telemetry for good."""
+    store = SqlStore(tmp_path / "half.db")
+    with store.engine.begin() as conn:  # what the failed first attempt left: a table, no index, no row
+        migrations.decisions.create(conn)
+        for index in migrations.decisions.indexes:
+            index.drop(conn)
+    assert store.migrate() == ["create_decisions", "create_reports"]
+    with store.engine.connect() as conn:
+        names = {ix["name"] for ix in sa.inspect(conn).get_indexes("decisions")}
+    assert names == {ix.name for ix in migrations.decisions.indexes}
+    assert store.write_decisions([event()]) == 1
+    store.close()
+
+
 def test_round_trip_and_idempotent_writes(tmp_path: Path) -> None:
     store = SqlStore(tmp_path / "t.db")
     e = event()
