@@ -216,8 +216,19 @@ class StoreSink:
     def _report(self, report: UserReport) -> UserReport:
         return report if self.raw_text else report.redacted(self.redactor)
 
-    async def drain(self) -> None:
-        """Wait for conversions in flight (shutdown, tests), inline ones scheduled included."""
+    async def drain(self, timeout_s: float | None = None) -> None:
+        """Wait for conversions in flight (shutdown, tests), inline ones scheduled included.
+
+        With ``timeout_s``, conversions still running then are abandoned and counted as
+        dropped: a shutdown must keep its deadline, and every loss is counted, never silent.
+        """
         await asyncio.sleep(0)  # conversions scheduled with call_soon run on this turn
-        if self._pending:
-            await asyncio.gather(*self._pending, return_exceptions=True)
+        if not self._pending:
+            return
+        pending = set(self._pending)
+        _, late = await asyncio.wait(pending, timeout=timeout_s)
+        if late:
+            self.dropped += len(late)
+            log.warning("telemetry: %d conversions unfinished at shutdown; dropped", len(late))
+            for task in late:
+                task.cancel()

@@ -108,9 +108,11 @@ class Runtime:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-        if self.store_sink is not None:
-            await self.store_sink.drain()
-            await self.store_sink.sink.aclose(self.flush_timeout_s)
+        if self.store_sink is not None:  # conversions and the flush share one deadline
+            loop = asyncio.get_running_loop()
+            deadline = loop.time() + self.flush_timeout_s
+            await self.store_sink.drain(self.flush_timeout_s)
+            await self.store_sink.sink.aclose(max(0.0, deadline - loop.time()))
         if self.rate is not None:
             await close_within(self.rate.limiter.aclose(), "rate limiter")
             await close_within(self.rate.throttle.aclose(), "throttle limiter")

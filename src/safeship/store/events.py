@@ -91,8 +91,9 @@ class DecisionEvent(_Frozen):
             latencies_ms: Extra timings (upstream, total) merged over the decision's own.
         """
         stored = None
-        if text is not None:
-            stored = text if store_raw else redact_text(text, decision, redactor)
+        if text is not None:  # only what is kept is redacted (with a margin for a cut entity)
+            kept = text[: 2 * MAX_TEXT]
+            stored = kept if store_raw else redact_text(kept, decision, redactor)
         return cls(
             request_id=request_id,
             tenant=tenant,
