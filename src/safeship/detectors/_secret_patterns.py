@@ -86,6 +86,14 @@ def _assigned_secret(value: str) -> bool:
     return random_looking(value) and _CODE_REFERENCE.fullmatch(value) is None
 
 
+_URL_PASSWORD_WORDS = frozenset({"password", "passwd", "pass", "pwd", "secret", "pw", "redacted"})
+
+
+def _url_password(value: str) -> bool:
+    """A real password in a URL, not a template word (``user:password@``) or placeholder."""
+    return value.lower() not in _URL_PASSWORD_WORDS and _not_placeholder(value)
+
+
 @dataclass(frozen=True)
 class SecretRule:
     """One credential type: where it is in the text and how much to trust a match."""
@@ -244,6 +252,14 @@ RULES: tuple[SecretRule, ...] = (
         0.9,
         _jwt_ok,
         literals=("eyJ",),
+    ),
+    _rule(  # a connection string with its password: postgresql://app:S3cret@db/prod
+        "URL_CREDENTIALS",
+        r"(?i:\b[a-z][a-z0-9+.\-]{1,20}://)[^\s/:@\"'<>]{0,64}:([^\s/@\"'<>]{3,128})@[\w.\-\[\]]+",
+        0.9,
+        _url_password,
+        group=1,
+        literals=("://",),
     ),
     _rule(
         "GENERIC_SECRET",

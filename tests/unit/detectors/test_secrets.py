@@ -99,6 +99,33 @@ def test_look_alikes_do_not_fire(text: str) -> None:
     assert find_secrets(text) == []
 
 
+@pytest.mark.parametrize(
+    ("text", "password"),
+    [
+        ("DATABASE_URL=postgresql://app:S3cr3t-Pa55@db.internal:5432/prod", "S3cr3t-Pa55"),
+        ("connect to redis://:p4ssW0rd9x@cache:6379/0 first", "p4ssW0rd9x"),
+        ("mongodb+srv://svc:Zq81vLmn7Tt@cluster0.example.net/app", "Zq81vLmn7Tt"),
+    ],
+)
+def test_connection_strings_give_up_their_password(text: str, password: str) -> None:
+    (finding,) = find_secrets(text)
+    assert finding.entity == "URL_CREDENTIALS" and finding.text == password
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "https://user@host.example.com/path",
+        "see http://example.com:8080/docs?at=1:2@3",
+        "postgresql://user:password@localhost/db",
+        "mongodb://app:${MONGO_PASSWORD}@cluster/app",
+        "ftp://anonymous:xxxx@ftp.example.org",
+    ],
+)
+def test_urls_without_a_real_password_do_not_fire(text: str) -> None:
+    assert find_secrets(text) == []
+
+
 def test_result_never_leaks_the_secret_outside_finding_text() -> None:
     secret = FAKES["GITHUB_TOKEN"]
     result = run(SecretsDetector(), f"token: {secret}")
