@@ -216,7 +216,11 @@ class FeatureFlags:
         except Exception as exc:
             self.storage_errors += 1
             log.warning("flag store unreachable (%s); using last known flags", type(exc).__name__)
-            return self.cached(feature)
+            fallback = self.cached(feature)
+            # held for one time-to-live too: a store that hangs must not cost every request
+            # its timeout (twice: the feature and the global flag) until it is back
+            self._cache[feature] = (fallback, now)
+            return fallback
         value = found or self._defaults.get(feature, FeatureFlag(feature=feature))
         self._cache[feature] = (value, now)
         return value

@@ -108,6 +108,18 @@ async def test_unreachable_store_uses_last_known_flag_and_counts() -> None:
     assert flags.storage_errors >= 1
 
 
+async def test_an_unreachable_store_is_asked_once_per_time_to_live() -> None:
+    """During an outage each request must not wait out the store's timeout again."""
+    clock = Clock()
+    flags = FeatureFlags(RedisFlagStore("redis://127.0.0.1:1/0"), clock=clock, cache_ttl_s=0.5)
+    for _ in range(5):
+        await flags.assign("chat", "u")
+    assert flags.storage_errors == 2  # the feature and the global flag, once each
+    clock.now += 0.6
+    await flags.assign("chat", "u")
+    assert flags.storage_errors == 4
+
+
 async def test_openfeature_provider_serves_flags() -> None:
     flags = FeatureFlags(MemoryFlagStore([rollout(100)]))
     provider = SafeshipFlagProvider(flags)
