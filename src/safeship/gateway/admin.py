@@ -105,7 +105,7 @@ def _store(gw: GatewayState) -> SqlStore:
 
 def _limit(request: Request) -> int:
     raw = request.query_params.get("limit", "100")
-    if not raw.isdigit() or not 1 <= int(raw) <= 1000:
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 4) or not 1 <= int(raw) <= 1000:
         raise GatewayError(400, "invalid_request", "limit must be 1..1000", "limit")
     return int(raw)
 

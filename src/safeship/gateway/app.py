@@ -69,12 +69,14 @@ def create_app(
         sync: PolicySync | None = None
         mirror: asyncio.Task[None] | None = None
         try:
+            sync = PolicySync.for_config(config)
+            if sync is not None:  # before loading: an announcement made meanwhile is not missed
+                await sync.prepare()
             policies = await PolicySet.load(config, guard)
             await runtime.start()
-            sync = PolicySync.for_config(config, policies)
             samples = runtime.samples
             if sync is not None:
-                await sync.start()
+                await sync.start(policies)
                 samples = _joined(runtime.samples, sync.samples)
             metrics.watch(samples, runtime.buffered)
             if metrics.multiprocess:

@@ -75,6 +75,21 @@ class ApiKey(_Strict):
             raise ValueError("must be the 64-hex-digit sha256 of the key (see hash_key)")
         return value
 
+    @field_validator("tenant")
+    @classmethod
+    def _plain_tenant(cls, value: str) -> str:
+        """A name that cannot collide with another tenant's keys.
+
+        Limits, escalation and rollout are keyed ``tenant:user``, and the caller picks
+        ``user``: a ``:`` in a tenant name would let ``acme`` + ``eu:alice`` land on
+        ``acme:eu`` + ``alice``. ``anonymous`` is every keyless caller's tenant.
+        """
+        if ":" in value or not value.strip():
+            raise ValueError("a tenant name must be non-empty and contain no ':'")
+        if value == "anonymous":
+            raise ValueError("'anonymous' is the tenant of callers without a key; pick another")
+        return value
+
 
 class UpstreamConfig(_Strict):
     """The OpenAI-compatible server the gateway guards."""

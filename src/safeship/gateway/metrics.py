@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
@@ -192,9 +193,38 @@ class GatewayMetrics:
         from prometheus_client import multiprocess
 
         self.sync_runtime()
+        _forget_dead_workers()
         merged = CollectorRegistry()
         multiprocess.MultiProcessCollector(merged)  # type: ignore[no-untyped-call]
         return generate_latest(merged)
+
+
+def _forget_dead_workers() -> None:
+    """Drop the live gauges of workers that died without a clean exit (``kill -9``, OOM).
+
+    Their files stay behind when the supervisor starts a replacement, and
+    ``safeship_gateway_workers`` (and the buffered gauge) would count them forever.
+    Counters keep a dead worker's counts, as they should.
+    """
+    from prometheus_client import multiprocess
+
+    directory = multiprocess_dir()
+    if directory is None:
+        return
+    for path in Path(directory).glob("gauge_live*_*.db"):
+        pid_text = path.stem.rsplit("_", 1)[-1]
+        if pid_text.isdigit() and not _alive(int(pid_text)):
+            multiprocess.mark_process_dead(int(pid_text))  # type: ignore[no-untyped-call]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: alive
+        return True
+    return True
 
 
 class _RuntimeCollector(Collector):

@@ -76,9 +76,17 @@ class Judgement:
         return f"The tool call was held by the gateway: {held}."
 
 
+_TOKEN = re.compile(r"[0-9]{1,12}\.[0-9a-f]{64}")
+
+
 def confirm_tokens(header: str | None) -> list[str]:
-    """The tokens of an ``X-Safeship-Confirm`` header (several may be comma-separated)."""
-    return [t.strip() for t in (header or "").split(",") if t.strip()]
+    """The well-formed tokens of an ``X-Safeship-Confirm`` header (comma-separated).
+
+    Anything not shaped like a token (``EXPIRY.HMAC``) is ignored here, so a garbled header
+    is an unconfirmed call, never a crash after the model has already answered.
+    """
+    parts = (t.strip() for t in (header or "").split(","))
+    return [t for t in parts if _TOKEN.fullmatch(t)]
 
 
 def args_digest(arguments: Any) -> str:

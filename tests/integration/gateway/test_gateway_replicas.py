@@ -290,8 +290,8 @@ async def test_a_policy_reload_reaches_every_replica_within_a_second(
         assert "safeship_policy_sync_reloads_total 1.0" in metrics
         assert await verdict(b, "tell me about the mango season") == "block"  # second, kept
         assert await verdict(b, "the kiwi harvest") == "allow"
-    assert "policy reloaded on announcement (generation" in caplog.text
-    assert "failed here, old policy kept" in caplog.text
+    assert "policy reloaded on announcement: second" in caplog.text
+    assert "failed here, old policy kept, retry in" in caplog.text
 
 
 async def test_a_reload_with_redis_down_still_reloads_here_and_says_others_were_not_told(

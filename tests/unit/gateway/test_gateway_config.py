@@ -6,7 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from safeship.gateway import GatewayConfigError, hash_key, load_gateway_config, parse_gateway_config
+from safeship.gateway import (
+    GatewayConfig,
+    GatewayConfigError,
+    hash_key,
+    load_gateway_config,
+    parse_gateway_config,
+)
 from safeship.gateway.errors import GatewayError
 from safeship.gateway.identity import KeyRing
 from safeship.types import TrustTier
@@ -111,3 +117,11 @@ def test_a_caller_can_lower_its_tier_but_never_raise_it() -> None:
     assert who.capped(TrustTier.INTERNAL) is TrustTier.AUTHENTICATED
     assert who.capped(TrustTier.ANONYMOUS) is TrustTier.ANONYMOUS
     assert who.capped(None) is TrustTier.AUTHENTICATED
+
+
+@pytest.mark.parametrize("tenant", ["acme:eu", "anonymous", " "])
+def test_tenant_names_that_could_collide_are_refused(tenant: str) -> None:
+    """Limits and escalation key on tenant:user, and the caller picks user."""
+    key = {"id": "k", "sha256": "a" * 64, "tenant": tenant}
+    with pytest.raises(ValueError, match="tenant"):
+        GatewayConfig.model_validate({"upstream": {"base_url": "http://x/v1"}, "api_keys": [key]})

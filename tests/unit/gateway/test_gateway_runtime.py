@@ -112,7 +112,9 @@ async def test_decisions_and_reports_reach_sqlite_scoped_by_tenant(
         missing = await client.get("/admin/decisions?tenant=acme")
         wrong = await client.get("/admin/decisions?tenant=acme", headers=ACME)
         flip = await client.post("/admin/flags/chat/kill", headers=READER)
+        odd = await client.get("/admin/decisions?tenant=acme&limit=%C2%B2", headers=OP)
     assert report.status_code == 202
+    assert odd.status_code == 400 and odd.json()["error"]["field"] == "limit"  # not a 500
     texts = " ".join(d["text"] or "" for d in acme)
     assert "a.b@example.com" not in texts and "12345" not in texts and "#####" in texts
     assert {d["request_id"] for d in acme} == {request_id}

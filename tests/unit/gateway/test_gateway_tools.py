@@ -121,3 +121,16 @@ async def test_tool_results_are_screened_before_the_model_reads_them(guard: Guar
     assert r.status_code == 200 and not seen  # never forwarded
     assert r.json()["choices"][0]["finish_reason"] == "content_filter"
     assert r.json()["safeship"]["category"] == "prompt_injection"
+
+
+async def test_a_garbled_confirmation_header_holds_the_call_and_is_never_a_500(
+    guard: Guard,
+) -> None:
+    calls = [call("refund", {"order": 7, "amount": "20"})]
+    async with gateway(guard, config(tools=TOOLS), upstream(calls)) as client:
+        for header in ("\u00b2.abc", "9" * 5000 + ".ff", "é" * 70, "1.2.3, ,"):
+            r = await client.post(
+                "/v1/chat/completions", json=ask(), headers={"X-Safeship-Confirm": header.encode()}
+            )
+            assert r.status_code == 200, header[:10]
+            assert r.json()["safeship"]["tool_calls"][0]["reason"] == "confirmation_required"

@@ -121,7 +121,8 @@ def test_metrics_add_up_every_worker(tmp_path: Path, monkeypatch: pytest.MonkeyP
     monkeypatch.setenv(MULTIPROC_ENV, str(tmp_path))
     ctx = mp.get_context("spawn")
     out = ctx.Queue()
-    for requests, samples, leave in ((3, [2.0, 5.0], True), (2, [1.0, 4.0], False)):
+    # the first worker dies without its clean exit (kill -9): its live gauge must not count
+    for requests, samples, leave in ((3, [2.0, 5.0], False), (2, [1.0, 4.0], False)):
         proc = ctx.Process(target=_worker, args=(requests, samples, leave, out))
         proc.start()
         proc.join(60)
@@ -131,5 +132,5 @@ def test_metrics_add_up_every_worker(tmp_path: Path, monkeypatch: pytest.MonkeyP
     assert 'safeship_gateway_requests_total{endpoint="chat",status="200"} 5.0' in merged
     assert 'safeship_gateway_request_seconds_count{endpoint="chat"} 2.0' in merged
     assert "safeship_limiter_denied_total 9.0" in merged  # 5 + 4, by increase, not 2+5+1+4
-    assert "safeship_gateway_workers 1.0" in merged  # the first worker left the live gauges
+    assert "safeship_gateway_workers 1.0" in merged  # the dead first worker is not counted
     assert "safeship_sink_buffered 3.0" in merged
