@@ -233,17 +233,30 @@ async def _forward(
             choice["finish_reason"] = "content_filter"
         elif decision.action is Action.REDACT and decision.redacted_text is not None:
             dialect.set_text(choice, decision.redacted_text, stream=False)
+    said = next((t for _, t in texts if t), None) if len(checked) == 1 else None
+    checks = [*checked, *thoughts]
+    return await answer(gw, call, messages, data, input_decision, checks, said, verdicts)
+
+
+async def answer(
+    gw: GatewayState,
+    call: Call,
+    messages: list[Message],
+    data: dict[str, Any],
+    input_decision: Decision,
+    checks: Sequence[tuple[Decision, float]],
+    said: str | None,
+    verdicts: list[dict[str, Any]],
+) -> JSONResponse:
+    """A whole answer, its output checks recorded once, with the ``safeship`` object.
+
+    ``said`` is the one answer text as generated (for telemetry and the shadow policy);
+    ``verdicts`` the tool guard's, if any. Shared by chat, completions and Responses.
+    """
     final = input_decision
-    if checked or thoughts:
-        said = next((t for _, t in texts if t), None) if len(checked) == 1 else None
+    if checks:
         final = await settle(
-            gw,
-            call,
-            [*checked, *thoughts],
-            messages,
-            response=said,
-            text=said,
-            shadow=said is not None,
+            gw, call, checks, messages, response=said, text=said, shadow=said is not None
         )
     data["safeship"] = extension(final, call.request_id, call.standing.level)
     if verdicts:

@@ -26,10 +26,10 @@ from safeship.gateway.errors import GatewayError
 from safeship.gateway.proxy import (
     SSE_HEADERS,
     StreamChecks,
+    answer,
     charge_tokens,
     screen_input,
     screen_tool_results,
-    settle,
 )
 from safeship.gateway.responses_reasoning import ReasoningItems, ThinkingBlocked
 from safeship.gateway.responses_shapes import (
@@ -127,22 +127,10 @@ async def _whole(
         elif decision.action is Action.REDACT and decision.redacted_text is not None:
             part["text"] = decision.redacted_text
             part["annotations"] = []
-    final = input_decision
-    if checked or thoughts:
-        said = texts[0] if len(texts) == 1 else None  # as generated: the store redacts it
-        final = await settle(
-            gw,
-            call,
-            [*checked, *thoughts],
-            messages,
-            response=said,
-            text=said,
-            shadow=said is not None,
-        )
-    data["safeship"] = extension(final, call.request_id, call.standing.level)
-    if verdicts:
-        data["safeship"]["tool_calls"] = [v.json() for v in verdicts]
-    return JSONResponse(data)
+    said = texts[0] if len(texts) == 1 else None  # as generated: the store redacts it
+    checks = [*checked, *thoughts]
+    judged = [v.json() for v in verdicts]
+    return await answer(gw, call, messages, data, input_decision, checks, said, judged)
 
 
 async def _settle_thinking(
