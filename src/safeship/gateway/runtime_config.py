@@ -96,6 +96,17 @@ class AdminConfig(_Strict):
     token_env: str | None = Field(default="SAFESHIP_ADMIN_TOKEN", description="or its variable")
     tokens: list[AdminToken] = Field(default_factory=list)
 
+    @field_validator("token_sha256")
+    @classmethod
+    def _is_digest(cls, value: str | None) -> str | None:
+        """A pasted token instead of its digest would never match: say so at start-up."""
+        if value is None:
+            return None
+        value = value.lower()
+        if not _SHA256.match(value):
+            raise ValueError("must be the 64-hex-digit sha256 of the token (see hash_key)")
+        return value
+
 
 class DenyRule(_Strict):
     """Refuse a call whose argument at ``argument`` (dotted path) matches ``regex``."""

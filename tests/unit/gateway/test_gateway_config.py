@@ -125,3 +125,10 @@ def test_tenant_names_that_could_collide_are_refused(tenant: str) -> None:
     key = {"id": "k", "sha256": "a" * 64, "tenant": tenant}
     with pytest.raises(ValueError, match="tenant"):
         GatewayConfig.model_validate({"upstream": {"base_url": "http://x/v1"}, "api_keys": [key]})
+
+
+def test_an_operator_token_must_be_given_as_its_digest() -> None:
+    with pytest.raises(ValueError, match="sha256"):
+        GatewayConfig.model_validate(
+            {"upstream": {"base_url": "http://x/v1"}, "admin": {"token_sha256": "my-token"}}
+        )
