@@ -44,6 +44,19 @@ class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+BREAK_S = 1.0
+"""After a storage failure, checks skip the storage this long and apply their fail modes.
+
+Why: a Redis that hangs (rather than refusing connections) costs each call its full timeout;
+without the break every request would wait it out, and a limiter outage would become a
+gateway-wide latency outage. One probe per second finds the storage again.
+"""
+
+
+class StorageDown(Exception):
+    """A check skipped because the storage failed less than ``BREAK_S`` ago."""
+
+
 class LimitRule(_Frozen):
     """One limit: ``rate`` (``"60/minute"``, ``"100000/day"``) of ``unit`` per ``scope`` value.
 
@@ -134,6 +147,7 @@ class RateLimiter:
         self._errors = 0
         self._open = 0
         self._closed = 0
+        self._down_until = 0.0
 
     @classmethod
     def from_url(
@@ -193,11 +207,16 @@ class RateLimiter:
             if (ident := self._applies(rule, subject)) is not None
         ]
         todo = [(rule, ident, cost) for rule, ident, cost in todo if cost > 0]
-        # all rules concurrently: one storage round trip of latency, whatever the rule count
-        outcomes = await asyncio.gather(
-            *(self._strategy.hit(rule.item, ident, cost=cost) for rule, ident, cost in todo),
-            return_exceptions=True,
-        )
+        outcomes: list[bool | BaseException]
+        if todo and self._clock() < self._down_until:  # the storage just failed: do not wait
+            outcomes = [StorageDown("skipped while the storage recovers")] * len(todo)
+        else:  # all rules concurrently: one storage round trip, whatever the rule count
+            outcomes = await asyncio.gather(
+                *(self._strategy.hit(rule.item, ident, cost=cost) for rule, ident, cost in todo),
+                return_exceptions=True,
+            )
+            if any(isinstance(o, BaseException) for o in outcomes):
+                self._down_until = self._clock() + BREAK_S
         degraded: list[str] = []
         closed: list[LimitRule] = []
         denied: list[tuple[LimitRule, str, int]] = []
@@ -252,23 +271,29 @@ class RateLimiter:
             ident = self._applies(rule, subject)
             if ident is None or rule.unit != "tokens" or tokens <= 0:
                 continue
+            if self._clock() < self._down_until:
+                self._errors += 1  # not charged: the storage is recovering
+                continue
             try:
                 if not await self._strategy.hit(rule.item, ident, cost=tokens):
                     left = (await self._strategy.get_window_stats(rule.item, ident)).remaining
                     if left > 0:
                         await self._strategy.hit(rule.item, ident, cost=left)
             except Exception as exc:
+                self._down_until = self._clock() + BREAK_S
                 self._storage_failed(rule, exc)
 
     def _storage_failed(self, rule: LimitRule, exc: BaseException) -> bool:
         """Count a storage failure; True when the rule fails open."""
         self._errors += 1
-        log.warning(
-            "rate-limit storage unreachable for rule %s (%s); failing %s",
-            rule.name,
-            type(exc).__name__,
-            rule.fail_mode,
-        )
+        if not isinstance(exc, StorageDown):  # skipped checks are counted, not logged each time
+            log.warning(
+                "rate-limit storage unreachable for rule %s (%s); failing %s for %.0f s",
+                rule.name,
+                type(exc).__name__,
+                rule.fail_mode,
+                BREAK_S,
+            )
         if rule.fail_mode == "open":
             self._open += 1
             return True

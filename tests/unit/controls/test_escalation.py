@@ -64,6 +64,26 @@ async def test_unreachable_redis_returns_fail_level_degraded() -> None:
     assert esc.storage_errors == 1
 
 
+class CountingDeadStore:
+    """A violation store that fails every call, counting them."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    async def add(self, key: str, amount: float, now: float, half_life_s: float) -> float:
+        self.calls += 1
+        raise ConnectionError("timed out")
+
+
+async def test_a_failing_store_is_not_asked_again_for_a_second() -> None:
+    """A hanging Redis must not cost every request its timeout."""
+    store = CountingDeadStore()
+    esc = Escalator(POLICY.model_copy(update={"fail_level": Level.WARN}), store)
+    states = [await esc.status(f"user-{i}") for i in range(10)]
+    assert all(s.degraded and s.level is Level.WARN for s in states)
+    assert store.calls == 1 and esc.storage_errors == 10
+
+
 async def test_a_reached_level_holds_for_the_grace_period_in_real_time() -> None:
     clock = Clock()
     policy = EscalationPolicy(warn_at=1, throttle_at=3, suspend_at=5, half_life_s=3600, grace_s=300)

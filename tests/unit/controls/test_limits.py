@@ -1,4 +1,5 @@
 import pytest
+from limits.aio.storage import MemoryStorage
 from pydantic import ValidationError
 
 from safeship.controls.limits import LimitRule, RateLimiter, Subject
@@ -107,3 +108,34 @@ async def test_memory_url_gives_an_in_memory_limiter() -> None:
     assert (await limiter.check(Subject(user="a"))).allowed
     assert not (await limiter.check(Subject(user="a"))).allowed
     await limiter.aclose()
+
+
+class HangingStorage(MemoryStorage):  # type: ignore[misc]
+    """A storage that fails every call (as a hanging Redis does after its timeout)."""
+
+    calls = 0
+
+    async def incr(self, *args: object, **kwargs: object) -> int:
+        HangingStorage.calls += 1
+        raise ConnectionError("timed out")
+
+    async def get(self, *args: object, **kwargs: object) -> int:
+        HangingStorage.calls += 1
+        raise ConnectionError("timed out")
+
+    async def acquire_sliding_window_entry(self, *args: object, **kwargs: object) -> bool:
+        HangingStorage.calls += 1
+        raise ConnectionError("timed out")
+
+
+async def test_a_failing_storage_is_probed_once_a_second_not_on_every_request() -> None:
+    now = [1000.0]
+    rule = LimitRule(name="u", scope="user", rate="100/minute", fail_mode="open")
+    limiter = RateLimiter([rule], storage=HangingStorage(), clock=lambda: now[0])
+    results = [await limiter.check(Subject(user="bob")) for _ in range(20)]
+    assert all(r.allowed and r.degraded == ("u",) for r in results)  # the fail mode still applies
+    first = HangingStorage.calls
+    assert 1 <= first <= 2 and limiter.stats().storage_errors == 20  # one probe, not 20
+    now[0] += 1.5
+    await limiter.check(Subject(user="bob"))
+    assert HangingStorage.calls > first  # probed again after the break
