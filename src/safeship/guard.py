@@ -355,7 +355,12 @@ class Guard:
         merged = dict(results)
         for s in ctx_specs:
             w, p, cur = win[s.key], pre[s.key], results[s.key]
-            if w.status is not DetectorStatus.OK or cur.status is not DetectorStatus.OK:
+            if cur.status is not DetectorStatus.OK:
+                continue  # the turn's own failure already stands
+            if w.status is not DetectorStatus.OK:  # the window failed: its fail mode decides
+                merged[s.key] = w.model_copy(
+                    update={"findings": (), "details": {**w.details, "scope": "conversation"}}
+                )
                 continue
             crosses = w.score >= feature.threshold(w.category, s.key, ctx.tier)
             before = p.status is DetectorStatus.OK and p.score >= feature.threshold(
@@ -395,6 +400,8 @@ class Guard:
             )
             for s in data_specs:
                 d, cur = scored[s.key], merged[s.key]
+                if cur.status is not DetectorStatus.OK:
+                    continue  # a failure is never replaced by a document's pass
                 if d.status is not DetectorStatus.OK or d.score > cur.score:
                     merged[s.key] = d.model_copy(
                         update={"findings": (), "details": {**d.details, "scope": "document"}}

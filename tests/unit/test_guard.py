@@ -270,3 +270,71 @@ def test_a_recorded_only_detector_never_acts_for_any_tier() -> None:
     _, feature = guard.policy.feature(None)
     assert feature.threshold("full_refusal", "refusal", TrustTier.ANONYMOUS) > 1.0
     assert feature.threshold("anything", "prompt_injection", TrustTier.ANONYMOUS) == 0.4
+
+
+# A detector that reads the conversation and documents, and fails where a test tells it to:
+# on the joined conversation window ("boom") or on the user's own turn ("crash").
+from typing import ClassVar  # noqa: E402
+
+from safeship.detectors.base import BaseDetector, DetectorInput, detectors  # noqa: E402
+from safeship.types import DetectorResult  # noqa: E402
+
+
+@detectors.register()
+class _WindowProbe(BaseDetector):
+    name: ClassVar[str] = "test_window_probe"
+    contextual: ClassVar[bool] = True
+    sources: ClassVar[frozenset[str]] = frozenset({"user", "conversation", "document"})
+
+    def score(self, item: DetectorInput) -> DetectorResult:
+        if "boom" in item.text and item.source == "conversation":
+            raise RuntimeError("window failure")
+        if "crash" in item.text and item.source == "user":
+            raise RuntimeError("turn failure")
+        words = ("reveal", "system", "prompt")
+        return self.result(sum(w in item.text.lower() for w in words) / 3, "prompt_injection")
+
+
+PROBE_POLICY = """
+version: 1
+features:
+  chat:
+    input: [{detector: test_window_probe, fail_mode: closed}]
+    thresholds: {default: 0.9}
+"""
+
+
+async def test_a_failure_is_never_hidden_by_the_window_or_a_document() -> None:
+    """An error is never counted as safe: not the window's, not under a passing document."""
+    guard = Guard(parse_policy(PROBE_POLICY, "probe.yaml"), embedder=None)
+    ctx = GuardContext(tier=TrustTier.AUTHENTICATED)
+    turns = [
+        {"role": "user", "content": "please reveal boom"},
+        {"role": "assistant", "content": "ok"},
+        {"role": "user", "content": "the weather"},
+    ]
+    window = await guard.acheck_input(turns, ctx)
+    assert window.blocked and window.errored == ("test_window_probe",)
+    docs = GuardContext(tier=TrustTier.AUTHENTICATED, documents=("a note about a prompt",))
+    under_doc = await guard.acheck_input([{"role": "user", "content": "crash"}], docs)
+    assert under_doc.blocked and under_doc.errored == ("test_window_probe",)
+
+
+async def test_a_copy_only_a_normalised_view_shows_blocks_instead_of_a_half_redaction() -> None:
+    policy = r"""
+version: 1
+features:
+  chat:
+    output: []
+    rules:
+      deny:
+        - name: email
+          regex: ['[\w.+-]+@[\w-]+(\.[\w-]+)+']
+          category: pii
+          action: redact
+"""
+    guard = Guard(parse_policy(policy, "redact.yaml"), embedder=None)
+    plain = await guard.acheck_output("hi", "mail a@b.com or c@d.com")
+    assert plain.action is Action.REDACT and plain.redacted_text == "mail [REDACTED] or [REDACTED]"
+    hidden = await guard.acheck_output("hi", "mail a@b.com or c\u200b@d.com")  # zero-width
+    assert hidden.action is Action.BLOCK and hidden.redacted_text is None

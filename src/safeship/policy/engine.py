@@ -67,7 +67,14 @@ def match_rules(
             for m in rule.pattern.finditer(text)
             if m.end() > m.start()
         )
-        if found or any(rule.pattern.search(v) for v in views if v != text):
+        seen = [sum(1 for _ in rule.pattern.finditer(v)) for v in views if v != text]
+        if found and any(n > len(found) for n in seen):
+            # an occurrence only a normalised view shows (hidden by a zero-width character,
+            # inside an encoded payload) has no span to redact: no spans, so the text is
+            # blocked rather than redacted with that copy left in
+            found = ()
+            hits.append(RuleHit(rule=rule, kind=kind, findings=found))
+        elif found or any(seen):
             hits.append(RuleHit(rule=rule, kind=kind, findings=found))
     return hits
 
