@@ -86,8 +86,12 @@ def output_stream(output: Path | None) -> Iterator[TextIO]:
     if output is None:
         yield sys.stdout
         return
-    output.parent.mkdir(parents=True, exist_ok=True)
-    with output.open("w", encoding="utf-8") as handle:
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        handle = output.open("w", encoding="utf-8", errors="backslashreplace")
+    except OSError as exc:  # a directory, a path under a file, no permission: say which
+        raise fail(f"cannot write {output}: {exc.strerror or type(exc).__name__}") from exc
+    with handle:
         yield handle
 
 
@@ -115,5 +119,10 @@ def fail(message: str, code: int = 2) -> typer.Exit:
 
 
 def dump(record: dict[str, Any]) -> str:
-    """One compact JSON line."""
-    return json.dumps(record, ensure_ascii=False, default=str)
+    """One compact JSON line (escaped where a field holds text UTF-8 cannot encode)."""
+    line = json.dumps(record, ensure_ascii=False, default=str)
+    try:
+        line.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate from the input: keep it as a JSON escape
+        return json.dumps(record, default=str)
+    return line

@@ -32,12 +32,17 @@ def decision_record(decision: Decision, number: int | None = None) -> dict[str, 
 
 
 def _messages(record: dict[str, Any], field: str, where: str) -> list[dict[str, Any]] | str:
+    """The line's conversation, or its text; never a silent choice between the two."""
+    value = record.get(field)
     if "messages" in record:
         messages = record["messages"]
         if not isinstance(messages, list):
             raise InputError(f"{where}: field 'messages' must be a list")
+        if isinstance(value, str):  # which one is meant? checking one would pass the other
+            raise InputError(f"{where}: has both {field!r} and 'messages'; keep one")
+        if not any(isinstance(m, dict) and m.get("role") == "user" for m in messages):
+            raise InputError(f"{where}: 'messages' has no user turn to check")
         return messages
-    value = record.get(field)
     if not isinstance(value, str):
         raise InputError(f"{where}: needs a string field {field!r} or a 'messages' list")
     return value
@@ -66,7 +71,8 @@ def check(
 
     A line holds the text under ``--field`` or a ``messages`` list (OpenAI chat format). For
     ``--stage output`` the response is under ``--field`` and the conversation under ``messages``.
-    Exit code: 1 if any line could not be read; 3 with ``--fail-on-block`` if anything blocked.
+    Exit code: 1 if any line could not be read or a detector failed on it (its fail mode still
+    decided the line); 3 with ``--fail-on-block`` if anything blocked.
     """
     from safeship.guard import Guard, GuardContext
 
@@ -98,6 +104,7 @@ def check(
             if text is not None:
                 decision = run({field: text}, "TEXT")
                 blocked += decision.blocked
+                failures += bool(decision.errored)
                 out.write(dump(decision_record(decision)) + "\n")
             else:
                 assert input is not None
@@ -131,5 +138,6 @@ def _check_file(
                 out.write(dump({"line": line.number, "error": str(exc)}) + "\n")
                 continue
             blocked += decision.blocked
+            failures += bool(decision.errored)  # a detector that failed is not a clean pass
             out.write(dump(decision_record(decision, line.number)) + "\n")
     return blocked, failures

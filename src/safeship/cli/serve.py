@@ -56,7 +56,7 @@ def serve(
         str | None, typer.Option(help="OpenAI-compatible base URL, e.g. http://127.0.0.1:8080/v1")
     ] = None,
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    port: Annotated[int, typer.Option(help="Port to listen on.", min=1, max=65535)] = 8000,
     upstream_key_env: Annotated[
         str | None, typer.Option(help="Environment variable holding the upstream API key.")
     ] = None,

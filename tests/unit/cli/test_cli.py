@@ -126,3 +126,33 @@ def test_clean_errors_without_tracebacks(tmp_path: Path) -> None:
         out = run(*args)
         assert out.returncode == 2, (args, out.stdout, out.stderr)
         assert "error" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_check_never_picks_one_text_silently_and_an_error_is_not_a_clean_pass(
+    policy: Path, tmp_path: Path
+) -> None:
+    src = tmp_path / "in.jsonl"
+    rows = [
+        {"text": "harmful ask", "messages": [{"role": "user", "content": "hello"}]},
+        {"messages": []},
+        {"messages": [{"role": "assistant", "content": "hi"}]},
+    ]
+    src.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    dst = tmp_path / "out.jsonl"
+    out = run("check", "--policy", str(policy), "--feature", "ok", "--input", str(src), "-o", str(dst))
+    lines = [json.loads(x) for x in dst.read_text().splitlines()]
+    assert out.returncode == 1 and all("error" in x for x in lines)
+    assert "both 'text' and 'messages'" in lines[0]["error"] and "no user turn" in lines[1]["error"]
+    errored = run("check", "--policy", str(policy), "--feature", "broken", "hello")
+    assert errored.returncode == 1 and '"errored":["always_error"]' in errored.stdout.replace(" ", "")
+
+
+def test_cli_output_and_port_mistakes_are_clean_errors(policy: Path, tmp_path: Path) -> None:
+    to_dir = run("check", "--policy", str(policy), "--feature", "ok", "hi", "-o", str(tmp_path))
+    assert to_dir.returncode != 0 and "cannot write" in to_dir.stderr and "Traceback" not in to_dir.stderr
+    port = run("serve", "--upstream", "http://127.0.0.1:9/v1", "--port", "70000")
+    assert port.returncode != 0 and "65535" in port.stderr and "Traceback" not in port.stderr
+    src = tmp_path / "odd.jsonl"
+    src.write_text('{"id": "a\\ud800", "text": "hi"}\n')
+    odd = run("detect", "--detector", "secrets", "--input", str(src))
+    assert odd.returncode == 0 and "Traceback" not in odd.stderr and '"score"' in odd.stdout
