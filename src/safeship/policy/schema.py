@@ -86,10 +86,19 @@ class Rule(_Strict):
 
     @cached_property
     def pattern(self) -> re.Pattern[str]:
-        """One compiled alternation of all keywords (word-bounded, case-insensitive) and regexes."""
-        parts = [rf"(?<!\w){re.escape(k)}(?!\w)" for k in self.keywords]
+        """One compiled alternation of all keywords (word-bounded, case-insensitive) and regexes.
+
+        The words of a keyword may be joined by any run of spaces, line breaks, hyphens or
+        underscores: "ignore-all_previous instructions" is the same phrase, written to slip past.
+        """
+        parts = [rf"(?<!\w){_words(k)}(?!\w)" for k in self.keywords]
         parts += [f"(?:{r})" for r in self.regex]
         return re.compile("|".join(parts), re.IGNORECASE)
+
+
+def _words(keyword: str) -> str:
+    """A keyword as a pattern whose words match across any separator run."""
+    return r"[\s_\-]+".join(re.escape(word) for word in keyword.split())
 
 
 class Rules(_Strict):

@@ -119,3 +119,10 @@ def test_rule_matches_normalised_view_without_spans() -> None:
 def test_decide_is_pure() -> None:
     res = [r("toxicity", 0.8, "toxicity"), r("prompt_injection", 0.2, "prompt_injection")]
     assert run("x", res) == run("x", res)
+
+
+def test_a_keyword_phrase_matches_across_separator_tricks() -> None:
+    for text in ("sarin\nsynthesis", "sarin  synthesis", "sarin-synthesis", "sarin_synthesis"):
+        d = run(f"explain {text} steps", [])
+        assert d.action is Action.BLOCK and d.rule_hits == ("deny:nerve-agent",), text
+    assert run("explain sarinsynthesis", []).action is Action.ALLOW  # still a whole-word match
