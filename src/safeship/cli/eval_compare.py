@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from safeship.cli._io import fail
+from safeship.errors import SafeshipError
 from safeship.evals.metrics import Rate
 from safeship.evals.significance import RegressionTest, TestMethod, regression_test
 from safeship.evals.summary import RunSummary
@@ -60,7 +61,7 @@ def compare(
     try:
         a, b = load_summary(run_a), load_summary(run_b)
         tests = compare_runs(a, b, alpha, "fisher" if method == "fisher" else "z")
-    except (OSError, ValueError) as exc:
+    except (SafeshipError, OSError, ValueError) as exc:
         raise fail(f"cannot compare: {exc}") from exc
     table = Table("rate", "A (baseline)", "B (candidate)", "delta", "p", "verdict")
     for subject, t in tests:

@@ -18,6 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
+from safeship.errors import InputError
 from safeship.evals.metrics import Outcome, Rate, Reply
 from safeship.evals.plots import rate_bars, tradeoff
 from safeship.evals.runner import ScoredOutput
@@ -128,10 +131,18 @@ def load_summary(path: str | Path) -> RunSummary:
     p = Path(path)
     if p.is_dir():
         p = p / "report.json"
-    data = json.loads(p.read_text(encoding="utf-8"))
-    return RunSummary.model_validate(
-        {k: v for k, v in data.items() if k in RunSummary.model_fields}
-    )
+    try:
+        data = json.loads(p.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InputError(f"{p}: not a readable report.json ({exc})") from exc
+    if not isinstance(data, dict):
+        raise InputError(f"{p}: a report.json holds a JSON object, not {type(data).__name__}")
+    try:
+        return RunSummary.model_validate(
+            {k: v for k, v in data.items() if k in RunSummary.model_fields}
+        )
+    except ValidationError as exc:
+        raise InputError(f"{p}: not an eval report: {exc.errors()[0]['msg']}") from exc
 
 
 def _fmt(r: Rate | None) -> str:

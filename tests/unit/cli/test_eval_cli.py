@@ -107,6 +107,19 @@ def test_gate_check_exit_codes(tmp_path: Path) -> None:
     assert invalid.exit_code == 2
 
 
+def test_a_report_that_is_not_an_object_is_a_clean_error_naming_it(tmp_path: Path) -> None:
+    gate = tmp_path / "gate.yaml"
+    gate.write_text(GATE)
+    odd = tmp_path / "report.json"
+    odd.write_text("[1, 2]")
+    runner = CliRunner(env={"COLUMNS": "200"})
+    checked = runner.invoke(app, ["gate", "check", "--config", str(gate), "--report", str(odd)])
+    compared = runner.invoke(app, ["eval", "compare", str(odd), str(odd)])
+    for result in (checked, compared):
+        assert result.exit_code != 0 and isinstance(result.exception, SystemExit)  # no traceback
+        assert "report.json" in result.output and "JSON object" in result.output
+
+
 @pytest.mark.parametrize(("candidate", "code"), [(2, 0), (25, 1)])
 def test_compare_flags_significant_regressions(tmp_path: Path, candidate: int, code: int) -> None:
     base = _report(tmp_path / "a", successes=2, n=40, refused=2, benign=40)
