@@ -321,19 +321,9 @@ async def test_a_failure_is_never_hidden_by_the_window_or_a_document() -> None:
 
 
 async def test_a_copy_only_a_normalised_view_shows_blocks_instead_of_a_half_redaction() -> None:
-    policy = r"""
-version: 1
-features:
-  chat:
-    output: []
-    rules:
-      deny:
-        - name: email
-          regex: ['[\w.+-]+@[\w-]+(\.[\w-]+)+']
-          category: pii
-          action: redact
-"""
-    guard = Guard(parse_policy(policy, "redact.yaml"), embedder=None)
+    from tests.unit.gateway.gateway_support import make_guard  # e-mail addresses are redacted
+
+    guard = make_guard()
     plain = await guard.acheck_output("hi", "mail a@b.com or c@d.com")
     assert plain.action is Action.REDACT and plain.redacted_text == "mail [REDACTED] or [REDACTED]"
     hidden = await guard.acheck_output("hi", "mail a@b.com or c\u200b@d.com")  # zero-width
