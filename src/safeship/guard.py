@@ -255,6 +255,8 @@ class Guard:
         self, messages: MessagesLike, response: str, context: GuardContext | None = None
     ) -> Decision:
         """Check what the model answered, knowing the request that produced it."""
+        if not isinstance(response, str):  # a caller's bug must not read as an odd crash
+            raise InputError(f"response must be a string, got {type(response).__name__}")
         ctx = context or GuardContext()
         msgs = to_messages(messages)
         name, feature = self._feature(ctx)

@@ -328,3 +328,9 @@ async def test_a_copy_only_a_normalised_view_shows_blocks_instead_of_a_half_reda
     assert plain.action is Action.REDACT and plain.redacted_text == "mail [REDACTED] or [REDACTED]"
     hidden = await guard.acheck_output("hi", "mail a@b.com or c\u200b@d.com")  # zero-width
     assert hidden.action is Action.BLOCK and hidden.redacted_text is None
+
+
+async def test_a_response_that_is_not_text_is_an_input_error() -> None:
+    guard = Guard(parse_policy(PROBE_POLICY, "probe.yaml"), embedder=None)
+    with pytest.raises(InputError, match="response must be a string, got NoneType"):
+        await guard.acheck_output("hi", None)  # type: ignore[arg-type]

@@ -7,7 +7,7 @@ detector's own params model at load time (see ``policy.load``).
 
 Threshold and action lookup for a flagged result goes from specific to general:
 ``category`` -> ``detector name`` -> ``default``. A scalar threshold is adjusted per trust tier by
-``tier_adjust`` (anonymous traffic is held stricter by default); a mapping sets each tier exactly.
+``tier_adjust`` (anonymous traffic is held stricter by default); a mapping sets the tiers it names.
 """
 
 from __future__ import annotations
@@ -118,6 +118,9 @@ class RefusalTemplate(_Strict):
 TierThresholds = dict[TrustTier, float]
 
 
+_TIER_ADJUST = {TrustTier.ANONYMOUS: -0.1, TrustTier.AUTHENTICATED: 0.0, TrustTier.INTERNAL: 0.0}
+
+
 class FeaturePolicy(_Strict):
     """Everything the guard needs for one AI feature."""
 
@@ -125,18 +128,22 @@ class FeaturePolicy(_Strict):
     input: list[DetectorSpec] = Field(default_factory=list)
     output: list[DetectorSpec] = Field(default_factory=list)
     thresholds: dict[str, float | TierThresholds] = Field(default_factory=dict)
-    tier_adjust: dict[TrustTier, float] = Field(
-        default_factory=lambda: {
-            TrustTier.ANONYMOUS: -0.1,
-            TrustTier.AUTHENTICATED: 0.0,
-            TrustTier.INTERNAL: 0.0,
-        }
-    )
+    tier_adjust: dict[TrustTier, float] = Field(default_factory=lambda: dict(_TIER_ADJUST))
     actions: dict[str, Action] = Field(default_factory=dict)
     rules: Rules = Field(default_factory=Rules)
     refusals: dict[str, RefusalTemplate] = Field(default_factory=dict)
     history_turns: int = Field(default=4, ge=1, le=50)
     on_error: Action = Action.BLOCK
+
+    @field_validator("tier_adjust")
+    @classmethod
+    def _keep_unnamed_tiers(cls, value: dict[TrustTier, float]) -> dict[TrustTier, float]:
+        """Tiers a mapping does not name keep their defaults.
+
+        Why: ``{internal: 0.05}`` reads as "loosen internal", not "and stop holding anonymous
+        traffic stricter"; replacing the whole default silently dropped the anonymous margin.
+        """
+        return {**_TIER_ADJUST, **value}
 
     @field_validator("thresholds")
     @classmethod

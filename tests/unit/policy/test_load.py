@@ -125,3 +125,15 @@ def test_unreadable_files(tmp_path: Path) -> None:
 def test_example_policies_are_valid(path: Path) -> None:
     loaded = load_policy(path)
     assert loaded.policy.features
+
+
+def test_a_partial_tier_adjust_keeps_the_other_tiers_defaults() -> None:
+    """Loosening ``internal`` must not silently stop holding anonymous traffic stricter."""
+    from safeship.policy.load import parse_policy
+    from safeship.types import TrustTier
+
+    text = "version: 1\nfeatures:\n  chat:\n    tier_adjust: {internal: 0.05}\n"
+    feature = parse_policy(text, "partial.yaml").policy.features["chat"]
+    assert feature.tier_adjust[TrustTier.INTERNAL] == 0.05
+    assert feature.tier_adjust[TrustTier.ANONYMOUS] == -0.1
+    assert feature.threshold("x", "d", TrustTier.ANONYMOUS) == 0.4
