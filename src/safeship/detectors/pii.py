@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from safeship.detectors import _pii_validate as v
 from safeship.detectors.base import BaseDetector, DetectorInput, DetectorParams
@@ -45,6 +45,16 @@ class PIIParams(DetectorParams):
     ner: bool = Field(default=False, description="Also find names and places (needs [ner]).")
     min_score: float = Field(default=0.3, ge=0.0, le=1.0, description="Drop weaker findings.")
 
+    @field_validator("entities")
+    @classmethod
+    def _known(cls, value: list[str] | None) -> list[str] | None:
+        """A misspelt type (``email``) would find nothing and pass every text: refuse it."""
+        known = (*v.PATTERN_ENTITIES, *v.NER_ENTITIES)
+        unknown = [e for e in value or [] if e not in known]
+        if unknown:
+            raise ValueError(f"unknown entity {unknown[0]!r}; known: {', '.join(known)}")
+        return value
+
 
 class PIIDetector(BaseDetector):
     """Finds personal data; score = the strongest finding's calibrated confidence."""
@@ -74,19 +84,19 @@ class PIIDetector(BaseDetector):
         with torch_hidden():
             from safeship.detectors import _pii_recognizers as rec
 
-        wanted = set(self._p.entities or (*rec.PATTERN_ENTITIES, *rec.NER_ENTITIES))
-        engine = rec.build_engine(self._p.ner and bool(wanted & set(rec.NER_ENTITIES)))
+        wanted = set(self._p.entities or (*v.PATTERN_ENTITIES, *v.NER_ENTITIES))
+        engine = rec.build_engine(self._p.ner and bool(wanted & set(v.NER_ENTITIES)))
         self._recognizers = sorted(
             (
                 r
                 for r in engine.registry.recognizers
                 if r.supported_entities[0] in wanted
-                and r.supported_entities[0] in rec.PATTERN_ENTITIES
+                and r.supported_entities[0] in v.PATTERN_ENTITIES
             ),
             key=lambda r: r.supported_entities[0] == "PHONE_NUMBER",
         )
         self._engine = engine if self._p.ner else None
-        self._ner_entities = [e for e in rec.NER_ENTITIES if e in wanted]
+        self._ner_entities = [e for e in v.NER_ENTITIES if e in wanted]
         self._phone_valid = rec.phone_valid
 
     def find(self, text: str) -> list[Finding]:

@@ -182,3 +182,12 @@ def test_ner_names_and_places_when_installed() -> None:
     found = {f.entity: f.text for f in det.find(text)}
     assert found == {"PERSON": "Maria Okafor", "LOCATION": "Rotterdam"}
     assert PIIDetector(PIIParams(ner=True, entities=["EMAIL_ADDRESS"])).find(text) == []
+
+
+def test_a_misspelt_entity_type_is_refused_not_silently_ignored() -> None:
+    """``entities: [email]`` used to find nothing and pass every text as clean."""
+    from pydantic import ValidationError
+
+    assert PIIParams(entities=["EMAIL_ADDRESS", "PERSON"]).entities == ["EMAIL_ADDRESS", "PERSON"]
+    with pytest.raises(ValidationError, match="unknown entity 'email'"):
+        PIIParams(entities=["email"])
