@@ -138,14 +138,19 @@ def clean_output(data: dict[str, Any]) -> None:
         if not isinstance(item, dict) or item.get("type") not in KNOWN_ITEMS:
             continue
         if item["type"] == "message":
-            content = item.get("content")
-            item["content"] = [
-                {"type": "output_text", "text": str(p.get("text") or ""), "annotations": []}
-                for p in (content if isinstance(content, list) else [])
-                if isinstance(p, dict) and p.get("type") == "output_text"
-            ]
+            keep_output_text(item)
         kept.append(item)
     data["output"] = kept
+
+
+def keep_output_text(item: dict[str, Any]) -> None:
+    """A message item with only its ``output_text`` parts, rebuilt (annotations cleared)."""
+    content = item.get("content")
+    item["content"] = [
+        {"type": "output_text", "text": str(p.get("text") or ""), "annotations": []}
+        for p in (content if isinstance(content, list) else [])
+        if isinstance(p, dict) and p.get("type") == "output_text"
+    ]
 
 
 KNOWN_ITEMS = ("message", "reasoning", "function_call")

@@ -29,7 +29,7 @@ from typing import Any
 from safeship.gateway.errors import GatewayError
 from safeship.gateway.reasoning import ReasoningMode
 from safeship.gateway.responses_reasoning import ReasoningItems, ThinkingBlocked
-from safeship.gateway.responses_shapes import filtered, refusal_message
+from safeship.gateway.responses_shapes import filtered, keep_output_text, refusal_message
 from safeship.gateway.responses_tools import HeldCalls, notice_message
 from safeship.gateway.shapes import refusal_text
 from safeship.gateway.streaming import StreamGuard
@@ -74,10 +74,15 @@ class ResponsesRelay:
         found = [g.worst for g in guards if g.worst is not None]
         return max(found, key=lambda d: d.action.severity) if found else None
 
-    async def _check_thought(self, text: str) -> tuple[str, Decision | None]:
+    def _holding(self, text: str) -> StreamGuard:
+        """A guard already holding ``text`` whole: its ``finish`` checks it in one go."""
         guard = self._new_guard()
-        self._thought_guards.append(guard)
         guard.text = text
+        return guard
+
+    async def _check_thought(self, text: str) -> tuple[str, Decision | None]:
+        guard = self._holding(text)
+        self._thought_guards.append(guard)
         out = await guard.finish()
         return out.text, out.blocked
 
@@ -179,7 +184,7 @@ class ResponsesRelay:
 
     async def _delta(self, event: dict[str, Any]) -> list[bytes]:
         key = _key(event)
-        guard = self.guards.setdefault(key, self._new_guard())
+        guard = self.guards.get(key) or self.guards.setdefault(key, self._new_guard())
         out = await guard.feed(str(event.get("delta") or ""))
         if out.blocked is not None:
             return self._block(key, event, out.blocked)
@@ -189,8 +194,7 @@ class ResponsesRelay:
         key = _key(event)
         guard = self.guards.get(key)
         if guard is None:  # the text came whole, never streamed: check it now
-            guard = self.guards[key] = self._new_guard()
-            guard.text = str(event.get("text") or "")
+            guard = self.guards[key] = self._holding(str(event.get("text") or ""))
         out = await guard.finish()
         if out.blocked is not None:
             return self._block(key, event, out.blocked)
@@ -215,8 +219,7 @@ class ResponsesRelay:
         if part.get("type") != "output_text":
             return []
         if key not in self.guards:
-            guard = self.guards[key] = self._new_guard()
-            guard.text = str(part.get("text") or "")
+            guard = self.guards[key] = self._holding(str(part.get("text") or ""))
             released = await guard.finish()
             if released.blocked is not None:
                 return self._block(
@@ -228,13 +231,7 @@ class ResponsesRelay:
 
     async def _settle_item(self, index: int, item: dict[str, Any]) -> list[bytes]:
         """A message item with only its ``output_text`` parts, each carrying checked text."""
-        content = item.get("content")
-        parts = [p for p in (content if isinstance(content, list) else []) if isinstance(p, dict)]
-        item["content"] = [
-            {"type": "output_text", "text": str(p.get("text") or ""), "annotations": []}
-            for p in parts
-            if p.get("type") == "output_text"
-        ]
+        keep_output_text(item)
         for position, part in enumerate(item["content"]):
             out = await self._settle_part((index, position), part)
             if self.stopped:
@@ -282,11 +279,7 @@ class ResponsesRelay:
         """End the part with the refusal, close it and its item, and end the stream."""
         self.stopped = True
         before = self._sent.get(key, "")
-        at = {
-            "item_id": event.get("item_id") or self._items.get(key[0], {}).get("id"),
-            "output_index": key[0],
-            "content_index": key[1],
-        }
+        at = self._at(key, event)
         refusal = ("\n\n" if before else "") + refusal_text(decision.refusal)
         text = before + refusal
         self._sent[key] = text
