@@ -435,10 +435,10 @@ async def _forward_stream(
     checks = StreamChecks(gw, call, messages)
     guard = checks.guard()
     thinking = None
-    if dialect.chat:
-        mode = gw.config.reasoning
+    mode = gw.config.reasoning
+    if dialect.chat and mode != "pass":  # "pass" sends the thinking on as it came
         thinking = checks.guard() if mode == "check" else None
-        events = guard_reasoning(events, mode, thinking)
+        events = guard_reasoning(events, thinking)
     tools = gw.tools.get(call.scope.feature) if dialect.chat else None
     judge = None
     if tools is not None:

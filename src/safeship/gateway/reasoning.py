@@ -72,9 +72,9 @@ def _thinking(template: dict[str, Any], key: str, text: str) -> dict[str, Any]:
 
 
 async def guard_reasoning(
-    events: AsyncIterator[dict[str, Any]], mode: ReasoningMode, guard: StreamGuard | None
+    events: AsyncIterator[dict[str, Any]], guard: StreamGuard | None
 ) -> AsyncIterator[dict[str, Any]]:
-    """Chat stream events with their thinking checked (``check``) or removed (``strip``).
+    """Chat stream events with their thinking checked through ``guard``, or removed (None).
 
     Checked thinking goes out in chunks of its own as its window releases it. When the answer
     starts (a content delta) or the choice finishes, the rest of the thinking is checked
@@ -84,9 +84,6 @@ async def guard_reasoning(
     async for event in events:
         delta = _delta(event)
         found = reasoning_of(delta)
-        if mode == "pass":
-            yield event
-            continue
         strip(delta)
         released = ""
         if found is not None and guard is not None:
