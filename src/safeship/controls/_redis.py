@@ -7,6 +7,8 @@ client library's default of waiting forever: every backend here opens its client
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from safeship.errors import MissingDependencyError
@@ -34,3 +36,31 @@ def connect(url: str, timeout_s: float = DEFAULT_TIMEOUT_S) -> Redis:
         decode_responses=True,
     )
     return client
+
+
+BREAK_S = 1.0
+
+
+class Breaker:
+    """After a storage failure, skip the storage for ``seconds`` and use the fail mode at once.
+
+    Why: a Redis that hangs (rather than refusing connections) costs each call its full
+    timeout; without the break every request would wait it out, and a controls outage would
+    become a gateway-wide latency outage. One probe per ``seconds`` finds the storage again.
+    """
+
+    def __init__(
+        self, seconds: float = BREAK_S, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.seconds = seconds
+        self._clock = clock
+        self._until = 0.0
+
+    @property
+    def open(self) -> bool:
+        """The storage failed less than ``seconds`` ago: do not call it."""
+        return self._clock() < self._until
+
+    def trip(self) -> None:
+        """The storage just failed."""
+        self._until = self._clock() + self.seconds

@@ -23,8 +23,7 @@ from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from safeship.controls._redis import connect
-from safeship.controls.limits import BREAK_S
+from safeship.controls._redis import Breaker, connect
 
 log = logging.getLogger(__name__)
 
@@ -176,7 +175,7 @@ class Escalator:
         self._store: ViolationStore = store or MemoryViolationStore()
         self._clock = clock
         self.storage_errors = 0
-        self._down_until = 0.0
+        self._breaker = Breaker()
 
     async def record(
         self, user: str, weight: float = 1.0, certainty: float = 1.0
@@ -197,14 +196,14 @@ class Escalator:
     async def _update(self, user: str, amount: float) -> EscalationState:
         key = hashlib.sha256(user.encode("utf-8", "surrogatepass")).hexdigest()[:24]  # no raw id
         degraded = EscalationState(level=self.policy.fail_level, score=0.0, degraded=True)
-        if time.monotonic() < self._down_until:  # it just failed: apply the fail level now
+        if self._breaker.open:  # it just failed: apply the fail level now
             self.storage_errors += 1
             return degraded
         try:
             score = await self._store.add(key, amount, self._clock(), self.policy.half_life_s)
         except Exception as exc:  # the store is down: apply the configured fail level
             self.storage_errors += 1
-            self._down_until = time.monotonic() + BREAK_S  # a hanging store must not cost
-            log.warning("escalation store unreachable (%s)", type(exc).__name__)  # every call
+            self._breaker.trip()  # a hanging store must not cost every call its timeout
+            log.warning("escalation store unreachable (%s)", type(exc).__name__)
             return degraded
         return EscalationState(level=self.policy.level(score), score=score)

@@ -28,7 +28,7 @@ from limits.aio.storage import MemoryStorage, RedisStorage, Storage
 from limits.aio.strategies import SlidingWindowCounterRateLimiter
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from safeship.controls._redis import DEFAULT_TIMEOUT_S
+from safeship.controls._redis import DEFAULT_TIMEOUT_S, Breaker
 
 if TYPE_CHECKING:
     from redis.asyncio import ConnectionPool
@@ -44,17 +44,8 @@ class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
-BREAK_S = 1.0
-"""After a storage failure, checks skip the storage this long and apply their fail modes.
-
-Why: a Redis that hangs (rather than refusing connections) costs each call its full timeout;
-without the break every request would wait it out, and a limiter outage would become a
-gateway-wide latency outage. One probe per second finds the storage again.
-"""
-
-
 class StorageDown(Exception):
-    """A check skipped because the storage failed less than ``BREAK_S`` ago."""
+    """A check skipped because the storage failed moments ago (see ``Breaker``)."""
 
 
 class LimitRule(_Frozen):
@@ -147,7 +138,7 @@ class RateLimiter:
         self._errors = 0
         self._open = 0
         self._closed = 0
-        self._down_until = 0.0
+        self._breaker = Breaker(clock=clock)
 
     @classmethod
     def from_url(
@@ -208,7 +199,7 @@ class RateLimiter:
         ]
         todo = [(rule, ident, cost) for rule, ident, cost in todo if cost > 0]
         outcomes: list[bool | BaseException]
-        if todo and self._clock() < self._down_until:  # the storage just failed: do not wait
+        if todo and self._breaker.open:  # the storage just failed: do not wait
             outcomes = [StorageDown("skipped while the storage recovers")] * len(todo)
         else:  # all rules concurrently: one storage round trip, whatever the rule count
             outcomes = await asyncio.gather(
@@ -216,7 +207,7 @@ class RateLimiter:
                 return_exceptions=True,
             )
             if any(isinstance(o, BaseException) for o in outcomes):
-                self._down_until = self._clock() + BREAK_S
+                self._breaker.trip()
         degraded: list[str] = []
         closed: list[LimitRule] = []
         denied: list[tuple[LimitRule, str, int]] = []
@@ -271,7 +262,7 @@ class RateLimiter:
             ident = self._applies(rule, subject)
             if ident is None or rule.unit != "tokens" or tokens <= 0:
                 continue
-            if self._clock() < self._down_until:
+            if self._breaker.open:
                 self._errors += 1  # not charged: the storage is recovering
                 continue
             try:
@@ -280,7 +271,7 @@ class RateLimiter:
                     if left > 0:
                         await self._strategy.hit(rule.item, ident, cost=left)
             except Exception as exc:
-                self._down_until = self._clock() + BREAK_S
+                self._breaker.trip()
                 self._storage_failed(rule, exc)
 
     def _storage_failed(self, rule: LimitRule, exc: BaseException) -> bool:
@@ -292,7 +283,7 @@ class RateLimiter:
                 rule.name,
                 type(exc).__name__,
                 rule.fail_mode,
-                BREAK_S,
+                self._breaker.seconds,
             )
         if rule.fail_mode == "open":
             self._open += 1
