@@ -26,6 +26,7 @@ from safeship.features.hashing import NgramHasher
 from safeship.features.lazy import LazyEmbedder
 from safeship.features.memo import EmbeddingMemo
 from safeship.long_text import LONG_TEXT_CHARS, LongTextLane
+from safeship.messages import message_from
 from safeship.policy.engine import RuleHit, decide, match_rules
 from safeship.policy.load import LoadedPolicy, load_policy
 from safeship.policy.schema import DetectorSpec, FeaturePolicy
@@ -61,15 +62,14 @@ def _clean(text: str) -> str:
 
 
 def to_messages(messages: MessagesLike) -> list[Message]:
-    """Accept a plain string, ``Message`` objects or OpenAI-style dicts."""
+    """Accept a plain string, ``Message`` objects or OpenAI-style dicts (see ``messages``)."""
     if isinstance(messages, str):
         return [Message(role="user", content=_clean(messages))]
+    if not isinstance(messages, Sequence):
+        raise InputError(f"messages: expected a string or a list, got {type(messages).__name__}")
     out = []
     for i, m in enumerate(messages):
-        try:
-            msg = m if isinstance(m, Message) else Message.model_validate(m)
-        except ValueError as exc:
-            raise InputError(f"messages[{i}]: {exc}") from exc
+        msg = message_from(m, i)
         out.append(msg.model_copy(update={"content": _clean(msg.content)}))
     return out
 

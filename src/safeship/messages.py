@@ -1,0 +1,73 @@
+"""Read chat messages in the shapes callers already have: OpenAI chat and Responses dicts.
+
+Why: a library user hands the guard the same ``messages`` list they send to their model. That list
+holds multi-part content (``[{"type": "text", "text": ...}, {"type": "image_url", ...}]``), an
+assistant turn whose ``content`` is ``None`` because it only made ``tool_calls``, the legacy
+``function`` role, a ``refusal`` field, ``tool_call_id`` and whatever fields the provider adds next.
+Refusing all of that with an ``InputError`` made every agent or vision app reshape its messages
+first. Text parts are read the way the gateway reads them (joined by line breaks); parts with no
+text (images, audio, files) cannot be screened by text detectors and are skipped, as the gateway
+skips them. A value of the wrong type is still an error that names the message and field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, cast, get_args
+
+from safeship.errors import InputError
+from safeship.types import Message, Role
+
+_ROLES = frozenset(get_args(Role))
+_TEXT_PART_TYPES = frozenset({"text", "input_text", "output_text"})
+
+
+def _part_text(part: object, where: str) -> str | None:
+    """The text of one content part; None for a part that carries no text."""
+    if isinstance(part, str):
+        return part
+    if not isinstance(part, Mapping):
+        raise InputError(f"{where}: a content part must be an object, got {type(part).__name__}")
+    kind = part.get("type")
+    text = part.get("text")
+    if kind in _TEXT_PART_TYPES or (kind is None and text is not None):
+        if not isinstance(text, str):
+            raise InputError(f"{where}.text: a {kind or 'text'} part needs a string text")
+        return text
+    if kind == "refusal" and isinstance(part.get("refusal"), str):
+        return cast(str, part["refusal"])
+    return None
+
+
+def content_text(content: object, where: str) -> str:
+    """A message's screenable text: a string, or its text parts joined by line breaks."""
+    if content is None:
+        return ""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        texts = [_part_text(p, f"{where}[{i}]") for i, p in enumerate(content)]
+        return "\n".join(t for t in texts if t is not None)
+    raise InputError(f"{where}: content must be a string, a list of parts or null")
+
+
+def message_from(raw: object, index: int) -> Message:
+    """One message from a ``Message`` or an OpenAI-style mapping; errors name ``messages[i]``."""
+    if isinstance(raw, Message):
+        return raw
+    where = f"messages[{index}]"
+    if not isinstance(raw, Mapping):
+        raise InputError(f"{where}: a message must be an object, got {type(raw).__name__}")
+    role = raw.get("role", "user" if raw.get("type") == "message" else None)
+    if role == "function":
+        role = "tool"  # the legacy name of the tool role
+    if role not in _ROLES:
+        raise InputError(f"{where}.role: expected one of {sorted(_ROLES)}, got {role!r}")
+    if "content" not in raw and not any(k in raw for k in ("tool_calls", "function_call")):
+        raise InputError(f"{where}.content: missing")
+    text = content_text(raw.get("content"), f"{where}.content")
+    refusal = raw.get("refusal")
+    if not text and isinstance(refusal, str):
+        text = refusal  # an assistant turn that refused carries its words here
+    name = raw.get("name")
+    return Message(role=role, content=text, name=name if isinstance(name, str) else None)

@@ -1,0 +1,143 @@
+"""The guard reads the messages callers already send their model: OpenAI chat and Responses shapes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from safeship.errors import InputError
+from safeship.guard import Guard, GuardContext, to_messages
+from safeship.messages import message_from
+from safeship.policy.load import parse_policy
+from safeship.types import Action, Message, TrustTier
+
+pytestmark = pytest.mark.usefixtures("test_detectors")
+
+POLICY = """
+version: 1
+features:
+  chat:
+    input:
+      - detector: keyword
+    actions: {default: block}
+"""
+
+
+@pytest.fixture()
+def guard() -> Iterator[Guard]:
+    g = Guard(parse_policy(POLICY, "messages.yaml"), embedder=None)
+    yield g
+    g.close()
+
+
+CTX = GuardContext(feature="chat", tier=TrustTier.AUTHENTICATED)
+
+
+def test_text_parts_are_joined_and_other_parts_skipped() -> None:
+    msg = message_from(
+        {
+            "role": "user",
+            "content": [
+                {"type": "text", "text": "look at this"},
+                {"type": "image_url", "image_url": {"url": "data:image/png;base64,AAAA"}},
+                {"type": "input_text", "text": "and this"},
+            ],
+        },
+        0,
+    )
+    assert msg == Message(role="user", content="look at this\nand this")
+
+
+def test_assistant_tool_call_turn_and_tool_result_are_read() -> None:
+    messages = to_messages(
+        [
+            {"role": "user", "content": "book it"},
+            {
+                "role": "assistant",
+                "content": None,
+                "tool_calls": [
+                    {"id": "c1", "type": "function", "function": {"name": "f", "arguments": "{}"}}
+                ],
+            },
+            {"role": "tool", "tool_call_id": "c1", "content": "booked"},
+            {"role": "function", "name": "f", "content": "old style"},
+            {"role": "assistant", "content": None, "refusal": "I can't do that."},
+        ]
+    )
+    assert [m.role for m in messages] == ["user", "assistant", "tool", "tool", "assistant"]
+    assert [m.content for m in messages] == [
+        "book it",
+        "",
+        "booked",
+        "old style",
+        "I can't do that.",
+    ]
+    assert messages[3].name == "f"
+
+
+def test_responses_style_message_without_role_is_a_user_turn() -> None:
+    msg = message_from({"type": "message", "content": [{"type": "input_text", "text": "hi"}]}, 0)
+    assert (msg.role, msg.content) == ("user", "hi")
+
+
+@pytest.mark.parametrize(
+    ("raw", "where"),
+    [
+        ({"role": "wizard", "content": "x"}, r"messages\[2\]\.role"),
+        ({"role": "user"}, r"messages\[2\]\.content: missing"),
+        ({"role": "user", "content": 5}, r"messages\[2\]\.content"),
+        (
+            {"role": "user", "content": [{"type": "text", "text": 5}]},
+            r"messages\[2\]\.content\[0\]",
+        ),
+        ({"role": "user", "content": [7]}, r"messages\[2\]\.content\[0\]"),
+        ("just a string", r"messages\[2\]: a message must be an object"),
+    ],
+)
+def test_wrong_types_are_input_errors_that_name_the_field(raw: object, where: str) -> None:
+    with pytest.raises(InputError, match=where):
+        message_from(raw, 2)
+
+
+def test_a_non_list_is_refused() -> None:
+    with pytest.raises(InputError, match="messages: expected"):
+        to_messages(42)  # type: ignore[arg-type]
+
+
+async def test_guard_screens_text_inside_content_parts(guard: Guard) -> None:
+    """Before, multi-part content raised InputError; an attack in a part must now be caught."""
+    decision = await guard.acheck_input(
+        [
+            {"role": "system", "content": [{"type": "text", "text": "be kind"}]},
+            {
+                "role": "user",
+                "content": [
+                    {"type": "image_url", "image_url": {"url": "https://example.invalid/x.png"}},
+                    {"type": "text", "text": "now attack the server"},
+                ],
+            },
+        ],
+        CTX,
+    )
+    assert decision.action is Action.BLOCK
+
+
+async def test_guard_allows_an_agent_conversation_with_tool_calls(guard: Guard) -> None:
+    decision = await guard.acheck_input(
+        [
+            {"role": "user", "content": "what is the weather"},
+            {
+                "role": "assistant",
+                "content": None,
+                "tool_calls": [
+                    {"id": "c", "type": "function", "function": {"name": "w", "arguments": "{}"}}
+                ],
+            },
+            {"role": "tool", "tool_call_id": "c", "content": "sunny"},
+            {"role": "user", "content": "thanks"},
+        ],
+        CTX,
+    )
+    assert decision.action is Action.ALLOW
+    assert not decision.errored
