@@ -86,10 +86,22 @@ class BaseDetector:
     contextual: ClassVar[bool] = False
     embeds: ClassVar[bool] = False  # stage 2 reads the shared sentence embedder (warmup loads it)
     sources: ClassVar[frozenset[str]] = frozenset({"user", "assistant", "conversation"})
+    reports: ClassVar[frozenset[str] | None] = None  # every category it can report (None: unknown)
 
     def __init__(self, params: DetectorParams | None = None) -> None:
         self.params = params if params is not None else self.params_model()
         self._ready = False
+
+    @classmethod
+    def categories_for(cls, params: DetectorParams) -> frozenset[str] | None:
+        """Every category this detector can report under ``params``; None when not known ahead.
+
+        Why: the policy loader refuses a ``thresholds``, ``actions`` or ``refusals`` key that no
+        layer of the feature can ever report. A misspelt category (``self_harn``) otherwise
+        never applies, and the policy is silently looser or stricter than its author wrote.
+        Plugins that set neither this nor ``reports`` are not checked.
+        """
+        return cls.reports
 
     def setup(self) -> None:
         """Load resources once."""

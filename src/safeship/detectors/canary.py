@@ -80,6 +80,7 @@ class CanaryDetector(BaseDetector):
     """Scores 1.0 when a planted marker leaks into the text, with its spans."""
 
     name: ClassVar[str] = "canary"
+    reports: ClassVar[frozenset[str] | None] = frozenset({"canary_leak", "none"})
     description: ClassVar[str] = "Planted canary markers leaking into outputs (prompt leakage)."
     stages: ClassVar[frozenset[Stage]] = frozenset({Stage.OUTPUT})
     params_model: ClassVar[type[DetectorParams]] = CanaryParams

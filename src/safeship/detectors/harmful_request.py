@@ -35,6 +35,7 @@ from safeship.detectors._multilingual_head import MultilingualHead
 from safeship.detectors._use_hazard_head import UseHazardHead
 from safeship.detectors.base import BaseDetector, DetectorInput, DetectorParams
 from safeship.detectors.harmful_request_mlp import MLPCascadeModel
+from safeship.detectors.hazards import HAZARD_IDS
 from safeship.detectors.textmodel import best_window, chunk_text
 from safeship.features.cache import FeatureCache
 from safeship.features.multilingual import default_use_embedder
@@ -162,6 +163,7 @@ class HarmfulRequestDetector(BaseDetector):
     """Scores how likely a user turn asks for harmful help, and names the hazard."""
 
     name: ClassVar[str] = "harmful_request"
+    reports: ClassVar[frozenset[str] | None] = frozenset({UNSPECIFIED, *HAZARD_IDS})
     description: ClassVar[str] = (
         "Requests for harmful help (violence, weapons, crime, abuse, self-harm, malware...), "
         "scored by intent rather than topic, with a hazard category aligned with MLCommons."

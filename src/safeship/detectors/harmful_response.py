@@ -27,6 +27,7 @@ from typing import ClassVar
 from safeship.detectors._encoder_opinion import EncoderOpinion, EncoderParams, optional_opinion
 from safeship.detectors._stance import Combiner, banded_logit, embed_view, stance_cues
 from safeship.detectors.base import BaseDetector, DetectorInput, DetectorParams
+from safeship.detectors.hazards import HAZARD_IDS, canonical_hazards
 from safeship.detectors.refusal import models_dir
 from safeship.detectors.textmodel import CascadeModel, chunk_text
 from safeship.features.cache import FeatureCache
@@ -45,6 +46,7 @@ class HarmfulResponseDetector(BaseDetector):
     """P(the response contains harmful content the model should have withheld)."""
 
     name: ClassVar[str] = "harmful_response"
+    reports: ClassVar[frozenset[str] | None] = frozenset({DEFAULT_CATEGORY, *HAZARD_IDS})
     description: ClassVar[str] = (
         "Whether a model response complies with a harmful request (jailbreak success), with the "
         "hazard category when it can tell."
@@ -104,9 +106,9 @@ class HarmfulResponseDetector(BaseDetector):
         return self.deciding_window(text, features)[0]
 
     def hazards(self, item: DetectorInput, text: str) -> dict[str, float]:
-        """Hazard-category probabilities (empty without an embedder or a category head)."""
+        """Hazard probabilities under our hazard ids (empty without an embedder or a head)."""
         basis = f"{item.prompt}\n{text}" if item.prompt else text
-        return self._model.categories(basis, item.features)
+        return canonical_hazards(self._model.categories(basis, item.features))
 
     def score(self, item: DetectorInput) -> DetectorResult:
         """Max over views; the category is the top hazard when one is clear."""

@@ -106,6 +106,33 @@ detector's job; training drops them rather than calling them benign.
 """
 
 
+HEAD_ALIASES: MappingProxyType[str, str] = MappingProxyType(
+    {
+        "suicide_self_harm": "self_harm",
+        "nonviolent_crimes": "non_violent_crimes",
+        "defamation": "non_violent_crimes",
+        "sex_related_crimes": "sex_crimes",
+        "child_sexual_exploitation": "child_exploitation",
+    }
+)
+"""Labels of category heads trained on MLCommons-style names -> our hazard ids."""
+
+
+def canonical_hazards(probs: dict[str, float]) -> dict[str, float]:
+    """A head's probabilities under our hazard ids, merging labels that share one.
+
+    Why: ``harmful_response``'s head was trained on MLCommons v0.5 label names
+    (``suicide_self_harm``), ``harmful_request``'s on ours (``self_harm``). Reported as-is, a
+    policy's ``self_harm`` threshold, action and crisis-resources refusal never applied to a
+    model's answer. Defamation is a non-violent crime here, as in the AILuminate mapping above.
+    """
+    out: dict[str, float] = {}
+    for label, p in probs.items():
+        key = HEAD_ALIASES.get(label, label)
+        out[key] = out.get(key, 0.0) + p
+    return out
+
+
 def hazard(hazard_id: str) -> Hazard:
     """Look a hazard up by id; raises ``KeyError`` naming the unknown id."""
     for h in HAZARDS:

@@ -179,6 +179,7 @@ class PromptInjectionDetector(BaseDetector):
     """Scores direct and indirect prompt injection, jailbreaks and system-prompt extraction."""
 
     name: ClassVar[str] = "prompt_injection"
+    reports: ClassVar[frozenset[str] | None] = frozenset({CATEGORY})
     description: ClassVar[str] = (
         "Prompt injection and jailbreaks: instruction override, personas, fake template tokens, "
         "system-prompt extraction, instructions hidden in documents and tool results."

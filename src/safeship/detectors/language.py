@@ -98,6 +98,7 @@ class LanguageDetector(BaseDetector):
     """Scores how likely a text is written in a language the policy does not list as supported."""
 
     name: ClassVar[str] = "language"
+    reports: ClassVar[frozenset[str] | None] = frozenset({CATEGORY, "none"})
     description: ClassVar[str] = (
         "Language identification: flags text in languages the feature's guard does not support."
     )

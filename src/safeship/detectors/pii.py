@@ -60,6 +60,12 @@ class PIIDetector(BaseDetector):
     """Finds personal data; score = the strongest finding's calibrated confidence."""
 
     name: ClassVar[str] = "pii"
+    reports: ClassVar[frozenset[str] | None] = frozenset(
+        {
+            "none",
+            *(ENTITY_CATEGORY.get(e, e.lower()) for e in (*v.PATTERN_ENTITIES, *v.NER_ENTITIES)),
+        }
+    )
     description: ClassVar[str] = (
         "Personal data: emails, phones, cards (Luhn), IBANs (mod-97), US SSNs, IPs; "
         "names and places with the optional NER model."

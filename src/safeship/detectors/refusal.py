@@ -56,6 +56,7 @@ class RefusalDetector(BaseDetector):
     """P(the response refuses), with a full / partial / compliance split."""
 
     name: ClassVar[str] = "refusal"
+    reports: ClassVar[frozenset[str] | None] = frozenset({FULL, PARTIAL, COMPLIANCE})
     description: ClassVar[str] = (
         "Whether a model response refuses (fully, or partially with a safe alternative) or "
         "complies; multilingual (en/fr/es/de)."

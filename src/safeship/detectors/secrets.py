@@ -14,7 +14,7 @@ from typing import ClassVar
 
 from pydantic import Field
 
-from safeship.detectors._secret_patterns import SecretRule, candidate_rules
+from safeship.detectors._secret_patterns import RULES, SecretRule, candidate_rules
 from safeship.detectors.base import BaseDetector, DetectorInput, DetectorParams
 from safeship.types import DetectorResult, Finding
 
@@ -67,6 +67,9 @@ class SecretsDetector(BaseDetector):
     """Finds credentials; score = the strongest finding's confidence."""
 
     name: ClassVar[str] = "secrets"
+    reports: ClassVar[frozenset[str] | None] = frozenset(
+        {"none", *(rule.entity.lower() for rule in RULES)}
+    )
     description: ClassVar[str] = (
         "API keys and tokens (AWS, GCP, Azure, GitHub, Slack, Stripe, OpenAI, Anthropic, "
         "Twilio, SendGrid), private keys, JWTs and high-entropy password assignments."

@@ -154,6 +154,18 @@ class ToxicityDetector(BaseDetector):
     """Scores insults, threats, hate and harassment; reports profanity and slur spans."""
 
     name: ClassVar[str] = "toxicity"
+    reports: ClassVar[frozenset[str] | None] = frozenset(
+        {
+            "toxicity",
+            "profanity",
+            "insult",
+            "hate",
+            "threat",
+            "harassment",
+            "sexual_harassment",
+            "violence",
+        }
+    )
     description: ClassVar[str] = (
         "Insults, threats, hate, harassment and sexual harassment (cascade model with an "
         "embedding head), plus profanity/slur spans from a lexicon."

@@ -3,7 +3,8 @@
 YAML is parsed twice from the same text: once into Python values for pydantic, once into a node
 tree that remembers line numbers, so each pydantic error location (``features.chat.input.0.params``)
 maps back to the line a human must edit. Detector params are then validated against each
-detector's own params model, found through the registry.
+detector's own params model, found through the registry, and once all that holds, every
+threshold, action and refusal key must name something the feature can report.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pydantic import ValidationError
 
 from safeship.detectors.base import detectors
 from safeship.errors import PolicyError, PolicyProblem, RegistryError
+from safeship.policy.category_keys import unknown_category_keys
 from safeship.policy.schema import Policy
 from safeship.yaml_source import field_path, node_line, parse_yaml_mapping
 
@@ -98,6 +100,8 @@ def parse_policy(text: str, source: str = "<string>") -> LoadedPolicy:
     except ValidationError as exc:
         problems = doc.validation_problems(exc)
     problems += _check_detectors(data, root, source)
+    if policy is not None and not problems:
+        problems = [doc.problem(loc, msg) for loc, msg in unknown_category_keys(policy)]
     if problems or policy is None:
         raise PolicyError(sorted(problems, key=lambda p: (p.line or 0, p.field)))
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]

@@ -8,6 +8,11 @@ POLICY = """
 version: 1
 features:
   chat:
+    input:
+      - detector: harmful_request
+      - detector: pii
+      - detector: toxicity
+      - detector: prompt_injection
     thresholds:
       default: 0.5
       self_harm: 0.3
