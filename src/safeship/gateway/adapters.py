@@ -27,8 +27,15 @@ INLINE_TEXT_CHARS = 4000
 
 
 def caller_of(scope: RequestScope) -> str | None:
-    """Whom escalation counts against: the end user, else the API key, else the IP."""
+    """Whom escalation counts against: the end user, else the API key, else the IP.
+
+    ``user`` is the caller's own claim, so it is scoped by who makes it: a keyed caller's users
+    live in its tenant; an anonymous caller's in its IP too, so nobody can get another
+    anonymous user suspended by sending blocked attempts under that user's id.
+    """
     if scope.user_id:
+        if scope.key_id is None:
+            return f"user:{scope.tenant}@{scope.ip or '-'}:{scope.user_id}"
         return f"user:{scope.tenant}:{scope.user_id}"
     if scope.key_id:
         return f"key:{scope.key_id}"

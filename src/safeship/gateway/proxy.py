@@ -10,9 +10,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AsyncExitStack
-from functools import partial
 from typing import Any
 
 from fastapi import APIRouter
@@ -32,9 +31,9 @@ from safeship.gateway.shapes import (
     refusal_response,
     refusal_text,
 )
+from safeship.gateway.spent_tokens import Confirmations
 from safeship.gateway.state import Call, GatewayState, begin, state_of
 from safeship.gateway.streaming import StreamGuard, relay, sse
-from safeship.gateway.tools import confirm_tokens
 from safeship.gateway.upstream_shapes import clean_chunks, clean_completion
 from safeship.types import Action, Decision, Message, Stage
 
@@ -217,7 +216,7 @@ async def _forward(
     if not isinstance(choices, list):
         raise GatewayError(502, "upstream_invalid_response", "the model server sent no choices")
     await charge_tokens(request, call, data)
-    verdicts = _guard_tool_calls(request, call, choices)
+    verdicts = await _guard_tool_calls(request, call, choices)
     thoughts = await _check_thinking(gw, call, messages, choices) if dialect.chat else []
     texts = [(c, dialect.get_text(c, stream=False)) for c in choices if isinstance(c, dict)]
     checked = await asyncio.gather(
@@ -320,25 +319,50 @@ async def _check_thinking(
     return list(checked)
 
 
-def _guard_tool_calls(request: Request, call: Call, choices: list[Any]) -> list[dict[str, Any]]:
-    """Apply the feature's tool guard to every proposed call; refused calls are removed."""
-    guard = state_of(request).tools.get(call.scope.feature)
+def confirmations(request: Request, call: Call) -> Confirmations | None:
+    """The request's confirmation tokens under its feature's tool guard (None: no guard)."""
+    gw = state_of(request)
+    guard = gw.tools.get(call.scope.feature)
     if guard is None:
+        return None
+    header = request.headers.get("x-safeship-confirm")
+    return Confirmations(
+        gw.runtime.spent_tokens, guard, header, call.scope.tenant, call.scope.feature
+    )
+
+
+async def _guard_tool_calls(
+    request: Request, call: Call, choices: list[Any]
+) -> list[dict[str, Any]]:
+    """Apply the feature's tool guard to every proposed call; refused calls are removed.
+
+    The confirmation tokens are claimed only now, with the answer in hand, and the ones that
+    confirmed nothing are given back at once (see ``spent_tokens``).
+    """
+    confirm = confirmations(request, call)
+    proposing = [
+        (choice, message)
+        for choice in choices
+        if isinstance(choice, dict)
+        and isinstance(message := choice.get("message"), dict)
+        and isinstance(message.get("tool_calls"), list)
+    ]
+    if confirm is None or not proposing:
         return []
-    tokens = confirm_tokens(request.headers.get("x-safeship-confirm"))
+    await confirm.claim()
     out: list[dict[str, Any]] = []
-    for choice in choices:
-        message = choice.get("message") if isinstance(choice, dict) else None
-        if not isinstance(message, dict) or not isinstance(message.get("tool_calls"), list):
-            continue
-        judged = guard.judge(message["tool_calls"], tokens, call.scope.tenant, call.scope.feature)
-        out += [v.json() for v in judged.verdicts]
-        if len(judged.kept) == len(message["tool_calls"]):
-            continue
-        message["tool_calls"] = judged.kept or None
-        if judged.all_held:
-            message["content"] = judged.notice()
-            choice["finish_reason"] = "content_filter"
+    try:
+        for choice, message in proposing:
+            judged = confirm.judge(message["tool_calls"])
+            out += [v.json() for v in judged.verdicts]
+            if len(judged.kept) == len(message["tool_calls"]):
+                continue
+            message["tool_calls"] = judged.kept or None
+            if judged.all_held:
+                message["content"] = judged.notice()
+                choice["finish_reason"] = "content_filter"
+    finally:
+        await confirm.settle()
     return out
 
 
@@ -378,11 +402,13 @@ class StreamChecks:
         upstream: AsyncExitStack,
         outcome: Callable[[], tuple[Decision | None, str]],
         failed: Callable[[GatewayError], bytes],
+        after: Callable[[], Awaitable[None]] | None = None,
     ) -> StreamingResponse:
         """Send ``parts``; then close the upstream and record the stream's worst decision.
 
         An upstream shape no relay foresaw must not cut the stream off mid-air after its 200:
         any other exception ends it with ``failed``'s in-band error (held text stays held).
+        ``after`` runs last, however the stream ended (the confirmations' ``settle``).
         """
 
         async def body() -> AsyncIterator[bytes]:
@@ -414,6 +440,8 @@ class StreamChecks:
                         route=self._call.route,
                         text=text,
                     )
+                if after is not None:
+                    await after()
 
         return StreamingResponse(body(), media_type="text/event-stream", headers=SSE_HEADERS)
 
@@ -439,16 +467,17 @@ async def _forward_stream(
     if dialect.chat and mode != "pass":  # "pass" sends the thinking on as it came
         thinking = checks.guard() if mode == "check" else None
         events = guard_reasoning(events, thinking)
-    tools = gw.tools.get(call.scope.feature) if dialect.chat else None
-    judge = None
-    if tools is not None:
-        tokens = confirm_tokens(request.headers.get("x-safeship-confirm"))
-        judge = partial(
-            tools.judge, tokens=tokens, tenant=call.scope.tenant, feature=call.scope.feature
-        )
+    confirm = confirmations(request, call) if dialect.chat else None
+    if confirm is not None:  # claimed for the stream's life, settled when it ends
+        await confirm.claim()
+    judge = confirm.judge if confirm is not None else None
     parts = relay(events, guard, dialect, call.request_id, judge, call.standing.level)
     return checks.response(
-        parts, stack, lambda: _outcome(guard, thinking), lambda e: sse(e.body()) + sse("[DONE]")
+        parts,
+        stack,
+        lambda: _outcome(guard, thinking),
+        lambda e: sse(e.body()) + sse("[DONE]"),
+        confirm.settle if confirm is not None else None,
     )
 
 

@@ -28,6 +28,7 @@ from safeship.gateway.proxy import (
     StreamChecks,
     answer,
     charge_tokens,
+    confirmations,
     screen_input,
     screen_tool_results,
 )
@@ -46,10 +47,11 @@ from safeship.gateway.responses_stream import (
     refusal_events,
     relay_responses,
 )
-from safeship.gateway.responses_tools import HeldCalls, Judge, check_offered, judge_output
+from safeship.gateway.responses_tools import HeldCalls, check_offered, judge_output
 from safeship.gateway.shapes import extension, refusal_text
+from safeship.gateway.spent_tokens import Confirmations
 from safeship.gateway.state import Call, GatewayState, begin, state_of
-from safeship.gateway.tools import confirm_tokens
+from safeship.gateway.tools import ToolVerdict
 from safeship.types import Action, Decision, Message, Stage
 
 router = APIRouter()
@@ -63,17 +65,13 @@ async def responses(request: Request) -> Response:
     gw = state_of(request)
     messages = body.guard_messages()
     tools = gw.tools.get(call.scope.feature)
-    judge: Judge | None = None
+    confirm = confirmations(request, call)
     if tools is not None:
         check_offered(tools, call.data)
         if tools.policy.screen_results:
             blocked = await screen_tool_results(request, call, messages)
             if blocked is not None:
                 return _refuse(body, blocked, call)
-        tokens = confirm_tokens(request.headers.get("x-safeship-confirm"))
-        judge = partial(
-            tools.judge, tokens=tokens, tenant=call.scope.tenant, feature=call.scope.feature
-        )
     decision = await screen_input(request, call, messages, body.last_user_text())
     if decision.blocked:
         return _refuse(body, decision, call)
@@ -81,8 +79,8 @@ async def responses(request: Request) -> Response:
         body.redact_input(call.data, decision.redacted_text)
         messages = ResponsesRequest.model_validate(call.data).guard_messages()
     if body.stream:
-        return await _stream(request, call, messages, judge)
-    return await _whole(request, call, messages, decision, judge)
+        return await _stream(request, call, messages, confirm)
+    return await _whole(request, call, messages, decision, confirm)
 
 
 def _refuse(body: ResponsesRequest, decision: Decision, call: Call) -> Response:
@@ -102,7 +100,7 @@ async def _whole(
     call: Call,
     messages: list[Message],
     input_decision: Decision,
-    judge: Judge | None,
+    confirm: Confirmations | None,
 ) -> Response:
     gw = state_of(request)
     start = time.perf_counter()
@@ -113,7 +111,13 @@ async def _whole(
     await charge_tokens(request, call, data)
     clean_output(data)
     thoughts = await _settle_thinking(gw, call, messages, data)
-    verdicts = judge_output(data, judge, call.request_id) if judge is not None else []
+    verdicts: list[ToolVerdict] = []
+    if confirm is not None:  # tokens claimed with the answer in hand, the unused given back
+        await confirm.claim()
+        try:
+            verdicts = judge_output(data, confirm.judge, call.request_id)
+        finally:
+            await confirm.settle()
     parts = [p for p in output_text_parts(data) if isinstance(p.get("text"), str) and p["text"]]
     texts = [str(p["text"]) for p in parts]
     checked = await asyncio.gather(
@@ -162,7 +166,7 @@ async def _settle_thinking(
 
 
 async def _stream(
-    request: Request, call: Call, messages: list[Message], judge: Judge | None
+    request: Request, call: Call, messages: list[Message], confirm: Confirmations | None
 ) -> Response:
     gw = state_of(request)
     start = time.perf_counter()
@@ -171,11 +175,15 @@ async def _stream(
     gw.metrics.upstream_latency.labels("response.stream").observe(time.perf_counter() - start)
     checks = StreamChecks(gw, call, messages)
     ext_of = partial(extension, request_id=call.request_id, escalation=call.standing.level)
-    calls = HeldCalls(judge) if judge is not None else None
+    calls = None
+    if confirm is not None:  # claimed for the stream's life, settled when it ends
+        await confirm.claim()
+        calls = HeldCalls(confirm.judge)
     relay = ResponsesRelay(checks.guard, call.request_id, ext_of, calls, gw.config.reasoning)
     return checks.response(
         relay_responses(events, relay),
         stack,
         lambda: (relay.worst, relay.text()),
         lambda e: named_sse({"type": "error", **e.body()}, relay.next_number()),
+        confirm.settle if confirm is not None else None,
     )

@@ -12,6 +12,9 @@ the exact (canonical JSON) arguments, the tenant and the feature, signed with an
 valid for ``confirm_ttl_s``. Once a human has confirmed, the client repeats the request with
 ``X-Safeship-Confirm: TOKEN``; the call then passes if, and only if, its arguments hash to the
 same digest. Set the secret's environment variable on every replica so tokens work across them.
+A token confirms one call: the request claims its tokens in the spent-token store
+(:mod:`.spent_tokens`) and a token that confirmed a released call stays spent, so a replayed
+request, or the model proposing the same call again, needs a fresh confirmation.
 Tool results the model is about to read are screened by the proxy as untrusted input.
 """
 
@@ -43,6 +46,7 @@ class ToolVerdict:
     reason: str | None = None
     detail: str = ""
     confirmation: dict[str, Any] = field(default_factory=dict)
+    confirmed_by: str | None = field(default=None, repr=False)
 
     def json(self) -> dict[str, Any]:
         """The verdict as the ``safeship`` extension reports it."""
@@ -150,17 +154,31 @@ class ToolGuard:
         message = f"{tenant}\n{feature}\n{tool}\n{digest}\n{expires}".encode()
         return f"{expires}.{hmac.new(self._secret, message, hashlib.sha256).hexdigest()}"
 
+    def live(self, token: str) -> int | None:
+        """The expiry of a token that could still be genuine; None if it cannot.
+
+        A token this guard issued expires at most ``confirm_ttl_s`` from now, so a later
+        expiry is a forgery: it is never claimed in the spent-token store, where it could only
+        take room (and, in Redis, live for as long as its author chose).
+        """
+        expires, _, _ = token.partition(".")
+        if not expires.isdigit():
+            return None
+        now = self._clock()
+        at = int(expires)
+        return at if now <= at <= now + self.policy.confirm_ttl_s else None
+
     def _confirmed(
         self, tokens: Sequence[str], tenant: str, feature: str, tool: str, digest: str
-    ) -> bool:
-        now = self._clock()
+    ) -> str | None:
+        """The token confirming this exact call, if any."""
         for token in tokens:
-            expires, _, _ = token.partition(".")
-            if not expires.isdigit() or int(expires) < now:
+            expires = self.live(token)
+            if expires is None:
                 continue
-            if hmac.compare_digest(token, self.token(tenant, feature, tool, digest, int(expires))):
-                return True
-        return False
+            if hmac.compare_digest(token, self.token(tenant, feature, tool, digest, expires)):
+                return token
+        return None
 
     def check_call(
         self,
@@ -168,8 +186,14 @@ class ToolGuard:
         tokens: Sequence[str],
         tenant: str,
         feature: str,
+        spent: Sequence[str] = (),
     ) -> ToolVerdict:
-        """The verdict on one ``tool_calls`` entry of the model's answer."""
+        """The verdict on one ``tool_calls`` entry of the model's answer.
+
+        ``spent`` are tokens known to be used up: a new confirmation is never one of them (a
+        token is signed over whole seconds, so a call held again within the second its spent
+        token was issued would otherwise be asked to confirm with that very token).
+        """
         fn = call.get("function") or {}
         name, call_id = str(fn.get("name")), str(call.get("id", ""))
         spec = self.specs.get(name)
@@ -185,12 +209,17 @@ class ToolGuard:
         if not spec.irreversible:
             return ToolVerdict(call_id, name)
         digest = args_digest(arguments)
-        if self._confirmed(tokens, tenant, feature, name, digest):
-            return ToolVerdict(call_id, name)
+        used = self._confirmed(tokens, tenant, feature, name, digest)
+        if used is not None:
+            return ToolVerdict(call_id, name, confirmed_by=used)
         expires = int(self._clock()) + self.policy.confirm_ttl_s
+        token = self.token(tenant, feature, name, digest, expires)
+        while token in spent:
+            expires -= 1
+            token = self.token(tenant, feature, name, digest, expires)
         confirmation = {
             "args_sha256": digest,
-            "token": self.token(tenant, feature, name, digest, expires),
+            "token": token,
             "expires_at": expires,
             "arguments": arguments,
         }
@@ -199,15 +228,28 @@ class ToolGuard:
         )
 
     def judge(
-        self, calls: Sequence[Any], tokens: Sequence[str], tenant: str, feature: str
+        self,
+        calls: Sequence[Any],
+        tokens: Sequence[str],
+        tenant: str,
+        feature: str,
+        spent: Sequence[str] = (),
     ) -> Judgement:
         """Verdicts on every call one answer proposes; only the passing ones are kept.
 
         Streamed and non-streamed answers both come here, so a call refused in one shape is
-        refused in the other.
+        refused in the other. A token confirms one call: once it has, the answer's later calls
+        (the same call proposed twice) no longer see it.
         """
         proposed = [c for c in calls if isinstance(c, dict)]
-        verdicts = [self.check_call(c, tokens, tenant, feature) for c in proposed]
+        unused, used = list(tokens), list(spent)
+        verdicts: list[ToolVerdict] = []
+        for c in proposed:
+            verdict = self.check_call(c, unused, tenant, feature, used)
+            if verdict.confirmed_by is not None:
+                unused.remove(verdict.confirmed_by)
+                used.append(verdict.confirmed_by)
+            verdicts.append(verdict)
         kept = [c for c, v in zip(proposed, verdicts, strict=True) if v.reason is None]
         return Judgement(kept, verdicts)
 

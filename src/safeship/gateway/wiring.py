@@ -1,12 +1,13 @@
 """Build the runtime controls and the telemetry store from the gateway config, and close them.
 
-Start-up order follows the controls' and store's own notes: limiter, flags and escalator (no
-connection yet: a down Redis shows up as fail modes, not a failed start), then the store with
+Start-up order follows the controls' and store's own notes: limiter, flags, escalator and the
+spent confirmation tokens (no connection yet: a down Redis shows up as fail modes, not a failed
+start), then the store with
 its migrations in a thread, the redactor warmed in a thread, and the sink's writer started.
 Anything injected (tests, embedders) is used as is and left for its owner to close.
 
 ``Runtime.samples`` feeds the Prometheus collector: limiter denials and storage failures, flag
-and escalation storage errors, sink writes, buffer and every kind of drop.
+escalation and spent-token storage errors, sink writes, buffer and every kind of drop.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from safeship.controls import (
 from safeship.gateway.adapters import ControlsLimiter, FlagRouter, StoreSink
 from safeship.gateway.config import GatewayConfig
 from safeship.gateway.ports import DecisionSink, Flags, Limiter, NullSink
+from safeship.gateway.spent_tokens import MemorySpentTokens, RedisSpentTokens, SpentTokens
 from safeship.store import SqlStore, TelemetrySink, default_redactor
 
 log = logging.getLogger("safeship.gateway")
@@ -67,6 +69,7 @@ class Runtime:
     store_sink: StoreSink | None = None
     retention_days: float | None = None
     flush_timeout_s: float = 5.0
+    spent_tokens: SpentTokens = field(default_factory=MemorySpentTokens)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     async def start(self) -> None:
@@ -119,6 +122,9 @@ class Runtime:
             closer = getattr(self.rate.escalator._store, "aclose", None)
             if closer is not None:
                 await close_within(closer(), "escalation store")
+        closer = getattr(self.spent_tokens, "aclose", None)
+        if closer is not None:
+            await close_within(closer(), "spent-token store")
         if self.feature_flags is not None:
             closer = getattr(self.feature_flags.store, "aclose", None)
             if closer is not None:
@@ -128,7 +134,10 @@ class Runtime:
 
     def samples(self) -> list[Sample]:
         """Counter values for ``/metrics``; drops are always exported, never silent."""
-        out: list[Sample] = []
+        errors = self.spent_tokens.storage_errors
+        out: list[Sample] = [
+            ("safeship_confirm_storage_errors", "Spent-token store failures", errors)
+        ]
         if self.rate is not None:
             s = self.rate.limiter.stats()
             out += [
@@ -204,6 +213,9 @@ def build_runtime(
         store = RedisFlagStore(url, f"{c.key_prefix}:flags") if url else None
         feature_flags = FeatureFlags(store, defaults=c.flags, cache_ttl_s=c.flag_cache_ttl_s)
         flags = FlagRouter(feature_flags)
+    spent: SpentTokens = (
+        RedisSpentTokens(url, f"{c.key_prefix}:confirm") if url else MemorySpentTokens()
+    )
     sql = store_sink = None
     if sink is None and config.store.url is not None:
         sql = SqlStore(config.store.url)
@@ -219,4 +231,5 @@ def build_runtime(
         store_sink=store_sink,
         retention_days=config.store.retention_days if sql is not None else None,
         flush_timeout_s=config.store.flush_timeout_s,
+        spent_tokens=spent,
     )
