@@ -13,7 +13,7 @@ skips them. A value of the wrong type is still an error that names the message a
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, cast, get_args
+from typing import cast, get_args
 
 from safeship.errors import InputError
 from safeship.types import Message, Role

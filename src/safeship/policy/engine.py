@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from safeship.detectors.redact import redact
 from safeship.policy.refusals import refusal_for
 from safeship.policy.schema import FailMode, FeaturePolicy, Rule
+from safeship.text.marks import Folded, fold_marks
 from safeship.types import (
     Action,
     Decision,
@@ -54,20 +55,57 @@ class RuleHit:
     findings: tuple[Finding, ...]
 
 
+def _spans(rule: Rule, text: str, folds: Sequence[Folded]) -> list[tuple[int, int]]:
+    """Non-empty, non-overlapping spans of ``text`` that ``rule`` matches, in text order.
+
+    Plain-Latin keywords match each mark-folded copy of ``text`` (``text`` itself when folding
+    changes nothing) and their spans are mapped back to ``text``; the rest match ``text`` as is.
+    """
+    spans: list[tuple[int, int]] = []
+    if rule.exact_pattern is not None:
+        spans += [m.span() for m in rule.exact_pattern.finditer(text) if m.end() > m.start()]
+    if rule.folded_pattern is not None:
+        if not folds:
+            spans += [m.span() for m in rule.folded_pattern.finditer(text) if m.end() > m.start()]
+        for folded in folds:
+            spans += [
+                folded.span(m.start(), m.end())
+                for m in rule.folded_pattern.finditer(folded.text)
+                if m.end() > m.start()
+            ]
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans, key=lambda s: (s[0], -s[1])):
+        if not merged or start >= merged[-1][1]:
+            merged.append((start, end))
+    return merged
+
+
 def match_rules(
     rules: Sequence[Rule], kind: str, text: str, views: Sequence[str], stage: Stage
 ) -> list[RuleHit]:
-    """Rules of one kind that match ``text`` (spans) or any normalised view (no spans)."""
+    """Rules of one kind that match ``text`` (spans) or any normalised view (no spans).
+
+    Keywords in plain Latin letters see through combining marks, variation selectors and tag
+    characters (``safeship.text.marks``); their spans still index ``text``, marks included.
+    """
     hits = []
+    others = [v for v in views if v != text]
+    folds: dict[str, tuple[Folded, ...]] = {}
+
+    def fold(t: str) -> tuple[Folded, ...]:
+        if t not in folds:
+            folds[t] = fold_marks(t)
+        return folds[t]
+
     for rule in rules:
         if stage not in rule.stages:
             continue
+        need_fold = rule.folded_pattern is not None
         found = tuple(
-            Finding(start=m.start(), end=m.end(), text=m.group(0), category=rule.category)
-            for m in rule.pattern.finditer(text)
-            if m.end() > m.start()
+            Finding(start=start, end=end, text=text[start:end], category=rule.category)
+            for start, end in _spans(rule, text, fold(text) if need_fold else ())
         )
-        seen = [sum(1 for _ in rule.pattern.finditer(v)) for v in views if v != text]
+        seen = [len(_spans(rule, v, fold(v) if need_fold else ())) for v in others]
         if found and any(n > len(found) for n in seen):
             # an occurrence only a normalised view shows (hidden by a zero-width character,
             # inside an encoded payload) has no span to redact: no spans, so the text is

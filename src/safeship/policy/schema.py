@@ -19,6 +19,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from safeship.text.marks import is_plain_latin
 from safeship.types import Action, Stage, TrustTier
 
 SCHEMA_VERSION = 1
@@ -91,9 +92,32 @@ class Rule(_Strict):
         The words of a keyword may be joined by any run of spaces, line breaks, hyphens or
         underscores: "ignore-all_previous instructions" is the same phrase, written to slip past.
         """
-        parts = [rf"(?<!\w){_words(k)}(?!\w)" for k in self.keywords]
-        parts += [f"(?:{r})" for r in self.regex]
-        return re.compile("|".join(parts), re.IGNORECASE)
+        return _compile(self.keywords, self.regex)
+
+    @cached_property
+    def folded_pattern(self) -> re.Pattern[str] | None:
+        """The keywords written in plain Latin letters, to match against mark-folded text.
+
+        Such a keyword also matches when combining marks, variation selectors or tag characters
+        are stacked on its letters ("sarin" struck through, accented or in Zalgo text), which
+        an attacker uses to slip past a deny list (see ``safeship.text.marks``). A keyword
+        that has marks of its own ("café") or letters of another script (Devanagari, Cyrillic,
+        whose marks carry meaning) is left out and matched exactly, by ``exact_pattern``.
+        """
+        plain = [k for k in self.keywords if is_plain_latin(k)]
+        return _compile(plain, []) if plain else None
+
+    @cached_property
+    def exact_pattern(self) -> re.Pattern[str] | None:
+        """The regexes and the keywords not in ``folded_pattern``, matched on the text as is."""
+        exact = [k for k in self.keywords if not is_plain_latin(k)]
+        return _compile(exact, self.regex) if exact or self.regex else None
+
+
+def _compile(keywords: list[str], regexes: list[str]) -> re.Pattern[str]:
+    parts = [rf"(?<!\w){_words(k)}(?!\w)" for k in keywords]
+    parts += [f"(?:{r})" for r in regexes]
+    return re.compile("|".join(parts), re.IGNORECASE)
 
 
 def _words(keyword: str) -> str:
