@@ -25,10 +25,12 @@ from safeship.features.embedding import Embedder
 from safeship.features.hashing import NgramHasher
 from safeship.features.lazy import LazyEmbedder
 from safeship.features.memo import EmbeddingMemo
+from safeship.history import Turn, refused_already, user_turns
 from safeship.long_text import LONG_TEXT_CHARS, LongTextLane
 from safeship.messages import message_from
 from safeship.policy.engine import RuleHit, decide, match_rules
 from safeship.policy.load import LoadedPolicy, load_policy
+from safeship.policy.refusals import refusal_messages
 from safeship.policy.schema import DetectorSpec, FeaturePolicy
 from safeship.text.normalise import NormalisedText, normalise
 from safeship.types import Decision, DetectorResult, DetectorStatus, Message, Stage, TrustTier
@@ -105,6 +107,7 @@ class Guard:
         self._long = LongTextLane(long_text_chars)
         self._instances: dict[str, BaseDetector] = {}
         self._by_spec: dict[int, tuple[DetectorSpec, BaseDetector]] = {}
+        self._refusal_texts: dict[str, frozenset[str]] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
         self._loop_lock = threading.Lock()
 
@@ -236,8 +239,8 @@ class Guard:
         msgs = to_messages(messages)
         name, feature = self._feature(ctx)
         system = ctx.system_prompt or next((m.content for m in msgs if m.role == "system"), None)
-        user_turns = [m.content for m in msgs if m.role == "user"]
-        current = user_turns[-1] if user_turns else ""
+        turns = user_turns(msgs, self._refusals(name, feature))
+        current = turns[-1].text if turns else ""
         untrusted = [*ctx.documents, *_trailing_tool_results(msgs)]
         return await self._check(
             name,
@@ -247,7 +250,7 @@ class Guard:
             current,
             system,
             None,
-            history=user_turns[-feature.history_turns :],
+            history=turns[-feature.history_turns :],
             untrusted=untrusted,
         )
 
@@ -264,6 +267,12 @@ class Guard:
         prompt = next((m.content for m in reversed(msgs) if m.role == "user"), None)
         return await self._check(name, feature, Stage.OUTPUT, ctx, _clean(response), system, prompt)
 
+    def _refusals(self, name: str, feature: FeaturePolicy) -> frozenset[str]:
+        """The feature's refusal messages, gathered once (a policy never changes in a guard)."""
+        if name not in self._refusal_texts:
+            self._refusal_texts[name] = refusal_messages(feature)
+        return self._refusal_texts[name]
+
     def _feature(self, ctx: GuardContext) -> tuple[str, FeaturePolicy]:
         try:
             return self.policy.feature(ctx.feature)
@@ -279,7 +288,7 @@ class Guard:
         text: str,
         system: str | None,
         prompt: str | None,
-        history: Sequence[str] = (),
+        history: Sequence[Turn] = (),
         untrusted: Sequence[str] = (),
     ) -> Decision:
         cache = FeatureCache(self._hasher, self._embedder, self.memo)
@@ -325,35 +334,40 @@ class Guard:
         ctx: GuardContext,
         specs: Sequence[DetectorSpec],
         results: dict[str, DetectorResult],
-        history: Sequence[str],
+        history: Sequence[Turn],
         cache: FeatureCache,
         norm: dict[str, NormalisedText],
         system: str | None,
     ) -> dict[str, DetectorResult]:
-        """Catch attacks split across turns without re-flagging turns already allowed.
+        """Catch attacks split across turns without re-flagging turns already refused.
 
         The recent user turns are scored joined together, and so are the earlier turns alone. The
-        window counts only when it crosses the threshold *and* the earlier turns alone did not:
-        then it is the newest message that completes the attack.
+        window counts when it crosses the threshold and the earlier turns alone did not: then it
+        is the newest message that completes the attack. When the earlier turns cross on their
+        own too, the window still counts unless the guard refused them at the time (its refusal
+        follows them, see ``safeship.history``): otherwise an attack written into an earlier
+        turn, answered by a fabricated compliance or by nothing, switched the window off.
         """
         ctx_specs = [s for s in specs if self.detector(s).contextual]
         if not ctx_specs:
             return results
-        window, prior = "\n".join(history), "\n".join(history[:-1])
-        win = await self._score(
-            ctx_specs,
-            {
-                s.key: self._item(s, window, cache, norm, Stage.INPUT, "conversation", ctx, system)
-                for s in ctx_specs
-            },
-        )
-        pre = await self._score(
-            ctx_specs,
-            {
-                s.key: self._item(s, prior, cache, norm, Stage.INPUT, "conversation", ctx, system)
-                for s in ctx_specs
-            },
-        )
+        earlier = history[:-1]
+        texts = [t.text for t in history]
+        window, prior = "\n".join(texts), "\n".join(texts[:-1])
+        win = await self._score_all(ctx_specs, window, cache, norm, ctx, system)
+        pre = await self._score_all(ctx_specs, prior, cache, norm, ctx, system)
+
+        def crossing(r: DetectorResult, key: str) -> bool:
+            return r.status is DetectorStatus.OK and r.score >= feature.threshold(
+                r.category, key, ctx.tier
+            )
+
+        each: list[dict[str, DetectorResult]] = []
+        if any(crossing(pre[s.key], s.key) and crossing(win[s.key], s.key) for s in ctx_specs):
+            # rare (a conversation with flaggable earlier turns): find which turns cross alone
+            each = [
+                await self._score_all(ctx_specs, t.text, cache, norm, ctx, system) for t in earlier
+            ]
         merged = dict(results)
         for s in ctx_specs:
             w, p, cur = win[s.key], pre[s.key], results[s.key]
@@ -364,19 +378,38 @@ class Guard:
                     update={"findings": (), "details": {**w.details, "scope": "conversation"}}
                 )
                 continue
-            crosses = w.score >= feature.threshold(w.category, s.key, ctx.tier)
-            before = p.status is DetectorStatus.OK and p.score >= feature.threshold(
-                p.category, s.key, ctx.tier
+            if not crossing(w, s.key) or w.score <= cur.score:
+                continue
+            if crossing(p, s.key):
+                alone = [t for t, r in zip(earlier, each, strict=True) if crossing(r[s.key], s.key)]
+                if refused_already(earlier, alone):
+                    continue
+            merged[s.key] = w.model_copy(
+                update={
+                    "findings": (),
+                    "details": {**w.details, "scope": "conversation"},
+                    "latency_ms": cur.latency_ms + w.latency_ms + p.latency_ms,
+                }
             )
-            if crosses and not before and w.score > cur.score:
-                merged[s.key] = w.model_copy(
-                    update={
-                        "findings": (),
-                        "details": {**w.details, "scope": "conversation"},
-                        "latency_ms": cur.latency_ms + w.latency_ms + p.latency_ms,
-                    }
-                )
         return merged
+
+    async def _score_all(
+        self,
+        specs: Sequence[DetectorSpec],
+        text: str,
+        cache: FeatureCache,
+        norm: dict[str, NormalisedText],
+        ctx: GuardContext,
+        system: str | None,
+    ) -> dict[str, DetectorResult]:
+        """Every contextual layer's result on one joined stretch of the conversation."""
+        return await self._score(
+            specs,
+            {
+                s.key: self._item(s, text, cache, norm, Stage.INPUT, "conversation", ctx, system)
+                for s in specs
+            },
+        )
 
     async def _with_untrusted(
         self,

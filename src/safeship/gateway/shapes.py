@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from safeship.policy.refusals import GENERIC_REFUSAL
 from safeship.types import Action, Decision, Message, Refusal
 
 
@@ -121,7 +122,7 @@ TEXT = Dialect("text_completion", "text_completion", chat=False)
 def refusal_text(refusal: Refusal | None) -> str:
     """What the user reads: the refusal message and, if any, where to go instead."""
     if refusal is None:
-        return "I can't help with that request."
+        return GENERIC_REFUSAL
     return f"{refusal.message}\n\n{refusal.redirect}" if refusal.redirect else refusal.message
 
 

@@ -80,3 +80,18 @@ def refusal_for(feature: FeaturePolicy, category: str, source: str, stage: Stage
         message=template.message,
         redirect=template.redirect,
     )
+
+
+GENERIC_REFUSAL = "I can't help with that request."  # what a block without a template says
+
+
+def refusal_messages(feature: FeaturePolicy) -> frozenset[str]:
+    """Every refusal message a block of ``feature`` can show: its templates and the built-ins.
+
+    The guard looks for these in a conversation's assistant turns, to tell a user turn it
+    refused from one the model answered (see ``safeship.history``).
+    """
+    messages = {t.message for t in feature.refusals.values()}
+    messages |= {t.message for t in _DEFAULTS.values()}
+    messages.add(GENERIC_REFUSAL)
+    return frozenset(m.strip() for m in messages if m.strip())
