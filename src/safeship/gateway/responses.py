@@ -6,6 +6,10 @@ check, telemetry, shadow policy): the input check reads ``instructions`` and eve
 body; each ``output_text`` part of the answer is checked on its own, like the choices of a chat
 completion. Streams go through :mod:`.responses_stream`.
 
+A request continuing a conversation (``previous_response_id``) is checked with the user turns
+remembered for that response first, and each allowed request's turns are remembered under the id
+of its answer (:mod:`.responses_history`).
+
 Under a feature with a tool policy, offered tools, tool results in the input and the model's
 ``function_call`` items go through the tool-call guard (:mod:`.responses_tools`).
 """
@@ -14,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
 from functools import partial
 from typing import Any
@@ -32,6 +37,7 @@ from safeship.gateway.proxy import (
     screen_input,
     screen_tool_results,
 )
+from safeship.gateway.responses_history import Continuation
 from safeship.gateway.responses_reasoning import ReasoningItems, ThinkingBlocked
 from safeship.gateway.responses_shapes import (
     ResponsesRequest,
@@ -68,23 +74,30 @@ async def responses(request: Request) -> Response:
     confirm = confirmations(request, call)
     if tools is not None:
         check_offered(tools, call.data)
-        if tools.policy.screen_results:
-            blocked = await screen_tool_results(request, call, messages)
-            if blocked is not None:
-                return _refuse(body, blocked, call)
-    decision = await screen_input(request, call, messages, body.last_user_text())
+    earlier = await Continuation.open(gw, call, body.previous_response_id)
+    if tools is not None and tools.policy.screen_results:
+        blocked = await screen_tool_results(request, call, messages)
+        if blocked is not None:
+            return _refuse(body, blocked, call, earlier)
+    screened = body.last_user_text()
+    decision = await screen_input(request, call, earlier.checked(messages), screened)
     if decision.blocked:
-        return _refuse(body, decision, call)
+        return _refuse(body, decision, call, earlier)
     if decision.action is Action.REDACT and decision.redacted_text is not None:
         body.redact_input(call.data, decision.redacted_text)
         messages = ResponsesRequest.model_validate(call.data).guard_messages()
+        screened = decision.redacted_text if screened is not None else None
+    earlier.allowed(screened)
     if body.stream:
-        return await _stream(request, call, messages, confirm)
-    return await _whole(request, call, messages, decision, confirm)
+        return await _stream(request, call, messages, confirm, earlier)
+    return await _whole(request, call, messages, decision, confirm, earlier)
 
 
-def _refuse(body: ResponsesRequest, decision: Decision, call: Call) -> Response:
+def _refuse(
+    body: ResponsesRequest, decision: Decision, call: Call, earlier: Continuation
+) -> Response:
     response = refusal_response(body.model, decision, call.request_id, call.standing.level)
+    earlier.mark(response["safeship"])
     if not body.stream:
         return JSONResponse(response)
 
@@ -101,6 +114,7 @@ async def _whole(
     messages: list[Message],
     input_decision: Decision,
     confirm: Confirmations | None,
+    earlier: Continuation,
 ) -> Response:
     gw = state_of(request)
     start = time.perf_counter()
@@ -134,7 +148,12 @@ async def _whole(
     said = texts[0] if len(texts) == 1 else None  # as generated: the store redacts it
     checks = [*checked, *thoughts]
     judged = [v.json() for v in verdicts]
-    return await answer(gw, call, messages, data, input_decision, checks, said, judged)
+    sent = await answer(gw, call, messages, data, input_decision, checks, said, judged)
+    await earlier.remember(data.get("id"))
+    if earlier.status is None:
+        return sent
+    earlier.mark(data["safeship"])
+    return JSONResponse(data, status_code=sent.status_code)  # again, with the mark
 
 
 async def _settle_thinking(
@@ -166,7 +185,11 @@ async def _settle_thinking(
 
 
 async def _stream(
-    request: Request, call: Call, messages: list[Message], confirm: Confirmations | None
+    request: Request,
+    call: Call,
+    messages: list[Message],
+    confirm: Confirmations | None,
+    earlier: Continuation,
 ) -> Response:
     gw = state_of(request)
     start = time.perf_counter()
@@ -174,16 +197,35 @@ async def _stream(
     events = await stack.enter_async_context(gw.upstream.stream(PATH, call.data))
     gw.metrics.upstream_latency.labels("response.stream").observe(time.perf_counter() - start)
     checks = StreamChecks(gw, call, messages)
-    ext_of = partial(extension, request_id=call.request_id, escalation=call.standing.level)
+    ext = partial(extension, request_id=call.request_id, escalation=call.standing.level)
+
+    def ext_of(decision: Decision | None) -> dict[str, Any]:
+        return earlier.mark(ext(decision))
+
     calls = None
     if confirm is not None:  # claimed for the stream's life, settled when it ends
         await confirm.claim()
         calls = HeldCalls(confirm.judge)
     relay = ResponsesRelay(checks.guard, call.request_id, ext_of, calls, gw.config.reasoning)
     return checks.response(
-        relay_responses(events, relay),
+        _remembering(relay_responses(events, relay), relay, earlier),
         stack,
         lambda: (relay.worst, relay.text()),
         lambda e: named_sse({"type": "error", **e.body()}, relay.next_number()),
         confirm.settle if confirm is not None else None,
     )
+
+
+async def _remembering(
+    parts: AsyncIterator[bytes], relay: ResponsesRelay, earlier: Continuation
+) -> AsyncIterator[bytes]:
+    """The stream's bytes; its turns are remembered before the final event leaves.
+
+    Before, not after: a client may send its continuation as soon as it reads that event.
+    """
+    kept = False
+    async for part in parts:
+        if not kept and relay.final_id is not None:
+            kept = True
+            await earlier.remember(relay.final_id)
+        yield part

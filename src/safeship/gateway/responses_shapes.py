@@ -68,6 +68,7 @@ class ResponsesRequest(_Open):
     stream: bool = False
     user: str | None = None
     safety_identifier: str | None = None
+    previous_response_id: str | None = None
 
     def model_post_init(self, context: Any, /) -> None:
         """``safety_identifier`` is the API's newer name for the end user: limits count it."""

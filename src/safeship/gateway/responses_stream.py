@@ -12,7 +12,8 @@ A block ends the part with the refusal (as more ``output_text``), closes the par
 and ends the stream with ``response.completed`` whose response is ``status: incomplete``,
 ``incomplete_details.reason: content_filter`` and carries the ``safeship`` object: the event
 the official client's stream helper needs for ``get_final_response()``. Every event is
-renumbered (``sequence_number``) because the gateway adds and drops some.
+renumbered (``sequence_number``) because the gateway adds and drops some. The id of the response
+the stream ends with is noted (``final_id``), so its turns can be remembered for a continuation.
 
 Reasoning items (a reasoning model's thinking) follow the config's ``reasoning`` setting
 (:mod:`.responses_reasoning`); a blocked thought ends the answer with a refusal message.
@@ -66,6 +67,7 @@ class ResponsesRelay:
         self._response: dict[str, Any] | None = None
         self._seq = 0
         self.stopped = False
+        self.final_id: str | None = None  # the id of the response the stream ended with
 
     @property
     def worst(self) -> Decision | None:
@@ -273,6 +275,7 @@ class ResponsesRelay:
             response["output"] = [*(response.get("output") or []), item]
             filtered(response)
         response["safeship"] = self._extension(self.worst)
+        self._ended(response)
         return [*flushed, *notice, self._sse({"type": event.get("type"), "response": response})]
 
     def _block(self, key: Key, event: dict[str, Any], decision: Decision) -> list[bytes]:
@@ -304,6 +307,7 @@ class ResponsesRelay:
         ] or [item]
         filtered(response)
         response["safeship"] = self._extension(decision)
+        self._ended(response)
         out.append({"type": "response.completed", "response": response})
         return [self._sse(e) for e in out]
 
@@ -319,8 +323,14 @@ class ResponsesRelay:
         response["output"] = [item]
         filtered(response)
         response["safeship"] = self._extension(decision)
+        self._ended(response)
         events.append({"type": "response.completed", "response": response})
         return [self._sse(e) for e in events]
+
+    def _ended(self, response: dict[str, Any]) -> None:
+        """Note the id of the final response (a continuation names it)."""
+        found = response.get("id")
+        self.final_id = found if isinstance(found, str) else None
 
     def _parts(self, index: int) -> list[dict[str, Any]]:
         return [

@@ -1,13 +1,14 @@
 """Build the runtime controls and the telemetry store from the gateway config, and close them.
 
-Start-up order follows the controls' and store's own notes: limiter, flags, escalator and the
-spent confirmation tokens (no connection yet: a down Redis shows up as fail modes, not a failed
-start), then the store with
+Start-up order follows the controls' and store's own notes: limiter, flags, escalator, the
+spent confirmation tokens and the Responses conversation memory (no connection yet: a down Redis
+shows up as fail modes, not a failed start), then the store with
 its migrations in a thread, the redactor warmed in a thread, and the sink's writer started.
 Anything injected (tests, embedders) is used as is and left for its owner to close.
 
 ``Runtime.samples`` feeds the Prometheus collector: limiter denials and storage failures, flag
-escalation and spent-token storage errors, sink writes, buffer and every kind of drop.
+escalation and spent-token storage errors, Responses continuations checked without their earlier
+turns and conversation-memory failures, sink writes, buffer and every kind of drop.
 """
 
 from __future__ import annotations
@@ -30,6 +31,11 @@ from safeship.controls import (
 )
 from safeship.gateway.adapters import ControlsLimiter, FlagRouter, StoreSink
 from safeship.gateway.config import GatewayConfig
+from safeship.gateway.conversation_memory import (
+    ConversationMemory,
+    MemoryConversations,
+    RedisConversations,
+)
 from safeship.gateway.ports import DecisionSink, Flags, Limiter, NullSink
 from safeship.gateway.spent_tokens import MemorySpentTokens, RedisSpentTokens, SpentTokens
 from safeship.store import SqlStore, TelemetrySink, default_redactor
@@ -70,6 +76,7 @@ class Runtime:
     retention_days: float | None = None
     flush_timeout_s: float = 5.0
     spent_tokens: SpentTokens = field(default_factory=MemorySpentTokens)
+    conversations: ConversationMemory = field(default_factory=MemoryConversations)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     async def start(self) -> None:
@@ -125,6 +132,9 @@ class Runtime:
         closer = getattr(self.spent_tokens, "aclose", None)
         if closer is not None:
             await close_within(closer(), "spent-token store")
+        closer = getattr(self.conversations, "aclose", None)
+        if closer is not None:
+            await close_within(closer(), "conversation memory")
         if self.feature_flags is not None:
             closer = getattr(self.feature_flags.store, "aclose", None)
             if closer is not None:
@@ -136,7 +146,17 @@ class Runtime:
         """Counter values for ``/metrics``; drops are always exported, never silent."""
         errors = self.spent_tokens.storage_errors
         out: list[Sample] = [
-            ("safeship_confirm_storage_errors", "Spent-token store failures", errors)
+            ("safeship_confirm_storage_errors", "Spent-token store failures", errors),
+            (
+                "safeship_responses_context_missing",
+                "Responses continuations whose earlier turns were unknown or expired",
+                self.conversations.missing,
+            ),
+            (
+                "safeship_responses_memory_storage_errors",
+                "Conversation memory store failures",
+                self.conversations.storage_errors,
+            ),
         ]
         if self.rate is not None:
             s = self.rate.limiter.stats()
@@ -216,6 +236,9 @@ def build_runtime(
     spent: SpentTokens = (
         RedisSpentTokens(url, f"{c.key_prefix}:confirm") if url else MemorySpentTokens()
     )
+    conversations: ConversationMemory = (
+        RedisConversations(url, f"{c.key_prefix}:conversations") if url else MemoryConversations()
+    )
     sql = store_sink = None
     if sink is None and config.store.url is not None:
         sql = SqlStore(config.store.url)
@@ -232,4 +255,5 @@ def build_runtime(
         retention_days=config.store.retention_days if sql is not None else None,
         flush_timeout_s=config.store.flush_timeout_s,
         spent_tokens=spent,
+        conversations=conversations,
     )

@@ -1,0 +1,109 @@
+"""One Responses request's place in a conversation: earlier turns in, its own turns kept.
+
+A request with ``previous_response_id`` gets the user turns remembered for that id (see
+:mod:`.conversation_memory`) placed before its own messages *for the input check only*: the
+forwarded body is unchanged, and the output check reads the request as sent. Whatever the
+request's input check allowed is then remembered under the id of the response it got, whole or
+streamed, including a response whose *output* was blocked: the provider keeps that
+conversation, so a continuation of it must still be checked in context (otherwise provoking an
+output block would wipe the guard's memory). A request blocked at input is never remembered:
+its refusal id is the gateway's own, unknown to the provider.
+
+What is kept is the last ``history_turns`` user turns the input check screened: the earlier
+ones remembered, then this request's screened turn *after* input redaction. User turns sent
+inline before the screened one are not kept: the gateway does not redact them, and each was
+screened when it was new.
+
+An unknown, expired or other tenant's id, or a failing store, leaves the check with what the
+request carries; the ``safeship`` extension says so in ``previous_response`` (``found``,
+``missing`` or ``unavailable``; absent when the request continues nothing).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from safeship.gateway.conversation_memory import ConversationMemory, Found, Recall
+from safeship.gateway.state import Call, GatewayState
+from safeship.types import Message
+
+log = logging.getLogger("safeship.gateway")
+REFUSAL_PREFIX = "resp_safeship_"  # ids of the gateway's own refusals, never the provider's
+DEFAULT_TURNS = 4
+
+
+class Continuation:
+    """The turns a request continues, and how to remember its own."""
+
+    def __init__(
+        self, memory: ConversationMemory, call: Call, found: Recall | None, keep: int
+    ) -> None:
+        self._memory = memory
+        self._tenant = call.scope.tenant
+        self._request_id = call.request_id
+        self._keep = keep
+        self.status: Found | None = found.status if found is not None else None
+        self.earlier: tuple[str, ...] = found.turns if found is not None else ()
+        self._screened: str | None = None
+
+    @classmethod
+    async def open(cls, gw: GatewayState, call: Call, previous_id: str | None) -> Continuation:
+        """Look up the turns behind ``previous_id`` (None: the request continues nothing)."""
+        try:
+            keep = call.guard.policy.feature(call.scope.feature)[1].history_turns
+        except KeyError:  # begin resolved the feature; a policy swapped since keeps a default
+            keep = DEFAULT_TURNS
+        memory = gw.runtime.conversations
+        found = None
+        if previous_id:
+            try:
+                found = await memory.recall(call.scope.tenant, previous_id)
+            except Exception as exc:  # an injected store that raises: check without the turns
+                log.warning("conversation memory lookup failed (%s)", type(exc).__name__)
+                found = Recall("unavailable")
+        if found is not None and found.status != "found":
+            log.info(
+                "request %s continues a response whose turns are %s; checked without them",
+                call.request_id,
+                found.status,
+            )
+        return cls(memory, call, found, keep)
+
+    def checked(self, messages: list[Message]) -> list[Message]:
+        """``messages`` with the remembered user turns first (after the leading instructions).
+
+        Only when the request has a user turn of its own: otherwise (tool results alone) the
+        newest remembered turn would be screened again as if it were new.
+        """
+        if not self.earlier or not any(m.role == "user" for m in messages):
+            return messages
+        lead = 0
+        while lead < len(messages) and messages[lead].role in ("system", "developer"):
+            lead += 1
+        earlier = [Message(role="user", content=t) for t in self.earlier]
+        return [*messages[:lead], *earlier, *messages[lead:]]
+
+    def mark(self, ext: dict[str, Any]) -> dict[str, Any]:
+        """The ``safeship`` extension, saying whether the earlier turns were found."""
+        if self.status is not None:
+            ext["previous_response"] = self.status
+        return ext
+
+    def allowed(self, screened: str | None) -> None:
+        """The input check allowed the request; ``screened`` its user turn as forwarded."""
+        self._screened = screened
+
+    async def remember(self, response_id: object) -> None:
+        """Keep the turns for ``response_id``: the earlier ones, then the screened turn."""
+        if not isinstance(response_id, str) or not response_id:
+            return
+        if response_id.startswith(REFUSAL_PREFIX):
+            return
+        turns = [*self.earlier, *([self._screened] if self._screened is not None else [])]
+        try:
+            await self._memory.remember(self._tenant, response_id, turns[-self._keep :])
+        except Exception as exc:  # a store is best effort; the answer goes out regardless
+            log.warning(
+                "remembering request %s's turns failed (%s)", self._request_id, type(exc).__name__
+            )
