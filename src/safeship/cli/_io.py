@@ -68,6 +68,22 @@ def count_lines(path: Path) -> int:
         return 0
 
 
+def require_rows(path: Path) -> int:
+    """Number of non-blank lines; ``InputError`` if the file cannot be read or has none.
+
+    An empty export is a pipeline bug, not a clean run: with no line to fail on, a file with no
+    rows would otherwise exit 0, as if every row had passed.
+    """
+    try:
+        with path.open("rb") as handle:
+            rows = sum(1 for raw in handle if raw.strip())
+    except OSError as exc:
+        raise InputError(f"{path}: cannot open: {exc.strerror}") from exc
+    if not rows:
+        raise InputError(f"{path}: no rows to read (the file is empty or only blank lines)")
+    return rows
+
+
 def text_field(record: dict[str, Any], field: str, path: Path, number: int) -> str:
     """The string under ``field``; raises ``InputError`` naming file, line and field."""
     if field not in record:

@@ -8,7 +8,7 @@ from typing import Annotated, Any, TextIO
 
 import typer
 
-from safeship.cli._io import count_lines, dump, fail, output_stream, progress, read_jsonl
+from safeship.cli._io import dump, fail, output_stream, progress, read_jsonl, require_rows
 from safeship.errors import InputError, PolicyError, SafeshipError
 from safeship.types import Decision, Stage, TrustTier
 
@@ -48,6 +48,18 @@ def _messages(record: dict[str, Any], field: str, where: str) -> list[dict[str, 
     return value
 
 
+def _rows_to_check(text: str | None, input: Path | None) -> int:
+    """How many lines to check: exactly one of TEXT, or a file holding at least one row."""
+    if (text is None) == (input is None):
+        raise fail("give exactly one of TEXT or --input FILE")
+    if input is None:
+        return 1
+    try:
+        return require_rows(input)
+    except InputError as exc:
+        raise fail(str(exc)) from exc
+
+
 def check(
     text: Annotated[str | None, typer.Argument(help="Text to check (or use --input).")] = None,
     policy: Annotated[Path, typer.Option(help="Policy YAML file.")] = Path("policy.yaml"),
@@ -72,12 +84,12 @@ def check(
     A line holds the text under ``--field`` or a ``messages`` list (OpenAI chat format). For
     ``--stage output`` the response is under ``--field`` and the conversation under ``messages``.
     Exit code: 1 if any line could not be read or a detector failed on it (its fail mode still
-    decided the line); 3 with ``--fail-on-block`` if anything blocked.
+    decided the line); 2 if the file has no line at all; 3 with ``--fail-on-block`` if anything
+    blocked.
     """
     from safeship.guard import Guard, GuardContext
 
-    if (text is None) == (input is None):
-        raise fail("give exactly one of TEXT or --input FILE")
+    total = _rows_to_check(text, input)
     try:
         guard = Guard.from_file(policy)
         ctx = GuardContext(feature=feature, tier=tier)
@@ -108,7 +120,7 @@ def check(
                 out.write(dump(decision_record(decision)) + "\n")
             else:
                 assert input is not None
-                blocked, failures = _check_file(run, input, out, output is not None)
+                blocked, failures = _check_file(run, input, total, out, output is not None)
     except SafeshipError as exc:
         raise fail(str(exc)) from exc
     finally:
@@ -120,11 +132,15 @@ def check(
 
 
 def _check_file(
-    run: Callable[[dict[str, Any], str], Decision], path: Path, out: TextIO, show: bool
+    run: Callable[[dict[str, Any], str], Decision],
+    path: Path,
+    total: int,
+    out: TextIO,
+    show: bool,
 ) -> tuple[int, int]:
-    """Check every line of ``path``; returns (blocked, unreadable) counts."""
+    """Check every line of ``path`` (``total`` non-blank ones); returns (blocked, unreadable)."""
     blocked = failures = 0
-    with progress(count_lines(path), "check", show) as bar:
+    with progress(total, "check", show) as bar:
         for line in read_jsonl(path):
             bar.advance(bar.task_ids[0])
             if line.record is None:

@@ -9,12 +9,12 @@ from typing import Annotated, Any
 import typer
 
 from safeship.cli._io import (
-    count_lines,
     dump,
     fail,
     output_stream,
     progress,
     read_jsonl,
+    require_rows,
     text_field,
 )
 from safeship.errors import InputError, RegistryError, SafeshipError
@@ -51,7 +51,8 @@ def detect(
 
     Writes one JSON object per input line with ``score``, ``category`` and ``findings`` (each with
     ``start``, ``end``, ``text`` and ``entity`` or ``category``). Lines that cannot be read get an
-    ``error`` object instead, and the exit code is 1 if any line failed.
+    ``error`` object instead, and the exit code is 1 if any line failed; 2 if the file has no
+    line at all.
     """
     from safeship.scan import Scanner
 
@@ -59,6 +60,7 @@ def detect(
         parsed = json.loads(params)
         if not isinstance(parsed, dict):
             raise fail("--params must be a JSON object")
+        total = require_rows(input)  # before loading a model that would have nothing to score
         scanner = Scanner.by_name(detector, parsed)
         scanner.detector.setup()
     except json.JSONDecodeError as exc:
@@ -66,7 +68,6 @@ def detect(
     except (RegistryError, SafeshipError, ValueError) as exc:
         raise fail(str(exc)) from exc
     failures = 0
-    total = count_lines(input)
     try:
         with (
             output_stream(output) as out,

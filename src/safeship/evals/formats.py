@@ -11,13 +11,22 @@ YAML (hand-written suites)::
 JSONL (generated or exported suites): one case object per line; the suite is named after the
 file and versioned by its hash. Both formats validate every case and report every problem at
 once, so a 500-case file is fixed in one pass rather than one error per run.
+
+CSV files (the public benchmarks) are checked here as tables before a benchmark loader maps
+their rows: ``check_csv`` holds them to the same bar as JSONL (an unknown column is an error,
+as an unknown field is), so a misspelt header or a row with a missing cell is never read as a
+row with an empty value.
 """
 
 from __future__ import annotations
 
+import csv
+import difflib
 import hashlib
+import io
 import json
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -147,3 +156,96 @@ def load_suite_jsonl(path: Path) -> Suite:
     return Suite(
         name=path.stem, version=content_version(text), source=str(path), cases=tuple(cases)
     )
+
+
+@dataclass(frozen=True)
+class CsvColumns:
+    """The columns of a CSV suite format, as its authors publish them.
+
+    ``required`` columns must be in the header and filled in every row; ``optional`` ones may be
+    absent or empty. Any other column is an error: a misspelt ``promt`` would otherwise be
+    dropped and its row read as one without a prompt.
+    """
+
+    required: frozenset[str]
+    optional: frozenset[str] = frozenset()
+
+    @property
+    def known(self) -> frozenset[str]:
+        """Every column the format reads."""
+        return self.required | self.optional
+
+    def listing(self) -> str:
+        """The columns for a message: required ones first, in a stable order."""
+        return ", ".join([*sorted(self.required), *(f"[{c}]" for c in sorted(self.optional))])
+
+
+def unknown_column(column: str, columns: CsvColumns) -> str:
+    """The message for a column the format does not read, with a guess at the intended one."""
+    guess = difflib.get_close_matches(column.strip(), sorted(columns.known), n=1, cutoff=0.6)
+    hint = f"; did you mean {guess[0]!r}?" if guess else ""
+    return f"unknown column (known: {columns.listing()}){hint}"
+
+
+def header_problems(source: str, header: list[str], columns: CsvColumns) -> list[str]:
+    """Problems with a header row (line 1): unknown, unnamed, repeated and missing columns."""
+    problems: list[str] = []
+    seen: set[str] = set()
+    for index, name in enumerate(header, start=1):
+        if not name.strip():
+            problems.append(problem(source, 1, f"<column {index}>", "column has no name"))
+        elif name in seen:
+            problems.append(problem(source, 1, name, "column appears twice"))
+        elif name not in columns.known:
+            problems.append(problem(source, 1, name, unknown_column(name, columns)))
+        seen.add(name)
+    problems += [
+        problem(source, 1, c, "missing column") for c in sorted(columns.required - set(header))
+    ]
+    return problems
+
+
+def _row_problems(
+    source: str, line: int, header: list[str], row: list[str], required: frozenset[str]
+) -> list[str]:
+    """Problems with one data row: a cell count that differs from the header, empty cells."""
+    if len(row) > len(header):
+        extra = ", ".join(repr(c) for c in row[len(header) :])
+        msg = f"{len(row)} cells but the header names {len(header)} columns (extra: {extra})"
+        return [problem(source, line, "<row>", msg)]
+    if len(row) < len(header):
+        missing = ", ".join(header[len(row) :])
+        msg = f"{len(row)} cells but the header names {len(header)} columns (no {missing})"
+        return [problem(source, line, "<row>", msg)]
+    return [
+        problem(source, line, name, "empty")
+        for name, cell in zip(header, row, strict=True)
+        if name in required and not cell.strip()
+    ]
+
+
+def check_csv(text: str, source: str, columns: CsvColumns) -> None:
+    """Raise ``InputError`` listing every problem in a CSV suite's header and rows.
+
+    Lines are physical lines of the file, counting the header as line 1; a row whose quoted
+    cell spans lines is reported at the line it starts on. Blank lines are skipped, as they are
+    in JSONL; a header-only file is left to the loader, which reports it has no rows.
+    """
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    problems: list[str] = []
+    header: list[str] | None = None
+    start = 1
+    try:
+        for row in reader:
+            if header is None:
+                header = row
+                problems += header_problems(source, header, columns)
+            elif row:
+                problems += _row_problems(source, start, header, row, columns.required)
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        problems.append(problem(source, start, "<csv>", f"malformed CSV: {exc}"))
+    if header is None:
+        problems.append(problem(source, 1, "<header>", "empty file, expected a header row"))
+    if problems:
+        raise fail(problems)
