@@ -43,6 +43,8 @@ def test_detectors_list_shows_every_builtin() -> None:
     assert out.returncode == 0, out.stderr
     for name in ("prompt_injection", "harmful_request", "toxicity", "pii", "secrets", "refusal", "harmful_response", "canary", "language"):
         assert name in out.stdout
+    for category in ("self_harm", "canary_leak", "full_refusal", "credit_card", "sexual_harassment"):
+        assert category in out.stdout  # the keys a policy may name
 
 
 def test_policy_validate_good_and_bad(policy: Path, tmp_path: Path) -> None:
