@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict
@@ -82,6 +83,10 @@ class TelemetrySink:
         self._max_rejections = max_rejections
         self._task: asyncio.Task[None] | None = None
         self._inflight = 0
+        # One writer thread, and the write it is doing, so a close can tell a batch that was
+        # written while the sink stopped from one that was lost.
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="safeship-sink")
+        self._writing: tuple[Future[None], int] | None = None
         self._counts = dict.fromkeys(
             ("accepted", "written", "write_errors", "overflow", "rejected", "shutdown"), 0
         )
@@ -113,8 +118,13 @@ class TelemetrySink:
             return False
         return True
 
-    async def aclose(self, timeout_s: float = 5.0) -> SinkStats:
-        """Write what can be written within ``timeout_s``, stop, and count the rest as dropped."""
+    async def aclose(self, timeout_s: float = 5.0, grace_s: float = 1.0) -> SinkStats:
+        """Write what can be written within ``timeout_s``, stop, and count the rest as dropped.
+
+        A write already running in the writer thread cannot be cancelled: it is given
+        ``grace_s`` more to finish, and counted as written if it did. Before, it was counted as
+        dropped even when its rows reached the store.
+        """
         inflight = 0
         if self._task is not None:
             await self.flush(timeout_s)
@@ -123,6 +133,8 @@ class TelemetrySink:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
+            inflight -= await self._settle_running_write(grace_s)
+        self._writer.shutdown(wait=False)
         left = inflight + self._queue.qsize()
         self._counts["shutdown"] += left
         if left:
@@ -132,6 +144,23 @@ class TelemetrySink:
             self._queue.task_done()
         self._inflight = 0
         return self.stats()
+
+    async def _settle_running_write(self, grace_s: float) -> int:
+        """Events of the write still running at close that reached the store (0 if none)."""
+        if self._writing is None:
+            return 0
+        future, n = self._writing
+        self._writing = None
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(future)), grace_s)
+        if future.done() and not future.cancelled() and future.exception() is None:
+            self._counts["written"] += n
+            return n
+        if not future.done():
+            log.warning(
+                "telemetry write of %d events still running at close; counted as dropped", n
+            )
+        return 0
 
     def stats(self) -> SinkStats:
         """A snapshot of the counters."""
@@ -176,8 +205,12 @@ class TelemetrySink:
         allowed = self._max_rejections if attempts is None else attempts
         while True:
             try:
-                await asyncio.to_thread(self._write, batch)
+                future = self._writer.submit(self._write, batch)
+                self._writing = (future, len(batch))
+                await asyncio.wrap_future(future)
+                self._writing = None
             except Exception as exc:
+                self._writing = None
                 self._counts["write_errors"] += 1
                 if not isinstance(exc, _TRANSIENT):
                     rejections += 1

@@ -153,3 +153,44 @@ async def test_emit_before_start_is_kept_and_written_later(tmp_path: Path) -> No
     assert sink.stats().written == n
     await sink.aclose()
     store.close()
+
+
+class SlowStore:
+    """A store whose write takes ``delay_s`` and then really stores the batch."""
+
+    def __init__(self, delay_s: float) -> None:
+        self.delay_s = delay_s
+        self.stored: list[DecisionEvent] = []
+
+    def write_decisions(self, events: Sequence[DecisionEvent]) -> int:
+        import time
+
+        time.sleep(self.delay_s)
+        self.stored += events
+        return len(events)
+
+    def write_reports(self, reports: Sequence[UserReport]) -> int:
+        return len(reports)
+
+
+async def test_a_write_running_at_close_that_finishes_counts_as_written() -> None:
+    """Before, a batch in the writer thread at close was counted as dropped *and* stored."""
+    store = SlowStore(delay_s=0.3)
+    sink = TelemetrySink(store, linger_s=0.0)  # type: ignore[arg-type]
+    sink.start()
+    for i in range(3):
+        sink.emit(event(i))
+    await wait_for(lambda: sink.stats().buffered == 3 and sink._writing is not None)
+    stats = await sink.aclose(timeout_s=0.05, grace_s=2.0)  # flush times out mid-write
+    assert len(store.stored) == 3
+    assert (stats.written, stats.dropped_shutdown, stats.buffered) == (3, 0, 0)
+
+
+async def test_a_write_outlasting_the_grace_is_counted_as_dropped() -> None:
+    store = SlowStore(delay_s=0.5)
+    sink = TelemetrySink(store, linger_s=0.0)  # type: ignore[arg-type]
+    sink.start()
+    sink.emit(event(1))
+    await wait_for(lambda: sink._writing is not None)
+    stats = await sink.aclose(timeout_s=0.01, grace_s=0.05)
+    assert (stats.written, stats.dropped_shutdown) == (0, 1)
