@@ -17,6 +17,8 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
+from safeship.text.lexicon import is_word
+
 _B = r"(?<![A-Za-z0-9+/_\-])"  # not inside a longer token or a base64 run
 _E = r"(?![A-Za-z0-9+/_\-])"
 _PLACEHOLDER = re.compile(
@@ -94,6 +96,29 @@ def _url_password(value: str) -> bool:
     return value.lower() not in _URL_PASSWORD_WORDS and _not_placeholder(value)
 
 
+_PASSWORD_STATUS = frozenset(
+    """required optional incorrect invalid wrong expired reset forgotten missing mandatory
+    unknown hidden protected changed updated weak strong blank empty none null unset needed
+    accepted rejected correct valid mismatch encrypted hashed masked""".split()
+)
+"""Words that say something about a password where a colon could precede the password."""
+
+
+def _spoken_password(value: str) -> bool:
+    """A password someone typed out, not the next word of a sentence about passwords.
+
+    "my password is hunter2" or "pwd: Summer2024" leak a real password, though far too short
+    and plain for the entropy gate of ``GENERIC_SECRET``. "the password is required", "password:
+    incorrect" do not: a lone common word is not taken, nor a placeholder or a code reference.
+    """
+    if not _not_placeholder(value) or _CODE_REFERENCE.fullmatch(value) is not None:
+        return False
+    if value.lower() in _PASSWORD_STATUS:
+        return False
+    shaped = any(c.isdigit() for c in value) or any(not c.isalnum() for c in value)
+    return shaped or value[1:] != value[1:].lower() or not is_word(value)
+
+
 @dataclass(frozen=True)
 class SecretRule:
     """One credential type: where it is in the text and how much to trust a match."""
@@ -112,7 +137,7 @@ class SecretRule:
         return self.pattern.finditer(text)
 
 
-_KEYWORD_RULES = frozenset({"GENERIC_SECRET", "AWS_SECRET_ACCESS_KEY"})
+_KEYWORD_RULES = frozenset({"GENERIC_SECRET", "AWS_SECRET_ACCESS_KEY", "PASSWORD"})
 
 
 def _rule(
@@ -260,6 +285,16 @@ RULES: tuple[SecretRule, ...] = (
         _url_password,
         group=1,
         literals=("://",),
+    ),
+    _rule(
+        "PASSWORD",
+        r"(?i:(?<![A-Za-z])(?:password|passwd|passcode|pwd))(?:\s+(?:is|was)\s*:?|\s*[:=])\s*"
+        r"[\"'\u201c]?([^\s\"'`,;<>\u201d]{4,64}?)(?=[.!?)\]]*(?:[\s\"'`,;<>\u201d]|$))",
+        0.7,
+        _spoken_password,
+        group=1,
+        flags=0,
+        literals=("password", "passwd", "passcode", "pwd"),
     ),
     _rule(
         "GENERIC_SECRET",

@@ -1,0 +1,50 @@
+"""Typed-out passwords are secrets too, however short; sentences about passwords are not."""
+
+from __future__ import annotations
+
+import pytest
+
+from safeship.detectors.secrets import SecretsDetector, find_secrets
+
+
+@pytest.mark.parametrize(
+    ("text", "password"),
+    [
+        ("my password is hunter2", "hunter2"),
+        ("My password was 'Tr0ub4dor&3'.", "Tr0ub4dor&3"),
+        ("pwd=correcthorsebatterystaple", "correcthorsebatterystaple"),
+        ("password: P@ssw0rd", "P@ssw0rd"),
+        ("the wifi passcode is Blue-Moon-77 btw", "Blue-Moon-77"),
+        ("PASSWORD = secret123", "secret123"),
+    ],
+)
+def test_a_typed_password_is_found_with_its_span(text: str, password: str) -> None:
+    findings = find_secrets(text)
+    assert [(f.entity, f.text) for f in findings] == [("PASSWORD", password)]
+    (f,) = findings
+    assert text[f.start : f.end] == password
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the password is required",
+        "password: incorrect",
+        "your password is too short.",
+        "reset the password: click the link",
+        "password: ********",
+        "Set password=<your password>",
+        "password: changeme",
+        "use password: ${DB_PASSWORD}",
+        "password = os.environ['DB_PASS']",
+        "what is a strong password? is it long",
+        "passwords: many",
+        "the passcode is 4821",
+    ],
+)
+def test_sentences_about_passwords_and_placeholders_are_not_secrets(text: str) -> None:
+    assert find_secrets(text) == []
+
+
+def test_the_detector_reports_the_password_category() -> None:
+    assert "password" in SecretsDetector.reports
