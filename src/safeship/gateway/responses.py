@@ -86,8 +86,7 @@ async def responses(request: Request) -> Response:
     if decision.action is Action.REDACT and decision.redacted_text is not None:
         body.redact_input(call.data, decision.redacted_text)
         messages = ResponsesRequest.model_validate(call.data).guard_messages()
-        screened = decision.redacted_text if screened is not None else None
-    earlier.allowed(screened)
+    earlier.allowed([m.content for m in messages if m.role == "user"])
     if body.stream:
         return await _stream(request, call, messages, confirm, earlier)
     return await _whole(request, call, messages, decision, confirm, earlier)
@@ -219,13 +218,16 @@ async def _stream(
 async def _remembering(
     parts: AsyncIterator[bytes], relay: ResponsesRelay, earlier: Continuation
 ) -> AsyncIterator[bytes]:
-    """The stream's bytes; its turns are remembered before the final event leaves.
+    """The stream's bytes; its turns are remembered under its id before that id leaves.
 
-    Before, not after: a client may send its continuation as soon as it reads that event.
+    The id first shows in ``response.created``: a client that reads it and hangs up may still
+    continue that response at the provider, so the turns are kept from then on, not only once
+    the stream completes (and under the final id too, should it differ).
     """
-    kept = False
+    kept: set[str] = set()
     async for part in parts:
-        if not kept and relay.final_id is not None:
-            kept = True
-            await earlier.remember(relay.final_id)
+        for response_id in (relay.first_id, relay.final_id):
+            if response_id is not None and response_id not in kept:
+                kept.add(response_id)
+                await earlier.remember(response_id)
         yield part

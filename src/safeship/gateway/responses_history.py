@@ -9,10 +9,11 @@ conversation, so a continuation of it must still be checked in context (otherwis
 output block would wipe the guard's memory). A request blocked at input is never remembered:
 its refusal id is the gateway's own, unknown to the provider.
 
-What is kept is the last ``history_turns`` user turns the input check screened: the earlier
-ones remembered, then this request's screened turn *after* input redaction. User turns sent
-inline before the screened one are not kept: the gateway does not redact them, and each was
-screened when it was new.
+What is kept is the last ``history_turns`` user turns the input check read: the earlier ones
+remembered, then every user turn of this request (its screened turn after input redaction), so
+an attack split between a turn sent inline and the next call is still seen whole. Every kept
+turn passes through the telemetry store's redactor (PII patterns and secrets) first, whatever
+the policy's actions: the memory is storage, and nothing raw is stored.
 
 An unknown, expired or other tenant's id, or a failing store, leaves the check with what the
 request carries; the ``safeship`` extension says so in ``previous_response`` (``found``,
@@ -21,11 +22,14 @@ request carries; the ``safeship`` extension says so in ``previous_response`` (``
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
+from safeship.gateway.adapters import INLINE_TEXT_CHARS
 from safeship.gateway.conversation_memory import ConversationMemory, Found, Recall
 from safeship.gateway.state import Call, GatewayState
+from safeship.store.events import default_redactor
 from safeship.types import Message
 
 log = logging.getLogger("safeship.gateway")
@@ -45,7 +49,7 @@ class Continuation:
         self._keep = keep
         self.status: Found | None = found.status if found is not None else None
         self.earlier: tuple[str, ...] = found.turns if found is not None else ()
-        self._screened: str | None = None
+        self._own: list[str] = []
 
     @classmethod
     async def open(cls, gw: GatewayState, call: Call, previous_id: str | None) -> Continuation:
@@ -90,20 +94,30 @@ class Continuation:
             ext["previous_response"] = self.status
         return ext
 
-    def allowed(self, screened: str | None) -> None:
-        """The input check allowed the request; ``screened`` its user turn as forwarded."""
-        self._screened = screened
+    def allowed(self, own: list[str]) -> None:
+        """The input check allowed the request; ``own`` its user turns as forwarded."""
+        self._own = own
 
     async def remember(self, response_id: object) -> None:
-        """Keep the turns for ``response_id``: the earlier ones, then the screened turn."""
+        """Keep the turns for ``response_id``: the earlier ones, then this request's, redacted."""
         if not isinstance(response_id, str) or not response_id:
             return
         if response_id.startswith(REFUSAL_PREFIX):
             return
-        turns = [*self.earlier, *([self._screened] if self._screened is not None else [])]
+        turns = [*self.earlier, *self._own][-self._keep :]
         try:
-            await self._memory.remember(self._tenant, response_id, turns[-self._keep :])
+            if sum(len(t) for t in turns) > INLINE_TEXT_CHARS:
+                turns = await asyncio.to_thread(_redacted, turns)
+            else:
+                turns = _redacted(turns)
+            await self._memory.remember(self._tenant, response_id, turns)
         except Exception as exc:  # a store is best effort; the answer goes out regardless
             log.warning(
                 "remembering request %s's turns failed (%s)", self._request_id, type(exc).__name__
             )
+
+
+def _redacted(turns: list[str]) -> list[str]:
+    """Turns with PII patterns and secrets replaced by labels (already-redacted ones unchanged)."""
+    redact = default_redactor()
+    return [redact(t) for t in turns]

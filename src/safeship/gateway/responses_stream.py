@@ -68,6 +68,7 @@ class ResponsesRelay:
         self._seq = 0
         self.stopped = False
         self.final_id: str | None = None  # the id of the response the stream ended with
+        self.first_id: str | None = None  # the id its first lifecycle event announced
 
     @property
     def worst(self) -> Decision | None:
@@ -137,6 +138,9 @@ class ResponsesRelay:
         if intercepted is not None:
             return intercepted
         if kind in LIFECYCLE and isinstance(event.get("response"), dict):
+            announced = event["response"].get("id")
+            if self.first_id is None and isinstance(announced, str) and announced:
+                self.first_id = announced
             self._response = copy.deepcopy(event["response"])
             opened = {**event["response"], "output": []}
             opened.pop("output_text", None)

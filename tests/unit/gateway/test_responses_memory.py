@@ -314,3 +314,82 @@ async def test_a_wrong_type_of_previous_response_id_is_a_400_naming_it(guard: Gu
         body = {"model": "mock-1", "input": "hi", "previous_response_id": 7}
         sent = await gw.client.post("/v1/responses", json=body)
     assert sent.status_code == 400 and "previous_response_id" in sent.text
+
+
+INLINE_POLICY = r"""
+version: 1
+features:
+  chat:
+    history_turns: 3
+    input:
+      - detector: keyword
+        params: {keyword: "launch
+ok
+codes"}
+"""
+
+
+async def test_a_first_half_sent_inline_is_remembered_too(test_detectors: None) -> None:
+    """Call 1 carries the first half and a harmless turn after it; the model keeps both, so
+    the guard must too (before, only the last user turn of a request was remembered)."""
+    guard = Guard(parse_policy(INLINE_POLICY, "inline.yaml"), embedder=None)
+    async with gateway(guard) as gw:
+        body = {
+            "model": "mock-1",
+            "input": [{"role": "user", "content": SETUP}, {"role": "user", "content": "ok"}],
+        }
+        first = (await gw.client.post("/v1/responses", json=body)).json()
+        then = await send(gw.client, FINISH, previous_response_id=first["id"])
+    guard.close()
+    assert first["safeship"]["action"] == "allow"
+    assert then["safeship"]["action"] == "block"
+
+
+NO_PII_POLICY = """
+version: 1
+features:
+  chat:
+    input: [{detector: keyword}]
+"""
+
+
+async def test_raw_pii_is_never_kept_even_when_the_policy_lets_it_through(
+    test_detectors: None,
+) -> None:
+    guard = Guard(parse_policy(NO_PII_POLICY, "no-pii.yaml"), embedder=None)
+    try:
+        async with gateway(guard) as gw:
+            first = await send(gw.client, f"mail me at {EMAIL}")
+            kept = await gw.runtime.conversations.recall("anonymous", first["id"])
+        assert EMAIL in gw.upstream.bodies[0]["input"][0]["content"]  # the policy allows it
+        assert kept.status == "found" and EMAIL not in kept.turns[0]
+        assert kept.turns[0].startswith("mail me at ")
+    finally:
+        guard.close()
+
+
+async def test_a_stream_is_remembered_as_soon_as_its_id_is_announced() -> None:
+    """A client may read ``response.created`` and hang up, then continue that response."""
+    from safeship.gateway.responses import _remembering
+
+    class Relay:
+        first_id: str | None = None
+        final_id: str | None = None
+
+    class Memory:
+        ids: list[str] = []
+
+        async def remember(self, response_id: str) -> None:
+            self.ids.append(response_id)
+
+    relay, memory = Relay(), Memory()
+
+    async def parts() -> AsyncIterator[bytes]:
+        relay.first_id = "resp_early"
+        yield b"created"
+        yield b"delta"  # never read: the client is gone
+
+    stream = _remembering(parts(), relay, memory)  # type: ignore[arg-type]
+    assert await stream.__anext__() == b"created"
+    await stream.aclose()
+    assert memory.ids == ["resp_early"]
