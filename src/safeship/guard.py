@@ -12,7 +12,7 @@ import asyncio
 import json
 import threading
 import time
-from collections.abc import Coroutine, Sequence
+from collections.abc import Coroutine, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -25,7 +25,7 @@ from safeship.features.embedding import Embedder
 from safeship.features.hashing import NgramHasher
 from safeship.features.lazy import LazyEmbedder
 from safeship.features.memo import EmbeddingMemo
-from safeship.history import Turn, refused_already, user_turns
+from safeship.history import Turn, user_turns
 from safeship.long_text import LONG_TEXT_CHARS, LongTextLane
 from safeship.messages import message_from
 from safeship.policy.engine import RuleHit, decide, match_rules
@@ -33,11 +33,19 @@ from safeship.policy.load import LoadedPolicy, load_policy
 from safeship.policy.refusals import refusal_messages
 from safeship.policy.schema import DetectorSpec, FeaturePolicy
 from safeship.text.normalise import NormalisedText, normalise
-from safeship.types import Decision, DetectorResult, DetectorStatus, Message, Stage, TrustTier
+from safeship.types import (
+    Action,
+    Decision,
+    DetectorResult,
+    DetectorStatus,
+    Message,
+    Stage,
+    TrustTier,
+)
 
 T = TypeVar("T")
 DEFAULT_POLICY = Path(__file__).parent / "policies" / "default.yaml"
-MessagesLike = Sequence[Message | dict[str, Any]] | str
+MessagesLike = Iterable[Message | dict[str, Any]] | str
 
 
 class GuardContext(BaseModel):
@@ -67,12 +75,13 @@ def to_messages(messages: MessagesLike) -> list[Message]:
     """Accept a plain string, ``Message`` objects or OpenAI-style dicts (see ``messages``)."""
     if isinstance(messages, str):
         return [Message(role="user", content=_clean(messages))]
-    if not isinstance(messages, Sequence):
+    if isinstance(messages, bytes | Mapping) or not isinstance(messages, Iterable):
         raise InputError(f"messages: expected a string or a list, got {type(messages).__name__}")
     out = []
     for i, m in enumerate(messages):
         msg = message_from(m, i)
-        out.append(msg.model_copy(update={"content": _clean(msg.content)}))
+        if msg is not None:
+            out.append(msg.model_copy(update={"content": _clean(msg.content)}))
     return out
 
 
@@ -339,35 +348,35 @@ class Guard:
         norm: dict[str, NormalisedText],
         system: str | None,
     ) -> dict[str, DetectorResult]:
-        """Catch attacks split across turns without re-flagging turns already refused.
+        """Catch attacks split across turns without re-flagging turns already dealt with.
 
-        The recent user turns are scored joined together, and so are the earlier turns alone. The
-        window counts when it crosses the threshold and the earlier turns alone did not: then it
-        is the newest message that completes the attack. When the earlier turns cross on their
-        own too, the window still counts unless the guard refused them at the time (its refusal
-        follows them, see ``safeship.history``): otherwise an attack written into an earlier
-        turn, answered by a fabricated compliance or by nothing, switched the window off.
+        Earlier turns the guard refused (its refusal follows them) are left out. The rest are
+        scored joined with the newest turn (the window) and without it (the prior). The window
+        counts when it crosses the threshold and the prior does not: the newest turn completes
+        the attack. When the prior crosses too, the window still counts if the earlier turns
+        hold something this policy would have blocked on its own (checked turn by turn, allow
+        rules and actions included): nobody can have let that through, so the caller wrote it,
+        with a made-up answer after it or none. Warned or exempted turns do not count, so their
+        benign follow-ups pass. A layer that fails on any of these is never read as safe.
         """
         ctx_specs = [s for s in specs if self.detector(s).contextual]
-        if not ctx_specs:
+        earlier = [t.text for t in history[:-1] if not t.refused]
+        if not ctx_specs or not earlier:
             return results
-        earlier = history[:-1]
-        texts = [t.text for t in history]
-        window, prior = "\n".join(texts), "\n".join(texts[:-1])
+        window = "\n".join([*earlier, history[-1].text])
+        prior = "\n".join(earlier)
         win = await self._score_all(ctx_specs, window, cache, norm, ctx, system)
         pre = await self._score_all(ctx_specs, prior, cache, norm, ctx, system)
 
-        def crossing(r: DetectorResult, key: str) -> bool:
+        def crosses(r: DetectorResult, key: str) -> bool:
             return r.status is DetectorStatus.OK and r.score >= feature.threshold(
                 r.category, key, ctx.tier
             )
 
         each: list[dict[str, DetectorResult]] = []
-        if any(crossing(pre[s.key], s.key) and crossing(win[s.key], s.key) for s in ctx_specs):
-            # rare (a conversation with flaggable earlier turns): find which turns cross alone
-            each = [
-                await self._score_all(ctx_specs, t.text, cache, norm, ctx, system) for t in earlier
-            ]
+        if any(crosses(win[s.key], s.key) and crosses(pre[s.key], s.key) for s in ctx_specs):
+            # rare (flaggable earlier turns): what would each have got on its own?
+            each = [await self._score_all(ctx_specs, t, cache, norm, ctx, system) for t in earlier]
         merged = dict(results)
         for s in ctx_specs:
             w, p, cur = win[s.key], pre[s.key], results[s.key]
@@ -378,12 +387,16 @@ class Guard:
                     update={"findings": (), "details": {**w.details, "scope": "conversation"}}
                 )
                 continue
-            if not crossing(w, s.key) or w.score <= cur.score:
+            if not crosses(w, s.key) or w.score <= cur.score:
                 continue
-            if crossing(p, s.key):
-                alone = [t for t, r in zip(earlier, each, strict=True) if crossing(r[s.key], s.key)]
-                if refused_already(earlier, alone):
-                    continue
+            if p.status is DetectorStatus.OK and crosses(p, s.key):
+                alone = [(t, r[s.key]) for t, r in zip(earlier, each, strict=True)]
+                blocked = [self._would_block(feature, ctx, s.key, r, t, norm) for t, r in alone]
+                crossing = [r for _, r in alone if crosses(r, s.key)]
+                if not any(blocked) and (
+                    crossing or not self._would_block(feature, ctx, s.key, p, prior, norm)
+                ):
+                    continue  # earlier turns were let through (warned, exempted): dealt with
             merged[s.key] = w.model_copy(
                 update={
                     "findings": (),
@@ -392,6 +405,29 @@ class Guard:
                 }
             )
         return merged
+
+    def _would_block(
+        self,
+        feature: FeaturePolicy,
+        ctx: GuardContext,
+        key: str,
+        result: DetectorResult,
+        text: str,
+        norm: dict[str, NormalisedText],
+    ) -> bool:
+        """Whether ``result`` on ``text`` alone would have blocked it (a failure: assume so)."""
+        if result.status is not DetectorStatus.OK:
+            return True
+        if result.score < feature.threshold(result.category, key, ctx.tier):
+            return False
+        if feature.action(result.category, key) is not Action.BLOCK:
+            return False
+        if feature.rules.allow:
+            views = norm[text].views if text in norm else normalise(text).views
+            hits = match_rules(feature.rules.allow, "allow", text, views, Stage.INPUT)
+            if any(not h.rule.categories or result.category in h.rule.categories for h in hits):
+                return False
+        return True
 
     async def _score_all(
         self,

@@ -5,8 +5,9 @@ cross the threshold on their own" used to be taken as proof of that. In a statel
 caller writes the whole history, so a harmful request placed in an earlier user turn (with a
 fabricated compliant answer after it, or none) switched the window off and reached the model
 unchecked. What shows a turn was dealt with is the guard's own refusal after it: the assistant
-turn that follows it carries one of the feature's refusal messages, as the gateway writes it
-and as an application that shows ``Decision.refusal`` keeps it in its history.
+turn that follows it *is* one of the feature's refusals, word for word, as the gateway writes it
+and as an application that shows ``Decision.refusal`` keeps it in its history. A reply that
+merely quotes a refusal inside other text proves nothing: an attacker can write that too.
 """
 
 from __future__ import annotations
@@ -25,12 +26,17 @@ class Turn:
     refused: bool = False
 
 
-def user_turns(messages: Sequence[Message], refusals: Collection[str]) -> list[Turn]:
-    """Every user turn, in order, marked ``refused`` when the next reply quotes a refusal.
+def same_text(text: str) -> str:
+    """``text`` with every run of whitespace as one space: how refusals are compared."""
+    return " ".join(text.split())
 
-    The reply is the first user or assistant message after the turn; system, developer and tool
-    messages in between are skipped. Two user turns in a row mean the first got no answer:
-    not refused (a caller can leave out any answer it likes).
+
+def user_turns(messages: Sequence[Message], refusals: Collection[str]) -> list[Turn]:
+    """Every user turn, in order, marked ``refused`` when the next reply is a guard refusal.
+
+    ``refusals`` are whitespace-normalised (``same_text``). The reply is the first user or
+    assistant message after the turn; system, developer and tool messages in between are
+    skipped. Two user turns in a row mean the first got no answer: not refused.
     """
     turns: list[Turn] = []
     reply: Message | None = None
@@ -39,21 +45,10 @@ def user_turns(messages: Sequence[Message], refusals: Collection[str]) -> list[T
             refused = (
                 reply is not None
                 and reply.role == "assistant"
-                and any(r in reply.content for r in refusals)
+                and same_text(reply.content) in refusals
             )
             turns.append(Turn(message.content, refused))
         if message.role in ("user", "assistant"):
             reply = message
     turns.reverse()
     return turns
-
-
-def refused_already(earlier: Sequence[Turn], crossing: Sequence[Turn]) -> bool:
-    """Whether the earlier turns that cross the threshold on their own were refused then.
-
-    With no single turn crossing (the joined turns did: an earlier window), the conversation
-    shows it was dealt with when any earlier turn was refused.
-    """
-    if crossing:
-        return all(t.refused for t in crossing)
-    return any(t.refused for t in earlier)

@@ -29,6 +29,8 @@ def _part_text(part: object, where: str) -> str | None:
     if not isinstance(part, Mapping):
         raise InputError(f"{where}: a content part must be an object, got {type(part).__name__}")
     kind = part.get("type")
+    if kind is not None and not isinstance(kind, str):
+        raise InputError(f"{where}.type: expected a string, got {type(kind).__name__}")
     text = part.get("text")
     if kind in _TEXT_PART_TYPES or (kind is None and text is not None):
         if not isinstance(text, str):
@@ -51,14 +53,32 @@ def content_text(content: object, where: str) -> str:
     raise InputError(f"{where}: content must be a string, a list of parts or null")
 
 
-def message_from(raw: object, index: int) -> Message:
-    """One message from a ``Message`` or an OpenAI-style mapping; errors name ``messages[i]``."""
+_SKIPPED_ITEMS = frozenset({"function_call", "reasoning", "custom_tool_call", "item_reference"})
+"""Responses items with no text of the user's or a tool's: the model's own calls and thoughts."""
+
+
+def message_from(raw: object, index: int) -> Message | None:
+    """One message from a ``Message`` or an OpenAI-style mapping; errors name ``messages[i]``.
+
+    None for a Responses item that carries nothing to screen (a ``function_call`` the model
+    made, its ``reasoning``); a ``function_call_output`` is a tool result.
+    """
     if isinstance(raw, Message):
         return raw
     where = f"messages[{index}]"
     if not isinstance(raw, Mapping):
         raise InputError(f"{where}: a message must be an object, got {type(raw).__name__}")
-    role = raw.get("role", "user" if raw.get("type") == "message" else None)
+    kind = raw.get("type")
+    if kind is not None and not isinstance(kind, str):
+        raise InputError(f"{where}.type: expected a string, got {type(kind).__name__}")
+    if "role" not in raw and kind in _SKIPPED_ITEMS:
+        return None
+    if "role" not in raw and kind in ("function_call_output", "custom_tool_call_output"):
+        output = raw.get("output")
+        return Message(role="tool", content=content_text(output, f"{where}.output"))
+    role = raw.get("role", "user" if kind == "message" else None)
+    if role is not None and not isinstance(role, str):
+        raise InputError(f"{where}.role: expected a string, got {type(role).__name__}")
     if role == "function":
         role = "tool"  # the legacy name of the tool role
     if role not in _ROLES:

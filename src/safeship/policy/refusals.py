@@ -86,12 +86,17 @@ GENERIC_REFUSAL = "I can't help with that request."  # what a block without a te
 
 
 def refusal_messages(feature: FeaturePolicy) -> frozenset[str]:
-    """Every refusal message a block of ``feature`` can show: its templates and the built-ins.
+    """Every refusal text a block of ``feature`` can show, whitespace-normalised.
 
-    The guard looks for these in a conversation's assistant turns, to tell a user turn it
-    refused from one the model answered (see ``safeship.history``).
+    A template's message alone and with its redirect (as the gateway writes it: message, blank
+    line, redirect), for the policy's templates, the built-ins and the generic fallback. The
+    guard compares a conversation's assistant turns with these to tell a user turn it refused
+    from one the model answered (see ``safeship.history``).
     """
-    messages = {t.message for t in feature.refusals.values()}
-    messages |= {t.message for t in _DEFAULTS.values()}
-    messages.add(GENERIC_REFUSAL)
-    return frozenset(m.strip() for m in messages if m.strip())
+    templates = [*feature.refusals.values(), *_DEFAULTS.values()]
+    texts = {GENERIC_REFUSAL}
+    for t in templates:
+        texts.add(t.message)
+        if t.redirect:
+            texts.add(f"{t.message}\n\n{t.redirect}")
+    return frozenset(" ".join(t.split()) for t in texts if t.strip())
