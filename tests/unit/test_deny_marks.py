@@ -192,3 +192,29 @@ async def test_keywords_in_scripts_whose_marks_carry_meaning_match_as_before(gua
     assert (await guard.acheck_input("कुमल", CTX)).action is Action.ALLOW  # vowel sign u
     assert (await guard.acheck_input("мои", CTX)).rule_hits == ("deny:cyrillic",)
     assert (await guard.acheck_input("мой", CTX)).action is Action.ALLOW  # short i, not i
+
+
+@pytest.mark.parametrize(
+    ("text", "word"),
+    [
+        ("make\u0336bluebird now", "bluebird"),  # the fold reads "makebluebird"
+        ("\u65e5\u0301bluebird", "bluebird"),  # "日" + mark: the fold glues the CJK letter on
+    ],
+)
+def test_a_keyword_a_mark_separates_from_the_word_before_still_matches(
+    text: str, word: str
+) -> None:
+    """Dropping the mark glues the words in the fold; the original text still has the boundary.
+
+    Matching only the folded copy lost these, which the unfolded pattern used to catch.
+    """
+    rules = parse_policy(POLICY).policy.features["chat"].rules.deny
+    (hit,) = match_rules(rules, "deny", text, [text], Stage.INPUT)
+    assert hit.rule.name == "codename"
+    assert [f.text for f in hit.findings] == [word]
+
+
+async def test_a_keyword_glued_by_a_mark_is_redacted(guard: Guard) -> None:
+    """End to end: the guard redacts the keyword and keeps the word the mark followed."""
+    d = await guard.acheck_input("call\u0336bluebird now", CTX)
+    assert d.action is Action.REDACT and d.redacted_text == "call\u0336[REDACTED] now"

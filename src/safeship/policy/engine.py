@@ -58,15 +58,16 @@ class RuleHit:
 def _spans(rule: Rule, text: str, folds: Sequence[Folded]) -> list[tuple[int, int]]:
     """Non-empty, non-overlapping spans of ``text`` that ``rule`` matches, in text order.
 
-    Plain-Latin keywords match each mark-folded copy of ``text`` (``text`` itself when folding
-    changes nothing) and their spans are mapped back to ``text``; the rest match ``text`` as is.
+    Plain-Latin keywords match ``text`` and each mark-folded copy of it, whose spans are mapped
+    back to ``text``; the rest match ``text`` as is. ``text`` itself is needed even when it folds:
+    dropping a mark can glue a keyword to the word before it ("make" U+0336 "sarin" folds to
+    "makesarin"), where the mark, not a word character, was the word boundary.
     """
     spans: list[tuple[int, int]] = []
     if rule.exact_pattern is not None:
         spans += [m.span() for m in rule.exact_pattern.finditer(text) if m.end() > m.start()]
     if rule.folded_pattern is not None:
-        if not folds:
-            spans += [m.span() for m in rule.folded_pattern.finditer(text) if m.end() > m.start()]
+        spans += [m.span() for m in rule.folded_pattern.finditer(text) if m.end() > m.start()]
         for folded in folds:
             spans += [
                 folded.span(m.start(), m.end())

@@ -6,10 +6,17 @@ a variation selector (U+FE0F), with tag characters inside it, or buried in Zalgo
 not help here: NFKC *composes* "a" + U+0301 into one letter and keeps variation selectors, and
 its views carry no offsets. ``fold_marks`` instead decomposes each character (NFKD, so
 precomposed letters and ligatures reduce too) and drops combining marks (categories Mn and Me,
-which include the variation selectors U+FE00..FE0F and U+E0100..E01EF) and tag characters
-(U+E0000..E007F). Each folded character remembers the original character it came from, so a
-match on the folded text maps back to a span of the original text that redaction can remove
-whole, marks included.
+which include the variation selectors U+FE00..FE0F and U+E0100..E01EF, and the few other
+characters that Unicode reorders as marks: a nonzero combining class, or a decomposition made
+only of marks) and tag characters (U+E0000..E007F). Each folded character remembers the
+original character it came from, so a match on the folded text maps back to a span of the
+original text that redaction can remove whole, marks included.
+
+Marks are dropped *before* decomposing, not only after: CPython sorts a run of marks by
+combining class with an insertion sort, so NFKD/NFKC of one letter followed by 200,000 marks of
+alternating classes takes tens of seconds. Without marks in its input, NFKD only sorts the few
+marks one character decomposes into. ``cap_marks`` gives the shared normaliser, which must keep
+marks, the same bound by cutting every run of marks to ``MAX_MARKS``.
 
 The fold erases meaning in scripts whose marks are letters (Devanagari vowel signs, the breve
 of Cyrillic short i): callers must only match it against keywords in plain Latin letters
@@ -40,27 +47,99 @@ def _char_class(codes: list[int]) -> str:
     return "".join(chr(a) if a == b else f"{chr(a)}-{chr(b)}" for a, b in ranges)
 
 
+MAX_MARKS = 8
+"""Marks kept after one base character by ``cap_marks``.
+
+Real writing stays well under it: Vietnamese stacks 2 marks, Devanagari and Thai up to 3,
+pointed and cantillated Hebrew up to 5. Zalgo text stacks tens or thousands.
+"""
+
+
+def _is_mark(ch: str) -> bool:
+    """Whether Unicode treats ``ch`` as a mark: category Mn or Me, or a nonzero combining class.
+
+    The combining class adds 25 spacing marks (Mc) such as U+1D165 that canonical ordering
+    sorts like any other mark, and that an attacker could therefore use in the same way.
+    """
+    return unicodedata.category(ch) in _MARKS or unicodedata.combining(ch) != 0
+
+
+def _fold(ch: str) -> str:
+    if _TAG_FIRST <= ch <= _TAG_LAST or _is_mark(ch):
+        return ""
+    decomposed = unicodedata.normalize("NFKD", ch)
+    if decomposed == ch:
+        return ch
+    return "".join(c for c in decomposed if not _is_mark(c))
+
+
 @lru_cache(maxsize=1)
-def _droppable() -> tuple[re.Pattern[str], re.Pattern[str]]:
-    """Runs of combining marks in the BMP, and of astral marks and tag characters.
+def _mark_classes() -> tuple[str, str]:
+    """Character classes (regex syntax) of the BMP and the astral characters that fold to nothing.
 
     Built once, on the first non-ASCII text: marks only live in planes 0, 1 and 14, so about
-    130,000 code points are looked at (~20 ms). Two patterns because a character class that
-    stays in the BMP compiles to a bitmap, one with astral characters to a slow range list.
+    130,000 code points are looked at (~30 ms). Besides the marks themselves this takes in the
+    two halfwidth katakana sound marks U+FF9E and U+FF9F, letters that decompose to a mark.
     """
     codes = [
         c
         for c in chain(range(0x300, 0x20000), range(0xE0100, 0xE01F0))
-        if unicodedata.category(chr(c)) in _MARKS
+        if not (_TAG_FIRST <= chr(c) <= _TAG_LAST) and not _fold(chr(c))
     ]
     bmp = _char_class([c for c in codes if c <= 0xFFFF])
     astral = _char_class([c for c in codes if c > 0xFFFF])
+    return bmp, astral
+
+
+@lru_cache(maxsize=1)
+def _droppable() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """Runs of marks in the BMP, and of astral marks and tag characters.
+
+    Two patterns because a character class that stays in the BMP compiles to a bitmap, one with
+    astral characters to a slow range list.
+    """
+    bmp, astral = _mark_classes()
     return re.compile(f"[{bmp}]+"), re.compile(f"[{astral}{_TAG_FIRST}-{_TAG_LAST}]+")
 
 
+@lru_cache(maxsize=2)
+def _long_runs(astral: bool) -> re.Pattern[str]:
+    """Runs of more than ``MAX_MARKS`` marks; with ``astral``, runs that mix in astral marks.
+
+    The astral class sits behind a lookahead for any astral character, so ordinary BMP text
+    pays for one bitmap test per character, not for a scan of the astral range list.
+    """
+    bmp, wide = _mark_classes()
+    mark = f"(?:[{bmp}]|(?=[\U00010000-\U0010ffff])[{wide}])" if astral else f"[{bmp}]"
+    return re.compile(f"{mark}{{{MAX_MARKS + 1},}}")
+
+
+def cap_marks(text: str) -> str:
+    """``text`` with each run of marks cut to its first ``MAX_MARKS``; the rest unchanged.
+
+    Makes ``unicodedata.normalize`` linear on hostile text (see the module docstring) while
+    real writing, which never stacks that many marks, comes back as it was.
+    """
+    if text.isascii():
+        return text
+    runs = _long_runs(max(text) > "\uffff")
+    return runs.sub(lambda m: m.group()[:MAX_MARKS], text)
+
+
 def _drop_marks(text: str) -> str:
-    """``text`` in NFKD without combining marks and tag characters."""
+    """``text`` in NFKD without marks and tag characters.
+
+    Marks go before NFKD (which would sort them, in quadratic time) and after it (the marks
+    that precomposed letters decompose into). Only marks have a nonzero combining class, so
+    what is left is exactly the per-character ``fold_char`` of every character.
+    """
     bmp, astral = _droppable()
+    if not text:
+        return text
+    wide = max(text) > "\uffff"
+    text = bmp.sub("", text)
+    if wide:
+        text = astral.sub("", text)
     text = bmp.sub("", unicodedata.normalize("NFKD", text))
     return astral.sub("", text) if text and max(text) > "\uffff" else text
 
@@ -85,9 +164,8 @@ class Folded:
         original index just past folded position ``i - 1`` and any dropped characters after it
         (a span ending there takes trailing marks along). Both have one more entry than ``text``.
 
-        Built per character, which equals the whole-text NFKD up to the canonical reordering of
-        marks; with the marks gone, that can only permute spacing marks (Mc) of one cluster, so
-        a span is off by at most that cluster.
+        Built per character, which equals the whole-text fold: canonical reordering only
+        moves characters with a nonzero combining class, and the fold drops all of them.
         """
         fold = _untag if self.untag else fold_char
         starts: list[int] = []
@@ -112,13 +190,8 @@ class Folded:
 
 @lru_cache(maxsize=8192)
 def fold_char(ch: str) -> str:
-    """One character without its marks: NFKD, then combining marks and tag characters out."""
-    if _TAG_FIRST <= ch <= _TAG_LAST or unicodedata.category(ch) in _MARKS:
-        return ""
-    decomposed = unicodedata.normalize("NFKD", ch)
-    if decomposed == ch:
-        return ch
-    return "".join(c for c in decomposed if unicodedata.category(c) not in _MARKS)
+    """One character without its marks: NFKD, then marks and tag characters out."""
+    return _fold(ch)
 
 
 def _untag(ch: str) -> str:

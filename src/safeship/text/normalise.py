@@ -6,8 +6,8 @@ text plus any decoded payloads. Detectors score each view and keep the maximum.
 
 The pipeline, in order::
 
-    lone surrogates out -> NFKC -> control / invisible / bidi characters out
-    -> homoglyphs folded                                   = the base text
+    lone surrogates out -> runs of marks cut to MAX_MARKS -> NFKC
+    -> control / invisible / bidi characters out -> homoglyphs folded = the base text
     base -> spaced-out letters joined -> leetspeak undone   = views[0]
     base -> payloads found (base64, hex, URL escapes, rot13, reversed, upside-down,
             tag characters) -> payload replaced by its decoding, canonicalised, and
@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from safeship.text.cleaning import clean, strip_surrogates
 from safeship.text.confusables import fold_confusables
 from safeship.text.decoders import Payload, find_payloads
+from safeship.text.marks import cap_marks
 from safeship.text.spelling import collapse_spacing, decode_leet
 
 WINDOW = 16 * 1024
@@ -46,9 +47,17 @@ class NormalisedText:
 
 
 def _base(text: str, transforms: list[str], hidden: list[str]) -> str:
-    """Character-level canonical form: no surrogates, NFKC, no invisibles, no homoglyphs."""
+    """Character-level canonical form: no surrogates, NFKC, no invisibles, no homoglyphs.
+
+    Runs of marks are cut before NFKC, which takes quadratic time on a long run (Zalgo text,
+    or a denial of service); real writing never has runs that long and is left as it was.
+    """
     text = strip_surrogates(text)
     if not text.isascii():
+        capped = cap_marks(text)
+        if capped != text:
+            transforms.append("marks")
+        text = capped
         folded = unicodedata.normalize("NFKC", text)
         if folded != text:
             transforms.append("nfkc")
@@ -162,7 +171,7 @@ def normalise(text: str) -> NormalisedText:
     except Exception:  # noqa: BLE001 - a guard must not fail on hostile input; see docstring
         safe = strip_surrogates(text)
         try:
-            safe = unicodedata.normalize("NFKC", safe)
+            safe = unicodedata.normalize("NFKC", cap_marks(safe))
         except Exception:  # noqa: BLE001
             safe = text.encode("utf-8", "replace").decode("utf-8")
         return NormalisedText(original=text, normalised=safe, views=(safe,), transforms=("error",))
