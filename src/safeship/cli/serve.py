@@ -70,19 +70,34 @@ def serve(
     access_log: Annotated[
         bool, typer.Option(help="A log line per request (costs CPU under heavy load).")
     ] = True,
+    forwarded_allow_ips: Annotated[
+        str | None,
+        typer.Option(
+            help=(
+                "Comma-separated addresses of reverse proxies whose X-Forwarded-For is trusted "
+                "(default: none; the connecting address is the client's)."
+            )
+        ),
+    ] = None,
 ) -> None:
     """Start the guarded gateway in front of an OpenAI-compatible model server.
 
     Clients keep using their OpenAI client and change only ``base_url`` to this server.
     Without ``--config`` there are no API keys: every caller is anonymous (quick mode).
     ``--workers N`` serves one port from N processes sharing limits, flags and reloads
-    through Redis, and ``/metrics`` adds up all of them.
+    through Redis, and ``/metrics`` adds up all of them. Behind a reverse proxy, pass its
+    address with ``--forwarded-allow-ips`` so callers are told apart by their own address.
     """
     import uvicorn
     from pydantic import ValidationError
 
     from safeship.gateway import create_app
-    from safeship.gateway.workers import check_workers, configure_logging, run_workers
+    from safeship.gateway.workers import (
+        check_workers,
+        configure_logging,
+        run_workers,
+        uvicorn_options,
+    )
     from safeship.policy.load import load_policy
 
     try:
@@ -98,6 +113,14 @@ def serve(
         raise fail(str(exc)) from exc
     configure_logging()
     if workers > 1:
-        run_workers(cfg, host, port, workers, access_log=access_log)
+        run_workers(
+            cfg,
+            host,
+            port,
+            workers,
+            access_log=access_log,
+            forwarded_allow_ips=forwarded_allow_ips,
+        )
     else:
-        uvicorn.run(create_app(cfg), host=host, port=port, log_level="info", access_log=access_log)
+        options = uvicorn_options(access_log=access_log, forwarded_allow_ips=forwarded_allow_ips)
+        uvicorn.run(create_app(cfg), host=host, port=port, **options)

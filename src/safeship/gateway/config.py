@@ -132,6 +132,15 @@ class GatewayConfig(_Strict):
     reasoning: ReasoningMode = Field(
         default="check", description="a reasoning model's thinking: check, strip or pass"
     )
+    responses_memory_ttl_s: float = Field(
+        default=6 * 3600.0,
+        gt=0,
+        le=7 * 86400,
+        description=(
+            "how long a Responses answer's user turns are kept for a continuation, in memory "
+            "or Redis; with Redis, about answers-per-TTL x up to 128 KB is held"
+        ),
+    )
     allow_anonymous: bool = True
     api_keys: list[ApiKey] = Field(default_factory=list)
     candidate_policies: dict[str, Path] = Field(

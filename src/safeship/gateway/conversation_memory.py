@@ -4,8 +4,8 @@ A Responses request that continues a conversation with ``previous_response_id`` 
 new input: the earlier turns live at the provider. The guard's input check is multi-turn (it
 scores the recent user turns joined together), so without them an attack split over two calls
 would pass. So the gateway remembers, per response id it served, the last ``history_turns``
-user turns of that conversation *as the guard screened them* (the screened turn after input
-redaction, never the raw text), and a continuation's input check reads them first.
+user turns of that conversation *as the guard read them*, passed through the telemetry store's
+redactor (see :mod:`.responses_history`), and a continuation's input check reads them first.
 
 Entries are scoped by tenant: the key is a digest of tenant and response id, so one tenant
 cannot read another's turns by guessing an id, and the store never holds an id in the clear.
@@ -13,8 +13,11 @@ cannot read another's turns by guessing an id, and the store never holds an id i
 In memory by default (one process: least recently used entries go first, bounded in count and
 bytes, each expiring after ``ttl_s``); in Redis when the gateway has ``controls.redis_url``
 (``SET`` with the TTL), so every replica and worker finds the turns whichever served the
-previous call. A failing Redis is never a 500: a lookup reports ``unavailable``, a write is
-dropped, both are counted, and Redis is skipped for a moment (``Breaker``) rather than waited on.
+previous call. Both take the TTL from the gateway config's ``responses_memory_ttl_s`` (6 h by
+default). Redis entries are bounded by that TTL only (each up to ``MAX_ENTRY_CHARS``, about
+128 KB of UTF-8), so the Redis ``maxmemory`` must cover the answers served in one TTL. A
+failing Redis is never a 500: a lookup reports ``unavailable``, a write is dropped, both are
+counted, and Redis is skipped for a moment (``Breaker``) rather than waited on.
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ from typing import Literal, Protocol
 from safeship.controls._redis import Breaker, connect
 
 log = logging.getLogger("safeship.gateway")
-TTL_S = 24 * 3600.0
+TTL_S = 6 * 3600.0  # the default of the gateway config's ``responses_memory_ttl_s``
 MAX_ENTRIES = 10_000
 MAX_BYTES = 32 * 1024 * 1024
 MAX_ENTRY_CHARS = 32_000  # an entry's turns together; the oldest text goes first

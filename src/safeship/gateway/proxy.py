@@ -216,7 +216,6 @@ async def _forward(
     if not isinstance(choices, list):
         raise GatewayError(502, "upstream_invalid_response", "the model server sent no choices")
     await charge_tokens(request, call, data)
-    verdicts = await _guard_tool_calls(request, call, choices)
     thoughts = await _check_thinking(gw, call, messages, choices) if dialect.chat else []
     texts = [(c, dialect.get_text(c, stream=False)) for c in choices if isinstance(c, dict)]
     checked = await asyncio.gather(
@@ -230,11 +229,25 @@ async def _forward(
         if decision.blocked:
             dialect.set_text(choice, refusal_text(decision.refusal), stream=False)
             choice["finish_reason"] = "content_filter"
+            _drop_calls(choice)
         elif decision.action is Action.REDACT and decision.redacted_text is not None:
             dialect.set_text(choice, decision.redacted_text, stream=False)
+    verdicts = await _guard_tool_calls(request, call, choices)  # what survived both checks
     said = next((t for _, t in texts if t), None) if len(checked) == 1 else None
     checks = [*checked, *thoughts]
     return await answer(gw, call, messages, data, input_decision, checks, said, verdicts)
+
+
+def _drop_calls(choice: dict[str, Any]) -> None:
+    """Remove a blocked choice's tool calls: its refusal stands alone.
+
+    The calls came from the same generation as the blocked text, so none may go out next to
+    the refusal; they are removed before the tool guard runs, so no confirmation token is
+    spent on a call that is never released.
+    """
+    message = choice.get("message")
+    if isinstance(message, dict) and message.get("tool_calls"):
+        message["tool_calls"] = None
 
 
 async def answer(
@@ -246,11 +259,14 @@ async def answer(
     checks: Sequence[tuple[Decision, float]],
     said: str | None,
     verdicts: list[dict[str, Any]],
+    mark: Callable[[dict[str, Any]], object] | None = None,
 ) -> JSONResponse:
     """A whole answer, its output checks recorded once, with the ``safeship`` object.
 
     ``said`` is the one answer text as generated (for telemetry and the shadow policy);
-    ``verdicts`` the tool guard's, if any. Shared by chat, completions and Responses.
+    ``verdicts`` the tool guard's, if any; ``mark`` adds a route's own fields to the
+    ``safeship`` object before the body is built (once). Shared by chat, completions and
+    Responses.
     """
     final = input_decision
     if checks:
@@ -260,6 +276,8 @@ async def answer(
     data["safeship"] = extension(final, call.request_id, call.standing.level)
     if verdicts:
         data["safeship"]["tool_calls"] = verdicts
+    if mark is not None:
+        mark(data["safeship"])
     return JSONResponse(data)
 
 

@@ -53,7 +53,7 @@ from safeship.gateway.responses_stream import (
     refusal_events,
     relay_responses,
 )
-from safeship.gateway.responses_tools import HeldCalls, check_offered, judge_output
+from safeship.gateway.responses_tools import HeldCalls, check_offered, drop_calls, judge_output
 from safeship.gateway.shapes import extension, refusal_text
 from safeship.gateway.spent_tokens import Confirmations
 from safeship.gateway.state import Call, GatewayState, begin, state_of
@@ -123,14 +123,7 @@ async def _whole(
         raise GatewayError(502, "upstream_invalid_response", "the model server sent no output")
     await charge_tokens(request, call, data)
     clean_output(data)
-    thoughts = await _settle_thinking(gw, call, messages, data)
-    verdicts: list[ToolVerdict] = []
-    if confirm is not None:  # tokens claimed with the answer in hand, the unused given back
-        await confirm.claim()
-        try:
-            verdicts = judge_output(data, confirm.judge, call.request_id)
-        finally:
-            await confirm.settle()
+    thoughts = await _settle_thinking(gw, call, messages, data)  # blocked: calls gone too
     parts = [p for p in output_text_parts(data) if isinstance(p.get("text"), str) and p["text"]]
     texts = [str(p["text"]) for p in parts]
     checked = await asyncio.gather(
@@ -144,15 +137,23 @@ async def _whole(
         elif decision.action is Action.REDACT and decision.redacted_text is not None:
             part["text"] = decision.redacted_text
             part["annotations"] = []
+    if any(decision.blocked for decision, _ in checked):
+        drop_calls(data)  # the refusal stands alone, and no token is spent on a dropped call
+    verdicts: list[ToolVerdict] = []
+    if confirm is not None:  # tokens claimed for the calls that survived the output checks
+        await confirm.claim()
+        try:
+            verdicts = judge_output(data, confirm.judge, call.request_id)
+        finally:
+            await confirm.settle()
     said = texts[0] if len(texts) == 1 else None  # as generated: the store redacts it
     checks = [*checked, *thoughts]
     judged = [v.json() for v in verdicts]
-    sent = await answer(gw, call, messages, data, input_decision, checks, said, judged)
+    sent = await answer(
+        gw, call, messages, data, input_decision, checks, said, judged, earlier.mark
+    )
     await earlier.remember(data.get("id"))
-    if earlier.status is None:
-        return sent
-    earlier.mark(data["safeship"])
-    return JSONResponse(data, status_code=sent.status_code)  # again, with the mark
+    return sent
 
 
 async def _settle_thinking(

@@ -65,6 +65,21 @@ def notice_message(text: str, request_id: str) -> dict[str, Any]:
     return text_message(f"msg_safeship_tools_{request_id}", text)
 
 
+def drop_calls(data: dict[str, Any]) -> None:
+    """Remove every ``function_call`` item of a whole response whose text was blocked.
+
+    The calls came from the same generation as the blocked text, so none may go out next to
+    the refusal; removed before the tool guard runs, they spend no confirmation token.
+    """
+    output = data.get("output")
+    if isinstance(output, list):
+        data["output"] = [
+            item
+            for item in output
+            if not (isinstance(item, dict) and item.get("type") == "function_call")
+        ]
+
+
 def judge_output(data: dict[str, Any], judge: Judge, request_id: str) -> list[ToolVerdict]:
     """Judge every ``function_call`` item of a whole response; remove the held ones."""
     output = data.get("output")

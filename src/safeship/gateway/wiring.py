@@ -236,8 +236,11 @@ def build_runtime(
     spent: SpentTokens = (
         RedisSpentTokens(url, f"{c.key_prefix}:confirm") if url else MemorySpentTokens()
     )
+    ttl = config.responses_memory_ttl_s
     conversations: ConversationMemory = (
-        RedisConversations(url, f"{c.key_prefix}:conversations") if url else MemoryConversations()
+        RedisConversations(url, f"{c.key_prefix}:conversations", ttl_s=ttl)
+        if url
+        else MemoryConversations(ttl_s=ttl)
     )
     sql = store_sink = None
     if sink is None and config.store.url is not None:

@@ -30,7 +30,7 @@ import os
 import secrets
 import shutil
 import tempfile
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from safeship.gateway.config import GatewayConfig
 from safeship.gateway.metrics import MULTIPROC_ENV
@@ -74,8 +74,37 @@ def _share_tool_secrets(config: GatewayConfig) -> None:
             )
 
 
+def uvicorn_options(
+    *, access_log: bool = True, forwarded_allow_ips: str | None = None
+) -> dict[str, Any]:
+    """The uvicorn settings of ``safeship serve``, with or without ``--workers``.
+
+    ``X-Forwarded-For`` is trusted only from the proxies listed (comma-separated addresses;
+    none by default). uvicorn's own default trusts it from 127.0.0.1, so a client on the same
+    host, or a local proxy that passes the header through, could pick the client address that
+    anonymous callers' escalation is keyed by. Behind a reverse proxy, list its address and
+    have it append to ``X-Forwarded-For`` rather than pass the client's header on.
+    """
+    listed = (forwarded_allow_ips or "").split(",")
+    trusted = ",".join(p.strip() for p in listed if p.strip())
+    options: dict[str, Any] = {
+        "log_level": "info",
+        "access_log": access_log,
+        "proxy_headers": bool(trusted),
+    }
+    if trusted:
+        options["forwarded_allow_ips"] = trusted
+    return options
+
+
 def run_workers(
-    config: GatewayConfig, host: str, port: int, workers: int, *, access_log: bool = True
+    config: GatewayConfig,
+    host: str,
+    port: int,
+    workers: int,
+    *,
+    access_log: bool = True,
+    forwarded_allow_ips: str | None = None,
 ) -> None:
     """Serve ``config`` from ``workers`` processes on ``host:port`` until stopped."""
     import uvicorn
@@ -93,8 +122,7 @@ def run_workers(
             host=host,
             port=port,
             workers=workers,
-            log_level="info",
-            access_log=access_log,
+            **uvicorn_options(access_log=access_log, forwarded_allow_ips=forwarded_allow_ips),
         )
     finally:
         shutil.rmtree(metrics_dir, ignore_errors=True)

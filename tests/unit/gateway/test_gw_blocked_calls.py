@@ -1,0 +1,161 @@
+"""A blocked answer or thought carries no tool call, and spends no confirmation token.
+
+The tool calls of a whole answer come from the same generation as its text and its thinking:
+when either is blocked, the refusal must stand alone (no call delivered next to it), and the
+tool guard must not have spent the caller's one confirmation on a call that is then dropped.
+Each test first gets a token for a refund, then answers the confirmed retry with a blocked text
+or thought, then checks the same token still releases the call on a clean answer.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+from gateway_support import SHOP_TOOLS, config, gateway
+from starlette.responses import JSONResponse
+
+from safeship.guard import Guard
+
+ARGS = '{"order": 7, "amount": "20"}'
+CHAT = {"model": "m", "messages": [{"role": "user", "content": "refund please"}]}
+OFFERED = [{"type": "function", "name": "refund", "parameters": {"type": "object"}}]
+RESPONSES = {"model": "m", "input": "refund please", "tools": OFFERED}
+BAD = "here are the launch codes"  # the test policy blocks output naming them
+
+
+def chat_upstream(said: dict[str, str]) -> httpx.MockTransport:
+    """A chat completion proposing a refund, with ``said``'s text and thinking."""
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        message: dict[str, Any] = {
+            "role": "assistant",
+            "content": said.get("text"),
+            "tool_calls": [
+                {
+                    "id": "call_0",
+                    "type": "function",
+                    "function": {"name": "refund", "arguments": ARGS},
+                }
+            ],
+        }
+        if said.get("thinking"):
+            message["reasoning_content"] = said["thinking"]
+        choice = {"index": 0, "finish_reason": "tool_calls", "message": message}
+        return httpx.Response(
+            200,
+            json={
+                "id": "c1",
+                "object": "chat.completion",
+                "created": 1,
+                "model": "m",
+                "choices": [choice],
+                "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
+            },
+        )
+
+    return httpx.MockTransport(handle)
+
+
+def responses_upstream(said: dict[str, str]) -> httpx.MockTransport:
+    """A Responses answer with a message (``said["text"]``) and a refund call."""
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        message = {
+            "type": "message",
+            "id": "msg_1",
+            "status": "completed",
+            "role": "assistant",
+            "content": [{"type": "output_text", "text": said["text"], "annotations": []}],
+        }
+        call = {
+            "type": "function_call",
+            "id": "fc_1",
+            "call_id": "call_1",
+            "name": "refund",
+            "arguments": ARGS,
+            "status": "completed",
+        }
+        return httpx.Response(
+            200,
+            json={
+                "id": "resp_1",
+                "object": "response",
+                "status": "completed",
+                "model": "m",
+                "output": [message, call],
+                "usage": {"input_tokens": 1, "output_tokens": 1, "total_tokens": 2},
+            },
+        )
+
+    return httpx.MockTransport(handle)
+
+
+async def _token(client: httpx.AsyncClient, path: str, body: dict[str, Any]) -> str:
+    r = await client.post(path, json=body)
+    assert r.status_code == 200, r.text
+    return str(r.json()["safeship"]["tool_calls"][0]["confirmation"]["token"])
+
+
+@pytest.mark.parametrize("blocked", ["text", "thinking"])
+async def test_chat_blocked_choice_drops_its_call_and_keeps_the_token(
+    guard: Guard, blocked: str
+) -> None:
+    said = {"text": "refunding now"}
+    cfg = config(tools=SHOP_TOOLS)
+    async with gateway(guard, cfg, transport=chat_upstream(said)) as client:
+        token = await _token(client, "/v1/chat/completions", CHAT)
+        said[blocked] = BAD
+        headers = {"X-Safeship-Confirm": token}
+        r = await client.post("/v1/chat/completions", json=CHAT, headers=headers)
+        body = r.json()
+        choice = body["choices"][0]
+        assert body["safeship"]["action"] == "block"
+        assert choice["finish_reason"] == "content_filter"
+        assert not choice["message"].get("tool_calls")  # the refusal stands alone
+        assert "tool_calls" not in body["safeship"]  # no call was judged, none released
+        said.update(text="refunding now", thinking="")
+        again = await client.post("/v1/chat/completions", json=CHAT, headers=headers)
+        verdict = again.json()["safeship"]["tool_calls"][0]
+        assert verdict["allowed"] is True, verdict  # the token was not spent on the dropped call
+        assert again.json()["choices"][0]["message"]["tool_calls"][0]["id"] == "call_0"
+
+
+async def test_responses_blocked_text_drops_every_call_and_keeps_the_token(guard: Guard) -> None:
+    said = {"text": "refunding now"}
+    cfg = config(tools=SHOP_TOOLS)
+    async with gateway(guard, cfg, transport=responses_upstream(said)) as client:
+        token = await _token(client, "/v1/responses", RESPONSES)
+        said["text"] = BAD
+        headers = {"X-Safeship-Confirm": token}
+        r = await client.post("/v1/responses", json=RESPONSES, headers=headers)
+        body = r.json()
+        assert body["status"] == "incomplete"
+        assert [item["type"] for item in body["output"]] == ["message"]
+        assert "tool_calls" not in body["safeship"]
+        said["text"] = "refunding now"
+        again = await client.post("/v1/responses", json=RESPONSES, headers=headers)
+        verdict = again.json()["safeship"]["tool_calls"][0]
+        assert verdict["allowed"] is True, verdict
+        assert "function_call" in [item["type"] for item in again.json()["output"]]
+
+
+async def test_a_continuations_answer_is_built_once_with_its_mark(
+    guard: Guard, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``previous_response`` goes into the one body built, not a second serialization."""
+    renders: list[object] = []
+    render = JSONResponse.render
+
+    def counted(self: JSONResponse, content: object) -> bytes:
+        renders.append(content)
+        return render(self, content)
+
+    async with gateway(guard, config()) as client:
+        first = (await client.post("/v1/responses", json={"model": "m", "input": "hi"})).json()
+        monkeypatch.setattr(JSONResponse, "render", counted)
+        body = {"model": "m", "input": "and more", "previous_response_id": first["id"]}
+        r = await client.post("/v1/responses", json=body)
+    assert r.json()["safeship"]["previous_response"] == "found"
+    assert len(renders) == 1

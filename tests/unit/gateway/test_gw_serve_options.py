@@ -1,0 +1,110 @@
+"""``safeship serve``'s uvicorn settings, and the Responses memory TTL from the config.
+
+X-Forwarded-For must be trusted only from proxies the operator lists: uvicorn's own default
+trusts it from 127.0.0.1, so a same-host client could pick the address anonymous escalation is
+keyed by. Both ways of serving (one process, ``--workers``) are checked through the CLI with
+``uvicorn.run`` captured, and the captured settings are then served for real.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+from gateway_support import config
+from typer.testing import CliRunner
+
+from safeship.cli.main import app as cli
+from safeship.gateway import wiring
+from safeship.gateway.conversation_memory import MemoryConversations, RedisConversations
+from safeship.gateway.metrics import MULTIPROC_ENV
+from safeship.gateway.workers import CONFIG_ENV
+
+UPSTREAM = "http://127.0.0.1:9/v1"
+
+
+def _served_options(monkeypatch: pytest.MonkeyPatch, here: Path, *args: str) -> dict[str, Any]:
+    """The keyword arguments ``safeship serve ARGS`` hands to ``uvicorn.run``."""
+    seen: dict[str, Any] = {}
+
+    def run(app: object, **kw: Any) -> None:
+        seen.update(kw)
+
+    monkeypatch.setattr(uvicorn, "run", run)
+    monkeypatch.chdir(here)  # no ./safeship.db in the tree
+    monkeypatch.setenv(MULTIPROC_ENV, "")  # run_workers sets these; restored after the test
+    monkeypatch.setenv(CONFIG_ENV, "")
+    result = CliRunner().invoke(cli, ["serve", "--upstream", UPSTREAM, *args])
+    assert result.exit_code == 0, result.output
+    return seen
+
+
+@pytest.mark.parametrize("workers", [[], ["--workers", "2", "--redis-url", "redis://h:1/0"]])
+def test_no_proxy_is_trusted_unless_listed(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, workers: list[str]
+) -> None:
+    default = _served_options(monkeypatch, tmp_path, *workers)
+    assert default["proxy_headers"] is False
+    assert "forwarded_allow_ips" not in default
+    listed = _served_options(
+        monkeypatch, tmp_path, *workers, "--forwarded-allow-ips", " 10.0.0.5, 10.0.0.6"
+    )
+    assert listed["proxy_headers"] is True
+    assert listed["forwarded_allow_ips"] == "10.0.0.5,10.0.0.6"
+    assert (listed.get("workers"), listed.get("factory")) == (
+        (2, True) if workers else (None, None)
+    )
+
+
+async def _client_host_seen(options: dict[str, Any]) -> str:
+    """Serve an app echoing ``client.host`` with ``options``; ask it with a forged XFF."""
+
+    async def echo(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return
+        host = (scope.get("client") or ("-", 0))[0].encode()
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": host})
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    kw = {k: v for k, v in options.items() if k in ("proxy_headers", "forwarded_allow_ips")}
+    server = uvicorn.Server(
+        uvicorn.Config(echo, host="127.0.0.1", port=port, log_level="warning", **kw)
+    )
+    task = asyncio.create_task(server.serve())
+    try:
+        while not server.started:
+            assert not task.done(), "uvicorn did not start"
+            await asyncio.sleep(0.02)
+        async with httpx.AsyncClient() as client:
+            r = await client.get(
+                f"http://127.0.0.1:{port}/", headers={"X-Forwarded-For": "6.6.6.6"}
+            )
+        return r.text
+    finally:
+        server.should_exit = True
+        await task
+
+
+async def test_a_forged_forwarded_for_is_ignored_by_the_server(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    assert await _client_host_seen(_served_options(monkeypatch, tmp_path)) == "127.0.0.1"
+    trusting = _served_options(monkeypatch, tmp_path, "--forwarded-allow-ips", "127.0.0.1")
+    assert await _client_host_seen(trusting) == "6.6.6.6"  # the listed proxy is believed
+
+
+def test_the_responses_memory_ttl_comes_from_the_config() -> None:
+    assert config().responses_memory_ttl_s == 6 * 3600
+    memory = wiring.build_runtime(config(responses_memory_ttl_s=60)).conversations
+    assert isinstance(memory, MemoryConversations) and memory.ttl_s == 60
+    shared = config(responses_memory_ttl_s=90, controls={"redis_url": "redis://127.0.0.1:9/0"})
+    redis = wiring.build_runtime(shared).conversations
+    assert isinstance(redis, RedisConversations) and redis.ttl_s == 90
