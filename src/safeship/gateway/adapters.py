@@ -26,26 +26,33 @@ log = logging.getLogger("safeship.gateway")
 INLINE_TEXT_CHARS = 4000
 
 
-def caller_of(scope: RequestScope) -> str | None:
-    """Whom escalation counts against: the end user, else the API key, else the IP.
+def _user_key(scope: RequestScope) -> str | None:
+    """The end user a request claims, scoped by who makes the claim.
 
-    ``user`` is the caller's own claim, so it is scoped by who makes it: a keyed caller's users
-    live in its tenant; an anonymous caller's in its IP too, so nobody can get another
-    anonymous user suspended by sending blocked attempts under that user's id.
+    ``user`` is the caller's own claim: a keyed caller's users live in its tenant; an anonymous
+    caller's in its IP too, so nobody can get another anonymous user suspended, or use up that
+    user's quota, by sending requests under that user's id.
     """
-    if scope.user_id:
-        if scope.key_id is None:
-            return f"user:{scope.tenant}@{scope.ip or '-'}:{scope.user_id}"
-        return f"user:{scope.tenant}:{scope.user_id}"
+    if not scope.user_id:
+        return None
+    if scope.key_id is None:
+        return f"{scope.tenant}@{scope.ip or '-'}:{scope.user_id}"
+    return f"{scope.tenant}:{scope.user_id}"
+
+
+def caller_of(scope: RequestScope) -> str | None:
+    """Whom escalation counts against: the end user, else the API key, else the IP."""
+    user = _user_key(scope)
+    if user is not None:
+        return f"user:{user}"
     if scope.key_id:
         return f"key:{scope.key_id}"
     return f"ip:{scope.ip}" if scope.ip else None
 
 
 def subject_of(scope: RequestScope) -> Subject:
-    """The rate-limit subject of a request."""
-    user = f"{scope.tenant}:{scope.user_id}" if scope.user_id else None
-    return Subject(key_id=scope.key_id, user=user, ip=scope.ip, feature=scope.feature)
+    """The rate-limit subject of a request (per-user limits use the scoped user, as above)."""
+    return Subject(key_id=scope.key_id, user=_user_key(scope), ip=scope.ip, feature=scope.feature)
 
 
 class ControlsLimiter:

@@ -71,3 +71,23 @@ async def test_anonymous_callers_from_another_ip_do_not_escalate_a_user(guard: G
             victim = await _send(good, "hello")
     await upstream.aclose()
     assert _level(victim) == "none"
+
+
+def test_per_user_rate_limits_of_anonymous_callers_are_scoped_by_ip() -> None:
+    """Before, an anonymous caller could use up another anonymous user's quota by name."""
+    from safeship.gateway.adapters import caller_of, subject_of
+    from safeship.gateway.ports import RequestScope
+    from safeship.types import TrustTier
+
+    def scope(ip: str, key: str | None = None) -> RequestScope:
+        tier = TrustTier.ANONYMOUS if key is None else TrustTier.AUTHENTICATED
+        tenant = "anonymous" if key is None else "shop"
+        return RequestScope(
+            request_id="r", tenant=tenant, feature="chat", tier=tier, key_id=key,
+            user_id="alice", ip=ip,
+        )
+
+    assert subject_of(scope("1.1.1.1")).user != subject_of(scope("2.2.2.2")).user
+    assert subject_of(scope("1.1.1.1")).user == caller_of(scope("1.1.1.1")).removeprefix("user:")  # type: ignore[union-attr]
+    keyed = [subject_of(scope(ip, key="k1")).user for ip in ("1.1.1.1", "2.2.2.2")]
+    assert keyed == ["shop:alice", "shop:alice"]  # a tenant's users are its own, wherever they are
