@@ -160,7 +160,7 @@ class Confirmations:
         """Claim every token that could still be genuine (once; later calls do nothing)."""
         offered, self._offered = self._offered, []
         for token in dict.fromkeys(offered):
-            expires = self._guard.live(token)
+            expires = self._guard.live(token, self._tenant, self._feature)
             if expires is None:
                 continue
             claim = await self._store.claim(token, expires)

@@ -80,13 +80,13 @@ class Judgement:
         return f"The tool call was held by the gateway: {held}."
 
 
-_TOKEN = re.compile(r"[0-9]{1,12}\.[0-9a-f]{64}")
+_TOKEN = re.compile(r"[0-9]{1,12}\.[0-9a-f]{16}\.[0-9a-f]{64}")
 
 
 def confirm_tokens(header: str | None) -> list[str]:
     """The well-formed tokens of an ``X-Safeship-Confirm`` header (comma-separated).
 
-    Anything not shaped like a token (``EXPIRY.HMAC``) is ignored here, so a garbled header
+    Anything not shaped like a token (``EXPIRY.SCOPE.HMAC``) is ignored here, so a garbled header
     is an unconfirmed call, never a crash after the model has already answered.
     """
     parts = (t.strip() for t in (header or "").split(","))
@@ -149,31 +149,47 @@ class ToolGuard:
                     f"tools.{i}.function.name",
                 )
 
+    def _scope(self, tenant: str, feature: str, expires: int) -> str:
+        message = f"scope\n{tenant}\n{feature}\n{expires}".encode()
+        return hmac.new(self._secret, message, hashlib.sha256).hexdigest()[:16]
+
     def token(self, tenant: str, feature: str, tool: str, digest: str, expires: int) -> str:
-        """The confirmation token for one exact call."""
-        message = f"{tenant}\n{feature}\n{tool}\n{digest}\n{expires}".encode()
-        return f"{expires}.{hmac.new(self._secret, message, hashlib.sha256).hexdigest()}"
+        """The confirmation token for one exact call: ``EXPIRY.SCOPE.HMAC``.
 
-    def live(self, token: str) -> int | None:
-        """The expiry of a token that could still be genuine; None if it cannot.
-
-        A token this guard issued expires at most ``confirm_ttl_s`` from now, so a later
-        expiry is a forgery: it is never claimed in the spent-token store, where it could only
-        take room (and, in Redis, live for as long as its author chose).
+        ``SCOPE`` signs only the tenant, feature and expiry, so a token can be told genuine
+        for this caller before the call it confirms is known (see ``live``); ``HMAC`` signs
+        the exact call.
         """
-        expires, _, _ = token.partition(".")
+        message = f"{tenant}\n{feature}\n{tool}\n{digest}\n{expires}".encode()
+        call = hmac.new(self._secret, message, hashlib.sha256).hexdigest()
+        return f"{expires}.{self._scope(tenant, feature, expires)}.{call}"
+
+    def live(self, token: str, tenant: str, feature: str) -> int | None:
+        """The expiry of a token this guard issued to this tenant and feature, unexpired.
+
+        Checked before a token is claimed in the spent-token store: a forged token, one of
+        another tenant or feature, or one expiring later than any token issued now (at most
+        ``confirm_ttl_s`` ahead) is never claimed, so it can neither fill the store nor hold a
+        genuine token's place while a stream runs.
+        """
+        expires, _, rest = token.partition(".")
+        scope = rest.partition(".")[0]
         if not expires.isdigit():
             return None
         now = self._clock()
         at = int(expires)
-        return at if now <= at <= now + self.policy.confirm_ttl_s else None
+        if not now <= at <= now + self.policy.confirm_ttl_s:
+            return None
+        if not hmac.compare_digest(scope, self._scope(tenant, feature, at)):
+            return None
+        return at
 
     def _confirmed(
         self, tokens: Sequence[str], tenant: str, feature: str, tool: str, digest: str
     ) -> str | None:
         """The token confirming this exact call, if any."""
         for token in tokens:
-            expires = self.live(token)
+            expires = self.live(token, tenant, feature)
             if expires is None:
                 continue
             if hmac.compare_digest(token, self.token(tenant, feature, tool, digest, expires)):

@@ -83,10 +83,26 @@ async def test_one_token_confirms_one_call_of_an_answer() -> None:
 
 async def test_forged_expiries_are_never_claimed() -> None:
     guard, store = tool_guard(), MemorySpentTokens(clock=lambda: NOW)
-    far = f"{int(NOW) + 10**6}.{'a' * 64}"  # later than any token this guard issues
+    far = f"{int(NOW) + 10**6}.{'a' * 16}.{'a' * 64}"  # later than any token this guard issues
     confirm = Confirmations(store, guard, far, "acme", "chat")
     await confirm.claim()
-    assert guard.live(far) is None and not store._held
+    assert guard.live(far, "acme", "chat") is None and not store._held
+
+
+async def test_only_tokens_issued_to_this_tenant_and_feature_are_claimed() -> None:
+    """Forged or foreign tokens used to be claimed, and a stream held them for its life."""
+    guard, store = tool_guard(), MemorySpentTokens(clock=lambda: NOW)
+    genuine = token_for(guard)
+    expires, scope, mac = genuine.split(".")
+    forged = f"{expires}.{'0' * 16}.{mac}"
+    header = ",".join([forged, f"{expires}.{scope}.{'b' * 64}"])  # the second: a real scope
+    confirm = Confirmations(store, guard, header, "acme", "chat")
+    await confirm.claim()
+    assert len(store._held) == 1  # only the token with a genuine scope is held
+    other = Confirmations(store, guard, genuine, "evil", "chat")  # another tenant's caller
+    await other.claim()
+    assert guard.live(genuine, "evil", "chat") is None and len(store._held) == 1
+    assert guard.live(genuine, "acme", "chat") == int(expires)
 
 
 async def test_a_down_redis_confirms_nothing_and_never_raises() -> None:
