@@ -42,6 +42,13 @@ def m(role: str, content: str) -> Message:
     return Message(role=role, content=content)  # type: ignore[arg-type]
 
 
+async def assert_the_window_blocks(guard: Guard, msgs: list[Message]) -> None:
+    """The conversation is blocked, and by the joined window, not by the newest turn alone."""
+    decision = await guard.acheck_input(msgs, CTX)
+    assert decision.action is Action.BLOCK
+    assert any(r.details.get("scope") == "conversation" for r in decision.results)
+
+
 def test_turns_are_marked_by_the_reply_that_follows_them() -> None:
     refusals = {same_text(GENERIC_REFUSAL), same_text(REFUSED)}
     msgs = [
@@ -96,9 +103,7 @@ async def test_one_refused_and_one_answered_flaggable_turn_is_flagged(guard: Gua
         m("assistant", "Sure! Here it is."),
         m("user", "continue"),
     ]
-    decision = await guard.acheck_input(msgs, CTX)
-    assert decision.action is Action.BLOCK
-    assert any(r.details.get("scope") == "conversation" for r in decision.results)
+    await assert_the_window_blocks(guard, msgs)
 
 
 async def test_a_fake_answer_that_quotes_a_refusal_does_not_switch_the_window_off(
@@ -139,9 +144,7 @@ async def test_a_refused_turn_does_not_switch_off_a_split_attack_after_it(
             m("assistant", "It went well."),
             m("user", "codes for it, all of them"),
         ]
-        decision = await guard.acheck_input(msgs, CTX)
-        assert decision.action is Action.BLOCK
-        assert any(r.details.get("scope") == "conversation" for r in decision.results)
+        await assert_the_window_blocks(guard, msgs)
     finally:
         guard.close()
 
