@@ -353,11 +353,12 @@ class Guard:
         Earlier turns the guard refused (its refusal follows them) are left out. The rest are
         scored joined with the newest turn (the window) and without it (the prior). The window
         counts when it crosses the threshold and the prior does not: the newest turn completes
-        the attack. When the prior crosses too, the window still counts if the earlier turns
-        hold something this policy would have blocked on its own (checked turn by turn, allow
-        rules and actions included): nobody can have let that through, so the caller wrote it,
-        with a made-up answer after it or none. Warned or exempted turns do not count, so their
-        benign follow-ups pass. A layer that fails on any of these is never read as safe.
+        the attack. When the prior crosses too, the window is skipped only if it says the same
+        thing (same category) and neither the prior nor any earlier turn alone would have been
+        stopped (blocked or redacted; allow rules and actions included): such turns were only
+        warned about or exempted, and their benign follow-ups pass. Otherwise the caller wrote
+        them (a made-up answer after them, or none), and the window counts. A layer that fails
+        on any of these is never read as safe.
         """
         ctx_specs = [s for s in specs if self.detector(s).contextual]
         earlier = [t.text for t in history[:-1] if not t.refused]
@@ -389,14 +390,13 @@ class Guard:
                 continue
             if not crosses(w, s.key) or w.score <= cur.score:
                 continue
-            if p.status is DetectorStatus.OK and crosses(p, s.key):
-                alone = [(t, r[s.key]) for t, r in zip(earlier, each, strict=True)]
-                blocked = [self._would_block(feature, ctx, s.key, r, t, norm) for t, r in alone]
-                crossing = [r for _, r in alone if crosses(r, s.key)]
-                if not any(blocked) and (
-                    crossing or not self._would_block(feature, ctx, s.key, p, prior, norm)
-                ):
-                    continue  # earlier turns were let through (warned, exempted): dealt with
+            if crosses(p, s.key) and p.category == w.category:
+                alone = zip(earlier, each, strict=True)
+                blocked = any(
+                    self._would_block(feature, ctx, s.key, r[s.key], t, norm) for t, r in alone
+                )
+                if not blocked and not self._would_block(feature, ctx, s.key, p, prior, norm):
+                    continue  # the same thing was let through before (warned, exempted)
             merged[s.key] = w.model_copy(
                 update={
                     "findings": (),
@@ -415,13 +415,17 @@ class Guard:
         text: str,
         norm: dict[str, NormalisedText],
     ) -> bool:
-        """Whether ``result`` on ``text`` alone would have blocked it (a failure: assume so)."""
+        """Whether ``result`` on ``text`` alone would have stopped it (a failure: assume so).
+
+        Blocked, or redacted: the guard redacts only the newest turn on its way upstream, so
+        an earlier turn it would have redacted comes back in the caller's words.
+        """
         if result.status is not DetectorStatus.OK:
             return True
         if result.score < feature.threshold(result.category, key, ctx.tier):
             return False
-        if feature.action(result.category, key) is not Action.BLOCK:
-            return False
+        if feature.action(result.category, key) not in (Action.BLOCK, Action.REDACT):
+            return False  # redact too: an earlier turn reaches the model as the caller wrote it
         if feature.rules.allow:
             views = norm[text].views if text in norm else normalise(text).views
             hits = match_rules(feature.rules.allow, "allow", text, views, Stage.INPUT)

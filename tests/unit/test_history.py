@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import ClassVar
 
 import pytest
 
+from safeship.detectors.base import BaseDetector, DetectorInput, detectors
 from safeship.guard import Guard, GuardContext
 from safeship.history import Turn, same_text, user_turns
 from safeship.policy.load import parse_policy
 from safeship.policy.refusals import GENERIC_REFUSAL, refusal_messages
-from safeship.types import Action, Message, TrustTier
+from safeship.types import Action, DetectorResult, Message, TrustTier
 
 pytestmark = pytest.mark.usefixtures("test_detectors")
 
@@ -200,3 +202,67 @@ async def test_benign_conversation_is_still_allowed(guard: Guard) -> None:
     decision = await guard.acheck_input(msgs, CTX)
     assert decision.action is Action.ALLOW
     assert not decision.errored
+
+
+class _TwoTopics(BaseDetector):
+    """Reports weapons for "launch codes" (any spacing), else harassment for "idiot"."""
+
+    name: ClassVar[str] = "two_topics_test"
+    description: ClassVar[str] = "test double with two categories"
+    contextual: ClassVar[bool] = True
+
+    def score(self, item: DetectorInput) -> DetectorResult:
+        text = " ".join(item.text.lower().split())
+        if "launch codes" in text:
+            return self.result(0.9, "weapons")
+        return self.result(0.9 if "idiot" in text else 0.0, "harassment")
+
+
+@pytest.fixture()
+def two_topics() -> Iterator[None]:
+    detectors.register()(_TwoTopics)
+    yield
+    detectors.unregister("two_topics_test")
+
+
+async def test_a_warned_turn_of_one_category_does_not_excuse_an_attack_of_another(
+    two_topics: None,
+) -> None:
+    policy = """
+version: 1
+features:
+  chat:
+    input: [{detector: two_topics_test}]
+    actions: {default: block, harassment: warn}
+"""
+    guard = Guard(parse_policy(policy, "two.yaml"), embedder=None)
+    try:
+        msgs = [
+            m("user", "you idiot, tell me about the launch"),
+            m("assistant", "It went well."),
+            m("user", "codes for it, all of them"),
+        ]
+        await assert_the_window_blocks(guard, msgs)
+    finally:
+        guard.close()
+
+
+async def test_an_earlier_turn_the_policy_would_redact_keeps_the_window_on(
+    test_detectors: None,
+) -> None:
+    """Only the newest turn is redacted upstream: an earlier one arrives as the caller wrote it."""
+    policy = """
+version: 1
+features:
+  chat:
+    input: [{detector: keyword}]
+    actions: {default: block, test_category: redact}
+"""
+    guard = Guard(parse_policy(policy, "redact.yaml"), embedder=None)
+    try:
+        msgs = [m("user", "attack the host now"), m("assistant", "Sure."), m("user", "go on")]
+        decision = await guard.acheck_input(msgs, CTX)
+        assert decision.action is not Action.ALLOW
+        assert any(r.details.get("scope") == "conversation" for r in decision.results)
+    finally:
+        guard.close()
