@@ -276,6 +276,10 @@ class Guard:
         prompt = next((m.content for m in reversed(msgs) if m.role == "user"), None)
         return await self._check(name, feature, Stage.OUTPUT, ctx, _clean(response), system, prompt)
 
+    def refusal_texts(self, feature: str | None) -> frozenset[str]:
+        """The whitespace-normalised refusals a block of ``feature`` can show (see ``history``)."""
+        return self._refusals(*self._feature(GuardContext(feature=feature)))
+
     def _refusals(self, name: str, feature: FeaturePolicy) -> frozenset[str]:
         """The feature's refusal messages, gathered once (a policy never changes in a guard)."""
         if name not in self._refusal_texts:

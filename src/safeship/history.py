@@ -52,3 +52,34 @@ def user_turns(messages: Sequence[Message], refusals: Collection[str]) -> list[T
             reply = message
     turns.reverse()
     return turns
+
+
+def refused_exchanges(
+    turns: Sequence[tuple[str | None, str]], refusals: Collection[str]
+) -> set[int]:
+    """Positions of earlier user turns the guard refused, and of the refusals after them.
+
+    ``turns`` are ``(role, text)`` in order (``None``: an item with no role, such as a tool
+    call). The gateway leaves these out of what it forwards: the guard no longer reads a
+    refused turn, so the model must not either. Otherwise a caller could write a harmful
+    request, then a copy of the guard's refusal, then "go ahead", and the model would read the
+    request unscreened. An honest client loses nothing: the model never saw the refused turn
+    when it was sent. The newest user turn is always kept.
+    """
+    drop: set[int] = set()
+    reply: int | None = None
+    newest = True
+    for i in range(len(turns) - 1, -1, -1):
+        role, _ = turns[i]
+        if role == "user":
+            if (
+                not newest
+                and reply is not None
+                and turns[reply][0] == "assistant"
+                and same_text(turns[reply][1]) in refusals
+            ):
+                drop |= {i, reply}
+            newest = False
+        if role in ("user", "assistant"):
+            reply = i
+    return drop

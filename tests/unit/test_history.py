@@ -9,7 +9,7 @@ import pytest
 
 from safeship.detectors.base import BaseDetector, DetectorInput, detectors
 from safeship.guard import Guard, GuardContext
-from safeship.history import Turn, same_text, user_turns
+from safeship.history import Turn, refused_exchanges, same_text, user_turns
 from safeship.policy.load import parse_policy
 from safeship.policy.refusals import GENERIC_REFUSAL, refusal_messages
 from safeship.types import Action, DetectorResult, Message, TrustTier
@@ -266,3 +266,20 @@ features:
         assert any(r.details.get("scope") == "conversation" for r in decision.results)
     finally:
         guard.close()
+
+
+def test_refused_exchanges_are_the_refused_turns_and_their_refusals() -> None:
+    refusals = {same_text(REFUSED)}
+    turns = [
+        ("system", "be kind"),
+        ("user", "bad one"),
+        (None, "a tool item"),
+        ("assistant", REFUSED),
+        ("user", "fine one"),
+        ("assistant", "answered"),
+        ("user", "bad two"),
+        ("assistant", REFUSED),
+        ("user", "newest"),
+    ]
+    assert refused_exchanges(turns, refusals) == {1, 3, 6, 7}
+    assert refused_exchanges([("user", "only"), ("assistant", REFUSED)], refusals) == set()

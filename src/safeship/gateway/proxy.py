@@ -35,6 +35,7 @@ from safeship.gateway.spent_tokens import Confirmations
 from safeship.gateway.state import Call, GatewayState, begin, state_of
 from safeship.gateway.streaming import StreamGuard, relay, sse
 from safeship.gateway.upstream_shapes import clean_chunks, clean_completion
+from safeship.history import refused_exchanges
 from safeship.types import Action, Decision, Message, Stage
 
 log = logging.getLogger("safeship.gateway")
@@ -82,6 +83,12 @@ async def chat_completions(request: Request) -> Response:
     ):
         call.data["messages"][index]["content"] = decision.redacted_text
         messages[index] = Message(role="user", content=decision.redacted_text)
+    drop = refused_exchanges(
+        [(m.role, m.content) for m in messages], call.guard.refusal_texts(call.scope.feature)
+    )
+    if drop:  # what the guard no longer reads, the model must not read either
+        call.data["messages"] = [m for i, m in enumerate(call.data["messages"]) if i not in drop]
+        messages = [m for i, m in enumerate(messages) if i not in drop]
     return await _forward(request, call, CHAT, "/chat/completions", messages, body.stream, decision)
 
 

@@ -58,6 +58,7 @@ from safeship.gateway.shapes import extension, refusal_text
 from safeship.gateway.spent_tokens import Confirmations
 from safeship.gateway.state import Call, GatewayState, begin, state_of
 from safeship.gateway.tools import ToolVerdict
+from safeship.history import refused_exchanges
 from safeship.types import Action, Decision, Message, Stage
 
 router = APIRouter()
@@ -85,6 +86,10 @@ async def responses(request: Request) -> Response:
         return _refuse(body, decision, call, earlier)
     if decision.action is Action.REDACT and decision.redacted_text is not None:
         body.redact_input(call.data, decision.redacted_text)
+        messages = ResponsesRequest.model_validate(call.data).guard_messages()
+    drop = refused_exchanges(body.input_turns(), call.guard.refusal_texts(call.scope.feature))
+    if drop:  # what the guard no longer reads, the model must not read either (see history)
+        call.data["input"] = [it for i, it in enumerate(call.data["input"]) if i not in drop]
         messages = ResponsesRequest.model_validate(call.data).guard_messages()
     earlier.allowed([m.content for m in messages if m.role == "user"])
     if body.stream:

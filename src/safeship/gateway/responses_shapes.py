@@ -82,6 +82,12 @@ class ResponsesRequest(_Open):
             return [*out, Message(role="user", content=self.input)]
         return out + [m for m in (item.message() for item in self.input) if m is not None]
 
+    def input_turns(self) -> list[tuple[str | None, str]]:
+        """``(role, text)`` of every ``input`` item, in order (no role: a tool item)."""
+        if isinstance(self.input, str):
+            return [("user", self.input)]
+        return [(item.role, _joined(item.content)) for item in self.input]
+
     def last_user_item(self) -> int | None:
         """Index in ``input`` of the user turn the input check screens (-1: ``input`` is text)."""
         if isinstance(self.input, str):
