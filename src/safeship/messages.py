@@ -13,7 +13,7 @@ skips them. A value of the wrong type is still an error that names the message a
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import cast, get_args
+from typing import Any, cast, get_args
 
 from safeship.errors import InputError
 from safeship.types import Message, Role
@@ -53,8 +53,20 @@ def content_text(content: object, where: str) -> str:
     raise InputError(f"{where}: content must be a string, a list of parts or null")
 
 
-_SKIPPED_ITEMS = frozenset({"function_call", "reasoning", "custom_tool_call", "item_reference"})
-"""Responses items with no text of the user's or a tool's: the model's own calls and thoughts."""
+def _item_message(raw: Mapping[str, Any], kind: str, where: str) -> Message | None:
+    """A Responses item that is not a message: a tool's output is a ``tool`` turn.
+
+    Any ``*_call_output`` with text output (function, custom tool, MCP, shell) is read, so
+    untrusted tool text is screened whatever the tool; an output with no text (a computer-use
+    screenshot) and the model's own items (``*_call``, ``reasoning``, references) carry
+    nothing to screen on input.
+    """
+    if not kind.endswith("_output"):
+        return None
+    output = raw.get("output")
+    if not isinstance(output, str | list):
+        return None
+    return Message(role="tool", content=content_text(output, f"{where}.output"))
 
 
 def message_from(raw: object, index: int) -> Message | None:
@@ -71,11 +83,8 @@ def message_from(raw: object, index: int) -> Message | None:
     kind = raw.get("type")
     if kind is not None and not isinstance(kind, str):
         raise InputError(f"{where}.type: expected a string, got {type(kind).__name__}")
-    if "role" not in raw and kind in _SKIPPED_ITEMS:
-        return None
-    if "role" not in raw and kind in ("function_call_output", "custom_tool_call_output"):
-        output = raw.get("output")
-        return Message(role="tool", content=content_text(output, f"{where}.output"))
+    if "role" not in raw and kind is not None and kind != "message":
+        return _item_message(raw, kind, where)
     role = raw.get("role", "user" if kind == "message" else None)
     if role is not None and not isinstance(role, str):
         raise InputError(f"{where}.role: expected a string, got {type(role).__name__}")

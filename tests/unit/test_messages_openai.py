@@ -188,3 +188,21 @@ async def test_an_injection_in_a_responses_tool_output_is_screened(guard: Guard)
         CTX,
     )
     assert decision.action is Action.BLOCK
+
+
+def test_every_tools_text_output_is_read_and_other_items_skipped() -> None:
+    messages = to_messages(
+        [
+            {"role": "user", "content": "go"},
+            {"type": "mcp_call", "name": "search", "arguments": "{}"},
+            {"type": "custom_tool_call_output", "call_id": "a", "output": "custom text"},
+            {"type": "local_shell_call_output", "call_id": "b", "output": "shell text"},
+            {"type": "computer_call_output", "call_id": "c", "output": {"type": "input_image"}},
+            {"type": "web_search_call", "id": "ws", "status": "completed"},
+        ]
+    )
+    assert [(m.role, m.content) for m in messages] == [
+        ("user", "go"),
+        ("tool", "custom text"),
+        ("tool", "shell text"),
+    ]

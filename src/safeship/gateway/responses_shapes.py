@@ -48,14 +48,15 @@ class InputItem(_Open):
     type: str | None = None
     role: Literal["system", "developer", "user", "assistant"] | None = None
     content: str | list[InputPart] | None = None
-    output: str | list[InputPart] | None = None
+    output: str | list[InputPart] | dict[str, Any] | None = None  # dict: a screenshot
 
     def message(self) -> Message | None:
         """The item as the guard reads it; a tool result is a ``tool`` turn, other items none."""
         if self.role is not None:
             return Message(role=self.role, content=_joined(self.content))
-        if self.type == "function_call_output":
-            return Message(role="tool", content=_joined(self.output))
+        if self.type is not None and self.type.endswith("_call_output"):
+            if isinstance(self.output, str | list) and self.output:
+                return Message(role="tool", content=_joined(self.output))  # any tool's text
         return None
 
 
