@@ -7,6 +7,7 @@ Two ways to start it: ``--config FILE`` (keys, tiers, timeouts, all of it), or t
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -17,6 +18,9 @@ from safeship.errors import PolicyError, SafeshipError
 
 if TYPE_CHECKING:  # the gateway (FastAPI, uvicorn) is imported only when the command runs
     from safeship.gateway.config import GatewayConfig
+
+FORWARDED_ENV = "FORWARDED_ALLOW_IPS"  # uvicorn's own variable for --forwarded-allow-ips
+log = logging.getLogger("safeship.gateway")
 
 
 def build_config(
@@ -73,10 +77,11 @@ def serve(
     forwarded_allow_ips: Annotated[
         str | None,
         typer.Option(
+            envvar=FORWARDED_ENV,
             help=(
                 "Comma-separated addresses of reverse proxies whose X-Forwarded-For is trusted "
                 "(default: none; the connecting address is the client's)."
-            )
+            ),
         ),
     ] = None,
 ) -> None:
@@ -87,6 +92,8 @@ def serve(
     ``--workers N`` serves one port from N processes sharing limits, flags and reloads
     through Redis, and ``/metrics`` adds up all of them. Behind a reverse proxy, pass its
     address with ``--forwarded-allow-ips`` so callers are told apart by their own address.
+    Its default is uvicorn's own ``FORWARDED_ALLOW_IPS`` environment variable, so a
+    deployment that set it keeps trusting its proxy.
     """
     import uvicorn
     from pydantic import ValidationError
@@ -112,6 +119,8 @@ def serve(
     except (SafeshipError, ValidationError, ValueError) as exc:
         raise fail(str(exc)) from exc
     configure_logging()
+    trusted = uvicorn_options(forwarded_allow_ips=forwarded_allow_ips).get("forwarded_allow_ips")
+    log.info("X-Forwarded-For trusted from: %s", trusted or "no proxy (ignored)")
     if workers > 1:
         run_workers(
             cfg,

@@ -31,12 +31,14 @@ def _user_key(scope: RequestScope) -> str | None:
 
     ``user`` is the caller's own claim: a keyed caller's users live in its tenant; an anonymous
     caller's in its IP too, so nobody can get another anonymous user suspended, or use up that
-    user's quota, by sending requests under that user's id.
+    user's quota, by sending requests under that user's id. The IP is bracketed: an IPv6
+    address holds ``:``, so unbracketed, ``2001:db8::1:a`` + ``x`` and ``2001:db8::1`` + ``a:x``
+    would be one key.
     """
     if not scope.user_id:
         return None
     if scope.key_id is None:
-        return f"{scope.tenant}@{scope.ip or '-'}:{scope.user_id}"
+        return f"{scope.tenant}@[{scope.ip or '-'}]:{scope.user_id}"
     return f"{scope.tenant}:{scope.user_id}"
 
 

@@ -134,11 +134,13 @@ class GatewayConfig(_Strict):
     )
     responses_memory_ttl_s: float = Field(
         default=6 * 3600.0,
-        gt=0,
+        ge=60,
         le=7 * 86400,
+        strict=True,
         description=(
             "how long a Responses answer's user turns are kept for a continuation, in memory "
-            "or Redis; with Redis, about answers-per-TTL x up to 128 KB is held"
+            "or Redis; with Redis, about answers-per-TTL x up to 128 KB is held. At least a "
+            "minute: a shorter TTL would silently turn the continuation check off"
         ),
     )
     allow_anonymous: bool = True

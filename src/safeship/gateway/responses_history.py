@@ -13,7 +13,8 @@ What is kept is the last ``history_turns`` user turns the input check read: the 
 remembered, then every user turn of this request (its screened turn after input redaction), so
 an attack split between a turn sent inline and the next call is still seen whole. Every kept
 turn passes through the telemetry store's redactor (PII patterns and secrets) first, whatever
-the policy's actions: the memory is storage, and nothing raw is stored.
+the policy's actions: the memory is storage, and nothing raw is stored. Only what the store
+will keep is redacted (its last ``MAX_ENTRY_CHARS``, plus a margin), never a whole large input.
 
 An unknown, expired or other tenant's id, or a failing store, leaves the check with what the
 request carries; the ``safeship`` extension says so in ``previous_response`` (``found``,
@@ -27,7 +28,13 @@ import logging
 from typing import Any
 
 from safeship.gateway.adapters import INLINE_TEXT_CHARS
-from safeship.gateway.conversation_memory import ConversationMemory, Found, Recall
+from safeship.gateway.conversation_memory import (
+    MAX_ENTRY_CHARS,
+    ConversationMemory,
+    Found,
+    Recall,
+    fit,
+)
 from safeship.gateway.state import Call, GatewayState
 from safeship.store.events import default_redactor
 from safeship.types import Message
@@ -35,6 +42,7 @@ from safeship.types import Message
 log = logging.getLogger("safeship.gateway")
 REFUSAL_PREFIX = "resp_safeship_"  # ids of the gateway's own refusals, never the provider's
 DEFAULT_TURNS = 4
+EDGE_CHARS = 200  # read past the store's cut, so an entity across it is still recognised
 
 
 class Continuation:
@@ -107,17 +115,29 @@ class Continuation:
         turns = [*self.earlier, *self._own][-self._keep :]
         try:
             if sum(len(t) for t in turns) > INLINE_TEXT_CHARS:
-                turns = await asyncio.to_thread(_redacted, turns)
+                kept = await asyncio.to_thread(_redacted, turns)
             else:
-                turns = _redacted(turns)
-            await self._memory.remember(self._tenant, response_id, turns)
+                kept = _redacted(turns)
+            await self._memory.remember(self._tenant, response_id, kept)
         except Exception as exc:  # a store is best effort; the answer goes out regardless
             log.warning(
                 "remembering request %s's turns failed (%s)", self._request_id, type(exc).__name__
             )
 
 
-def _redacted(turns: list[str]) -> list[str]:
-    """Turns with PII patterns and secrets replaced by labels (already-redacted ones unchanged)."""
+def _redacted(turns: list[str]) -> tuple[str, ...]:
+    """The turns the store will keep, with PII patterns and secrets replaced by labels.
+
+    Cut first, then redacted: the store keeps only the last ``MAX_ENTRY_CHARS`` anyway, and
+    redacting a near-body-limit input in full costs seconds of GIL-holding work per answer.
+    The cut keeps ``EDGE_CHARS`` more, so an entity across the store's own cut is whole when
+    the redactor sees it; and when it cut, those first ``EDGE_CHARS`` (redacted) are dropped
+    again, since an entity cut *there* may be too partial to be recognised, and labels shorter
+    than what they replace would otherwise pull it into what the store keeps.
+    """
+    cut = fit(turns, MAX_ENTRY_CHARS + EDGE_CHARS)
     redact = default_redactor()
-    return [redact(t) for t in turns]
+    kept = tuple(redact(t) for t in cut)
+    if sum(len(t) for t in cut) < sum(len(t) for t in turns):
+        kept = fit(kept, sum(len(t) for t in kept) - EDGE_CHARS)
+    return kept

@@ -2,8 +2,9 @@
 
 Start-up order follows the controls' and store's own notes: limiter, flags, escalator, the
 spent confirmation tokens and the Responses conversation memory (no connection yet: a down Redis
-shows up as fail modes, not a failed start), then the store with
-its migrations in a thread, the redactor warmed in a thread, and the sink's writer started.
+shows up as fail modes, not a failed start), then the redactor warmed in a thread (always: the
+Responses memory redacts too), the store with its migrations in a thread, and the sink's writer
+started.
 Anything injected (tests, embedders) is used as is and left for its owner to close.
 
 ``Runtime.samples`` feeds the Prometheus collector: limiter denials and storage failures, flag
@@ -38,7 +39,7 @@ from safeship.gateway.conversation_memory import (
 )
 from safeship.gateway.ports import DecisionSink, Flags, Limiter, NullSink
 from safeship.gateway.spent_tokens import MemorySpentTokens, RedisSpentTokens, SpentTokens
-from safeship.store import SqlStore, TelemetrySink, default_redactor
+from safeship.store import Redactor, SqlStore, TelemetrySink, default_redactor
 
 log = logging.getLogger("safeship.gateway")
 Sample = tuple[str, str, float]  # metric name, help, value
@@ -80,7 +81,14 @@ class Runtime:
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     async def start(self) -> None:
-        """Migrate the store, warm the redactor, start the writer and the retention job."""
+        """Warm the redactor, migrate the store, start the writer and the retention job.
+
+        The redactor is warmed whether or not there is a store: the Responses memory redacts
+        every turn it keeps, and building it (PII recognisers, about a second) on the first
+        request would stall the event loop. It is built once per process, so later starts
+        (tests building many apps, a reload) take a thread hop, not a rebuild.
+        """
+        redactor = await self._warm_redactor()
         if self.store is None or self.store_sink is None:
             return
         try:
@@ -92,11 +100,20 @@ class Runtime:
                 "store unavailable at start-up (%s); telemetry will retry", type(exc).__name__
             )
         if not self.store_sink.raw_text and self.store_sink.redactor is None:
-            self.store_sink.redactor = await asyncio.to_thread(default_redactor)
+            # the store must not write raw text: without a redactor, start-up fails here
+            self.store_sink.redactor = redactor or await asyncio.to_thread(default_redactor)
         self.store_sink.sink.start()
         if self.retention_days is not None:
             loop = asyncio.get_running_loop()
             self._tasks.append(loop.create_task(self._purge_forever(), name="safeship-retention"))
+
+    async def _warm_redactor(self) -> Redactor | None:
+        """The store's redactor, built in a thread; None (logged) if it cannot be built."""
+        try:
+            return await asyncio.to_thread(default_redactor)
+        except Exception as exc:  # memory then skips remembering; a redacting store retries
+            log.warning("the redactor could not be built (%s)", type(exc).__name__)
+            return None
 
     async def _purge_forever(self) -> None:
         assert self.store is not None and self.retention_days is not None

@@ -80,10 +80,11 @@ def uvicorn_options(
     """The uvicorn settings of ``safeship serve``, with or without ``--workers``.
 
     ``X-Forwarded-For`` is trusted only from the proxies listed (comma-separated addresses;
-    none by default). uvicorn's own default trusts it from 127.0.0.1, so a client on the same
-    host, or a local proxy that passes the header through, could pick the client address that
-    anonymous callers' escalation is keyed by. Behind a reverse proxy, list its address and
-    have it append to ``X-Forwarded-For`` rather than pass the client's header on.
+    none by default, and ``safeship serve`` lists uvicorn's ``FORWARDED_ALLOW_IPS`` when that
+    is set and the flag is not). uvicorn's own default trusts it from 127.0.0.1, so a client on
+    the same host, or a local proxy that passes the header through, could pick the client
+    address that anonymous callers' escalation is keyed by. Behind a reverse proxy, list its
+    address and have it append to ``X-Forwarded-For`` rather than pass the client's header on.
     """
     listed = (forwarded_allow_ips or "").split(",")
     trusted = ",".join(p.strip() for p in listed if p.strip())

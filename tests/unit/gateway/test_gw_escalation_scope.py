@@ -91,3 +91,27 @@ def test_per_user_rate_limits_of_anonymous_callers_are_scoped_by_ip() -> None:
     assert subject_of(scope("1.1.1.1")).user == caller_of(scope("1.1.1.1")).removeprefix("user:")  # type: ignore[union-attr]
     keyed = [subject_of(scope(ip, key="k1")).user for ip in ("1.1.1.1", "2.2.2.2")]
     assert keyed == ["shop:alice", "shop:alice"]  # a tenant's users are its own, wherever they are
+
+
+def test_an_anonymous_users_key_cannot_be_forged_through_an_ipv6_address() -> None:
+    """An IPv6 address holds ``:``: unbracketed, ``2001:db8::1:a`` with user ``x`` and
+    ``2001:db8::1`` with user ``a:x`` gave one key, so the two shared escalation and quota."""
+    from safeship.gateway.adapters import caller_of, subject_of
+    from safeship.gateway.ports import RequestScope
+    from safeship.types import TrustTier
+
+    def scope(ip: str, user: str) -> RequestScope:
+        return RequestScope(
+            request_id="r",
+            tenant="anonymous",
+            feature="chat",
+            tier=TrustTier.ANONYMOUS,
+            key_id=None,
+            user_id=user,
+            ip=ip,
+        )
+
+    one, other = scope("2001:db8::1:a", "x"), scope("2001:db8::1", "a:x")
+    assert subject_of(one).user != subject_of(other).user
+    assert caller_of(one) != caller_of(other)
+    assert subject_of(one).user == "anonymous@[2001:db8::1:a]:x"

@@ -17,10 +17,12 @@ import httpx
 import pytest
 import uvicorn
 from gateway_support import config
+from pydantic import ValidationError
 from typer.testing import CliRunner
 
 from safeship.cli.main import app as cli
 from safeship.gateway import wiring
+from safeship.gateway.config import parse_gateway_config
 from safeship.gateway.conversation_memory import MemoryConversations, RedisConversations
 from safeship.gateway.metrics import MULTIPROC_ENV
 from safeship.gateway.workers import CONFIG_ENV
@@ -28,8 +30,11 @@ from safeship.gateway.workers import CONFIG_ENV
 UPSTREAM = "http://127.0.0.1:9/v1"
 
 
-def _served_options(monkeypatch: pytest.MonkeyPatch, here: Path, *args: str) -> dict[str, Any]:
-    """The keyword arguments ``safeship serve ARGS`` hands to ``uvicorn.run``."""
+def _served_options(
+    monkeypatch: pytest.MonkeyPatch, here: Path, *args: str, env: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """The keyword arguments ``safeship serve ARGS`` hands to ``uvicorn.run`` (under ``env``)."""
+    env = env or {}
     seen: dict[str, Any] = {}
 
     def run(app: object, **kw: Any) -> None:
@@ -39,7 +44,9 @@ def _served_options(monkeypatch: pytest.MonkeyPatch, here: Path, *args: str) -> 
     monkeypatch.chdir(here)  # no ./safeship.db in the tree
     monkeypatch.setenv(MULTIPROC_ENV, "")  # run_workers sets these; restored after the test
     monkeypatch.setenv(CONFIG_ENV, "")
-    result = CliRunner().invoke(cli, ["serve", "--upstream", UPSTREAM, *args])
+    if "FORWARDED_ALLOW_IPS" not in env:
+        monkeypatch.delenv("FORWARDED_ALLOW_IPS", raising=False)
+    result = CliRunner().invoke(cli, ["serve", "--upstream", UPSTREAM, *args], env=env)
     assert result.exit_code == 0, result.output
     return seen
 
@@ -59,6 +66,21 @@ def test_no_proxy_is_trusted_unless_listed(
     assert (listed.get("workers"), listed.get("factory")) == (
         (2, True) if workers else (None, None)
     )
+
+
+@pytest.mark.parametrize("workers", [[], ["--workers", "2", "--redis-url", "redis://h:1/0"]])
+def test_uvicorns_forwarded_allow_ips_variable_still_lists_the_proxies(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, workers: list[str]
+) -> None:
+    """Deployments set ``FORWARDED_ALLOW_IPS`` for uvicorn; ignoring it would key every
+    anonymous caller by the proxy's address after an upgrade, with no warning."""
+    env = {"FORWARDED_ALLOW_IPS": "10.0.0.5"}
+    from_env = _served_options(monkeypatch, tmp_path, *workers, env=env)
+    assert (from_env["proxy_headers"], from_env["forwarded_allow_ips"]) == (True, "10.0.0.5")
+    flag = _served_options(
+        monkeypatch, tmp_path, *workers, "--forwarded-allow-ips", "10.0.0.6", env=env
+    )
+    assert flag["forwarded_allow_ips"] == "10.0.0.6"  # the flag wins over the variable
 
 
 async def _client_host_seen(options: dict[str, Any]) -> str:
@@ -108,3 +130,16 @@ def test_the_responses_memory_ttl_comes_from_the_config() -> None:
     shared = config(responses_memory_ttl_s=90, controls={"redis_url": "redis://127.0.0.1:9/0"})
     redis = wiring.build_runtime(shared).conversations
     assert isinstance(redis, RedisConversations) and redis.ttl_s == 90
+
+
+@pytest.mark.parametrize("ttl", [1e-9, 0.0001, 59.9, True, "3600"])
+def test_the_responses_memory_ttl_is_a_number_of_at_least_a_minute(ttl: object) -> None:
+    """A tiny TTL expires every entry at once: each continuation is ``missing`` and the split
+    attack check is silently off. A boolean or a string is a mistake, not a number."""
+    with pytest.raises(ValidationError, match="responses_memory_ttl_s"):
+        config(responses_memory_ttl_s=ttl)
+
+
+def test_a_whole_number_ttl_from_yaml_is_accepted() -> None:
+    cfg = parse_gateway_config("upstream: {base_url: 'http://u/v1'}\nresponses_memory_ttl_s: 60")
+    assert cfg.responses_memory_ttl_s == 60

@@ -11,17 +11,19 @@ from __future__ import annotations
 
 import json
 import socket
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import Any
 
 import httpx
 import pytest
 from gateway_support import config
 
-from safeship.gateway import create_app, hash_key
+from safeship.gateway import create_app, hash_key, responses_history
 from safeship.gateway.conversation_memory import (
+    MAX_ENTRY_CHARS,
     MemoryConversations,
     Recall,
     RedisConversations,
@@ -29,6 +31,7 @@ from safeship.gateway.conversation_memory import (
 )
 from safeship.gateway.mock import mock_transport
 from safeship.gateway.mock_responses import RESPONSE_ID
+from safeship.gateway.responses_history import EDGE_CHARS, Continuation
 from safeship.gateway.wiring import Runtime
 from safeship.guard import Guard
 from safeship.policy.load import parse_policy
@@ -393,3 +396,80 @@ async def test_a_stream_is_remembered_as_soon_as_its_id_is_announced() -> None:
     assert await stream.__anext__() == b"created"
     await stream.aclose()
     assert memory.ids == ["resp_early"]
+
+
+# --- what is redacted before it is kept ---------------------------------------------------
+
+
+def _continuation(memory: MemoryConversations) -> Continuation:
+    call = SimpleNamespace(scope=SimpleNamespace(tenant="t"), request_id="r")
+    return Continuation(memory, call, None, keep=3)  # type: ignore[arg-type]
+
+
+def _masking(seen: list[int]) -> Callable[[], Callable[[str], str]]:
+    """A redactor factory: whole ``EMAIL``s become ``[E]`` (shorter); input lengths noted."""
+
+    def redact(text: str) -> str:
+        seen.append(len(text))
+        return text.replace(EMAIL, "[E]")
+
+    return lambda: redact
+
+
+async def test_only_what_the_store_keeps_is_redacted(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Redacting a 900 KB input in full took seconds per answer for 32 KB kept."""
+    seen: list[int] = []
+    monkeypatch.setattr(responses_history, "default_redactor", _masking(seen))
+    memory = MemoryConversations()
+    remembering = _continuation(memory)
+    remembering.allowed(["earlier turn", "x" * 900_000 + " tail"])
+    await remembering.remember("resp_1")
+    assert sum(seen) <= MAX_ENTRY_CHARS + EDGE_CHARS
+    kept = await memory.recall("t", "resp_1")
+    assert kept.turns[-1].endswith("x tail") and sum(map(len, kept.turns)) == MAX_ENTRY_CHARS
+
+
+async def test_an_email_across_the_stores_cut_is_still_redacted(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Cut exactly at the store's edge and then redacted, ``mple.com`` would be kept raw."""
+    monkeypatch.setattr(responses_history, "default_redactor", _masking([]))
+    memory = MemoryConversations()
+    remembering = _continuation(memory)
+    cut_after = EMAIL.index("mple.com")  # the store's edge falls inside the domain
+    tail = "y" * (MAX_ENTRY_CHARS - (len(EMAIL) - cut_after))
+    remembering.allowed(["z" * 50_000 + EMAIL + tail])
+    await remembering.remember("resp_1")
+    kept = "".join((await memory.recall("t", "resp_1")).turns)
+    assert "mple.com" not in kept and "@" not in kept
+
+
+async def test_a_part_of_an_email_at_the_first_cut_is_never_kept(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Labels shorter than what they replace would pull the cut's raw edge into the entry."""
+    monkeypatch.setattr(responses_history, "default_redactor", _masking([]))
+    memory = MemoryConversations()
+    remembering = _continuation(memory)
+    turn = (" " + EMAIL) * 2_000 + " done."  # 38,006 chars; each label saves 15
+    assert turn[-(MAX_ENTRY_CHARS + EDGE_CHARS) :].startswith("mple.com ")  # not an email
+    remembering.allowed([turn])
+    await remembering.remember("resp_1")
+    kept = "".join((await memory.recall("t", "resp_1")).turns)
+    assert "mple.com" not in kept and kept.endswith("[E] [E] done.")
+
+
+async def test_the_redactor_is_warmed_at_start_up_without_a_store(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The memory redacts whether or not telemetry is stored; built on the first request, the
+    PII recognisers held the event loop for about a second."""
+    from safeship.gateway import wiring
+
+    built: list[bool] = []
+    monkeypatch.setattr(wiring, "default_redactor", lambda: built.append(True) or str)
+    runtime = wiring.build_runtime(config())  # store: {url: None}
+    assert runtime.store is None
+    await runtime.start()
+    await runtime.aclose()
+    assert built == [True]
