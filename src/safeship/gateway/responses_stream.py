@@ -267,7 +267,12 @@ class ResponsesRelay:
             await self._thinking.settle_output(response)
         except ThinkingBlocked as stop:
             return [*flushed, *self._end_with_refusal(stop.decision)]
+        calls: list[bytes] = []
         if self._calls is not None:
+            released = self._calls.release()  # nothing blocked the answer: its calls go now
+            for e in released:
+                self._remember(e)
+            calls = [self._sse(e) for e in released]
             self._calls.rewrite(response)
         response["output"] = [i for i in response["output"] if i.get("type") in known]
         notice: list[bytes] = []
@@ -280,7 +285,8 @@ class ResponsesRelay:
             filtered(response)
         response["safeship"] = self._extension(self.worst)
         self._ended(response)
-        return [*flushed, *notice, self._sse({"type": event.get("type"), "response": response})]
+        final = self._sse({"type": event.get("type"), "response": response})
+        return [*flushed, *calls, *notice, final]
 
     def _block(self, key: Key, event: dict[str, Any], decision: Decision) -> list[bytes]:
         """End the part with the refusal, close it and its item, and end the stream."""

@@ -118,11 +118,17 @@ class HeldCalls:
     their call is judged; a call that only ever appears in the final response is judged there;
     output items of any other tool type (custom tools, provider-run tools) are dropped, since
     the tool guard cannot judge them.
+
+    A complete call is judged and released only when the answer ends (``release``), not as soon
+    as it is complete: text after it may still be blocked, and a call sent beside a refusal
+    cannot be taken back (nor could its confirmation token). A stream that ends blocked never
+    judges its held calls, so their tokens are given back.
     """
 
     def __init__(self, judge: Judge) -> None:
         self._judge = judge
         self._held: dict[int, list[dict[str, Any]]] = {}
+        self._complete: dict[int, tuple[dict[str, Any], list[dict[str, Any]]]] = {}
         self._index_of: dict[str, int] = {}
         self._judged: set[str] = set()
         self.verdicts: list[ToolVerdict] = []
@@ -161,14 +167,24 @@ class HeldCalls:
                 if isinstance(item.get("id"), str):
                     self._index_of[item["id"]] = index
                 return []
-            events = [*self._held.pop(index, []), event]
-            return events if self._verdict(item) else []
+            self._complete[index] = (item, [*self._held.pop(index, []), event])
+            return []  # judged and sent when the answer ends (``release``)
         if kind in CALL_EVENTS:
             held = self._index_of.get(str(event.get("item_id")), index)
             if held in self._held:
                 self._held[held].append(event)
             return []  # never out before its call is judged
         return None
+
+    def release(self) -> list[dict[str, Any]]:
+        """The events of every complete call the guard allows, judged now (the answer ended)."""
+        out: list[dict[str, Any]] = []
+        for index in sorted(self._complete):
+            item, events = self._complete[index]
+            if self._verdict(item):
+                out += events
+        self._complete.clear()
+        return out
 
     def rewrite(self, response: dict[str, Any]) -> None:
         """Judge the final ``response``'s calls not judged yet; keep only the allowed ones."""

@@ -9,11 +9,12 @@ or thought, then checks the same token still releases the call on a clean answer
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import httpx
 import pytest
-from gateway_support import SHOP_TOOLS, config, gateway
+from gateway_support import SHOP_TOOLS, config, gateway, sse_events
 from starlette.responses import JSONResponse
 
 from safeship.guard import Guard
@@ -159,3 +160,89 @@ async def test_a_continuations_answer_is_built_once_with_its_mark(
         r = await client.post("/v1/responses", json=body)
     assert r.json()["safeship"]["previous_response"] == "found"
     assert len(renders) == 1
+
+
+def streamed_call_then_text(said: dict[str, str]) -> httpx.MockTransport:
+    """A streamed Responses answer: a complete refund call first, then a message."""
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        call = {
+            "type": "function_call",
+            "id": "fc_1",
+            "call_id": "call_1",
+            "name": "refund",
+            "arguments": ARGS,
+            "status": "completed",
+        }
+        message = {
+            "type": "message",
+            "id": "msg_1",
+            "status": "completed",
+            "role": "assistant",
+            "content": [{"type": "output_text", "text": said["text"], "annotations": []}],
+        }
+        opened = {"id": "resp_1", "object": "response", "status": "in_progress", "output": []}
+        part = {"type": "output_text", "text": "", "annotations": []}
+        at = {"item_id": "msg_1", "output_index": 1, "content_index": 0}
+        events = [
+            {"type": "response.created", "response": opened},
+            {
+                "type": "response.output_item.added",
+                "output_index": 0,
+                "item": {**call, "arguments": "", "status": "in_progress"},
+            },
+            {
+                "type": "response.function_call_arguments.done",
+                "item_id": "fc_1",
+                "output_index": 0,
+                "arguments": ARGS,
+            },
+            {"type": "response.output_item.done", "output_index": 0, "item": call},
+            {
+                "type": "response.output_item.added",
+                "output_index": 1,
+                "item": {**message, "content": [], "status": "in_progress"},
+            },
+            {"type": "response.content_part.added", **at, "part": part},
+            {"type": "response.output_text.delta", **at, "delta": said["text"]},
+            {"type": "response.output_text.done", **at, "text": said["text"]},
+            {"type": "response.content_part.done", **at, "part": {**part, "text": said["text"]}},
+            {"type": "response.output_item.done", "output_index": 1, "item": message},
+            {
+                "type": "response.completed",
+                "response": {**opened, "status": "completed", "output": [call, message]},
+            },
+        ]
+        body = "".join(
+            f"event: {e['type']}\ndata: {json.dumps({**e, 'sequence_number': n})}\n\n"
+            for n, e in enumerate(events)
+        )
+        return httpx.Response(200, text=body, headers={"content-type": "text/event-stream"})
+
+    return httpx.MockTransport(handle)
+
+
+async def test_a_streamed_call_is_not_sent_before_later_text_is_cleared(guard: Guard) -> None:
+    """Before, a complete call went out at once; text blocked after it left it beside the
+    refusal, with its confirmation spent."""
+    said = {"text": "refunding now"}
+    cfg = config(tools=SHOP_TOOLS)
+    body = {**RESPONSES, "stream": True}
+    async with gateway(guard, cfg, transport=streamed_call_then_text(said)) as client:
+        first = await client.post("/v1/responses", json=body)
+        final = [e for e in sse_events(first.text) if isinstance(e, dict)][-1]["response"]
+        token = final["safeship"]["tool_calls"][0]["confirmation"]["token"]
+        said["text"] = BAD
+        headers = {"X-Safeship-Confirm": token}
+        blocked = await client.post("/v1/responses", json=body, headers=headers)
+        events = [e for e in sse_events(blocked.text) if isinstance(e, dict)]
+        assert not any(
+            (e.get("item") or {}).get("type") == "function_call" for e in events
+        )  # no call event went out
+        assert events[-1]["response"]["safeship"]["action"] == "block"
+        said["text"] = "refunding now"
+        again = await client.post("/v1/responses", json=body, headers=headers)
+        events = [e for e in sse_events(again.text) if isinstance(e, dict)]
+        verdict = events[-1]["response"]["safeship"]["tool_calls"][0]
+        assert verdict["allowed"] is True, verdict  # the token was not spent on the dropped call
+        assert any((e.get("item") or {}).get("type") == "function_call" for e in events)
