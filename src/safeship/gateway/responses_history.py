@@ -42,7 +42,9 @@ from safeship.types import Message
 log = logging.getLogger("safeship.gateway")
 REFUSAL_PREFIX = "resp_safeship_"  # ids of the gateway's own refusals, never the provider's
 DEFAULT_TURNS = 4
-EDGE_CHARS = 200  # read past the store's cut, so an entity across it is still recognised
+EDGE_CHARS = 8_200
+"""Read past the store's cut, so an entity across it is still recognised whole: the longest
+secret a redactor pattern spans is a PEM private key (its header plus up to 8,000 characters)."""
 
 
 class Continuation:
@@ -94,7 +96,12 @@ class Continuation:
         while lead < len(messages) and messages[lead].role in ("system", "developer"):
             lead += 1
         earlier = [Message(role="user", content=t) for t in self.earlier]
-        return [*messages[:lead], *earlier, *messages[lead:]]
+        # The provider answered the remembered turns (the gateway never keeps its refusals): an
+        # empty answer after them stops a caller-written refusal at the start of this request
+        # from reading as the guard's refusal of the last one, which would take it out of the
+        # window while the model still reads it behind ``previous_response_id``.
+        answered = Message(role="assistant", content="")
+        return [*messages[:lead], *earlier, answered, *messages[lead:]]
 
     def mark(self, ext: dict[str, Any]) -> dict[str, Any]:
         """The ``safeship`` extension, saying whether the earlier turns were found."""
