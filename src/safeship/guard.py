@@ -117,6 +117,7 @@ class Guard:
         self._instances: dict[str, BaseDetector] = {}
         self._by_spec: dict[int, tuple[DetectorSpec, BaseDetector]] = {}
         self._refusal_texts: dict[str, frozenset[str]] = {}
+        self._alone: dict[tuple[str, TrustTier, str | None, str], bool] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
         self._loop_lock = threading.Lock()
 
@@ -251,17 +252,41 @@ class Guard:
         turns = user_turns(msgs, self._refusals(name, feature))
         current = turns[-1].text if turns else ""
         untrusted = [*ctx.documents, *_trailing_tool_results(msgs)]
+        history = turns[-feature.history_turns :]
+        for i, turn in enumerate(history[:-1]):  # a refusal text alone proves nothing (see below)
+            if turn.refused and not await self._stops_alone(name, feature, ctx, system, turn.text):
+                history[i] = Turn(turn.text, refused=False)
         return await self._check(
-            name,
-            feature,
-            Stage.INPUT,
-            ctx,
-            current,
-            system,
-            None,
-            history=turns[-feature.history_turns :],
-            untrusted=untrusted,
+            name, feature, Stage.INPUT, ctx, current, system, None, history, untrusted
         )
+
+    async def stops_alone(self, text: str, context: GuardContext | None = None) -> bool:
+        """Whether the input check, on ``text`` as the only turn, blocks or redacts it.
+
+        A user turn followed by one of the guard's refusal texts counts as refused only if so:
+        the same texts end a block of the model's *answer* (the turn itself was fine, and the
+        model read it), and models say "I can't help with that request." in their own words.
+        Memoised per feature, tier, system prompt and text; the gateway asks again, for the
+        turns it leaves out of what it forwards, and gets the same answer for free.
+        """
+        ctx = context or GuardContext()
+        name, feature = self._feature(ctx)
+        return await self._stops_alone(name, feature, ctx, ctx.system_prompt, text)
+
+    async def _stops_alone(
+        self, name: str, feature: FeaturePolicy, ctx: GuardContext, system: str | None, text: str
+    ) -> bool:
+        key = (name, ctx.tier, system, text)
+        known = self._alone.get(key)
+        if known is None:
+            decision = await self._check(
+                name, feature, Stage.INPUT, ctx, _clean(text), system, None
+            )
+            known = decision.action in (Action.BLOCK, Action.REDACT)
+            if len(self._alone) >= 1024:
+                self._alone.pop(next(iter(self._alone)))
+            self._alone[key] = known
+        return known
 
     async def acheck_output(
         self, messages: MessagesLike, response: str, context: GuardContext | None = None

@@ -56,17 +56,18 @@ def user_turns(messages: Sequence[Message], refusals: Collection[str]) -> list[T
 
 def refused_exchanges(
     turns: Sequence[tuple[str | None, str]], refusals: Collection[str]
-) -> set[int]:
-    """Positions of earlier user turns the guard refused, and of the refusals after them.
+) -> list[tuple[int, int]]:
+    """``(user turn, refusal)`` positions of earlier user turns answered by a guard refusal.
 
     ``turns`` are ``(role, text)`` in order (``None``: an item with no role, such as a tool
-    call). The gateway leaves these out of what it forwards: the guard no longer reads a
-    refused turn, so the model must not either. Otherwise a caller could write a harmful
-    request, then a copy of the guard's refusal, then "go ahead", and the model would read the
-    request unscreened. An honest client loses nothing: the model never saw the refused turn
-    when it was sent. The newest user turn is always kept.
+    call or a reasoning item; give an assistant turn that made tool calls an empty text, it
+    is no refusal). The newest user turn is never one. A caller decides with
+    ``Guard.stops_alone`` which of these the guard really refused, and leaves the whole stretch
+    out of what it forwards (``dropped``): the guard no longer reads such a turn, so the model
+    must not either, or a caller could write a harmful request, a copy of the refusal and "go
+    ahead", and the model would read the request unscreened.
     """
-    drop: set[int] = set()
+    found: list[tuple[int, int]] = []
     reply: int | None = None
     newest = True
     for i in range(len(turns) - 1, -1, -1):
@@ -78,8 +79,19 @@ def refused_exchanges(
                 and turns[reply][0] == "assistant"
                 and same_text(turns[reply][1]) in refusals
             ):
-                drop |= {i, reply}
+                found.append((i, reply))
             newest = False
         if role in ("user", "assistant"):
             reply = i
-    return drop
+    found.reverse()
+    return found
+
+
+def dropped(exchanges: Sequence[tuple[int, int]]) -> set[int]:
+    """Every position from each refused turn to its refusal, inclusive.
+
+    What lies between (a reasoning item, the model's own tool items) belongs to the refused
+    exchange; left alone it would break the conversation for the provider (a reasoning item
+    must be followed by its output item).
+    """
+    return {i for start, end in exchanges for i in range(start, end + 1)}

@@ -38,6 +38,9 @@ def _part_text(part: object, where: str) -> str | None:
         return text
     if kind == "refusal" and isinstance(part.get("refusal"), str):
         return cast(str, part["refusal"])
+    streams = [part.get(k) for k in ("stdout", "stderr")]  # a shell call's output
+    if kind is None and any(isinstance(v, str) and v for v in streams):
+        return "\n".join(v for v in streams if isinstance(v, str) and v)
     return None
 
 
@@ -56,12 +59,12 @@ def content_text(content: object, where: str) -> str:
 def _item_message(raw: Mapping[str, Any], kind: str, where: str) -> Message | None:
     """A Responses item that is not a message: a tool's output is a ``tool`` turn.
 
-    Any ``*_call_output`` with text output (function, custom tool, MCP, shell) is read, so
-    untrusted tool text is screened whatever the tool; an output with no text (a computer-use
-    screenshot) and the model's own items (``*_call``, ``reasoning``, references) carry
-    nothing to screen on input.
+    Any ``*_call_output`` with text output (function, custom tool, shell's stdout and stderr)
+    and an ``mcp_call``'s ``output`` (the MCP server's answer) are read, so untrusted tool text
+    is screened whatever the tool; an output with no text (a computer-use screenshot) and the
+    model's own items (other ``*_call``, ``reasoning``, references) carry nothing to screen.
     """
-    if not kind.endswith("_output"):
+    if not kind.endswith("_output") and kind != "mcp_call":  # an MCP call carries its result
         return None
     output = raw.get("output")
     if not isinstance(output, str | list):

@@ -206,3 +206,22 @@ def test_every_tools_text_output_is_read_and_other_items_skipped() -> None:
         ("tool", "custom text"),
         ("tool", "shell text"),
     ]
+
+
+def test_shell_output_streams_and_an_mcp_calls_result_are_read() -> None:
+    messages = to_messages(
+        [
+            {"role": "user", "content": "go"},
+            {
+                "type": "shell_call_output",
+                "call_id": "s",
+                "output": [{"stdout": "ls says hi", "stderr": "", "outcome": {"type": "exit"}}],
+            },
+            {"type": "mcp_call", "id": "m", "name": "fetch", "arguments": "{}", "output": "page"},
+        ]
+    )
+    assert [(m.role, m.content) for m in messages] == [
+        ("user", "go"),
+        ("tool", "ls says hi"),
+        ("tool", "page"),
+    ]

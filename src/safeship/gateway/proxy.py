@@ -21,6 +21,7 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from safeship.gateway.errors import GatewayError
 from safeship.gateway.reasoning import guard_reasoning, reasoning_of
 from safeship.gateway.reasoning import strip as strip_reasoning
+from safeship.gateway.refused import refused_positions
 from safeship.gateway.shapes import (
     CHAT,
     TEXT,
@@ -35,7 +36,6 @@ from safeship.gateway.spent_tokens import Confirmations
 from safeship.gateway.state import Call, GatewayState, begin, state_of
 from safeship.gateway.streaming import StreamGuard, relay, sse
 from safeship.gateway.upstream_shapes import clean_chunks, clean_completion
-from safeship.history import refused_exchanges
 from safeship.types import Action, Decision, Message, Stage
 
 log = logging.getLogger("safeship.gateway")
@@ -83,9 +83,12 @@ async def chat_completions(request: Request) -> Response:
     ):
         call.data["messages"][index]["content"] = decision.redacted_text
         messages[index] = Message(role="user", content=decision.redacted_text)
-    drop = refused_exchanges(
-        [(m.role, m.content) for m in messages], call.guard.refusal_texts(call.scope.feature)
-    )
+    turns = [
+        (m.role, "" if m.model_extra and m.model_extra.get("tool_calls") else m.text())
+        for m in body.messages
+    ]  # a turn that made tool calls is no refusal
+    system = next((m.content for m in messages if m.role == "system"), None)
+    drop = await refused_positions(call, turns, system)
     if drop:  # what the guard no longer reads, the model must not read either
         call.data["messages"] = [m for i, m in enumerate(call.data["messages"]) if i not in drop]
         messages = [m for i, m in enumerate(messages) if i not in drop]

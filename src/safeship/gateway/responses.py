@@ -37,6 +37,7 @@ from safeship.gateway.proxy import (
     screen_input,
     screen_tool_results,
 )
+from safeship.gateway.refused import refused_positions
 from safeship.gateway.responses_history import Continuation
 from safeship.gateway.responses_reasoning import ReasoningItems, ThinkingBlocked
 from safeship.gateway.responses_shapes import (
@@ -58,7 +59,6 @@ from safeship.gateway.shapes import extension, refusal_text
 from safeship.gateway.spent_tokens import Confirmations
 from safeship.gateway.state import Call, GatewayState, begin, state_of
 from safeship.gateway.tools import ToolVerdict
-from safeship.history import refused_exchanges
 from safeship.types import Action, Decision, Message, Stage
 
 router = APIRouter()
@@ -87,7 +87,7 @@ async def responses(request: Request) -> Response:
     if decision.action is Action.REDACT and decision.redacted_text is not None:
         body.redact_input(call.data, decision.redacted_text)
         messages = ResponsesRequest.model_validate(call.data).guard_messages()
-    drop = refused_exchanges(body.input_turns(), call.guard.refusal_texts(call.scope.feature))
+    drop = await refused_positions(call, body.input_turns(), body.instructions)
     if drop:  # what the guard no longer reads, the model must not read either (see history)
         call.data["input"] = [it for i, it in enumerate(call.data["input"]) if i not in drop]
         messages = ResponsesRequest.model_validate(call.data).guard_messages()

@@ -28,18 +28,35 @@ class _Open(BaseModel):
 
 
 class InputPart(_Open):
-    """One typed part of an input message or tool output; only text parts are screened."""
+    """One typed part of an input message; only text parts are screened."""
 
     type: str
     text: str | None = None
 
+    def screened(self) -> list[str]:
+        """The texts of this part the guard reads."""
+        return [self.text] if self.text else []
 
-def _joined(value: str | list[InputPart] | None) -> str:
+
+class OutputPart(_Open):
+    """One part of a tool's output: text, or a shell call's streams (which carry no type)."""
+
+    type: str | None = None
+    text: str | None = None
+    stdout: str | None = None
+    stderr: str | None = None
+
+    def screened(self) -> list[str]:
+        """The texts of this part the guard reads."""
+        return [t for t in (self.text, self.stdout, self.stderr) if t]
+
+
+def _joined(value: str | list[InputPart] | list[OutputPart] | None) -> str:
     if value is None:
         return ""
     if isinstance(value, str):
         return value
-    return "\n".join(p.text for p in value if p.text is not None)
+    return "\n".join(t for p in value for t in p.screened())
 
 
 class InputItem(_Open):
@@ -48,13 +65,13 @@ class InputItem(_Open):
     type: str | None = None
     role: Literal["system", "developer", "user", "assistant"] | None = None
     content: str | list[InputPart] | None = None
-    output: str | list[InputPart] | dict[str, Any] | None = None  # dict: a screenshot
+    output: str | list[OutputPart] | dict[str, Any] | None = None  # dict: a screenshot
 
     def message(self) -> Message | None:
         """The item as the guard reads it; a tool result is a ``tool`` turn, other items none."""
         if self.role is not None:
             return Message(role=self.role, content=_joined(self.content))
-        if self.type is not None and self.type.endswith("_call_output"):
+        if self.type is not None and (self.type.endswith("_output") or self.type == "mcp_call"):
             if isinstance(self.output, str | list) and self.output:
                 return Message(role="tool", content=_joined(self.output))  # any tool's text
         return None
