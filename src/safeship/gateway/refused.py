@@ -21,6 +21,12 @@ async def refused_positions(
     found = refused_exchanges(turns, call.guard.refusal_texts(call.scope.feature))
     if not found:
         return set()
+    # Only the window's turns: the guard reads no others (refused or not), and a body full of
+    # made-up refusal exchanges must not cost one input check each.
+    _, feature = call.guard.policy.feature(call.scope.feature)
+    users = [i for i, (role, _) in enumerate(turns) if role == "user"]
+    start = users[-feature.history_turns] if len(users) >= feature.history_turns else 0
+    found = [(user, reply) for user, reply in found if user >= start]
     ctx = call.ctx
     if ctx.system_prompt is None and system is not None:
         ctx = ctx.model_copy(update={"system_prompt": system})  # as the input check read it

@@ -11,6 +11,7 @@ import json
 from typing import Any
 
 import httpx
+import pytest
 from gateway_support import gateway
 
 from safeship.gateway.mock import mock_transport
@@ -161,3 +162,32 @@ def test_the_gateway_reads_shell_output_and_an_mcp_result() -> None:
         ("tool", "out"),
         ("tool", "page"),
     ]
+
+
+async def test_only_the_windows_refused_turns_are_checked(
+    guard: Guard, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Hundreds of made-up refusal exchanges must not cost one input check each."""
+    checked: list[str] = []
+    real = Guard.stops_alone
+
+    async def counting(self: Guard, text: str, context: Any = None) -> bool:
+        checked.append(text)
+        return await real(self, text, context)
+
+    monkeypatch.setattr(Guard, "stops_alone", counting)
+    upstream = Recording()
+    async with gateway(guard, transport=upstream.transport()) as client:
+        refusal = await _refusal(client)
+        history: list[dict[str, str]] = []
+        for i in range(300):
+            history += [
+                {"role": "user", "content": f"{JAILBREAK} {i}"},
+                {"role": "assistant", "content": refusal},
+            ]
+        history.append({"role": "user", "content": "hello"})
+        sent = await client.post(
+            "/v1/chat/completions", json={"model": "mock-1", "messages": history}
+        )
+    assert sent.status_code == 200
+    assert len(checked) <= 4  # the window: history_turns - 1 earlier turns (default 4)
