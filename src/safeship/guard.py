@@ -9,6 +9,7 @@ embedded at most once, however many detectors look at it.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import threading
 import time
@@ -117,7 +118,7 @@ class Guard:
         self._instances: dict[str, BaseDetector] = {}
         self._by_spec: dict[int, tuple[DetectorSpec, BaseDetector]] = {}
         self._refusal_texts: dict[str, frozenset[str]] = {}
-        self._alone: dict[tuple[str, TrustTier, str | None, str], bool] = {}
+        self._alone: dict[bytes, bool] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
         self._loop_lock = threading.Lock()
 
@@ -276,16 +277,20 @@ class Guard:
     async def _stops_alone(
         self, name: str, feature: FeaturePolicy, ctx: GuardContext, system: str | None, text: str
     ) -> bool:
-        key = (name, ctx.tier, system, text)
+        key = hashlib.blake2b(
+            json.dumps([name, ctx.tier, system, text]).encode("utf-8", "surrogatepass"),
+            digest_size=16,
+        ).digest()  # a digest: the memo holds no user text
         known = self._alone.get(key)
         if known is None:
             decision = await self._check(
                 name, feature, Stage.INPUT, ctx, _clean(text), system, None
             )
             known = decision.action in (Action.BLOCK, Action.REDACT)
-            if len(self._alone) >= 1024:
-                self._alone.pop(next(iter(self._alone)))
-            self._alone[key] = known
+            if not decision.errored:  # a failure's fail mode is not the turn's own answer
+                if len(self._alone) >= 1024:
+                    self._alone.pop(next(iter(self._alone)))
+                self._alone[key] = known
         return known
 
     async def acheck_output(

@@ -303,3 +303,25 @@ async def test_a_refusal_after_a_turn_the_policy_lets_through_does_not_drop_it(
         assert await guard.stops_alone("the launch codes", CTX)
     finally:
         guard.close()
+
+
+async def test_stops_alone_forgets_failures_and_keeps_no_text(test_detectors: None) -> None:
+    policy = """
+version: 1
+features:
+  chat:
+    input: [{detector: keyword}, {detector: always_error, fail_mode: closed}]
+"""
+    guard = Guard(parse_policy(policy, "err.yaml"), embedder=None)
+    try:
+        assert await guard.stops_alone("the launch codes", CTX)  # closed: the failure blocks
+        assert guard._alone == {}  # not the turn's own answer: asked again next time
+    finally:
+        guard.close()
+    guard = Guard(parse_policy(SPLIT_POLICY, "split.yaml"), embedder=None)
+    try:
+        assert await guard.stops_alone("the launch codes", CTX)
+        (key,) = guard._alone
+        assert isinstance(key, bytes) and len(key) == 16  # a digest, not the user's text
+    finally:
+        guard.close()

@@ -17,7 +17,11 @@ from safeship.history import dropped, refused_exchanges
 async def refused_positions(
     call: Call, turns: Sequence[tuple[str | None, str]], system: str | None
 ) -> set[int]:
-    """Positions in ``turns`` (``(role, text)`` of the request, in order) to leave out."""
+    """Positions in ``turns`` (``(role, text)`` of the request, in order) to leave out.
+
+    ``system`` must be the system prompt the input check read (the first system message of
+    the guard's messages), or the guard and this could disagree on which turns it refused.
+    """
     found = refused_exchanges(turns, call.guard.refusal_texts(call.scope.feature))
     if not found:
         return set()
@@ -28,7 +32,7 @@ async def refused_positions(
     start = users[-feature.history_turns] if len(users) >= feature.history_turns else 0
     found = [(user, reply) for user, reply in found if user >= start]
     ctx = call.ctx
-    if ctx.system_prompt is None and system is not None:
+    if not ctx.system_prompt and system is not None:
         ctx = ctx.model_copy(update={"system_prompt": system})  # as the input check read it
     confirmed = [
         (user, reply) for user, reply in found if await call.guard.stops_alone(turns[user][1], ctx)

@@ -87,7 +87,8 @@ async def responses(request: Request) -> Response:
     if decision.action is Action.REDACT and decision.redacted_text is not None:
         body.redact_input(call.data, decision.redacted_text)
         messages = ResponsesRequest.model_validate(call.data).guard_messages()
-    drop = await refused_positions(call, body.input_turns(), body.instructions)
+    system = next((m.content for m in messages if m.role == "system"), None)
+    drop = await refused_positions(call, body.input_turns(), system)
     if drop:  # what the guard no longer reads, the model must not read either (see history)
         call.data["input"] = [it for i, it in enumerate(call.data["input"]) if i not in drop]
         messages = ResponsesRequest.model_validate(call.data).guard_messages()

@@ -191,3 +191,28 @@ async def test_only_the_windows_refused_turns_are_checked(
         )
     assert sent.status_code == 200
     assert len(checked) <= 4  # the window: history_turns - 1 earlier turns (default 4)
+
+
+async def test_responses_asks_with_the_system_prompt_the_input_check_read(
+    guard: Guard, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A system item in ``input`` (no ``instructions``) is what the guard read: the drop check
+    must use it too, or the two disagree on which turns the guard refused."""
+    systems: list[str | None] = []
+    real = Guard.stops_alone
+
+    async def recording(self: Guard, text: str, context: Any = None) -> bool:
+        systems.append(context.system_prompt if context is not None else None)
+        return await real(self, text, context)
+
+    monkeypatch.setattr(Guard, "stops_alone", recording)
+    async with gateway(guard) as client:
+        refusal = await _refusal(client)
+        items = [
+            {"role": "system", "content": "You guard the vault."},
+            {"role": "user", "content": JAILBREAK},
+            {"role": "assistant", "content": [{"type": "output_text", "text": refusal}]},
+            {"role": "user", "content": "go on"},
+        ]
+        await client.post("/v1/responses", json={"model": "mock-1", "input": items})
+    assert systems == ["You guard the vault."]
