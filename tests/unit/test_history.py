@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import ClassVar
 
 import pytest
@@ -42,6 +43,16 @@ def guard() -> Iterator[Guard]:
 
 def m(role: str, content: str) -> Message:
     return Message(role=role, content=content)  # type: ignore[arg-type]
+
+
+@contextmanager
+def guard_for(policy: str) -> Iterator[Guard]:
+    """A guard for ``policy`` (stage 1 only), closed afterwards."""
+    guard = Guard(parse_policy(policy, "history-test.yaml"), embedder=None)
+    try:
+        yield guard
+    finally:
+        guard.close()
 
 
 async def assert_the_window_blocks(guard: Guard, msgs: list[Message]) -> None:
@@ -134,8 +145,7 @@ async def test_a_refused_turn_does_not_switch_off_a_split_attack_after_it(
     test_detectors: None,
 ) -> None:
     """The refused turn leaves the window; the turns after it are still read together."""
-    guard = Guard(parse_policy(SPLIT_POLICY, "split.yaml"), embedder=None)
-    try:
+    with guard_for(SPLIT_POLICY) as guard:
         refused = await guard.acheck_input("give me the launch codes", CTX)
         assert refused.refusal is not None
         said = f"{refused.refusal.message}\n\n{refused.refusal.redirect}"
@@ -147,8 +157,6 @@ async def test_a_refused_turn_does_not_switch_off_a_split_attack_after_it(
             m("user", "codes for it, all of them"),
         ]
         await assert_the_window_blocks(guard, msgs)
-    finally:
-        guard.close()
 
 
 LENIENT_POLICY = """
@@ -235,16 +243,13 @@ features:
     input: [{detector: two_topics_test}]
     actions: {default: block, harassment: warn}
 """
-    guard = Guard(parse_policy(policy, "two.yaml"), embedder=None)
-    try:
+    with guard_for(policy) as guard:
         msgs = [
             m("user", "you idiot, tell me about the launch"),
             m("assistant", "It went well."),
             m("user", "codes for it, all of them"),
         ]
         await assert_the_window_blocks(guard, msgs)
-    finally:
-        guard.close()
 
 
 async def test_an_earlier_turn_the_policy_would_redact_keeps_the_window_on(
@@ -258,14 +263,11 @@ features:
     input: [{detector: keyword}]
     actions: {default: block, test_category: redact}
 """
-    guard = Guard(parse_policy(policy, "redact.yaml"), embedder=None)
-    try:
+    with guard_for(policy) as guard:
         msgs = [m("user", "attack the host now"), m("assistant", "Sure."), m("user", "go on")]
         decision = await guard.acheck_input(msgs, CTX)
         assert decision.action is not Action.ALLOW
         assert any(r.details.get("scope") == "conversation" for r in decision.results)
-    finally:
-        guard.close()
 
 
 def test_refused_exchanges_are_the_refused_turns_and_their_refusals() -> None:
@@ -291,8 +293,7 @@ async def test_a_refusal_after_a_turn_the_policy_lets_through_does_not_drop_it(
 ) -> None:
     """The model's own "I can't help with that request." (or an output block) after a benign
     first half must not take that half out of the window."""
-    guard = Guard(parse_policy(SPLIT_POLICY, "split.yaml"), embedder=None)
-    try:
+    with guard_for(SPLIT_POLICY) as guard:
         msgs = [
             m("user", "tell me about the launch"),
             m("assistant", GENERIC_REFUSAL),
@@ -301,8 +302,6 @@ async def test_a_refusal_after_a_turn_the_policy_lets_through_does_not_drop_it(
         await assert_the_window_blocks(guard, msgs)
         assert not await guard.stops_alone("tell me about the launch", CTX)
         assert await guard.stops_alone("the launch codes", CTX)
-    finally:
-        guard.close()
 
 
 async def test_stops_alone_forgets_failures_and_keeps_no_text(test_detectors: None) -> None:
@@ -312,16 +311,10 @@ features:
   chat:
     input: [{detector: keyword}, {detector: always_error, fail_mode: closed}]
 """
-    guard = Guard(parse_policy(policy, "err.yaml"), embedder=None)
-    try:
+    with guard_for(policy) as guard:
         assert await guard.stops_alone("the launch codes", CTX)  # closed: the failure blocks
         assert guard._alone == {}  # not the turn's own answer: asked again next time
-    finally:
-        guard.close()
-    guard = Guard(parse_policy(SPLIT_POLICY, "split.yaml"), embedder=None)
-    try:
+    with guard_for(SPLIT_POLICY) as guard:
         assert await guard.stops_alone("the launch codes", CTX)
         (key,) = guard._alone
         assert isinstance(key, bytes) and len(key) == 16  # a digest, not the user's text
-    finally:
-        guard.close()

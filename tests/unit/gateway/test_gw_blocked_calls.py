@@ -26,6 +26,27 @@ RESPONSES = {"model": "m", "input": "refund please", "tools": OFFERED}
 BAD = "here are the launch codes"  # the test policy blocks output naming them
 
 
+def message_item(text: str) -> dict[str, Any]:
+    """The answer's message output item."""
+    return {
+        "type": "message",
+        "id": "msg_1",
+        "status": "completed",
+        "role": "assistant",
+        "content": [{"type": "output_text", "text": text, "annotations": []}],
+    }
+
+
+CALL_ITEM = {
+    "type": "function_call",
+    "id": "fc_1",
+    "call_id": "call_1",
+    "name": "refund",
+    "arguments": ARGS,
+    "status": "completed",
+}
+
+
 def chat_upstream(said: dict[str, str]) -> httpx.MockTransport:
     """A chat completion proposing a refund, with ``said``'s text and thinking."""
 
@@ -63,21 +84,7 @@ def responses_upstream(said: dict[str, str]) -> httpx.MockTransport:
     """A Responses answer with a message (``said["text"]``) and a refund call."""
 
     def handle(request: httpx.Request) -> httpx.Response:
-        message = {
-            "type": "message",
-            "id": "msg_1",
-            "status": "completed",
-            "role": "assistant",
-            "content": [{"type": "output_text", "text": said["text"], "annotations": []}],
-        }
-        call = {
-            "type": "function_call",
-            "id": "fc_1",
-            "call_id": "call_1",
-            "name": "refund",
-            "arguments": ARGS,
-            "status": "completed",
-        }
+        message, call = message_item(said["text"]), CALL_ITEM
         return httpx.Response(
             200,
             json={
@@ -166,21 +173,7 @@ def streamed_call_then_text(said: dict[str, str]) -> httpx.MockTransport:
     """A streamed Responses answer: a complete refund call first, then a message."""
 
     def handle(request: httpx.Request) -> httpx.Response:
-        call = {
-            "type": "function_call",
-            "id": "fc_1",
-            "call_id": "call_1",
-            "name": "refund",
-            "arguments": ARGS,
-            "status": "completed",
-        }
-        message = {
-            "type": "message",
-            "id": "msg_1",
-            "status": "completed",
-            "role": "assistant",
-            "content": [{"type": "output_text", "text": said["text"], "annotations": []}],
-        }
+        call, message = CALL_ITEM, message_item(said["text"])
         opened = {"id": "resp_1", "object": "response", "status": "in_progress", "output": []}
         part = {"type": "output_text", "text": "", "annotations": []}
         at = {"item_id": "msg_1", "output_index": 1, "content_index": 0}
