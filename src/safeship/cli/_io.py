@@ -68,19 +68,26 @@ def count_lines(path: Path) -> int:
         return 0
 
 
-def require_rows(path: Path) -> int:
+NO_ROWS = "no rows to read (the input is empty or only blank lines)"
+
+
+def require_rows(path: Path) -> int | None:
     """Number of non-blank lines; ``InputError`` if the file cannot be read or has none.
 
     An empty export is a pipeline bug, not a clean run: with no line to fail on, a file with no
-    rows would otherwise exit 0, as if every row had passed.
+    rows would otherwise exit 0, as if every row had passed. A pipe (``/dev/stdin``, a process
+    substitution) can be read only once, so it is not counted here (None): the caller counts
+    the rows it reads, and fails with ``NO_ROWS`` if there were none.
     """
     try:
+        if not path.is_file() and path.exists():
+            return None
         with path.open("rb") as handle:
             rows = sum(1 for raw in handle if raw.strip())
     except OSError as exc:
         raise InputError(f"{path}: cannot open: {exc.strerror}") from exc
     if not rows:
-        raise InputError(f"{path}: no rows to read (the file is empty or only blank lines)")
+        raise InputError(f"{path}: {NO_ROWS}")
     return rows
 
 
@@ -112,7 +119,7 @@ def output_stream(output: Path | None) -> Iterator[TextIO]:
 
 
 @contextmanager
-def progress(total: int, label: str, enabled: bool) -> Iterator[Progress]:
+def progress(total: int | None, label: str, enabled: bool) -> Iterator[Progress]:
     """A rich progress bar on stderr (hidden when not wanted)."""
     bar = Progress(
         TextColumn(label),

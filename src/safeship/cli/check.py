@@ -8,7 +8,15 @@ from typing import Annotated, Any, TextIO
 
 import typer
 
-from safeship.cli._io import dump, fail, output_stream, progress, read_jsonl, require_rows
+from safeship.cli._io import (
+    NO_ROWS,
+    dump,
+    fail,
+    output_stream,
+    progress,
+    read_jsonl,
+    require_rows,
+)
 from safeship.errors import InputError, PolicyError, SafeshipError
 from safeship.types import Decision, Stage, TrustTier
 
@@ -48,7 +56,7 @@ def _messages(record: dict[str, Any], field: str, where: str) -> list[dict[str, 
     return value
 
 
-def _rows_to_check(text: str | None, input: Path | None) -> int:
+def _rows_to_check(text: str | None, input: Path | None) -> int | None:
     """How many lines to check: exactly one of TEXT, or a file holding at least one row."""
     if (text is None) == (input is None):
         raise fail("give exactly one of TEXT or --input FILE")
@@ -134,14 +142,15 @@ def check(
 def _check_file(
     run: Callable[[dict[str, Any], str], Decision],
     path: Path,
-    total: int,
+    total: int | None,
     out: TextIO,
     show: bool,
 ) -> tuple[int, int]:
     """Check every line of ``path`` (``total`` non-blank ones); returns (blocked, unreadable)."""
-    blocked = failures = 0
+    blocked = failures = seen = 0
     with progress(total, "check", show) as bar:
         for line in read_jsonl(path):
+            seen += 1
             bar.advance(bar.task_ids[0])
             if line.record is None:
                 failures += 1
@@ -156,4 +165,6 @@ def _check_file(
             blocked += decision.blocked
             failures += bool(decision.errored)  # a detector that failed is not a clean pass
             out.write(dump(decision_record(decision, line.number)) + "\n")
+    if not seen:  # a pipe, not counted beforehand (see require_rows)
+        raise InputError(f"{path}: {NO_ROWS}")
     return blocked, failures

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from safeship.cli._io import (
+    NO_ROWS,
     dump,
     fail,
     output_stream,
@@ -67,13 +68,14 @@ def detect(
         raise fail(f"--params is not valid JSON: {exc.msg}") from exc
     except (RegistryError, SafeshipError, ValueError) as exc:
         raise fail(str(exc)) from exc
-    failures = 0
+    failures = seen = 0
     try:
         with (
             output_stream(output) as out,
             progress(total, f"detect {detector}", output is not None) as bar,
         ):
             for line in read_jsonl(input):
+                seen += 1
                 bar.advance(bar.task_ids[0])
                 record: dict[str, Any]
                 if line.record is None:
@@ -90,6 +92,8 @@ def detect(
                 failures += result.status.value != "ok"
                 record = result_record(line.number, result, line.record)
                 out.write(dump(record) + "\n")
+        if not seen:  # a pipe, not counted beforehand (see require_rows)
+            raise InputError(f"{input}: {NO_ROWS}")
     except InputError as exc:
         raise fail(str(exc)) from exc
     if failures:

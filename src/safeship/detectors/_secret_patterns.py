@@ -17,8 +17,6 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from safeship.text.lexicon import is_word
-
 _B = r"(?<![A-Za-z0-9+/_\-])"  # not inside a longer token or a base64 run
 _E = r"(?![A-Za-z0-9+/_\-])"
 _PLACEHOLDER = re.compile(
@@ -104,19 +102,35 @@ _PASSWORD_STATUS = frozenset(
 """Words that say something about a password where a colon could precede the password."""
 
 
+_NOT_A_PASSWORD = re.compile(
+    r"(?i)(?:utf|sha|md|aes|rsa|ecdsa|ed|base|x|iso|rfc|pbkdf|argon|scrypt|bcrypt|tls|ssl)"
+    r"-?[0-9]+[a-z0-9-]*"
+)
+"""Encodings, algorithms and standards named where a password's kind is described."""
+_WORD_COMPOUND = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)+")
+
+
 def _spoken_password(value: str) -> bool:
     """A password someone typed out, not the next word of a sentence about passwords.
 
     "my password is hunter2" or "pwd: Summer2024" leak a real password, though far too short
-    and plain for the entropy gate of ``GENERIC_SECRET``. "the password is required", "password:
-    incorrect" do not: a lone common word is not taken, nor a placeholder or a code reference.
+    and plain for the entropy gate of ``GENERIC_SECRET``. A value of letters only is not taken
+    ("the password is required", "password: string", "Passwort"), nor digits only, a compound of
+    words ("case-sensitive"), an encoding or algorithm ("SHA-256"), a path, a variable, a
+    placeholder or a code reference: prose and code about passwords are far more common than
+    a password typed into a chat, and a policy may block on this.
     """
     if not _not_placeholder(value) or _CODE_REFERENCE.fullmatch(value) is not None:
         return False
-    if value.lower() in _PASSWORD_STATUS:
+    if value.lower() in _PASSWORD_STATUS or value[0] in "/~.!$%{<&@":  # paths, tags, vars
         return False
-    shaped = any(c.isdigit() for c in value) or any(not c.isalnum() for c in value)
-    return shaped or value[1:] != value[1:].lower() or not is_word(value)
+    if not any(c.isalpha() for c in value):
+        return False  # a PIN or a number: too often a length, a count or a code
+    if not any(c.isdigit() or not c.isalnum() for c in value):
+        return False  # letters only: a type (string, bcrypt), a label, a word in any language
+    if _NOT_A_PASSWORD.fullmatch(value) is not None:
+        return False
+    return _WORD_COMPOUND.fullmatch(value) is None  # case-sensitive, one-time
 
 
 @dataclass(frozen=True)
@@ -288,8 +302,9 @@ RULES: tuple[SecretRule, ...] = (
     ),
     _rule(
         "PASSWORD",
-        r"(?i:(?<![A-Za-z])(?:password|passwd|passcode|pwd))(?:\s+(?:is|was)\s*:?|\s*[:=])\s*"
-        r"[\"'\u201c]?([^\s\"'`,;<>\u201d]{4,64}?)(?=[.!?)\]]*(?:[\s\"'`,;<>\u201d]|$))",
+        # possessive runs: "password is" and a long run of spaces must not backtrack (quadratic)
+        r"(?i:(?<![A-Za-z])(?:password|passwd|passcode|pwd))(?:\s++(?:is|was)(?:\s*+:)?+|\s*+[:=])"
+        r"\s*+[\"'\u201c]?+([^\s\"'`,;<>\u201d]{4,64}?)(?=[.!?)\]]*+(?:[\s\"'`,;<>\u201d]|$))",
         0.7,
         _spoken_password,
         group=1,

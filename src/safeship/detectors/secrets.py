@@ -72,7 +72,8 @@ class SecretsDetector(BaseDetector):
     )
     description: ClassVar[str] = (
         "API keys and tokens (AWS, GCP, Azure, GitHub, Slack, Stripe, OpenAI, Anthropic, "
-        "Twilio, SendGrid), private keys, JWTs and high-entropy password assignments."
+        "Twilio, SendGrid), private keys, JWTs, high-entropy assignments and typed-out "
+        "passwords with a digit or symbol."
     )
     params_model: ClassVar[type[DetectorParams]] = SecretsParams
 

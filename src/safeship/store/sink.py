@@ -85,11 +85,16 @@ class TelemetrySink:
         self._inflight = 0
         # One writer thread, and the write it is doing, so a close can tell a batch that was
         # written while the sink stopped from one that was lost.
-        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="safeship-sink")
+        self._writer = self._new_writer()
         self._writing: tuple[Future[None], int] | None = None
         self._counts = dict.fromkeys(
             ("accepted", "written", "write_errors", "overflow", "rejected", "shutdown"), 0
         )
+
+    @staticmethod
+    def _new_writer() -> ThreadPoolExecutor:
+        """The one writer thread (started on its first write, so an idle sink holds none)."""
+        return ThreadPoolExecutor(max_workers=1, thread_name_prefix="safeship-sink")
 
     def start(self) -> None:
         """Start the background writer (call from the running loop, e.g. the app lifespan)."""
@@ -135,6 +140,7 @@ class TelemetrySink:
             self._task = None
             inflight -= await self._settle_running_write(grace_s)
         self._writer.shutdown(wait=False)
+        self._writer = self._new_writer()  # a sink started again after a close still writes
         left = inflight + self._queue.qsize()
         self._counts["shutdown"] += left
         if left:

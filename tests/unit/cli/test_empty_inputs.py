@@ -75,3 +75,27 @@ def test_eval_run_on_a_suite_with_no_cases_is_bad_input(tmp_path: Path) -> None:
     assert f"error: {suite}: cases: no cases in file" in out.stderr
     assert "Traceback" not in out.stderr
     assert not (out_dir / "report.json").exists()
+
+
+def _piped(stdin: str, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "COLUMNS": "200"}
+    return subprocess.run(
+        [*SAFESHIP, *args], input=stdin, capture_output=True, text=True, env=env, timeout=300
+    )
+
+
+@pytest.mark.parametrize("command", ["check", "detect"])
+def test_a_pipe_is_read_once_and_its_rows_are_checked(command: str, tmp_path: Path) -> None:
+    """Before, counting the rows used the pipe up: nothing was checked and the exit was 0."""
+    policy = tmp_path / "p.yaml"
+    policy.write_text(POLICY.replace("always_pass", "always_flag"), encoding="utf-8")
+    args = (
+        ["check", "--policy", str(policy), "--fail-on-block"]
+        if command == "check"
+        else ["detect", "--detector", "always_flag"]
+    )
+    out = _piped('{"text": "hello"}\n', *args, "--input", "/dev/stdin")
+    assert len(out.stdout.splitlines()) == 1, (out.stdout, out.stderr)
+    assert out.returncode == (3 if command == "check" else 0)
+    empty = _piped("", *args, "--input", "/dev/stdin")
+    assert empty.returncode == 2 and "no rows to read" in empty.stderr

@@ -194,3 +194,16 @@ async def test_a_write_outlasting_the_grace_is_counted_as_dropped() -> None:
     await wait_for(lambda: sink._writing is not None)
     stats = await sink.aclose(timeout_s=0.01, grace_s=0.05)
     assert (stats.written, stats.dropped_shutdown) == (0, 1)
+
+
+async def test_a_sink_started_again_after_close_still_writes() -> None:
+    """Before, the closed writer pool made every later write fail as a 'rejected' event."""
+    store = SlowStore(delay_s=0.0)
+    sink = TelemetrySink(store, linger_s=0.0)  # type: ignore[arg-type]
+    sink.start()
+    await sink.aclose()
+    sink.start()
+    sink.emit(event(1))
+    assert await sink.flush(5)
+    stats = await sink.aclose()
+    assert (stats.written, stats.dropped) == (1, 0) and len(store.stored) == 1
