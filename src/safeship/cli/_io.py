@@ -80,7 +80,9 @@ def require_rows(path: Path) -> int | None:
     the rows it reads, and fails with ``NO_ROWS`` if there were none.
     """
     try:
-        if not path.is_file() and path.exists():
+        if path.is_dir():
+            raise InputError(f"{path}: is a directory, not a JSONL file")
+        if not path.is_file() and path.exists():  # a pipe, a FIFO, /dev/stdin
             return None
         with path.open("rb") as handle:
             rows = sum(1 for raw in handle if raw.strip())

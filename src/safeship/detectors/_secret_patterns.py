@@ -103,11 +103,22 @@ _PASSWORD_STATUS = frozenset(
 
 
 _NOT_A_PASSWORD = re.compile(
-    r"(?i)(?:utf|sha|md|aes|rsa|ecdsa|ed|base|x|iso|rfc|pbkdf|argon|scrypt|bcrypt|tls|ssl)"
-    r"-?[0-9]+[a-z0-9-]*"
+    r"(?i)(?:utf-?(?:8|16|32)|sha-?(?:1|224|256|384|512)|md5|aes-?(?:128|192|256)(?:-[a-z]+)?"
+    r"|rsa-?(?:1024|2048|3072|4096)|ed25519|ed448|base(?:32|58|64)|x\.?509|iso-?8859-?\d+"
+    r"|latin-?\d|cp\d{3,4}|pbkdf2|argon2(?:id|i|d)?|tls-?1(?:\.[0-3])?|ssl-?[23]|oauth-?[12]"
+    r"|v?\d+(?:\.\d+)+|python-?[23](?:\.\d+)*|win(?:dows)?-?(?:7|8|10|11)|x86(?:_64)?|arm64"
+    r"|\d+-?(?:digits?|chars?|characters?|letters?|steps?|factors?|fa|times?)"
+    r"|\d+fa(?:-[a-z]+)?|mfa/2fa|2fa/mfa)"
 )
-"""Encodings, algorithms and standards named where a password's kind is described."""
+"""Encodings, algorithms, versions and descriptions ("6-digit", "2-factor") that follow
+"password:" where the kind of password is described, exactly as they are written."""
 _WORD_COMPOUND = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)+")
+_NOT_A_VALUE = re.compile(
+    r"\$\{?\w+\}?|%\(\w+\)s|\{\{.*\}\}|<[^>]*>"  # variables and templates
+    r"|(?:[A-Za-z]:\\|\.{0,2}/|~/)\S*|/\S*"  # paths
+    r"|![a-z_]+|[a-z]+(?:_[a-z0-9]+)+"  # YAML tags; snake_case names in code (hashed_pw)
+)
+"""Shapes that are never a typed password, whatever their first character."""
 
 
 def _spoken_password(value: str) -> bool:
@@ -116,13 +127,17 @@ def _spoken_password(value: str) -> bool:
     "my password is hunter2" or "pwd: Summer2024" leak a real password, though far too short
     and plain for the entropy gate of ``GENERIC_SECRET``. A value of letters only is not taken
     ("the password is required", "password: string", "Passwort"), nor digits only, a compound of
-    words ("case-sensitive"), an encoding or algorithm ("SHA-256"), a path, a variable, a
-    placeholder or a code reference: prose and code about passwords are far more common than
-    a password typed into a chat, and a policy may block on this.
+    words ("case-sensitive"), an encoding, version or description ("SHA-256", "6-digit"), a
+    path, a variable, a snake_case name, a placeholder or a code reference: prose and code about
+    passwords are far more common than a password typed into a chat, and a policy may block on
+    this.
     """
+    value = value.strip("*()[]")  # "Required*", "(required)": a form's marks, not the value
+    if len(value) < 4:
+        return False
     if not _not_placeholder(value) or _CODE_REFERENCE.fullmatch(value) is not None:
         return False
-    if value.lower() in _PASSWORD_STATUS or value[0] in "/~.!$%{<&@":  # paths, tags, vars
+    if value.lower() in _PASSWORD_STATUS or _NOT_A_VALUE.fullmatch(value) is not None:
         return False
     if not any(c.isalpha() for c in value):
         return False  # a PIN or a number: too often a length, a count or a code

@@ -10,6 +10,7 @@ entity types, counts and a masked preview only.
 
 from __future__ import annotations
 
+import bisect
 from typing import ClassVar
 
 from pydantic import Field
@@ -37,7 +38,9 @@ def find_secrets(text: str, entities: frozenset[str] | None = None) -> list[Find
     """Validated, de-overlapped secret findings in ``text`` (offsets index ``text``).
 
     Candidates are ranked strongest first and validated lazily: a span already covered by a
-    stronger finding (a GitHub token inside ``token = ...``) skips its validator.
+    stronger finding (a GitHub token inside ``token = ...``) skips its validator. The overlap
+    test is a binary search over the kept spans: comparing each candidate with every kept
+    finding took minutes on 1 MB of short "pwd: abc12" lines.
     """
     candidates: list[tuple[float, int, int, SecretRule, str]] = []
     for rule in candidate_rules(text):
@@ -47,9 +50,14 @@ def find_secrets(text: str, entities: frozenset[str] | None = None) -> list[Find
                 candidates.append((rule.score, start, end, rule, m.group(rule.group)))
     candidates.sort(key=lambda c: (-c[0], c[1] - c[2], c[1]))
     kept: list[Finding] = []
+    starts: list[int] = []  # kept spans, sorted; they never overlap, so one neighbour decides
+    ends: list[int] = []
     for score, start, end, rule, value in candidates:
-        if any(start < k.end and k.start < end for k in kept) or not rule.validate(value):
+        i = bisect.bisect_left(starts, end)
+        if (i and ends[i - 1] > start) or not rule.validate(value):
             continue
+        starts.insert(i, start)
+        ends.insert(i, end)
         kept.append(
             Finding(
                 start=start,

@@ -97,7 +97,12 @@ class TelemetrySink:
         return ThreadPoolExecutor(max_workers=1, thread_name_prefix="safeship-sink")
 
     def start(self) -> None:
-        """Start the background writer (call from the running loop, e.g. the app lifespan)."""
+        """Start the background writer (call from the running loop, e.g. the app lifespan).
+
+        A sink closed with ``aclose`` can be started again in the same event loop; its queue
+        belongs to that loop, so another loop needs a new sink (the gateway builds one per
+        lifespan).
+        """
         if self._task is None or self._task.done():
             self._task = asyncio.get_running_loop().create_task(self._run(), name="safeship-sink")
 

@@ -99,3 +99,8 @@ def test_a_pipe_is_read_once_and_its_rows_are_checked(command: str, tmp_path: Pa
     assert out.returncode == (3 if command == "check" else 0)
     empty = _piped("", *args, "--input", "/dev/stdin")
     assert empty.returncode == 2 and "no rows to read" in empty.stderr
+
+
+def test_a_directory_is_refused_before_anything_loads(tmp_path: Path) -> None:
+    out = run("detect", "--detector", "always_flag", "--input", str(tmp_path))
+    assert out.returncode == 2 and "is a directory" in out.stderr
