@@ -82,8 +82,14 @@ _CODE_REFERENCE = re.compile(
 
 
 def _assigned_secret(value: str) -> bool:
-    """A high-entropy literal, not code that fetches the secret from elsewhere."""
-    return random_looking(value) and _CODE_REFERENCE.fullmatch(value) is None
+    """A high-entropy literal, not code that fetches the secret from elsewhere.
+
+    Nor a template or a description that only looks varied ("%(password)s", "2-factor",
+    "SHA-256"), shapes the typed-password rule refuses too.
+    """
+    if not random_looking(value) or _CODE_REFERENCE.fullmatch(value) is not None:
+        return False
+    return _TEMPLATE.fullmatch(value) is None and _NOT_A_PASSWORD.fullmatch(value) is None
 
 
 _URL_PASSWORD_WORDS = frozenset({"password", "passwd", "pass", "pwd", "secret", "pw", "redacted"})
@@ -113,12 +119,12 @@ _NOT_A_PASSWORD = re.compile(
 """Encodings, algorithms, versions and descriptions ("6-digit", "2-factor") that follow
 "password:" where the kind of password is described, exactly as they are written."""
 _WORD_COMPOUND = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)+")
-_NOT_A_VALUE = re.compile(
-    r"\$\{?\w+\}?|%\(\w+\)s|\{\{.*\}\}|<[^>]*>"  # variables and templates
-    r"|(?:[A-Za-z]:\\|\.{0,2}/|~/)\S*|/\S*"  # paths
-    r"|![a-z_]+|[a-z]+(?:_[a-z0-9]+)+"  # YAML tags; snake_case names in code (hashed_pw)
-)
-"""Shapes that are never a typed password, whatever their first character."""
+_TEMPLATE = re.compile(r"\$\{?\w+\}?|%\(\w+\)s|\{\{.*\}\}|<[^>]*>|![a-z_]+")
+"""Variables, templates and YAML tags: never a secret's value."""
+_TEMPLATE_OR_PATH = re.compile(rf"{_TEMPLATE.pattern}|(?:[A-Za-z]:\\|\.{{0,2}}/|~/)\S*|/\S*")
+"""Those, and paths: never a typed password (a base64 key may start with a slash)."""
+_SNAKE_CASE = re.compile(r"[a-z]+(?:_[a-z0-9]+)+")
+"""A name in code (``hashed_pw``): never a typed password (a random token may look so)."""
 
 
 def _spoken_password(value: str) -> bool:
@@ -137,7 +143,9 @@ def _spoken_password(value: str) -> bool:
         return False
     if not _not_placeholder(value) or _CODE_REFERENCE.fullmatch(value) is not None:
         return False
-    if value.lower() in _PASSWORD_STATUS or _NOT_A_VALUE.fullmatch(value) is not None:
+    if value.lower() in _PASSWORD_STATUS or _TEMPLATE_OR_PATH.fullmatch(value) is not None:
+        return False
+    if _SNAKE_CASE.fullmatch(value) is not None:
         return False
     if not any(c.isalpha() for c in value):
         return False  # a PIN or a number: too often a length, a count or a code

@@ -97,3 +97,17 @@ def test_many_findings_do_not_make_deduplication_quadratic() -> None:
     started = time.process_time()
     assert len(find_secrets(text)) == 20_000
     assert time.process_time() - started < 2.0
+
+
+@pytest.mark.parametrize(
+    ("text", "secret"),
+    [
+        ("password: 2-factor", None),  # a description the entropy gate took for a secret
+        ("password: 2FA-enabled", None),
+        ("password: %(password)s", None),  # a template
+        ("secret = /9j4kXaB3dE5fG7hJ9kL1mN+q", "/9j4kXaB3dE5fG7hJ9kL1mN+q"),  # base64 may start /
+        ("token = prod_a8f7d6s5f4g3h2j1", "prod_a8f7d6s5f4g3h2j1"),  # snake-like but random
+    ],
+)
+def test_assignments_skip_templates_and_descriptions_only(text: str, secret: str | None) -> None:
+    assert [f.text for f in find_secrets(text)] == ([secret] if secret else [])
