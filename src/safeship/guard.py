@@ -29,7 +29,7 @@ from safeship.features.memo import EmbeddingMemo
 from safeship.history import Turn, user_turns
 from safeship.long_text import LONG_TEXT_CHARS, LongTextLane
 from safeship.messages import message_from
-from safeship.policy.engine import RuleHit, decide, match_rules
+from safeship.policy.engine import RuleHit, decide, exempt, match_rules
 from safeship.policy.load import LoadedPolicy, load_policy
 from safeship.policy.refusals import refusal_messages
 from safeship.policy.schema import DetectorSpec, FeaturePolicy
@@ -461,9 +461,10 @@ class Guard:
         if feature.action(result.category, key) not in (Action.BLOCK, Action.REDACT):
             return False  # redact too: an earlier turn reaches the model as the caller wrote it
         if feature.rules.allow:
-            views = norm[text].views if text in norm else normalise(text).views
-            hits = match_rules(feature.rules.allow, "allow", text, views, Stage.INPUT)
-            if any(not h.rule.categories or result.category in h.rule.categories for h in hits):
+            if text not in norm:  # kept: the next layer asks about the same text
+                norm[text] = normalise(text)
+            hits = match_rules(feature.rules.allow, "allow", text, norm[text].views, Stage.INPUT)
+            if exempt(result.category, hits):
                 return False
         return True
 

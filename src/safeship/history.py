@@ -34,24 +34,12 @@ def same_text(text: str) -> str:
 def user_turns(messages: Sequence[Message], refusals: Collection[str]) -> list[Turn]:
     """Every user turn, in order, marked ``refused`` when the next reply is a guard refusal.
 
-    ``refusals`` are whitespace-normalised (``same_text``). The reply is the first user or
-    assistant message after the turn; system, developer and tool messages in between are
-    skipped. Two user turns in a row mean the first got no answer: not refused.
+    ``refusals`` are whitespace-normalised (``same_text``); which reply answers which turn is
+    ``refused_exchanges``'s rule, so the guard's window and the gateway's drop agree.
     """
-    turns: list[Turn] = []
-    reply: Message | None = None
-    for message in reversed(messages):
-        if message.role == "user":
-            refused = (
-                reply is not None
-                and reply.role == "assistant"
-                and same_text(reply.content) in refusals
-            )
-            turns.append(Turn(message.content, refused))
-        if message.role in ("user", "assistant"):
-            reply = message
-    turns.reverse()
-    return turns
+    found = refused_exchanges([(m.role, m.content) for m in messages], refusals)
+    refused = {user for user, _ in found}
+    return [Turn(m.content, i in refused) for i, m in enumerate(messages) if m.role == "user"]
 
 
 def refused_exchanges(

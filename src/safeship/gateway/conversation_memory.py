@@ -55,7 +55,9 @@ class Recall:
 
 def _key(tenant: str, response_id: str) -> str:
     """The stored name of one tenant's response: a digest, so ids are never readable."""
-    return hashlib.sha256(f"{tenant}\x00{response_id}".encode()).hexdigest()[:40]
+    return hashlib.sha256(
+        f"{tenant}\x00{response_id}".encode("utf-8", "surrogatepass")
+    ).hexdigest()[:40]
 
 
 def fit(turns: Sequence[str], max_chars: int = MAX_ENTRY_CHARS) -> tuple[str, ...]:
@@ -131,7 +133,7 @@ class MemoryConversations:
     async def remember(self, tenant: str, response_id: str, turns: Sequence[str]) -> None:
         """Store the turns; the least recently used entries go while over a bound."""
         kept = fit(turns)
-        size = sum(len(t.encode()) for t in kept)
+        size = sum(len(t.encode("utf-8", "surrogatepass")) for t in kept)
         key = _key(tenant, response_id)
         if key in self._entries:
             self._drop(key)

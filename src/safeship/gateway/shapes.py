@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from safeship.policy.refusals import GENERIC_REFUSAL
+from safeship.policy.refusals import GENERIC_REFUSAL, shown
 from safeship.types import Action, Decision, Message, Refusal
 
 
@@ -123,7 +123,7 @@ def refusal_text(refusal: Refusal | None) -> str:
     """What the user reads: the refusal message and, if any, where to go instead."""
     if refusal is None:
         return GENERIC_REFUSAL
-    return f"{refusal.message}\n\n{refusal.redirect}" if refusal.redirect else refusal.message
+    return shown(refusal.message, refusal.redirect)
 
 
 def extension(

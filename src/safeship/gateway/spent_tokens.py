@@ -36,7 +36,7 @@ MAX_TOKENS = 16  # tokens claimed per request: an answer rarely proposes more co
 
 def _key(token: str) -> str:
     """The stored name of a token: its digest, so the store never holds a usable token."""
-    return hashlib.sha256(token.encode()).hexdigest()[:32]
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
 class SpentTokens(Protocol):

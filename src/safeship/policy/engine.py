@@ -118,7 +118,8 @@ def match_rules(
     return hits
 
 
-def _exempt(category: str, allow_hits: Sequence[RuleHit]) -> bool:
+def exempt(category: str, allow_hits: Sequence[RuleHit]) -> bool:
+    """Whether an allow rule that matched exempts ``category`` (no categories: all)."""
     return any(not h.rule.categories or category in h.rule.categories for h in allow_hits)
 
 
@@ -141,7 +142,7 @@ def collect_flags(
             continue
         if r.score < feature.threshold(r.category, r.detector, tier):
             continue
-        if _exempt(r.category, allow_hits):
+        if exempt(r.category, allow_hits):
             continue
         flags.append(
             Flag(r.category, feature.action(r.category, r.detector), r.detector, r.findings)

@@ -6,6 +6,7 @@ templates below are the defaults; a policy overrides any of them per category or
 
 from __future__ import annotations
 
+from safeship.history import same_text
 from safeship.policy.schema import FeaturePolicy, RefusalTemplate
 from safeship.types import Refusal, Stage
 
@@ -96,7 +97,14 @@ def refusal_messages(feature: FeaturePolicy) -> frozenset[str]:
     templates = [*feature.refusals.values(), *_DEFAULTS.values()]
     texts = {GENERIC_REFUSAL}
     for t in templates:
-        texts.add(t.message)
-        if t.redirect:
-            texts.add(f"{t.message}\n\n{t.redirect}")
-    return frozenset(" ".join(t.split()) for t in texts if t.strip())
+        texts |= {t.message, shown(t.message, t.redirect)}
+    return frozenset(same_text(t) for t in texts if t.strip())
+
+
+def shown(message: str, redirect: str | None) -> str:
+    """A refusal as the user reads it: the message and, if any, where to go instead.
+
+    The gateway writes refusals this way, and the guard recognises them in a conversation's
+    history by this same text, so both go through here.
+    """
+    return f"{message}\n\n{redirect}" if redirect else message
