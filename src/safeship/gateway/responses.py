@@ -86,12 +86,14 @@ async def responses(request: Request) -> Response:
         return _refuse(body, decision, call, earlier)
     if decision.action is Action.REDACT and decision.redacted_text is not None:
         body.redact_input(call.data, decision.redacted_text)
-        messages = ResponsesRequest.model_validate(call.data).guard_messages()
+        body = ResponsesRequest.model_validate(call.data)
+        messages = body.guard_messages()
     system = next((m.content for m in messages if m.role == "system"), None)
     drop = await refused_positions(call, body.input_turns(), system)
-    if drop:  # what the guard no longer reads, the model must not read either (see history)
+    if drop and isinstance(body.input, list):  # what the guard no longer reads, nor the model
         call.data["input"] = [it for i, it in enumerate(call.data["input"]) if i not in drop]
-        messages = ResponsesRequest.model_validate(call.data).guard_messages()
+        body.input = [it for i, it in enumerate(body.input) if i not in drop]
+        messages = body.guard_messages()
     earlier.allowed([m.content for m in messages if m.role == "user"])
     if body.stream:
         return await _stream(request, call, messages, confirm, earlier)
