@@ -56,6 +56,11 @@ def content_text(content: object, where: str) -> str:
     raise InputError(f"{where}: content must be a string, a list of parts or null")
 
 
+def carries_tool_output(kind: str) -> bool:
+    """Whether a Responses item of this ``type`` holds a tool's output (an MCP call its own)."""
+    return kind.endswith("_output") or kind == "mcp_call"
+
+
 def _item_message(raw: Mapping[str, Any], kind: str, where: str) -> Message | None:
     """A Responses item that is not a message: a tool's output is a ``tool`` turn.
 
@@ -64,7 +69,7 @@ def _item_message(raw: Mapping[str, Any], kind: str, where: str) -> Message | No
     is screened whatever the tool; an output with no text (a computer-use screenshot) and the
     model's own items (other ``*_call``, ``reasoning``, references) carry nothing to screen.
     """
-    if not kind.endswith("_output") and kind != "mcp_call":  # an MCP call carries its result
+    if not carries_tool_output(kind):
         return None
     output = raw.get("output")
     if not isinstance(output, str | list):

@@ -20,6 +20,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict
 
 from safeship.gateway.shapes import extension, refusal_text
+from safeship.messages import carries_tool_output, content_text
 from safeship.types import Decision, Message
 
 
@@ -33,10 +34,6 @@ class InputPart(_Open):
     type: str
     text: str | None = None
 
-    def screened(self) -> list[str]:
-        """The texts of this part the guard reads."""
-        return [self.text] if self.text else []
-
 
 class OutputPart(_Open):
     """One part of a tool's output: text, or a shell call's streams (which carry no type)."""
@@ -46,17 +43,11 @@ class OutputPart(_Open):
     stdout: str | None = None
     stderr: str | None = None
 
-    def screened(self) -> list[str]:
-        """The texts of this part the guard reads."""
-        return [t for t in (self.text, self.stdout, self.stderr) if t]
-
 
 def _joined(value: str | list[InputPart] | list[OutputPart] | None) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value
-    return "\n".join(t for p in value for t in p.screened())
+    """The screened text, read as the library reads it (``safeship.messages.content_text``)."""
+    parts = [p.model_dump() for p in value] if isinstance(value, list) else value
+    return content_text(parts, "content")
 
 
 class InputItem(_Open):
@@ -71,7 +62,7 @@ class InputItem(_Open):
         """The item as the guard reads it; a tool result is a ``tool`` turn, other items none."""
         if self.role is not None:
             return Message(role=self.role, content=_joined(self.content))
-        if self.type is not None and (self.type.endswith("_output") or self.type == "mcp_call"):
+        if self.type is not None and carries_tool_output(self.type):
             if isinstance(self.output, str | list) and self.output:
                 return Message(role="tool", content=_joined(self.output))  # any tool's text
         return None

@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from safeship.messages import content_text
 from safeship.policy.refusals import GENERIC_REFUSAL, shown
 from safeship.types import Action, Decision, Message, Refusal
 
@@ -37,11 +38,9 @@ class ChatMessageIn(_Open):
 
     def text(self) -> str:
         """The screenable text: a string, or the text parts joined."""
-        if self.content is None:
-            return ""
-        if isinstance(self.content, str):
-            return self.content
-        return "\n".join(p.text for p in self.content if p.text is not None)
+        if isinstance(self.content, list):  # read as the library reads it
+            return content_text([p.model_dump() for p in self.content], "content")
+        return self.content or ""
 
 
 class ChatRequest(_Open):
