@@ -17,25 +17,14 @@ from __future__ import annotations
 import time
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
-
-from safeship.gateway.shapes import extension, refusal_text
+from safeship.gateway.shapes import ContentPart, OpenModel, extension, refusal_text
 from safeship.messages import carries_tool_output, content_text
 from safeship.types import Decision, Message
 
-
-class _Open(BaseModel):
-    model_config = ConfigDict(extra="allow", strict=True)
+InputPart = ContentPart  # a Responses message part has the chat one's shape
 
 
-class InputPart(_Open):
-    """One typed part of an input message; only text parts are screened."""
-
-    type: str
-    text: str | None = None
-
-
-class OutputPart(_Open):
+class OutputPart(OpenModel):
     """One part of a tool's output: text, or a shell call's streams (which carry no type)."""
 
     type: str | None = None
@@ -50,7 +39,7 @@ def _joined(value: str | list[InputPart] | list[OutputPart] | None) -> str:
     return content_text(parts, "content")
 
 
-class InputItem(_Open):
+class InputItem(OpenModel):
     """One item of ``input``: a message (``role`` set) or a tool call or result."""
 
     type: str | None = None
@@ -68,7 +57,7 @@ class InputItem(_Open):
         return None
 
 
-class ResponsesRequest(_Open):
+class ResponsesRequest(OpenModel):
     """``POST /v1/responses``."""
 
     model: str

@@ -19,18 +19,20 @@ from safeship.policy.refusals import GENERIC_REFUSAL, shown
 from safeship.types import Action, Decision, Message, Refusal
 
 
-class _Open(BaseModel):
+class OpenModel(BaseModel):
+    """A request shape: strict types, unknown fields kept (providers add fields often)."""
+
     model_config = ConfigDict(extra="allow", strict=True)
 
 
-class ContentPart(_Open):
+class ContentPart(OpenModel):
     """One part of a multi-part message; only text parts are screened."""
 
     type: str
     text: str | None = None
 
 
-class ChatMessageIn(_Open):
+class ChatMessageIn(OpenModel):
     """A chat message as clients send it."""
 
     role: Literal["system", "developer", "user", "assistant", "tool", "function"]
@@ -43,7 +45,7 @@ class ChatMessageIn(_Open):
         return self.content or ""
 
 
-class ChatRequest(_Open):
+class ChatRequest(OpenModel):
     """``POST /v1/chat/completions``."""
 
     model: str
@@ -65,7 +67,7 @@ class ChatRequest(_Open):
         return users[-1] if users else None
 
 
-class CompletionRequest(_Open):
+class CompletionRequest(OpenModel):
     """``POST /v1/completions`` (legacy text completions)."""
 
     model: str
