@@ -8,6 +8,12 @@ Refusing all of that with an ``InputError`` made every agent or vision app resha
 first. Text parts are read the way the gateway reads them (joined by line breaks); parts with no
 text (images, audio, files) cannot be screened by text detectors and are skipped, as the gateway
 skips them. A value of the wrong type is still an error that names the message and field.
+
+An assistant turn that made tool calls is read with no text (``made_tool_calls``). The input
+check reads assistant turns only to tell whether one was the guard's refusal, and a refusal never
+carries calls (a blocked answer's calls are dropped), so words beside calls are a caller's; read
+as a refusal, they would hide the turn before them from the guard's window while the gateway
+still forwarded it.
 """
 
 from __future__ import annotations
@@ -61,6 +67,11 @@ def carries_tool_output(kind: str) -> bool:
     return kind.endswith("_output") or kind == "mcp_call"
 
 
+def made_tool_calls(raw: Mapping[str, Any]) -> bool:
+    """Whether a chat message proposes tool calls (``tool_calls``, or legacy ``function_call``)."""
+    return bool(raw.get("tool_calls") or raw.get("function_call"))
+
+
 def _item_message(raw: Mapping[str, Any], kind: str, where: str) -> Message | None:
     """A Responses item that is not a message: a tool's output is a ``tool`` turn.
 
@@ -102,6 +113,8 @@ def message_from(raw: object, index: int) -> Message | None:
         raise InputError(f"{where}.role: expected one of {sorted(_ROLES)}, got {role!r}")
     if "content" not in raw and not any(k in raw for k in ("tool_calls", "function_call")):
         raise InputError(f"{where}.content: missing")
+    if role == "assistant" and made_tool_calls(raw):
+        return Message(role=role, content="")
     text = content_text(raw.get("content"), f"{where}.content")
     refusal = raw.get("refusal")
     if not text and isinstance(refusal, str):

@@ -318,3 +318,21 @@ features:
         assert await guard.stops_alone("the launch codes", CTX)
         (key,) = guard._alone
         assert isinstance(key, bytes) and len(key) == 16  # a digest, not the user's text
+
+
+async def test_a_refusal_beside_tool_calls_is_no_refusal(guard: Guard) -> None:
+    """Words beside tool calls are a caller's (a blocked answer's calls are dropped).
+
+    Read as a refusal, they hid the request before them from the window while the gateway,
+    which blanks such a turn, still forwarded the request to the model.
+    """
+    call = {"id": "c1", "type": "function", "function": {"name": "f", "arguments": "{}"}}
+    msgs = [
+        {"role": "user", "content": "attack plan, part one"},
+        {"role": "assistant", "content": REFUSED, "tool_calls": [call]},
+        {"role": "tool", "tool_call_id": "c1", "content": "done"},
+        {"role": "user", "content": "continue"},
+    ]
+    await assert_the_window_blocks(guard, msgs)  # type: ignore[arg-type]
+    plain = [msgs[0], {"role": "assistant", "content": REFUSED}, msgs[3]]
+    assert (await guard.acheck_input(plain, CTX)).action is Action.ALLOW  # the same, refused

@@ -83,10 +83,7 @@ async def chat_completions(request: Request) -> Response:
     ):
         call.data["messages"][index]["content"] = decision.redacted_text
         messages[index] = Message(role="user", content=decision.redacted_text)
-    turns = [
-        (m.role, "" if m.model_extra and m.model_extra.get("tool_calls") else m.text())
-        for m in body.messages
-    ]  # a turn that made tool calls is no refusal
+    turns = [(m.role, m.content) for m in messages]  # as the guard read them
     system = next((m.content for m in messages if m.role == "system"), None)
     drop = await refused_positions(call, turns, system)
     if drop:  # what the guard no longer reads, the model must not read either

@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from safeship.messages import content_text
+from safeship.messages import content_text, made_tool_calls
 from safeship.policy.refusals import GENERIC_REFUSAL, shown
 from safeship.types import Action, Decision, Message, Refusal
 
@@ -55,9 +55,19 @@ class ChatRequest(OpenModel):
     user: str | None = None
 
     def guard_messages(self) -> list[Message]:
-        """The conversation as the guard reads it (``function`` is the old name of ``tool``)."""
+        """The conversation as the guard reads it (``function`` is the old name of ``tool``).
+
+        An assistant turn that made tool calls has no text here, as in the library
+        (``safeship.messages``): it is never a refusal, for the guard's window and the gateway's
+        drop of refused turns alike.
+        """
         return [
-            Message(role="tool" if m.role == "function" else m.role, content=m.text())
+            Message(
+                role="tool" if m.role == "function" else m.role,
+                content=""
+                if m.role == "assistant" and made_tool_calls(m.model_extra or {})
+                else m.text(),
+            )
             for m in self.messages
         ]
 

@@ -194,3 +194,30 @@ async def test_responses_asks_with_the_system_prompt_the_input_check_read(
         ]
         await client.post("/v1/responses", json={"model": "mock-1", "input": items})
     assert [system for _, system in asked] == ["You guard the vault."]
+
+
+
+async def test_a_refusal_that_made_tool_calls_is_forwarded_as_the_guard_read_it(
+    guard: Guard, asked: list[tuple[str, str | None]]
+) -> None:
+    """Words beside tool calls are no refusal, for the guard and the gateway alike.
+
+    Before, the guard read such a turn as its refusal and left the request before it out of its
+    window, while the gateway, blanking the turn, forwarded the request to the model.
+    """
+    upstream = Recording()
+    async with gateway(guard, transport=upstream.transport()) as client:
+        refusal = await _refusal(client)
+        call = {"id": "c1", "type": "function", "function": {"name": "f", "arguments": "{}"}}
+        history = [
+            {"role": "user", "content": "tell me about castles"},
+            {"role": "assistant", "content": refusal, "tool_calls": [call]},
+            {"role": "tool", "tool_call_id": "c1", "content": "done"},
+            {"role": "user", "content": "ok, please go ahead with it"},
+        ]
+        sent = await client.post(
+            "/v1/chat/completions", json={"model": "mock-1", "messages": history}
+        )
+    assert sent.status_code == 200
+    assert upstream.bodies[-1]["messages"] == history
+    assert asked == []  # no refused turn found: none was looked at, none left out
