@@ -30,6 +30,7 @@ _EXPORTS = {
     "Stage": "safeship.types",
     "TrustTier": "safeship.types",
     "detectors": "safeship.detectors.base",
+    "forwardable": "safeship.forwarding",
     "load_policy": "safeship.policy.load",
 }
 
@@ -52,12 +53,14 @@ __all__ = [
     "Stage",
     "TrustTier",
     "detectors",
+    "forwardable",
     "load_policy",
 ]
 
 if TYPE_CHECKING:
     from safeship.detectors.base import BaseDetector, DetectorInput, DetectorParams, detectors
     from safeship.errors import PolicyError, SafeshipError
+    from safeship.forwarding import forwardable
     from safeship.guard import Guard, GuardContext
     from safeship.policy.load import load_policy
     from safeship.policy.schema import Policy

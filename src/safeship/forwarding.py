@@ -1,0 +1,108 @@
+"""What of a conversation to send the model after the input check: all but the refused turns.
+
+Why: the multi-turn input check leaves out an earlier user turn the guard refused (the reply
+after it is one of the feature's refusals word for word, *and* the check would stop that turn on
+its own: ``safeship.history``, ``Guard.stops_alone``). A turn the guard no longer reads must not
+reach the model either, or a caller could write a harmful request, a copy of the refusal and
+"go ahead", and the model would read the request unscreened. The gateway drops such turns from
+what it forwards; this module is that rule, so a library user calling ``Guard.check_input`` and
+then their own model can apply the same one, and the two cannot drift apart.
+
+The stretch from a refused turn to its refusal goes whole (a reasoning item or the model's own
+tool items between them belong to the refused exchange). Only the window's turns are asked
+about: the guard reads no older ones, and a history full of made-up refusal exchanges must not
+cost one input check each. A failure is never read as a verdict: whatever ``stops_alone`` raises
+propagates, so a turn is neither dropped nor kept on an error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TypeVar
+
+from safeship.errors import InputError
+from safeship.guard import Guard, GuardContext, to_messages
+from safeship.history import dropped, refused_exchanges
+from safeship.messages import message_from
+from safeship.types import Message
+
+T = TypeVar("T")
+
+
+async def refused_positions(
+    guard: Guard,
+    turns: Sequence[tuple[str | None, str]],
+    *,
+    ctx: GuardContext,
+    system: str | None = None,
+) -> set[int]:
+    """Positions in ``turns`` to leave out of what the model reads.
+
+    Args:
+        guard: The guard whose input check read the conversation.
+        turns: ``(role, text)`` of every item sent, in order; ``None`` for an item with no role
+            (a tool call, a reasoning item).
+        ctx: The context of the input check; its ``feature`` names the refusals and the window.
+        system: The system prompt the input check read when ``ctx.system_prompt`` is empty
+            (the first system message), or the guard and this could disagree on which turns
+            it refused.
+
+    Returns:
+        Every position from each refused turn to its refusal, inclusive.
+
+    Raises:
+        InputError: ``ctx.feature`` is not in the guard's policy.
+    """
+    found = refused_exchanges(turns, guard.refusal_texts(ctx.feature))
+    if not found:
+        return set()
+    _, feature = guard.policy.feature(ctx.feature)  # known: refusal_texts looked it up
+    users = [i for i, (role, _) in enumerate(turns) if role == "user"]
+    start = users[-feature.history_turns] if len(users) >= feature.history_turns else 0
+    found = [(user, reply) for user, reply in found if user >= start]
+    if not ctx.system_prompt and system is not None:
+        ctx = ctx.model_copy(update={"system_prompt": system})  # as the input check read it
+    confirmed = [
+        (user, reply) for user, reply in found if await guard.stops_alone(turns[user][1], ctx)
+    ]
+    return dropped(confirmed)
+
+
+async def forwardable(
+    guard: Guard, messages: Iterable[T], ctx: GuardContext | None = None
+) -> list[T]:
+    """``messages`` without the turns the guard refused, and their refusals, in order.
+
+    Call it after ``Guard.acheck_input`` allowed (or redacted) the same ``messages`` under the
+    same ``ctx``, and send the model what it returns. The items come back as given (``Message``
+    objects or OpenAI chat / Responses dicts, as ``check_input`` takes them), so the result goes
+    to the model's client unchanged. The input check's own rules are used: the system prompt is
+    ``ctx.system_prompt``, else the first system message, and a turn's text is read as the check
+    reads it (an assistant turn that made tool calls has no text: it is never a refusal).
+
+    Raises:
+        InputError: ``messages`` is not a list of messages (naming ``messages[i].field``), or
+            ``ctx.feature`` is not in the policy.
+    """
+    ctx = ctx or GuardContext()
+    if isinstance(messages, str | bytes | Mapping):
+        got = type(messages).__name__
+        raise InputError(f"messages: expected a list of messages, got {got}")
+    items = list(messages)
+    parsed = [message_from(raw, i) for i, raw in enumerate(items)]
+    read = iter(to_messages([m for m in parsed if m is not None]))  # the text as the check reads it
+    turns = [(None, "") if m is None else _turn(next(read)) for m in parsed]
+    system = next((text for role, text in turns if role == "system"), None)
+    drop = await refused_positions(guard, turns, ctx=ctx, system=system)
+    return [item for i, item in enumerate(items) if i not in drop]
+
+
+def forwardable_sync(
+    guard: Guard, messages: Iterable[T], ctx: GuardContext | None = None
+) -> list[T]:
+    """Sync facade over :func:`forwardable`, on the guard's own loop (as ``check_input``)."""
+    return guard._run(forwardable(guard, messages, ctx))
+
+
+def _turn(message: Message) -> tuple[str | None, str]:
+    return message.role, message.content
