@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, Protocol, TextIO
 
 import typer
 from rich.console import Console
@@ -105,19 +105,59 @@ def text_field(record: dict[str, Any], field: str, path: Path, number: int) -> s
     return value
 
 
+class Writer(Protocol):
+    """Where a subcommand writes its JSON lines: stdout or a ``LazyFile``."""
+
+    def write(self, text: str, /) -> int:
+        """Write ``text``; return the number of characters written."""
+        ...
+
+
+class LazyFile:
+    """A text file created (or truncated) on its first write, not when the run starts.
+
+    Why: a run that refuses its input before any decision (an empty pipe, which cannot be
+    counted beforehand) must leave an existing output as it was and create none, or an empty
+    file is left behind looking like a clean result.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._handle: TextIO | None = None
+
+    def write(self, text: str, /) -> int:
+        """Write ``text``, opening the file first if this is the first write."""
+        if self._handle is None:
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                self._handle = self.path.open("w", encoding="utf-8", errors="backslashreplace")
+            except OSError as exc:  # a path under a file, no permission: say which
+                reason = exc.strerror or type(exc).__name__
+                raise fail(f"cannot write {self.path}: {reason}") from exc
+        return self._handle.write(text)
+
+    def close(self) -> None:
+        """Close the file if it was ever opened."""
+        if self._handle is not None:
+            self._handle.close()
+
+
 @contextmanager
-def output_stream(output: Path | None) -> Iterator[TextIO]:
-    """``output`` opened for writing, or stdout."""
+def output_stream(output: Path | None) -> Iterator[Writer]:
+    """``output`` opened for writing on the first line written (see ``LazyFile``), or stdout.
+
+    A directory is refused now, before a model loads: that mistake needs no input to show.
+    """
     if output is None:
         yield sys.stdout
         return
+    if output.is_dir():
+        raise fail(f"cannot write {output}: it is a directory")
+    lazy = LazyFile(output)
     try:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        handle = output.open("w", encoding="utf-8", errors="backslashreplace")
-    except OSError as exc:  # a directory, a path under a file, no permission: say which
-        raise fail(f"cannot write {output}: {exc.strerror or type(exc).__name__}") from exc
-    with handle:
-        yield handle
+        yield lazy
+    finally:
+        lazy.close()
 
 
 @contextmanager

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, TextIO
+from typing import Annotated, Any
 
 import typer
 
 from safeship.cli._io import (
     NO_ROWS,
+    Writer,
     dump,
     fail,
     output_stream,
@@ -143,7 +144,7 @@ def _check_file(
     run: Callable[[dict[str, Any], str], Decision],
     path: Path,
     total: int | None,
-    out: TextIO,
+    out: Writer,
     show: bool,
 ) -> tuple[int, int]:
     """Check every line of ``path`` (``total`` non-blank ones); returns (blocked, unreadable)."""

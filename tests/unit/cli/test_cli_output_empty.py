@@ -1,0 +1,73 @@
+"""A run that refuses an empty pipe leaves ``-o``'s file alone: none created, none truncated.
+
+A pipe cannot be counted before it is read, so the refusal comes after the run started; before,
+the output file was opened (created or truncated) by then, and an empty file was left behind
+looking like a clean result, or yesterday's results were wiped. Run for real as a subprocess,
+the way a pipeline runs the CLI.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+SAFESHIP = [sys.executable, "-m", "safeship.cli.main"]
+POLICY = """version: 1
+features:
+  ok:
+    input: [{detector: always_pass}]
+"""
+KEPT = '{"line": 1, "earlier": "run"}\n'
+
+
+def _args(command: str, tmp_path: Path) -> list[str]:
+    if command == "detect":
+        return ["detect", "--detector", "always_pass"]
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(POLICY, encoding="utf-8")
+    return ["check", "--policy", str(policy), "--feature", "ok"]
+
+
+def _piped(stdin: str, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "COLUMNS": "200"}
+    return subprocess.run(
+        [*SAFESHIP, *args, "--input", "/dev/stdin"],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+
+
+@pytest.mark.parametrize(("command", "flag"), [("detect", "-o"), ("check", "--output")])
+def test_an_empty_pipe_leaves_the_output_alone(command: str, flag: str, tmp_path: Path) -> None:
+    args = _args(command, tmp_path)
+    existing = tmp_path / "kept.jsonl"
+    existing.write_text(KEPT, encoding="utf-8")
+    kept = _piped("", *args, flag, str(existing))
+    assert kept.returncode == 2 and "no rows to read" in kept.stderr, kept.stderr
+    assert existing.read_text(encoding="utf-8") == KEPT
+    absent = tmp_path / "new" / "out.jsonl"
+    none = _piped("\n \n", *args, flag, str(absent))  # blank lines only: no row either
+    assert none.returncode == 2 and "no rows to read" in none.stderr, none.stderr
+    assert not absent.exists() and not absent.parent.exists()
+
+
+@pytest.mark.parametrize("command", ["detect", "check"])
+def test_a_pipe_with_rows_still_replaces_the_output(command: str, tmp_path: Path) -> None:
+    """The lazy open must still create the file (and its folder) and truncate an old one."""
+    args = _args(command, tmp_path)
+    existing = tmp_path / "kept.jsonl"
+    existing.write_text(KEPT * 3, encoding="utf-8")
+    out = _piped('{"text": "hello"}\n', *args, "-o", str(existing))
+    assert out.returncode == 0, out.stderr
+    lines = existing.read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 1 and '"line": 1' in lines[0] and "earlier" not in lines[0]
+    fresh = tmp_path / "sub" / "out.jsonl"
+    assert _piped('{"text": "hi"}\n', *args, "-o", str(fresh)).returncode == 0
+    assert len(fresh.read_text(encoding="utf-8").splitlines()) == 1
