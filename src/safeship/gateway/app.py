@@ -5,7 +5,8 @@ is global, and the guard, the HTTP client and the controls are injectable so tes
 ``httpx.MockTransport`` upstream and a guard on deterministic detectors. The lifespan builds, in
 order: the runtime controls and store (``wiring``), the policies (``policies``), the screener,
 the tool guards; routes: the proxy (chat, completions, ``/v1/responses``), ``/v1/guard/check``,
-``/v1/reports``, ``/admin``, ops.
+``/v1/embeddings`` (privacy layers only), ``/v1/moderations`` (the guard in OpenAI's moderation
+shape), ``/v1/reports``, ``/admin``, ops.
 Resources the app creates itself it also closes; injected ones belong to the caller.
 """
 
@@ -24,7 +25,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from safeship.gateway import admin, check, proxy, reports, responses
+from safeship.gateway import admin, check, embeddings, moderations, proxy, reports, responses
 from safeship.gateway.admin import AdminAuth
 from safeship.gateway.config import GatewayConfig
 from safeship.gateway.errors import GatewayError, gateway_error_handler
@@ -129,7 +130,9 @@ def create_app(
     app.add_exception_handler(Exception, _internal_error)
     app.include_router(proxy.router)
     app.include_router(responses.router)
+    app.include_router(embeddings.router)
     app.include_router(check.router)
+    app.include_router(moderations.router)
     app.include_router(reports.router)
     app.include_router(admin.router)
     _add_ops_routes(app, metrics)

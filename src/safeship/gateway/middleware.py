@@ -25,6 +25,8 @@ ENDPOINTS = {
     "/v1/responses": "responses",
     "/v1/models": "models",
     "/v1/guard/check": "guard_check",
+    "/v1/embeddings": "embeddings",
+    "/v1/moderations": "moderations",
     "/healthz": "healthz",
     "/readyz": "readyz",
     "/metrics": "metrics",

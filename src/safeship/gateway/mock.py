@@ -6,7 +6,8 @@ lets a test make the "model" leak PII or a canary without a real model, and an e
 input check never saw. A chat message ``call: [{"name": ..., "arguments": {...}}, ...]`` makes
 the model propose those tool calls instead (streamed as OpenAI does: the name first, then the
 arguments in pieces), so the tool-call guard can be tested. ``/v1/responses`` answers the same way
-in the Responses API's shapes (:mod:`.mock_responses`). The same replies are served three
+in the Responses API's shapes (:mod:`.mock_responses`), and ``/v1/embeddings`` with small
+vectors hashed from each input (:func:`embedding_reply`). The same replies are served three
 ways: as pure functions, as an ``httpx.MockTransport`` (unit tests, no sockets) and as a FastAPI app
 (integration tests and benchmarks behind uvicorn, see ``serve_in_thread``).
 """
@@ -14,8 +15,11 @@ ways: as pure functions, as an ``httpx.MockTransport`` (unit tests, no sockets) 
 from __future__ import annotations
 
 import asyncio
+import base64
+import hashlib
 import json
 import socket
+import struct
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator, Sequence
@@ -147,6 +151,43 @@ def _tool_call_chunks(
     return [*out, make({}, "tool_calls")]
 
 
+def embedding_vector(item: str | list[int], dimensions: int = 8) -> list[float]:
+    """A deterministic vector for one input: its hash's bytes as multiples of 1/256 in [-0.5, 0.5).
+
+    Multiples of 1/256 are exact in float32, so a vector survives the base64 round trip the
+    ``openai`` client asks for by default and tests can compare it with ``==``.
+    """
+    raw = hashlib.shake_256(json.dumps(item).encode()).digest(dimensions)
+    return [b / 256 - 0.5 for b in raw]
+
+
+def embedding_reply(body: dict[str, Any]) -> dict[str, Any]:
+    """The answer to ``POST /v1/embeddings`` in OpenAI's shape (``encoding_format`` honoured).
+
+    ``dimensions`` sets the vector length (8 by default); usage counts words of text inputs and
+    ids of token inputs, so a test can see the upstream's usage come back unchanged.
+    """
+    given = body.get("input")
+    items: list[Any] = (
+        [given] if isinstance(given, str) or (given and isinstance(given[0], int)) else given or []
+    )
+    dimensions = body.get("dimensions") or 8
+    data = []
+    for index, item in enumerate(items):
+        vector = embedding_vector(item, dimensions)
+        encoded: Any = vector
+        if body.get("encoding_format") == "base64":
+            encoded = base64.b64encode(struct.pack(f"<{len(vector)}f", *vector)).decode()
+        data.append({"object": "embedding", "index": index, "embedding": encoded})
+    tokens = sum(len(i.split()) if isinstance(i, str) else len(i) for i in items)
+    return {
+        "object": "list",
+        "data": data,
+        "model": body.get("model", "mock-embed-1"),
+        "usage": {"prompt_tokens": tokens, "total_tokens": tokens},
+    }
+
+
 def sse_body(events: list[dict[str, Any]]) -> bytes:
     """Events as one SSE body ending in ``[DONE]``."""
     lines = [f"data: {json.dumps(e)}\n\n" for e in events]
@@ -160,6 +201,8 @@ def mock_transport(size: int = 8) -> httpx.MockTransport:
         if request.method == "GET" and request.url.path.endswith("/models"):
             return httpx.Response(200, json=MODELS)
         body = json.loads(request.content)
+        if request.url.path.endswith("/embeddings"):
+            return httpx.Response(200, json=embedding_reply(body))
         if request.url.path.endswith("/responses"):
             return _responses_reply(body, size)
         if body.get("stream"):
@@ -223,9 +266,15 @@ def create_mock_upstream(
         return StreamingResponse(events(), media_type=SSE)
 
     app.add_api_route("/v1/chat/completions", answer, methods=["POST"])
+    app.add_api_route("/v1/embeddings", _embed, methods=["POST"])
     app.add_api_route("/v1/completions", answer, methods=["POST"])
     app.add_api_route("/v1/responses", responses, methods=["POST"])
     return app
+
+
+async def _embed(request: Request) -> JSONResponse:
+    """The ASGI mock's ``/v1/embeddings``."""
+    return JSONResponse(embedding_reply(await request.json()))
 
 
 @contextmanager

@@ -102,18 +102,21 @@ class Screener:
         route: Route | None = None,
         text: str | None = None,
         standing: Standing | None = None,
+        escalate: bool = True,
     ) -> None:
         """Count a final decision, hand it to the sink, and report blocks to the limiter.
 
         A block may raise the caller's escalation level (if the guard was sure enough of it);
-        ``standing`` learns the new one.
+        ``standing`` learns the new one. ``escalate=False`` records a block without counting it
+        against the caller again: a batch endpoint counts one violation per request, not per
+        item, or an app moderating its users' posts in bulk would suspend its own key.
         """
         self.metrics.count_decision(decision)
         route = route or Route()
         if route.arm == "shadow":  # the enforced decision of a shadowed user is the live one
             route = route.model_copy(update={"arm": "live"})
         self._emit(decision, seconds, scope, streamed, route, text)
-        if decision.blocked:
+        if decision.blocked and escalate:
             try:
                 level = await self.limiter.record_violation(scope, block_certainty(decision))
             except Exception:
