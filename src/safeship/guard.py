@@ -33,6 +33,7 @@ from safeship.policy.engine import RuleHit, decide, exempt, match_rules
 from safeship.policy.load import LoadedPolicy, load_policy
 from safeship.policy.refusals import refusal_messages
 from safeship.policy.schema import DetectorSpec, FeaturePolicy
+from safeship.privacy import privacy_view
 from safeship.text.normalise import NormalisedText, normalise
 from safeship.types import (
     Action,
@@ -273,6 +274,20 @@ class Guard:
         ctx = context or GuardContext()
         name, feature = self._feature(ctx)
         return await self._stops_alone(name, feature, ctx, ctx.system_prompt, text)
+
+    async def acheck_privacy(self, text: str, context: GuardContext | None = None) -> Decision:
+        """The input stage's privacy layers alone on ``text`` (``safeship.privacy``).
+
+        For text sent to a model that the input check does not redact: earlier turns of a
+        history the client re-sends, documents to embed. ``privacy.as_sent`` turns the decision
+        into the text to send. With no privacy layer or redacting rule, an ``allow``.
+        """
+        ctx = context or GuardContext()
+        name, feature = self._feature(ctx)
+        view = privacy_view(feature)
+        if view is None:
+            return Decision(action=Action.ALLOW, stage=Stage.INPUT, feature=name, tier=ctx.tier)
+        return await self._check(name, view, Stage.INPUT, ctx, _clean(text), None, None)
 
     async def _stops_alone(
         self, name: str, feature: FeaturePolicy, ctx: GuardContext, system: str | None, text: str

@@ -18,6 +18,7 @@ from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
+from safeship.gateway.earlier_turns import earlier_turns_as_sent
 from safeship.gateway.errors import GatewayError
 from safeship.gateway.reasoning import guard_reasoning, reasoning_of
 from safeship.gateway.reasoning import strip as strip_reasoning
@@ -86,6 +87,9 @@ async def chat_completions(request: Request) -> Response:
     turns = [(m.role, m.content) for m in messages]  # as the guard read them
     system = next((m.content for m in messages if m.role == "system"), None)
     drop = await refused_positions(call, turns, system)
+    for i, sent in (await earlier_turns_as_sent(gw, call, turns, index)).items():
+        call.data["messages"][i]["content"] = sent  # the client's own copy: redact it too
+        messages[i] = Message(role="user", content=sent)
     if drop:  # what the guard no longer reads, the model must not read either
         call.data["messages"] = [m for i, m in enumerate(call.data["messages"]) if i not in drop]
         messages = [m for i, m in enumerate(messages) if i not in drop]

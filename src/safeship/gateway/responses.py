@@ -27,6 +27,7 @@ from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
+from safeship.gateway.earlier_turns import earlier_turns_as_sent
 from safeship.gateway.errors import GatewayError
 from safeship.gateway.proxy import (
     SSE_HEADERS,
@@ -89,7 +90,13 @@ async def responses(request: Request) -> Response:
         body = ResponsesRequest.model_validate(call.data)
         messages = body.guard_messages()
     system = next((m.content for m in messages if m.role == "system"), None)
-    drop = await refused_positions(call, body.input_turns(), system)
+    turns = body.input_turns()
+    drop = await refused_positions(call, turns, system)
+    changed = await earlier_turns_as_sent(gw, call, turns, body.last_user_item())
+    if changed and isinstance(body.input, list):  # the client's own copies: redact them too
+        for i, sent in changed.items():
+            call.data["input"][i]["content"] = body.input[i].content = sent
+        messages = body.guard_messages()
     if drop and isinstance(body.input, list):  # what the guard no longer reads, nor the model
         call.data["input"] = [it for i, it in enumerate(call.data["input"]) if i not in drop]
         body.input = [it for i, it in enumerate(body.input) if i not in drop]

@@ -27,6 +27,7 @@ from safeship.gateway.tools import ToolGuard
 from safeship.gateway.upstream import Upstream
 from safeship.gateway.wiring import Runtime
 from safeship.guard import Guard, GuardContext
+from safeship.privacy import SentTexts
 from safeship.types import TrustTier
 
 M = TypeVar("M", bound=BaseModel)
@@ -45,6 +46,8 @@ class GatewayState:
     runtime: Runtime
     tools: dict[str, ToolGuard]
     policy_sync: PolicySync | None = None
+    sent_texts: SentTexts = field(default_factory=SentTexts)
+    """Earlier turns as the privacy layers let them leave (``gateway.earlier_turns``)."""
 
     @property
     def guard(self) -> Guard:

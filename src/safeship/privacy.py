@@ -1,0 +1,102 @@
+"""What of a text may reach a model under the policy's privacy layers, and nothing else.
+
+Why: the input check redacts the *newest* user turn, and only that turn is what the gateway used
+to redact in the body it forwards. In a stateless chat API the client sends its whole history on
+every call, with its own, unredacted copy of each earlier turn: "my email is jane@example.com"
+was redacted on the call that carried it as the newest turn, and forwarded in full on every call
+after it. Earlier turns therefore go through the feature's privacy layers too, and only those:
+the ``secrets`` and ``pii`` layers and the deny rules whose action is ``redact``, with their
+thresholds, tiers, actions, fail modes and allow rules (``privacy_view``). Content layers
+(injection, harmful requests, toxicity) are the multi-turn window's business, not this one's.
+
+The same view screens embeddings inputs (``gateway/embeddings.py``): documents that never reach a
+user, where only private data matters.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+
+from safeship.detectors.redact import redact
+from safeship.policy.schema import FeaturePolicy
+from safeship.types import Action, Decision
+
+PRIVACY_DETECTORS = frozenset({"secrets", "pii"})
+"""The built-in detectors whose findings are private data, redacted rather than judged."""
+
+REMOVED = "[removed: private data]"
+"""What an earlier turn becomes when the policy blocks its private data and no span shows where
+it is (a secret only a decoded view shows, a failed layer under ``fail_mode: closed``)."""
+
+_VIEWS: dict[int, tuple[FeaturePolicy, FeaturePolicy | None]] = {}
+
+
+def privacy_view(feature: FeaturePolicy) -> FeaturePolicy | None:
+    """``feature`` with only its input privacy layers and redacting deny rules (None: none).
+
+    The layer specs are the feature's own objects, so a guard reuses the detectors it built for
+    them. Cached per feature object (a policy reload makes new ones).
+    """
+    known = _VIEWS.get(id(feature))
+    if known is not None and known[0] is feature:
+        return known[1]
+    specs = [s for s in feature.input if s.detector in PRIVACY_DETECTORS]
+    deny = [r for r in feature.rules.deny if r.action is Action.REDACT]
+    view = None
+    if specs or deny:
+        rules = feature.rules.model_copy(update={"deny": deny})
+        view = feature.model_copy(update={"input": specs, "rules": rules, "history_turns": 1})
+    if len(_VIEWS) >= 256:
+        _VIEWS.pop(next(iter(_VIEWS)))
+    _VIEWS[id(feature)] = (feature, view)
+    return view
+
+
+def as_sent(decision: Decision, text: str) -> str:
+    """``text`` as it may reach the model under a privacy-only ``decision``.
+
+    ``redact`` gives the engine's redacted text. ``block`` means the policy keeps that private
+    data from the model: every finding's span is cut out, and with no span to cut (a decoded
+    payload, a failed layer under ``fail_mode: closed``) the whole text is replaced by
+    ``REMOVED``; never sent as it was. ``allow`` and ``warn`` leave it unchanged.
+    """
+    if decision.action is Action.REDACT and decision.redacted_text is not None:
+        return decision.redacted_text
+    if decision.action is Action.BLOCK:
+        return redact(text, list(decision.findings)) if decision.findings else REMOVED
+    return text
+
+
+class SentTexts:
+    """A bounded memo of ``as_sent`` answers, keyed by digests (it holds no raw private data).
+
+    A conversation re-sends every earlier turn on each call, so each turn is screened once per
+    policy version, feature and tier, not once per call. An answer made while a layer failed is
+    not kept: a failure's fail mode is not the text's own answer.
+    """
+
+    def __init__(self, size: int = 4096) -> None:
+        self._size = size
+        self._items: OrderedDict[bytes, str] = OrderedDict()
+
+    async def get(
+        self, scope: tuple[str, ...], text: str, check: Callable[[str], Awaitable[Decision]]
+    ) -> str:
+        """``text`` as sent under ``scope`` (policy version, feature, tier), checked if unknown."""
+        key = hashlib.blake2b(
+            json.dumps([*scope, text]).encode("utf-8", "surrogatepass"), digest_size=16
+        ).digest()
+        known = self._items.get(key)
+        if known is not None:
+            self._items.move_to_end(key)
+            return text if known == "" and text else known
+        decision = await check(text)
+        sent = as_sent(decision, text)
+        if not decision.errored:
+            self._items[key] = "" if sent == text else sent  # unchanged: no copy of the text
+            if len(self._items) > self._size:
+                self._items.popitem(last=False)
+        return sent

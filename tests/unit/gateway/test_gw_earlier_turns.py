@@ -1,0 +1,101 @@
+"""Earlier user turns are redacted too: a client re-sends its own copy on every call.
+
+Before, only the newest turn was redacted, so an e-mail address or a key redacted on the call
+that carried it went upstream in full on every call after it.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import httpx
+import pytest
+from gateway_support import gateway
+
+from safeship.gateway.mock import mock_transport
+from safeship.guard import Guard
+
+KEY = "ghp_" + "x7Rk2Lq9Wm4Tz8Vb1Nc6Hd3Fs5Gj0Py2Qa7E"
+EMAIL = "jane.doe@example.com"
+
+
+class Recording:
+    """The mock upstream, keeping every body it was sent."""
+
+    def __init__(self) -> None:
+        self.bodies: list[dict[str, Any]] = []
+        self._inner = mock_transport()
+
+    def transport(self) -> httpx.MockTransport:
+        def handle(request: httpx.Request) -> httpx.Response:
+            self.bodies.append(json.loads(request.content))
+            return self._inner.handler(request)  # type: ignore[attr-defined,no-any-return]
+
+        return httpx.MockTransport(handle)
+
+
+@pytest.fixture()
+def checked(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every text the privacy layers were asked about."""
+    texts: list[str] = []
+    real = Guard.acheck_privacy
+
+    async def recording(self: Guard, text: str, context: Any = None) -> Any:
+        texts.append(text)
+        return await real(self, text, context)
+
+    monkeypatch.setattr(Guard, "acheck_privacy", recording)
+    return texts
+
+
+async def test_chat_redacts_every_earlier_user_turn(guard: Guard, checked: list[str]) -> None:
+    upstream = Recording()
+    history: list[dict[str, Any]] = [
+        {"role": "system", "content": f"support desk; escalate to {EMAIL}"},
+        {"role": "user", "content": f"my email is {EMAIL}, note it"},
+        {"role": "assistant", "content": "Noted."},
+        {"role": "user", "content": [{"type": "text", "text": f"and my token is {KEY}"}]},
+        {"role": "assistant", "content": "Thanks."},
+        {"role": "user", "content": f"what did I say? also {EMAIL}"},
+    ]
+    async with gateway(guard, transport=upstream.transport()) as client:
+        for _ in range(2):
+            sent = await client.post(
+                "/v1/chat/completions", json={"model": "mock-1", "messages": history}
+            )
+            assert sent.status_code == 200, sent.text
+    forwarded = upstream.bodies[-1]["messages"]
+    text = json.dumps(forwarded[1:])
+    assert EMAIL not in text and KEY not in text
+    assert forwarded[0] == history[0]  # the app's own system prompt is not a user turn
+    assert forwarded[1]["content"].startswith("my email is ")
+    assert forwarded[2] == history[2] and forwarded[4] == history[4]
+    assert len(checked) == 2  # two earlier turns, each screened once across both calls
+
+
+async def test_chat_forwards_clean_earlier_turns_unchanged(guard: Guard) -> None:
+    upstream = Recording()
+    history = [
+        {"role": "user", "content": [{"type": "text", "text": "hi there"}]},
+        {"role": "assistant", "content": "Hello!"},
+        {"role": "user", "content": "how are you"},
+    ]
+    async with gateway(guard, transport=upstream.transport()) as client:
+        await client.post("/v1/chat/completions", json={"model": "mock-1", "messages": history})
+    assert upstream.bodies[-1]["messages"] == history  # multi-part content kept as it was
+
+
+async def test_responses_redacts_every_earlier_user_item(guard: Guard) -> None:
+    upstream = Recording()
+    items = [
+        {"role": "user", "content": [{"type": "input_text", "text": f"mail {EMAIL} please"}]},
+        {"role": "assistant", "content": [{"type": "output_text", "text": "Sure."}]},
+        {"role": "user", "content": "thanks, go on"},
+    ]
+    async with gateway(guard, transport=upstream.transport()) as client:
+        sent = await client.post("/v1/responses", json={"model": "mock-1", "input": items})
+    assert sent.status_code == 200, sent.text
+    forwarded = upstream.bodies[-1]["input"]
+    assert EMAIL not in json.dumps(forwarded)
+    assert forwarded[1:] == items[1:]

@@ -1,0 +1,116 @@
+"""Earlier turns and documents go through the privacy layers alone (``safeship.privacy``)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from safeship.guard import Guard, GuardContext
+from safeship.policy.load import parse_policy
+from safeship.privacy import REMOVED, SentTexts, as_sent, privacy_view
+from safeship.types import Action, Decision, Stage, TrustTier
+
+KEY = "ghp_" + "x7Rk2Lq9Wm4Tz8Vb1Nc6Hd3Fs5Gj0Py2Qa7E"
+POLICY = r"""
+version: 1
+features:
+  chat:
+    input:
+      - detector: keyword
+      - detector: secrets
+    actions: {default: block, secrets: redact}
+    rules:
+      deny:
+        - name: email
+          regex: ['[\w.+-]+@[\w-]+(\.[\w-]+)+']
+          category: pii
+          action: redact
+        - name: launch
+          keywords: ["launch codes"]
+          category: violent_crimes
+  strict:
+    input: [{detector: secrets}]
+    actions: {default: block}
+  plain:
+    input: [{detector: keyword}]
+"""
+CTX = GuardContext(feature="chat", tier=TrustTier.AUTHENTICATED)
+
+
+@pytest.fixture()
+def guard(test_detectors: None) -> Iterator[Guard]:
+    g = Guard(parse_policy(POLICY, "privacy.yaml"), embedder=None)
+    yield g
+    g.close()
+
+
+def test_the_view_keeps_only_privacy_layers_and_redacting_rules(guard: Guard) -> None:
+    view = privacy_view(guard.policy.features["chat"])
+    assert view is not None
+    assert [s.detector for s in view.input] == ["secrets"]
+    assert [r.name for r in view.rules.deny] == ["email"]
+    assert view.input[0] is guard.policy.features["chat"].input[1]  # the guard's own layer
+    assert privacy_view(guard.policy.features["plain"]) is None
+
+
+async def test_private_data_is_redacted_and_content_layers_do_not_run(guard: Guard) -> None:
+    text = f"attack now, launch codes, key {KEY}, mail jo@example.com"
+    decision = await guard.acheck_privacy(text, CTX)
+    assert decision.action is Action.REDACT
+    assert [r.detector for r in decision.results] == ["secrets"]  # keyword did not run
+    sent = as_sent(decision, text)
+    assert KEY not in sent and "jo@example.com" not in sent
+    assert "attack now, launch codes" in sent  # not this check's business
+
+
+async def test_a_blocked_secret_is_cut_out_never_sent(guard: Guard) -> None:
+    ctx = CTX.model_copy(update={"feature": "strict"})
+    text = f"here is my key {KEY} thanks"
+    decision = await guard.acheck_privacy(text, ctx)
+    assert decision.action is Action.BLOCK
+    sent = as_sent(decision, text)
+    assert KEY not in sent and sent.startswith("here is my key")
+
+
+def test_a_block_with_no_span_removes_the_whole_text() -> None:
+    decision = Decision(
+        action=Action.BLOCK, stage=Stage.INPUT, feature="f", tier=TrustTier.ANONYMOUS
+    )
+    assert as_sent(decision, "a key only a decoded view shows") == REMOVED
+
+
+async def test_a_feature_without_privacy_layers_allows(guard: Guard) -> None:
+    ctx = CTX.model_copy(update={"feature": "plain"})
+    assert (await guard.acheck_privacy(f"attack {KEY}", ctx)).action is Action.ALLOW
+
+
+async def test_each_text_is_checked_once_and_failures_are_not_kept(guard: Guard) -> None:
+    memo = SentTexts()
+    calls: list[str] = []
+
+    async def check(text: str) -> Decision:
+        calls.append(text)
+        return await guard.acheck_privacy(text, CTX)
+
+    scope = ("v1", "chat", "authenticated")
+    for _ in range(3):
+        assert KEY not in await memo.get(scope, f"key {KEY}", check)
+        assert await memo.get(scope, "hello", check) == "hello"
+    assert len(calls) == 2
+    await memo.get(("v2", "chat", "authenticated"), "hello", check)  # a new policy asks again
+    assert len(calls) == 3
+
+    async def failing(text: str) -> Decision:
+        calls.append(text)
+        return Decision(
+            action=Action.BLOCK,
+            stage=Stage.INPUT,
+            feature="chat",
+            tier=TrustTier.ANONYMOUS,
+            errored=("secrets",),
+        )
+
+    assert await memo.get(scope, "x", failing) == REMOVED
+    assert await memo.get(scope, "x", failing) == REMOVED
+    assert calls[-2:] == ["x", "x"]  # asked again: an error is not the text's answer
