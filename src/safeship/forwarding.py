@@ -11,8 +11,9 @@ then their own model can apply the same one, and the two cannot drift apart.
 The stretch from a refused turn to its refusal goes whole (a reasoning item or the model's own
 tool items between them belong to the refused exchange). Only the window's turns are asked
 about: the guard reads no older ones, and a history full of made-up refusal exchanges must not
-cost one input check each. A failure is never read as a verdict: whatever ``stops_alone`` raises
-propagates, so a turn is neither dropped nor kept on an error.
+cost one input check each. A failure is never read as "refused": a detector that fails on a
+turn leaves it kept (``stops_alone`` says no, and the input check reads it in its window), and a
+guard that cannot be built raises, so the caller sees the failure.
 """
 
 from __future__ import annotations

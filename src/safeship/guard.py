@@ -263,7 +263,7 @@ class Guard:
         )
 
     async def stops_alone(self, text: str, context: GuardContext | None = None) -> bool:
-        """Whether the input check, on ``text`` as the only turn, blocks or redacts it.
+        """Whether the input check, on ``text`` as the only turn, blocks it (an error: no).
 
         A user turn followed by one of the guard's refusal texts counts as refused only if so:
         the same texts end a block of the model's *answer* (the turn itself was fine, and the
@@ -286,7 +286,13 @@ class Guard:
         name, feature = self._feature(ctx)
         view = privacy_view(feature)
         if view is None:
-            return Decision(action=Action.ALLOW, stage=Stage.INPUT, feature=name, tier=ctx.tier)
+            return Decision(
+                action=Action.ALLOW,
+                stage=Stage.INPUT,
+                feature=name,
+                tier=ctx.tier,
+                policy_version=self.loaded.version,
+            )
         return await self._check(name, view, Stage.INPUT, ctx, _clean(text), None, None)
 
     async def _stops_alone(
@@ -301,8 +307,11 @@ class Guard:
             decision = await self._check(
                 name, feature, Stage.INPUT, ctx, _clean(text), system, None
             )
-            known = decision.action in (Action.BLOCK, Action.REDACT)
-            if not decision.errored:  # a failure's fail mode is not the turn's own answer
+            # a failure's fail mode is not the turn's own answer: an errored check says "not
+            # refused", so the turn stays where the guard reads it; and a redacted turn gets an
+            # answer, never the guard's refusal, so only a block counts
+            known = decision.action is Action.BLOCK and not decision.errored
+            if not decision.errored:
                 if len(self._alone) >= 1024:
                     self._alone.pop(next(iter(self._alone)))
                 self._alone[key] = known

@@ -72,6 +72,21 @@ def made_tool_calls(raw: Mapping[str, Any]) -> bool:
     return bool(raw.get("tool_calls") or raw.get("function_call"))
 
 
+def turn_text(role: str, text: str, raw: Mapping[str, Any]) -> str:
+    """What the guard reads of a chat message whose content reads as ``text``.
+
+    An assistant turn that made tool calls reads as nothing (never a refusal); one with no text
+    but a ``refusal`` field reads as its refusal's words. The gateway reads its parsed bodies by
+    this rule too, so both judge the same history alike.
+    """
+    if role == "assistant" and made_tool_calls(raw):
+        return ""
+    refusal = raw.get("refusal")
+    if not text and isinstance(refusal, str):
+        return refusal  # an assistant turn that refused carries its words here
+    return text
+
+
 def _item_message(raw: Mapping[str, Any], kind: str, where: str) -> Message | None:
     """A Responses item that is not a message: a tool's output is a ``tool`` turn.
 
@@ -113,11 +128,6 @@ def message_from(raw: object, index: int) -> Message | None:
         raise InputError(f"{where}.role: expected one of {sorted(_ROLES)}, got {role!r}")
     if "content" not in raw and not any(k in raw for k in ("tool_calls", "function_call")):
         raise InputError(f"{where}.content: missing")
-    if role == "assistant" and made_tool_calls(raw):
-        return Message(role=role, content="")
-    text = content_text(raw.get("content"), f"{where}.content")
-    refusal = raw.get("refusal")
-    if not text and isinstance(refusal, str):
-        text = refusal  # an assistant turn that refused carries its words here
+    text = turn_text(role, content_text(raw.get("content"), f"{where}.content"), raw)
     name = raw.get("name")
     return Message(role=role, content=text, name=name if isinstance(name, str) else None)

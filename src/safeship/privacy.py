@@ -5,8 +5,9 @@ to redact in the body it forwards. In a stateless chat API the client sends its 
 every call, with its own, unredacted copy of each earlier turn: "my email is jane@example.com"
 was redacted on the call that carried it as the newest turn, and forwarded in full on every call
 after it. Earlier turns therefore go through the feature's privacy layers too, and only those:
-the ``secrets`` and ``pii`` layers and the deny rules whose action is ``redact``, with their
-thresholds, tiers, actions, fail modes and allow rules (``privacy_view``). Content layers
+the ``secrets`` and ``pii`` layers, and the deny rules that redact or that name private data
+(``privacy_categories``), with their thresholds, tiers, actions, fail modes and allow rules
+(``privacy_view``). Content layers
 (injection, harmful requests, toxicity) are the multi-turn window's business, not this one's.
 
 The same view screens embeddings inputs (``gateway/embeddings.py``): documents that never reach a
@@ -15,11 +16,13 @@ user, where only private data matters.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 
+from safeship.detectors.base import detectors
 from safeship.detectors.redact import redact
 from safeship.policy.schema import FeaturePolicy
 from safeship.types import Action, Decision
@@ -34,6 +37,20 @@ it is (a secret only a decoded view shows, a failed layer under ``fail_mode: clo
 _VIEWS: dict[int, tuple[FeaturePolicy, FeaturePolicy | None]] = {}
 
 
+@functools.cache
+def privacy_categories() -> frozenset[str]:
+    """Categories that name private data: what the privacy detectors report, and the usual names.
+
+    A deny rule of one of these categories (an SSN regex filed under ``pii``) keeps its data from
+    the model whatever its action, so it applies to earlier turns and embeddings too; a deny rule
+    of any other category (a jailbreak phrase) is content, the window's business.
+    """
+    names = {"pii", "secret", "secrets", "privacy", "private_data", "credentials"}
+    for name in PRIVACY_DETECTORS:
+        names |= detectors.get(name).reports or frozenset()
+    return frozenset(names - {"none"})
+
+
 def privacy_view(feature: FeaturePolicy) -> FeaturePolicy | None:
     """``feature`` with only its input privacy layers and redacting deny rules (None: none).
 
@@ -44,7 +61,11 @@ def privacy_view(feature: FeaturePolicy) -> FeaturePolicy | None:
     if known is not None and known[0] is feature:
         return known[1]
     specs = [s for s in feature.input if s.detector in PRIVACY_DETECTORS]
-    deny = [r for r in feature.rules.deny if r.action is Action.REDACT]
+    deny = [
+        r
+        for r in feature.rules.deny
+        if r.action is Action.REDACT or r.category in privacy_categories()
+    ]
     view = None
     if specs or deny:
         rules = feature.rules.model_copy(update={"deny": deny})

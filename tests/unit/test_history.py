@@ -312,8 +312,10 @@ features:
     input: [{detector: keyword}, {detector: always_error, fail_mode: closed}]
 """
     with guard_for(policy) as guard:
-        assert await guard.stops_alone("the launch codes", CTX)  # closed: the failure blocks
-        assert guard._alone == {}  # not the turn's own answer: asked again next time
+        # closed, the failure blocks the check; but an error is not the turn's own answer:
+        # "not refused", so the turn stays where the guard reads it, and nothing is memoised
+        assert not await guard.stops_alone("the launch codes", CTX)
+        assert guard._alone == {}
     with guard_for(SPLIT_POLICY) as guard:
         assert await guard.stops_alone("the launch codes", CTX)
         (key,) = guard._alone
@@ -336,3 +338,42 @@ async def test_a_refusal_beside_tool_calls_is_no_refusal(guard: Guard) -> None:
     await assert_the_window_blocks(guard, msgs)  # type: ignore[arg-type]
     plain = [msgs[0], {"role": "assistant", "content": REFUSED}, msgs[3]]
     assert (await guard.acheck_input(plain, CTX)).action is Action.ALLOW  # the same, refused
+
+
+async def test_a_failed_check_of_an_earlier_turn_keeps_it_in_the_window(
+    test_detectors: None,
+) -> None:
+    """Before, a failure read as "refused" took the turn out of the window; a later, working
+    question (the gateway's drop) then kept it, and the model read a turn the guard did not."""
+    policy = """
+version: 1
+features:
+  chat:
+    history_turns: 4
+    input: [{detector: keyword}, {detector: always_error, fail_mode: open}]
+    refusals:
+      test_category:
+        message: "That one is off limits here."
+        redirect: "Ask me about something else."
+"""
+    with guard_for(policy) as guard:
+        msgs = [m("user", "attack plan, part one"), m("assistant", REFUSED), m("user", "go on")]
+        assert not await guard.stops_alone("go on", CTX)
+        decision = await guard.acheck_input(msgs, CTX)
+    assert decision.action is Action.BLOCK  # the window read the earlier turn
+
+
+async def test_a_redacted_turn_answered_in_refusal_words_is_not_refused(
+    test_detectors: None,
+) -> None:
+    """The guard answers a redaction, never refuses it: a model's own "I can't help with that
+    request." after it must not take an honest turn out of what is read and forwarded."""
+    policy = """
+version: 1
+features:
+  chat:
+    input: [{detector: keyword}]
+    actions: {default: redact}
+"""
+    with guard_for(policy) as guard:
+        assert not await guard.stops_alone("my attack plan", CTX)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol, TextIO
+from typing import Any, Protocol
 
 import typer
 from rich.console import Console
@@ -106,45 +108,65 @@ def text_field(record: dict[str, Any], field: str, path: Path, number: int) -> s
 
 
 class Writer(Protocol):
-    """Where a subcommand writes its JSON lines: stdout or a ``LazyFile``."""
+    """Where a subcommand writes its JSON lines: stdout or a ``ReplacedFile``."""
 
     def write(self, text: str, /) -> int:
         """Write ``text``; return the number of characters written."""
         ...
 
 
-class LazyFile:
-    """A text file created (or truncated) on its first write, not when the run starts.
+class ReplacedFile:
+    """Lines written to a temporary file beside ``path``, which replaces ``path`` at the end.
 
-    Why: a run that refuses its input before any decision (an empty pipe, which cannot be
-    counted beforehand) must leave an existing output as it was and create none, or an empty
-    file is left behind looking like a clean result.
+    Why: the output must appear whole or not at all. A run that refuses its input before any
+    decision (an empty pipe, which cannot be counted beforehand) or fails half-way leaves an
+    existing output as it was and creates none, instead of an empty or partial file that looks
+    like a clean result; and an output that is also the input is read whole before it is
+    replaced, instead of the run reading back its own lines for ever.
     """
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._handle: TextIO | None = None
+        self.written = False
+        self._made = [d for d in (path.parent, *path.parent.parents) if not d.exists()]
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed in finish()
+                "w",
+                encoding="utf-8",
+                errors="backslashreplace",
+                dir=path.parent,
+                prefix=f".{path.name}.",
+                suffix=".partial",
+                delete=False,
+            )
+        except OSError as exc:  # a path under a file, no permission: say which, up front
+            reason = exc.strerror or type(exc).__name__
+            raise fail(f"cannot write {path}: {reason}") from exc
 
     def write(self, text: str, /) -> int:
-        """Write ``text``, opening the file first if this is the first write."""
-        if self._handle is None:
-            try:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-                self._handle = self.path.open("w", encoding="utf-8", errors="backslashreplace")
-            except OSError as exc:  # a path under a file, no permission: say which
-                reason = exc.strerror or type(exc).__name__
-                raise fail(f"cannot write {self.path}: {reason}") from exc
+        """Write ``text`` to the temporary file."""
+        self.written = True
         return self._handle.write(text)
 
-    def close(self) -> None:
-        """Close the file if it was ever opened."""
-        if self._handle is not None:
-            self._handle.close()
+    def finish(self, keep: bool) -> None:
+        """Put the lines in place (``keep`` and something was written), or throw them away."""
+        self._handle.close()
+        temp = Path(self._handle.name)
+        if keep and self.written:
+            os.replace(temp, self.path)
+        else:
+            temp.unlink(missing_ok=True)
+            for made in self._made:  # deepest first; directories made for nothing go too
+                try:
+                    made.rmdir()
+                except OSError:
+                    break
 
 
 @contextmanager
 def output_stream(output: Path | None) -> Iterator[Writer]:
-    """``output`` opened for writing on the first line written (see ``LazyFile``), or stdout.
+    """``output`` written whole when the run ends well (see ``ReplacedFile``), or stdout.
 
     A directory is refused now, before a model loads: that mistake needs no input to show.
     """
@@ -153,11 +175,13 @@ def output_stream(output: Path | None) -> Iterator[Writer]:
         return
     if output.is_dir():
         raise fail(f"cannot write {output}: it is a directory")
-    lazy = LazyFile(output)
+    replaced = ReplacedFile(output)
+    keep = False
     try:
-        yield lazy
+        yield replaced
+        keep = True
     finally:
-        lazy.close()
+        replaced.finish(keep)
 
 
 @contextmanager

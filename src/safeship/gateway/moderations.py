@@ -39,12 +39,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
+from safeship.gateway.escalation import block_certainty
 from safeship.gateway.moderation_categories import OPENAI_CATEGORIES, openai_flags, openai_scores
+from safeship.gateway.screening import acting_flags
 from safeship.gateway.shapes import extension
 from safeship.gateway.state import Call, begin, state_of
 from safeship.guard import Guard
-from safeship.policy.engine import collect_flags, match_rules
-from safeship.text.normalise import normalise
 from safeship.types import Action, Decision, Message, Stage
 
 router = APIRouter()
@@ -119,7 +119,7 @@ class ModerationRequest(_Strict):
         if len(value) > MAX_INPUTS:
             raise ValueError(f"at most {MAX_INPUTS} items per request, got {len(value)}")
         parts = [p for p in value if not isinstance(p, str)]
-        if parts and not any(isinstance(p, Part) and p.type == "text" for p in parts):
+        if parts and not any(isinstance(p, Part) and (p.text or "").strip() for p in parts):
             raise ValueError("has no text part; image parts are not checked by this gateway")
         return value
 
@@ -146,7 +146,7 @@ async def moderations(request: Request) -> JSONResponse:
     checked = await asyncio.gather(
         *(gw.screener.check(Stage.INPUT, m, call.ctx, guard=call.guard) for m in asked)
     )
-    counted = False  # one violation per request, however many of its items were blocked
+    counted = _counted(call, body, [d for d, _ in checked])
     for item, messages, (decision, seconds) in zip(items, asked, checked, strict=True):
         await gw.screener.record(
             decision,
@@ -155,9 +155,8 @@ async def moderations(request: Request) -> JSONResponse:
             route=call.route,
             text=item.text,
             standing=call.standing,
-            escalate=not counted,
+            escalate=decision is counted,
         )
-        counted = counted or decision.blocked
         gw.screener.shadow(decision, call.route, call.scope, call.ctx, messages, None, item.text)
     # after every record: the escalation each result reports is the caller's standing now
     results = [
@@ -171,6 +170,21 @@ async def moderations(request: Request) -> JSONResponse:
             "safeship": {"request_id": call.request_id, "escalation": call.standing.level},
         }
     )
+
+
+def _counted(call: Call, body: ModerationRequest, decisions: list[Decision]) -> Decision | None:
+    """The one blocked decision that counts towards escalation, if any: the most certain.
+
+    The caller of this endpoint is usually an app checking its users' posts, not their author:
+    a keyed caller that names no ``user`` is never escalated (six flagged posts would suspend
+    the app's own key, and its chat traffic with it). Anonymous callers (scoped by IP) and a
+    named ``user`` count one violation per request, by its most certain block: a borderline
+    item first must not make the rest of a batch free probes of the guard.
+    """
+    if call.identity.key_id is not None and body.user is None:
+        return None
+    blocked = [d for d in decisions if d.blocked]
+    return max(blocked, key=block_certainty) if blocked else None
 
 
 def _result(call: Call, item: Item, decision: Decision) -> dict[str, Any]:
@@ -197,24 +211,9 @@ def _result(call: Call, item: Item, decision: Decision) -> dict[str, Any]:
 def _acting_categories(guard: Guard, decision: Decision, text: str) -> tuple[str, ...]:
     """The decision's categories whose flag carried a non-allow action.
 
-    ``Decision.categories`` lists every flag, including one the policy maps to ``allow``; the
-    engine's own ``collect_flags``, fed what the guard fed it for this single-message check,
-    says which action each flag carried. A decision the screener made itself (a guard bug,
-    answered fail-closed) raised no flag the engine can see and keeps its own categories.
+    A decision the screener made itself (a guard bug, answered fail-closed) raised no flag the
+    engine can see and keeps its own categories.
     """
-    try:
-        _, feature = guard.policy.feature(decision.feature)
-    except KeyError:  # a reload removed the feature meanwhile: every category counts
-        return decision.categories
-    stage = decision.stage
-    views = normalise(text).views
-    flags = collect_flags(
-        feature,
-        decision.tier,
-        decision.results,
-        {s.key: s.fail_mode for s in feature.specs(stage)},
-        match_rules(feature.rules.deny, "deny", text, views, stage),
-        match_rules(feature.rules.allow, "allow", text, views, stage),
-    )
+    flags = acting_flags(guard, decision, text)
     acting = tuple(dict.fromkeys(f.category for f in flags if f.action is not Action.ALLOW))
     return acting or decision.categories

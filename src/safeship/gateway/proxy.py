@@ -8,6 +8,7 @@ are checked incrementally by ``streaming.StreamGuard``.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
@@ -23,6 +24,7 @@ from safeship.gateway.errors import GatewayError
 from safeship.gateway.reasoning import guard_reasoning, reasoning_of
 from safeship.gateway.reasoning import strip as strip_reasoning
 from safeship.gateway.refused import refused_positions
+from safeship.gateway.screening import redaction_spans
 from safeship.gateway.shapes import (
     CHAT,
     TEXT,
@@ -420,7 +422,7 @@ class StreamChecks:
         """A fresh hold-back guard for one streamed text, with the gateway's window."""
         return StreamGuard(
             self.check,
-            self._gw.screener.redaction_spans,
+            functools.partial(redaction_spans, self._call.guard),
             self._gw.config.stream_window_chars,
             self._gw.config.stream_holdback_chars,
         )

@@ -23,7 +23,7 @@ from safeship.gateway.metrics import GatewayMetrics
 from safeship.gateway.policies import PolicySet
 from safeship.gateway.ports import DecisionEvent, DecisionSink, Limiter, RequestScope, Route
 from safeship.guard import Guard, GuardContext
-from safeship.policy.engine import collect_flags, match_rules
+from safeship.policy.engine import Flag, collect_flags, match_rules
 from safeship.policy.refusals import refusal_for
 from safeship.text.normalise import normalise
 from safeship.types import Action, Decision, Finding, Message, Stage
@@ -207,23 +207,38 @@ class Screener:
         if self._shadows:
             await asyncio.gather(*self._shadows, return_exceptions=True)
 
-    def redaction_spans(self, decision: Decision, text: str) -> list[Finding]:
-        """The spans the policy's ``redact`` action removes from ``text`` for this decision.
 
-        Recomputed with the engine's own ``collect_flags`` so a stream redacts exactly what a
-        non-streamed check would, without also masking spans of flags that only warn.
-        """
-        if decision.action is not Action.REDACT:
-            return []
-        _, feature = self.guard.policy.feature(decision.feature)
-        views = normalise(text).views
-        stage = decision.stage
-        flags = collect_flags(
-            feature,
-            decision.tier,
-            decision.results,
-            {s.key: s.fail_mode for s in feature.specs(stage)},
-            match_rules(feature.rules.deny, "deny", text, views, stage),
-            match_rules(feature.rules.allow, "allow", text, views, stage),
-        )
-        return [f for fl in flags if fl.action is Action.REDACT for f in fl.findings]
+def acting_flags(guard: Guard, decision: Decision, text: str) -> list[Flag]:
+    """The flags behind ``decision`` on ``text``, each with the action it carried.
+
+    ``Decision.categories`` lists every flag, including one the policy maps to ``allow`` or
+    ``warn``; the engine's own ``collect_flags``, fed what the guard fed it for this one text,
+    says which. ``guard`` must be the one that decided (the route's: a canary or shadow policy
+    is not the live one). Empty when the decision's feature is gone (a reload meanwhile).
+    """
+    try:
+        _, feature = guard.policy.feature(decision.feature)
+    except KeyError:
+        return []
+    views = normalise(text).views
+    stage = decision.stage
+    return collect_flags(
+        feature,
+        decision.tier,
+        decision.results,
+        {s.key: s.fail_mode for s in feature.specs(stage)},
+        match_rules(feature.rules.deny, "deny", text, views, stage),
+        match_rules(feature.rules.allow, "allow", text, views, stage),
+    )
+
+
+def redaction_spans(guard: Guard, decision: Decision, text: str) -> list[Finding]:
+    """The spans the policy's ``redact`` action removes from ``text`` for this decision.
+
+    Recomputed from the flags so a stream redacts exactly what a non-streamed check would,
+    without also masking spans of flags that only warn.
+    """
+    if decision.action is not Action.REDACT:
+        return []
+    flags = acting_flags(guard, decision, text)
+    return [f for fl in flags if fl.action is Action.REDACT for f in fl.findings]

@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from safeship.messages import content_text, made_tool_calls
+from safeship.messages import content_text, turn_text
 from safeship.policy.refusals import GENERIC_REFUSAL, shown
 from safeship.types import Action, Decision, Message, Refusal
 
@@ -55,18 +55,17 @@ class ChatRequest(OpenModel):
     user: str | None = None
 
     def guard_messages(self) -> list[Message]:
-        """The conversation as the guard reads it (``function`` is the old name of ``tool``).
+        """The conversation as the guard reads it, by the library's rule (``turn_text``).
 
-        An assistant turn that made tool calls has no text here, as in the library
-        (``safeship.messages``): it is never a refusal, for the guard's window and the gateway's
-        drop of refused turns alike.
+        So the gateway and a library user read the same body alike: ``function`` is the old
+        name of ``tool``, a ``refusal`` field is the words of an assistant turn with no text,
+        and an assistant turn that made tool calls has no text (it is never a refusal, for the
+        guard's window and the gateway's drop of refused turns alike).
         """
         return [
             Message(
                 role="tool" if m.role == "function" else m.role,
-                content=""
-                if m.role == "assistant" and made_tool_calls(m.model_extra or {})
-                else m.text(),
+                content=turn_text(m.role, m.text(), m.model_extra or {}),
             )
             for m in self.messages
         ]

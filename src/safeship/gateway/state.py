@@ -107,9 +107,14 @@ async def begin(
     identity = gw.keys.resolve(request.headers.get("authorization"))
     data = await read_json(request, gw.config.max_body_bytes)
     body = validate(model, data)
-    feature = feature or getattr(body, "feature", None)
-    asked = tier or getattr(body, "tier", None)
-    tier = TrustTier(asked) if asked else None
+    feature = feature or _asked(body, "feature")
+    asked = tier or _asked(body, "tier")
+    try:
+        tier = TrustTier(asked) if asked else None
+    except ValueError as exc:
+        choices = ", ".join(t.value for t in TrustTier)
+        message = f"tier must be one of {choices}"
+        raise GatewayError(400, "invalid_request", message, "tier") from exc
     if feature is not None and identity.feature is not None and feature != identity.feature:
         raise GatewayError(403, "forbidden", "this API key is bound to another feature", "feature")
     wanted = feature or identity.feature or gw.config.feature_default
@@ -155,6 +160,18 @@ async def begin(
     guard = gw.policies.guard(route.policy)
     standing = Standing(limit.escalation)
     return Call(request_id, identity, scope, ctx, data, route, guard, standing), body
+
+
+def _asked(body: BaseModel, name: str) -> str | None:
+    """``body.name`` (a declared field, or a chat body's extra), checked to be a string.
+
+    An open request model keeps unknown fields as they came, so a ``"tier": 5`` must be a 400
+    naming the field here, not a crash where it is used.
+    """
+    value = getattr(body, name, None)
+    if value is not None and not isinstance(value, str):
+        raise GatewayError(400, "invalid_request", f"{name} must be a string", name)
+    return value
 
 
 def _estimate_tokens(request: Request) -> int:

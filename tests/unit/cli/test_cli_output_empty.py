@@ -71,3 +71,25 @@ def test_a_pipe_with_rows_still_replaces_the_output(command: str, tmp_path: Path
     fresh = tmp_path / "sub" / "out.jsonl"
     assert _piped('{"text": "hi"}\n', *args, "-o", str(fresh)).returncode == 0
     assert len(fresh.read_text(encoding="utf-8").splitlines()) == 1
+
+
+def test_an_output_that_is_the_input_is_replaced_whole(tmp_path: Path) -> None:
+    """Before, the output truncated the input as it was read, and ``check`` read back its own
+    lines for ever (a 7.7 KB input grew to 385 MB in 30 s)."""
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(POLICY, encoding="utf-8")
+    same = tmp_path / "rows.jsonl"
+    same.write_text("".join(f'{{"text": "row {i}"}}\n' for i in range(5)), encoding="utf-8")
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    run = subprocess.run(
+        [*SAFESHIP, "check", "--policy", str(policy), "--feature", "ok"]
+        + ["--input", str(same), "--output", str(same)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stderr
+    lines = same.read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 5 and all('"action": "allow"' in line for line in lines)
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".partial")] == []

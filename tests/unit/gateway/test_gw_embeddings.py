@@ -89,14 +89,18 @@ async def test_the_mock_upstream_answers_each_input_in_openai_shape(guard: Guard
 
 
 @pytest.mark.parametrize("given", [[15339, 1917], [[15339, 1917], [791]]])
-async def test_token_id_inputs_are_forwarded_as_sent(guard: Guard, given: object) -> None:
+async def test_token_ids_are_refused_where_private_data_is_screened(
+    guard: Guard, given: object
+) -> None:
+    """Token ids cannot be read for private data: refused, never forwarded unscreened."""
     seen: list[dict[str, Any]] = []
     async with gateway(guard, transport=recording(seen)) as client:
         r = await client.post("/v1/embeddings", json=embed(given))
-    assert r.status_code == 200, r.text
-    assert seen == [embed(given)]
-    count = 1 if isinstance(given[0], int) else len(given)  # type: ignore[index]
-    assert len(r.json()["data"]) == count
+        elsewhere = await client.post("/v1/embeddings", json=embed(given, feature="locked"))
+    assert_error(r, 400, "unscreenable_input", "input")
+    assert "check_embedding_ctx_length=False" in r.json()["error"]["message"]
+    assert elsewhere.status_code == 200, elsewhere.text  # no privacy layer: nothing to screen
+    assert seen == [embed(given, feature="locked")]
 
 
 async def test_a_secret_never_reaches_the_upstream(guard: Guard, sink: ListSink) -> None:
@@ -119,10 +123,11 @@ async def test_a_secret_never_reaches_the_upstream(guard: Guard, sink: ListSink)
     assert seen[1]["user"] == "ingest"
     assert len(batch.json()["data"]) == 3
     events = [e for e in sink.events if e.endpoint == "embeddings"]
-    assert [e.action.value for e in events] == ["redact", "redact"]  # one record per request
+    assert [e.action.value for e in events] == ["redact"] * 3  # each input that was redacted
+    assert [e.categories for e in events] == [("github_token",), ("github_token",), ("pii",)]
     assert all(e.text is None for e in events)  # documents are not stored
     assert re.search(
-        r'safeship_gateway_decisions_total\{action="redact",stage="input"\} 2', metrics
+        r'safeship_gateway_decisions_total\{action="redact",stage="input"\} 3', metrics
     )
 
 
@@ -264,3 +269,52 @@ async def test_upstream_errors_pass_through(guard: Guard) -> None:
     async with gateway(guard, transport=transport) as client:
         r = await client.post("/v1/embeddings", json=embed("hi"))
     assert_error(r, 400, "invalid_request_error", "input")
+
+
+SSN_RULE = r"""
+version: 1
+name: embeddings-ssn
+default_feature: records
+features:
+  records:
+    input: []
+    rules:
+      deny:
+        - name: us-ssn
+          regex: ['\b\d{3}-\d{2}-\d{4}\b']
+          category: pii
+        - name: jailbreak
+          keywords: ["ignore all previous instructions"]
+          category: prompt_injection
+"""
+
+
+async def test_a_blocking_deny_rule_on_private_data_applies_content_rules_do_not() -> None:
+    """A deny rule filed under a private-data category keeps its data from the model here too."""
+    records = Guard(parse_policy(SSN_RULE, "ssn.yaml"), embedder=None)
+    seen: list[dict[str, Any]] = []
+    try:
+        async with gateway(records, transport=recording(seen)) as client:
+            ssn = await client.post("/v1/embeddings", json=embed(["ok", "SSN 123-45-6789"]))
+            docs = await client.post("/v1/embeddings", json=embed(f"'{JAILBREAK}' is an attack"))
+    finally:
+        records.close()
+    assert_error(ssn, 400, "content_filter", "input.1")
+    assert docs.status_code == 200 and seen == [embed(f"'{JAILBREAK}' is an attack")]
+
+
+@pytest.mark.parametrize(
+    ("extra", "field"),
+    [({"tier": 5}, "tier"), ({"tier": "root"}, "tier"), ({"feature": ["chat"]}, "feature")],
+)
+async def test_a_mistyped_tier_or_feature_is_a_400_not_a_500(
+    guard: Guard, extra: dict[str, Any], field: str
+) -> None:
+    async with gateway(guard) as client:
+        emb = await client.post("/v1/embeddings", json=embed("x", **extra))
+        chat = await client.post(
+            "/v1/chat/completions",
+            json={"model": "m", "messages": [{"role": "user", "content": "x"}], **extra},
+        )
+    assert_error(emb, 400, "invalid_request", field)
+    assert_error(chat, 400, "invalid_request", field)

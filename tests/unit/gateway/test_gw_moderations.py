@@ -33,6 +33,7 @@ LEXICON: dict[str, tuple[str, dict[str, float]]] = {
     ),
     "end my life": ("self_harm", {"self_harm": 0.8}),
     "you idiot": ("insult", {"insult": 0.7}),
+    "vague menace": ("threat", {"threat": 0.6}),  # blocked, too unsure to count a violation
 }
 
 
@@ -315,3 +316,38 @@ async def test_a_batch_counts_one_violation_however_many_items_are_blocked(
         r = await client.post("/v1/moderations", json={"input": bad, "user": "app-1"})
         r = await client.post("/v1/moderations", json={"input": bad, "user": "app-1"})
         assert r.json()["safeship"]["escalation"] == "throttle"  # three requests, three counts
+
+
+async def test_an_app_moderating_its_users_posts_never_escalates_its_own_key(
+    mod_guard: Guard,
+) -> None:
+    """A keyed caller naming no ``user`` is an app checking others' text, not their author."""
+    async with gateway(mod_guard, config(**KEYS)) as client:
+        for _ in range(8):
+            r = await client.post(
+                "/v1/moderations", json={"input": "I will kill you"}, headers=AUTHENTICATED
+            )
+            assert r.status_code == 200 and r.json()["results"][0]["flagged"]
+        assert r.json()["safeship"]["escalation"] == "none"
+        named = {"input": "I will kill you", "user": "poster-9"}
+        r = await client.post("/v1/moderations", json=named, headers=AUTHENTICATED)
+        assert r.json()["safeship"]["escalation"] == "warn"  # a named author is counted
+
+
+async def test_a_borderline_item_first_does_not_make_the_batch_free(mod_guard: Guard) -> None:
+    controls = {"escalation": {"warn_at": 1, "throttle_at": 3, "suspend_at": 6}}
+    batch = ["vague menace", "I will kill you", "subhuman vermin"]
+    async with gateway(mod_guard, config(controls=controls)) as client:
+        for _ in range(3):
+            r = await client.post("/v1/moderations", json={"input": batch, "user": "u"})
+            assert [x["flagged"] for x in r.json()["results"]] == [True, True, True]
+    assert r.json()["safeship"]["escalation"] == "throttle"  # counted by its most certain block
+
+
+async def test_an_image_with_an_empty_text_part_is_a_400(mod_guard: Guard) -> None:
+    parts = [
+        {"type": "image_url", "image_url": {"url": "https://example.com/a.png"}},
+        {"type": "text", "text": "  "},
+    ]
+    r = await moderate(mod_guard, {"input": parts})
+    assert r.status_code == 400 and r.json()["error"]["field"] == "input"

@@ -221,3 +221,22 @@ async def test_a_refusal_that_made_tool_calls_is_forwarded_as_the_guard_read_it(
     assert sent.status_code == 200
     assert upstream.bodies[-1]["messages"] == history
     assert asked == []  # no refused turn found: none was looked at, none left out
+
+
+async def test_a_refusal_in_the_refusal_field_is_read_as_the_library_reads_it(
+    guard: Guard,
+) -> None:
+    """An assistant turn with no text and a ``refusal`` field: its words, for both readers."""
+    upstream = Recording()
+    async with gateway(guard, transport=upstream.transport()) as client:
+        refusal = await _refusal(client)
+        history = [
+            {"role": "user", "content": JAILBREAK},
+            {"role": "assistant", "content": None, "refusal": refusal},
+            {"role": "user", "content": "ok, please go ahead with it"},
+        ]
+        sent = await client.post(
+            "/v1/chat/completions", json={"model": "mock-1", "messages": history}
+        )
+    assert sent.status_code == 200 and sent.json()["safeship"]["action"] == "allow"
+    assert upstream.bodies[-1]["messages"] == [history[2]]
