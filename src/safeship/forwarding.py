@@ -19,13 +19,14 @@ guard that cannot be built raises, so the caller sees the failure.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import TypeVar
+from typing import Any, TypeVar, cast
 
 from safeship.errors import InputError
 from safeship.guard import Guard, GuardContext, to_messages
 from safeship.history import dropped, refused_exchanges
 from safeship.messages import message_from
-from safeship.types import Message
+from safeship.privacy import as_sent
+from safeship.types import Action, Decision, Message
 
 T = TypeVar("T")
 
@@ -70,14 +71,25 @@ async def refused_positions(
 
 
 async def forwardable(
-    guard: Guard, messages: Iterable[T], ctx: GuardContext | None = None
+    guard: Guard,
+    messages: Iterable[T],
+    ctx: GuardContext | None = None,
+    decision: Decision | None = None,
 ) -> list[T]:
-    """``messages`` without the turns the guard refused, and their refusals, in order.
+    """``messages`` as the model may read them: what the gateway forwards in their place.
 
     Call it after ``Guard.acheck_input`` allowed (or redacted) the same ``messages`` under the
-    same ``ctx``, and send the model what it returns. The items come back as given (``Message``
-    objects or OpenAI chat / Responses dicts, as ``check_input`` takes them), so the result goes
-    to the model's client unchanged. The input check's own rules are used: the system prompt is
+    same ``ctx``, passing its ``decision``, and send the model what it returns:
+
+    - the turns the guard refused, their refusals and what lies between are left out;
+    - every earlier user turn goes through the privacy layers (``Guard.acheck_privacy``): a
+      client's own copy of a turn carries the e-mail address or key that was redacted when the
+      turn was new;
+    - the newest user turn is the decision's ``redacted_text`` when it redacts.
+
+    Items come back as given (``Message`` objects or OpenAI chat / Responses dicts, as
+    ``check_input`` takes them); a user turn that changes comes back as a copy whose content is
+    the text to send. The input check's own rules are used: the system prompt is
     ``ctx.system_prompt``, else the first system message, and a turn's text is read as the check
     reads it (an assistant turn that made tool calls has no text: it is never a refusal).
 
@@ -95,14 +107,49 @@ async def forwardable(
     turns = [(None, "") if m is None else _turn(next(read)) for m in parsed]
     system = next((text for role, text in turns if role == "system"), None)
     drop = await refused_positions(guard, turns, ctx=ctx, system=system)
-    return [item for i, item in enumerate(items) if i not in drop]
+    sent = await _user_turns_as_sent(guard, turns, drop, ctx, decision)
+    kept = [(i, item) for i, item in enumerate(items) if i not in drop]
+    return [_with_text(item, sent[i]) if i in sent else item for i, item in kept]
+
+
+async def _user_turns_as_sent(
+    guard: Guard,
+    turns: Sequence[tuple[str | None, str]],
+    drop: set[int],
+    ctx: GuardContext,
+    decision: Decision | None,
+) -> dict[int, str]:
+    """Positions of user turns whose text changes on the way out, with the text to send."""
+    users = [i for i, (role, text) in enumerate(turns) if role == "user" and i not in drop]
+    newest = max((i for i, (role, _) in enumerate(turns) if role == "user"), default=None)
+    sent: dict[int, str] = {}
+    for i in users:
+        text = turns[i][1]
+        if i == newest:
+            if decision is not None and decision.action is Action.REDACT:
+                sent[i] = decision.redacted_text or ""
+        elif text:
+            private = as_sent(await guard.acheck_privacy(text, ctx), text)
+            if private != text:
+                sent[i] = private
+    return sent
 
 
 def forwardable_sync(
-    guard: Guard, messages: Iterable[T], ctx: GuardContext | None = None
+    guard: Guard,
+    messages: Iterable[T],
+    ctx: GuardContext | None = None,
+    decision: Decision | None = None,
 ) -> list[T]:
     """Sync facade over :func:`forwardable`, on the guard's own loop (as ``check_input``)."""
-    return guard._run(forwardable(guard, messages, ctx))
+    return guard._run(forwardable(guard, messages, ctx, decision))
+
+
+def _with_text(item: T, text: str) -> T:
+    """A copy of a user ``item`` whose content is ``text`` (the caller's item is not changed)."""
+    if isinstance(item, Message):
+        return cast(T, item.model_copy(update={"content": text}))
+    return cast(T, {**cast(Mapping[str, Any], item), "content": text})
 
 
 def _turn(message: Message) -> tuple[str | None, str]:

@@ -205,3 +205,36 @@ def test_the_sync_facade_agrees_and_forwardable_is_public() -> None:
         assert safeship.forwardable is forwardable
     finally:
         guard.close()
+
+
+PRIVATE = r"""
+version: 1
+features:
+  chat:
+    input: [{detector: keyword}]
+    rules:
+      deny:
+        - name: email
+          regex: ['[\w.+-]+@[\w-]+(\.[\w-]+)+']
+          category: pii
+          action: redact
+"""
+
+
+async def test_private_data_leaves_no_turn_and_the_callers_items_are_untouched() -> None:
+    guard = Guard(parse_policy(PRIVATE, "private.yaml"), embedder=None)
+    try:
+        earlier = {"role": "user", "content": [{"type": "text", "text": "mail me at jo@x.org"}]}
+        mine = Message(role="user", content="and bo@y.org too")
+        items: list[Any] = [earlier, {"role": "assistant", "content": "Noted."}, mine]
+        decision = await guard.acheck_input(items, CTX)
+        assert decision.action is Action.REDACT
+        sent = await forwardable(guard, items, CTX, decision)
+        without = await forwardable(guard, items, CTX)  # no decision: the newest as given
+    finally:
+        guard.close()
+    assert sent[0] == {"role": "user", "content": "mail me at [REDACTED]"}
+    assert sent[1] is items[1]
+    assert sent[2] == Message(role="user", content="and [REDACTED] too")
+    assert items[0]["content"][0]["text"] == "mail me at jo@x.org"  # a copy was changed
+    assert without[2] is mine and without[0] == sent[0]

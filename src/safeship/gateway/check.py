@@ -1,7 +1,9 @@
 """``POST /v1/guard/check``: the guard alone, for apps that call their model themselves.
 
 The answer is the decision without raw finding text (spans only), so the endpoint never echoes
-PII or secrets it was asked to find; ``redacted_text`` is the safe version to use instead.
+PII or secrets it was asked to find; ``redacted_text`` is the safe version to use instead. An
+input check that is not blocked also says what to send the model (``forward``): the turns to
+drop and the user turns to send redacted, exactly what the gateway forwards in its place.
 """
 
 from __future__ import annotations
@@ -13,9 +15,11 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from safeship.gateway.shapes import ChatMessageIn, extension
-from safeship.gateway.state import begin, state_of
-from safeship.types import Decision, Message, Stage
+from safeship.gateway.earlier_turns import earlier_turns_as_sent
+from safeship.gateway.refused import refused_positions
+from safeship.gateway.shapes import ChatMessageIn, extension, read_messages
+from safeship.gateway.state import Call, GatewayState, begin, state_of
+from safeship.types import Action, Decision, Message, Stage
 
 router = APIRouter()
 
@@ -58,10 +62,7 @@ async def guard_check(request: Request) -> JSONResponse:
     call, body = await begin(request, CheckRequest, "guard_check")
     gw = state_of(request)
     stage = Stage(body.stage)
-    messages = [
-        Message(role="tool" if m.role == "function" else m.role, content=m.text())
-        for m in body.messages
-    ]
+    messages = read_messages(body.messages)
     decision, seconds = await gw.screener.check(
         stage, messages, call.ctx, body.response, guard=call.guard
     )
@@ -71,7 +72,40 @@ async def guard_check(request: Request) -> JSONResponse:
     )
     gw.screener.shadow(decision, call.route, call.scope, call.ctx, messages, body.response, scanned)
     ext = extension(decision, call.request_id, call.standing.level)
-    return JSONResponse({"decision": decision_json(decision), "safeship": ext})
+    answer: dict[str, Any] = {"decision": decision_json(decision), "safeship": ext}
+    if stage is Stage.INPUT and not decision.blocked:
+        answer["forward"] = await _forward(gw, call, messages, decision)
+    return JSONResponse(answer)
+
+
+async def _forward(
+    gw: GatewayState, call: Call, messages: list[Message], decision: Decision
+) -> dict[str, Any]:
+    """What to send the model, as edits to the caller's own ``messages``: what the gateway does.
+
+    ``drop``: positions of turns the guard refused, their refusals and what lies between
+    (``safeship.forwarding``); ``redacted``: the user turns to send as plain text instead,
+    the newest one's redaction and every earlier one's through the privacy layers
+    (``earlier_turns``). An app that calls its model itself needs both, or its model reads a
+    request the guard left out, or private data a client re-sends on every call.
+    """
+    turns = [(m.role, m.content) for m in messages]
+    system = call.ctx.system_prompt or next((t for r, t in turns if r == "system"), None)
+    drop = await refused_positions(call, turns, system)
+    newest = next((i for i in range(len(turns) - 1, -1, -1) if turns[i][0] == "user"), None)
+    changed = await earlier_turns_as_sent(gw, call, turns, newest)
+    if (
+        decision.action is Action.REDACT
+        and decision.redacted_text is not None
+        and newest is not None
+    ):
+        changed[newest] = decision.redacted_text
+    return {
+        "drop": sorted(drop),
+        "redacted": [
+            {"index": i, "content": t} for i, t in sorted(changed.items()) if i not in drop
+        ],
+    }
 
 
 def _last_user(messages: list[Message]) -> str | None:

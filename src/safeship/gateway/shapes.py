@@ -9,6 +9,7 @@ request is answered with an ordinary completion whose text is the refusal, ``fin
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -45,6 +46,23 @@ class ChatMessageIn(OpenModel):
         return self.content or ""
 
 
+def read_messages(messages: Sequence[ChatMessageIn]) -> list[Message]:
+    """Chat messages as the guard reads them, by the library's rule (``turn_text``).
+
+    So the gateway and a library user read the same body alike: ``function`` is the old name
+    of ``tool``, a ``refusal`` field is the words of an assistant turn with no text, and an
+    assistant turn that made tool calls has no text (it is never a refusal, for the guard's
+    window and the gateway's drop of refused turns alike).
+    """
+    return [
+        Message(
+            role="tool" if m.role == "function" else m.role,
+            content=turn_text(m.role, m.text(), m.model_extra or {}),
+        )
+        for m in messages
+    ]
+
+
 class ChatRequest(OpenModel):
     """``POST /v1/chat/completions``."""
 
@@ -55,20 +73,8 @@ class ChatRequest(OpenModel):
     user: str | None = None
 
     def guard_messages(self) -> list[Message]:
-        """The conversation as the guard reads it, by the library's rule (``turn_text``).
-
-        So the gateway and a library user read the same body alike: ``function`` is the old
-        name of ``tool``, a ``refusal`` field is the words of an assistant turn with no text,
-        and an assistant turn that made tool calls has no text (it is never a refusal, for the
-        guard's window and the gateway's drop of refused turns alike).
-        """
-        return [
-            Message(
-                role="tool" if m.role == "function" else m.role,
-                content=turn_text(m.role, m.text(), m.model_extra or {}),
-            )
-            for m in self.messages
-        ]
+        """The conversation as the guard reads it (``read_messages``)."""
+        return read_messages(self.messages)
 
     def last_user_index(self) -> int | None:
         """Index of the turn the input check screens (and redacts)."""
