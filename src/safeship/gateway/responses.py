@@ -39,7 +39,7 @@ from safeship.gateway.proxy import (
     screen_tool_results,
 )
 from safeship.gateway.refused import refused_positions
-from safeship.gateway.responses_history import Continuation
+from safeship.gateway.responses_history import Continuation, conversation_of
 from safeship.gateway.responses_reasoning import ReasoningItems, ThinkingBlocked
 from safeship.gateway.responses_shapes import (
     ResponsesRequest,
@@ -76,7 +76,9 @@ async def responses(request: Request) -> Response:
     confirm = confirmations(request, call)
     if tools is not None:
         check_offered(tools, call.data)
-    earlier = await Continuation.open(gw, call, body.previous_response_id)
+    earlier = await Continuation.open(
+        gw, call, body.previous_response_id, conversation_of(call.data)
+    )
     if tools is not None and tools.policy.screen_results:
         blocked = await screen_tool_results(request, call, messages)
         if blocked is not None:

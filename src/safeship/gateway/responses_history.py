@@ -16,9 +16,15 @@ turn passes through the telemetry store's redactor (PII patterns and secrets) fi
 the policy's actions: the memory is storage, and nothing raw is stored. Only what the store
 will keep is redacted (its last ``MAX_ENTRY_CHARS``, plus a margin), never a whole large input.
 
+A request in a provider-kept ``conversation`` (OpenAI's Conversations API: the provider puts
+the conversation's earlier items before the new input, as with ``previous_response_id``) is
+handled the same way, keyed by the conversation id: each served response's turns are remembered
+under it too, and the next request in that conversation is checked with them.
+
 An unknown, expired or other tenant's id, or a failing store, leaves the check with what the
-request carries; the ``safeship`` extension says so in ``previous_response`` (``found``,
-``missing`` or ``unavailable``; absent when the request continues nothing).
+request carries; the ``safeship`` extension says so in ``previous_response`` or
+``conversation`` (``found``, ``missing`` or ``unavailable``; absent when the request continues
+nothing).
 """
 
 from __future__ import annotations
@@ -51,9 +57,16 @@ class Continuation:
     """The turns a request continues, and how to remember its own."""
 
     def __init__(
-        self, memory: ConversationMemory, call: Call, found: Recall | None, keep: int
+        self,
+        memory: ConversationMemory,
+        call: Call,
+        found: Recall | None,
+        keep: int,
+        conversation: str | None = None,
     ) -> None:
         self._memory = memory
+        self._conversation = conversation
+        self._via = "previous_response" if conversation is None else "conversation"
         self._tenant = call.scope.tenant
         self._request_id = call.request_id
         self._keep = keep
@@ -62,8 +75,10 @@ class Continuation:
         self._own: list[str] = []
 
     @classmethod
-    async def open(cls, gw: GatewayState, call: Call, previous_id: str | None) -> Continuation:
-        """Look up the turns behind ``previous_id`` (None: the request continues nothing)."""
+    async def open(
+        cls, gw: GatewayState, call: Call, previous_id: str | None, conversation: str | None = None
+    ) -> Continuation:
+        """Look up the turns behind ``previous_id``, else ``conversation`` (None: neither)."""
         try:
             keep = call.guard.policy.feature(call.scope.feature)[1].history_turns
         except KeyError:  # begin resolved the feature; a policy swapped since keeps a default
@@ -71,8 +86,11 @@ class Continuation:
         memory = gw.runtime.conversations
         found = None
         if previous_id:
+            conversation = None  # the response chain is the history the provider reads
+        key = previous_id or (conversation_key(conversation) if conversation else None)
+        if key:
             try:
-                found = await memory.recall(call.scope.tenant, previous_id)
+                found = await memory.recall(call.scope.tenant, key)
             except Exception as exc:  # an injected store that raises: check without the turns
                 log.warning("conversation memory lookup failed (%s)", type(exc).__name__)
                 found = Recall("unavailable")
@@ -82,7 +100,7 @@ class Continuation:
                 call.request_id,
                 found.status,
             )
-        return cls(memory, call, found, keep)
+        return cls(memory, call, found, keep, conversation)
 
     def checked(self, messages: list[Message]) -> list[Message]:
         """``messages`` with the remembered user turns first (after the leading instructions).
@@ -106,7 +124,7 @@ class Continuation:
     def mark(self, ext: dict[str, Any]) -> dict[str, Any]:
         """The ``safeship`` extension, saying whether the earlier turns were found."""
         if self.status is not None:
-            ext["previous_response"] = self.status
+            ext[self._via] = self.status
         return ext
 
     def allowed(self, own: list[str]) -> None:
@@ -126,10 +144,27 @@ class Continuation:
             else:
                 kept = _redacted(turns)
             await self._memory.remember(self._tenant, response_id, kept)
+            if self._conversation:
+                await self._memory.remember(
+                    self._tenant, conversation_key(self._conversation), kept
+                )
         except Exception as exc:  # a store is best effort; the answer goes out regardless
             log.warning(
                 "remembering request %s's turns failed (%s)", self._request_id, type(exc).__name__
             )
+
+
+def conversation_key(conversation: str) -> str:
+    """The memory key of a provider conversation (apart from every response id)."""
+    return f"conversation:{conversation}"
+
+
+def conversation_of(data: dict[str, Any]) -> str | None:
+    """The ``conversation`` a Responses body continues: an id, or an object with one."""
+    given = data.get("conversation")
+    if isinstance(given, dict):
+        given = given.get("id")
+    return given if isinstance(given, str) and given else None
 
 
 def _redacted(turns: list[str]) -> tuple[str, ...]:

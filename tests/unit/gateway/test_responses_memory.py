@@ -510,3 +510,23 @@ def test_a_private_key_across_the_cut_is_never_kept_raw() -> None:
     filler = "word " * ((MAX_ENTRY_CHARS - len(key) // 2) // 5)
     kept = "\n".join(_redacted([key + "\n" + filler]))
     assert not [line for line in lines.splitlines() if line in kept]
+
+
+@pytest.mark.parametrize("stream", [False, True])
+@pytest.mark.parametrize("conversation", ["conv_42", {"id": "conv_42"}])
+async def test_a_split_attack_in_a_provider_conversation_is_blocked(
+    guard: Guard, stream: bool, conversation: object
+) -> None:
+    """The provider puts a ``conversation``'s earlier items before the new input."""
+    async with gateway(guard) as gw:
+        first = await send(gw.client, SETUP, stream=stream, conversation=conversation)
+        other = await send(gw.client, FINISH, stream=stream, conversation="conv_other")
+        joined = await send(gw.client, FINISH, stream=stream, conversation=conversation)
+        forwarded = len(gw.upstream.bodies)
+    assert first["safeship"]["action"] == "allow"
+    assert first["safeship"]["conversation"] == "missing"  # a new conversation
+    assert other["safeship"] == {**other["safeship"], "action": "allow", "conversation": "missing"}
+    assert joined["safeship"]["action"] == "block"
+    assert joined["safeship"]["conversation"] == "found"
+    assert forwarded == 2  # the continuation never reached the model
+    assert gw.upstream.bodies[0]["conversation"] == conversation  # forwarded as sent
