@@ -29,7 +29,7 @@ from safeship.features.memo import EmbeddingMemo
 from safeship.history import Turn, user_turns
 from safeship.long_text import LONG_TEXT_CHARS, LongTextLane
 from safeship.messages import message_from
-from safeship.policy.engine import RuleHit, decide, exempt, match_rules
+from safeship.policy.engine import RuleHit, decide, earlier_denials, exempt, match_rules
 from safeship.policy.load import LoadedPolicy, load_policy
 from safeship.policy.refusals import refusal_messages
 from safeship.policy.schema import DetectorSpec, FeaturePolicy
@@ -381,6 +381,7 @@ class Guard:
         if rules.deny or rules.allow:  # a stage with no rules needs no normalised views
             views = norm[text].views if text in norm else normalise(text).views
             deny = match_rules(rules.deny, "deny", text, views, stage)
+            deny += earlier_denials(rules.deny, history[:-1], stage)
             allow = match_rules(rules.allow, "allow", text, views, stage)
         return decide(
             feature_name=name,

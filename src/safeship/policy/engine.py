@@ -18,13 +18,16 @@ How a decision is made:
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from safeship.detectors.redact import redact
 from safeship.policy.refusals import refusal_for
 from safeship.policy.schema import FailMode, FeaturePolicy, Rule
 from safeship.text.marks import Folded, fold_marks
+from safeship.text.normalise import normalise
 from safeship.types import (
     Action,
     Decision,
@@ -34,6 +37,9 @@ from safeship.types import (
     Stage,
     TrustTier,
 )
+
+if TYPE_CHECKING:
+    from safeship.history import Turn
 
 
 @dataclass(frozen=True)
@@ -195,3 +201,23 @@ def decide(
         timings_ms={r.detector: r.latency_ms for r in results},
         policy_version=policy_version,
     )
+
+
+def earlier_denials(rules: Sequence[Rule], turns: Sequence[Turn], stage: Stage) -> list[RuleHit]:
+    """Hits of blocking deny rules in earlier turns of the window that the guard did not refuse.
+
+    Why: deny rules are the policy's highest-risk patterns, and they matched only the newest
+    turn, so a denied phrase written into an earlier turn, a made-up answer and "go on" reached
+    the model. Such a turn was never allowed (a blocking rule would have stopped it), so counting
+    it re-flags nothing the guard let through; ``warn`` and ``redact`` rules are not re-applied
+    here (a warned turn was let through; ``safeship.privacy`` redacts earlier turns). The hits
+    carry no spans: they are not in the text being decided.
+    """
+    hits: list[RuleHit] = []
+    blocking = [r for r in rules if r.action is Action.BLOCK]
+    for turn in turns if blocking else ():
+        if turn.refused:
+            continue
+        found = match_rules(blocking, "deny", turn.text, normalise(turn.text).views, stage)
+        hits += [dataclasses.replace(hit, findings=()) for hit in found]
+    return hits
