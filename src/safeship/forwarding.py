@@ -18,14 +18,15 @@ guard that cannot be built raises, so the caller sees the failure.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import asyncio
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any, TypeVar, cast
 
 from safeship.errors import InputError
 from safeship.guard import Guard, GuardContext, to_messages
 from safeship.history import dropped, refused_exchanges
 from safeship.messages import message_from
-from safeship.privacy import as_sent
+from safeship.privacy import SentTexts, as_sent, privacy_view
 from safeship.types import Action, Decision, Message
 
 T = TypeVar("T")
@@ -107,31 +108,53 @@ async def forwardable(
     turns = [(None, "") if m is None else _turn(next(read)) for m in parsed]
     system = next((text for role, text in turns if role == "system"), None)
     drop = await refused_positions(guard, turns, ctx=ctx, system=system)
-    sent = await _user_turns_as_sent(guard, turns, drop, ctx, decision)
+    redacted = decision.redacted_text if decision and decision.action is Action.REDACT else None
+    sent = await user_turns_as_sent(guard, turns, ctx, drop=drop, newest=redacted)
     kept = [(i, item) for i, item in enumerate(items) if i not in drop]
     return [_with_text(item, sent[i]) if i in sent else item for i, item in kept]
 
 
-async def _user_turns_as_sent(
+async def user_turns_as_sent(
     guard: Guard,
     turns: Sequence[tuple[str | None, str]],
-    drop: set[int],
     ctx: GuardContext,
-    decision: Decision | None,
+    *,
+    drop: Collection[int] = (),
+    newest: str | None = None,
+    memo: SentTexts | None = None,
 ) -> dict[int, str]:
-    """Positions of user turns whose text changes on the way out, with the text to send."""
-    users = [i for i, (role, text) in enumerate(turns) if role == "user" and i not in drop]
-    newest = max((i for i, (role, _) in enumerate(turns) if role == "user"), default=None)
+    """Positions of user turns whose text changes on the way out, with the text to send.
+
+    The newest user turn is the input check's own: ``newest`` is its redacted text (None: it
+    goes as it is). Every earlier user turn goes through the privacy layers alone
+    (``Guard.acheck_privacy``; ``memo`` keeps the answers across calls), since a client
+    re-sends its own copy of it. Turns in ``drop`` are left alone (they do not go at all), and
+    the event loop is yielded between turns (a long history is many checks).
+
+    Raises:
+        InputError: ``ctx.feature`` is not in the guard's policy.
+    """
+    users = [i for i, (role, _) in enumerate(turns) if role == "user"]
+    last = users[-1] if users else None
     sent: dict[int, str] = {}
+    if last is not None and newest is not None and last not in drop:
+        sent[last] = newest
+    name, feature = guard.feature_policy(ctx)
+    if privacy_view(feature) is None:
+        return sent
+    scope = (guard.loaded.version, name, ctx.tier.value)
+
+    async def check(text: str) -> Decision:
+        return await guard.acheck_privacy(text, ctx)
+
     for i in users:
         text = turns[i][1]
-        if i == newest:
-            if decision is not None and decision.action is Action.REDACT:
-                sent[i] = decision.redacted_text or ""
-        elif text:
-            private = as_sent(await guard.acheck_privacy(text, ctx), text)
-            if private != text:
-                sent[i] = private
+        if i == last or i in drop or not text:
+            continue
+        private = await memo.get(scope, text, check) if memo else as_sent(await check(text), text)
+        if private != text:
+            sent[i] = private
+        await asyncio.sleep(0)
     return sent
 
 

@@ -340,6 +340,10 @@ class Guard:
             self._refusal_texts[name] = refusal_messages(feature)
         return self._refusal_texts[name]
 
+    def feature_policy(self, ctx: GuardContext) -> tuple[str, FeaturePolicy]:
+        """The name and policy of ``ctx``'s feature; an unknown one is an ``InputError``."""
+        return self._feature(ctx)
+
     def _feature(self, ctx: GuardContext) -> tuple[str, FeaturePolicy]:
         try:
             return self.policy.feature(ctx.feature)

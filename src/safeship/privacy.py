@@ -23,7 +23,6 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 
 from safeship.detectors.base import detectors
-from safeship.detectors.redact import redact
 from safeship.policy.schema import FeaturePolicy
 from safeship.types import Action, Decision
 
@@ -79,15 +78,16 @@ def privacy_view(feature: FeaturePolicy) -> FeaturePolicy | None:
 def as_sent(decision: Decision, text: str) -> str:
     """``text`` as it may reach the model under a privacy-only ``decision``.
 
-    ``redact`` gives the engine's redacted text. ``block`` means the policy keeps that private
-    data from the model: every finding's span is cut out, and with no span to cut (a decoded
-    payload, a failed layer under ``fail_mode: closed``) the whole text is replaced by
-    ``REMOVED``; never sent as it was. ``allow`` and ``warn`` leave it unchanged.
+    ``redact`` gives the engine's redacted text (a redaction with any evidence it cannot locate
+    is already a block). ``block`` means the policy keeps that data from the model, and some of
+    it may have no span (an encoded copy, a layer that failed under ``fail_mode: closed``), so
+    the whole text is replaced by ``REMOVED``: never sent in part. ``allow`` and ``warn`` leave
+    it unchanged.
     """
     if decision.action is Action.REDACT and decision.redacted_text is not None:
         return decision.redacted_text
     if decision.action is Action.BLOCK:
-        return redact(text, list(decision.findings)) if decision.findings else REMOVED
+        return REMOVED
     return text
 
 
@@ -96,12 +96,18 @@ class SentTexts:
 
     A conversation re-sends every earlier turn on each call, so each turn is screened once per
     policy version, feature and tier, not once per call. An answer made while a layer failed is
-    not kept: a failure's fail mode is not the text's own answer.
+    not kept: a failure's fail mode is not the text's own answer. Bounded by entries and by the
+    characters of the redacted texts it keeps (an unchanged text is kept as a mark, not a copy);
+    a text over ``LONGEST`` characters is screened every time rather than kept.
     """
 
-    def __init__(self, size: int = 4096) -> None:
+    LONGEST = 32_768
+
+    def __init__(self, size: int = 4096, chars: int = 4_000_000) -> None:
         self._size = size
-        self._items: OrderedDict[bytes, str] = OrderedDict()
+        self._chars = chars
+        self._held = 0
+        self._items: OrderedDict[bytes, str | None] = OrderedDict()
 
     async def get(
         self, scope: tuple[str, ...], text: str, check: Callable[[str], Awaitable[Decision]]
@@ -110,14 +116,17 @@ class SentTexts:
         key = hashlib.blake2b(
             json.dumps([*scope, text]).encode("utf-8", "surrogatepass"), digest_size=16
         ).digest()
-        known = self._items.get(key)
-        if known is not None:
+        if key in self._items:
             self._items.move_to_end(key)
-            return text if known == "" and text else known
+            known = self._items[key]
+            return text if known is None else known
         decision = await check(text)
         sent = as_sent(decision, text)
-        if not decision.errored:
-            self._items[key] = "" if sent == text else sent  # unchanged: no copy of the text
-            if len(self._items) > self._size:
-                self._items.popitem(last=False)
+        if not decision.errored and len(text) <= self.LONGEST:
+            kept = None if sent == text else sent  # unchanged: no copy of the text
+            self._items[key] = kept
+            self._held += len(kept or "")
+            while len(self._items) > self._size or self._held > self._chars:
+                _, dropped = self._items.popitem(last=False)
+                self._held -= len(dropped or "")
         return sent

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Iterator
 
 import pytest
@@ -64,13 +65,13 @@ async def test_private_data_is_redacted_and_content_layers_do_not_run(guard: Gua
     assert "attack now, launch codes" in sent  # not this check's business
 
 
-async def test_a_blocked_secret_is_cut_out_never_sent(guard: Guard) -> None:
+async def test_a_blocked_secret_removes_the_whole_text_never_part_of_it(guard: Guard) -> None:
+    """Some of what a block keeps out may have no span (an encoded copy, a failed layer)."""
     ctx = CTX.model_copy(update={"feature": "strict"})
     text = f"here is my key {KEY} thanks"
     decision = await guard.acheck_privacy(text, ctx)
     assert decision.action is Action.BLOCK
-    sent = as_sent(decision, text)
-    assert KEY not in sent and sent.startswith("here is my key")
+    assert as_sent(decision, text) == REMOVED
 
 
 def test_a_block_with_no_span_removes_the_whole_text() -> None:
@@ -78,6 +79,20 @@ def test_a_block_with_no_span_removes_the_whole_text() -> None:
         action=Action.BLOCK, stage=Stage.INPUT, feature="f", tier=TrustTier.ANONYMOUS
     )
     assert as_sent(decision, "a key only a decoded view shows") == REMOVED
+
+
+async def test_an_encoded_copy_beside_a_plain_key_turns_the_redaction_into_a_block(
+    guard: Guard,
+) -> None:
+    """Before, the plain key gave the flag a span, so the redaction left the encoded copy in."""
+    other = "ghp_" + "Q9wE3rT6yU1iO4pA7sD0fG2hJ5kL8zX3cV6b"
+    encoded = base64.b64encode(f"token={other}".encode()).decode()
+    text = f"keys {KEY} and {encoded}"
+    decision = await guard.acheck_privacy(text, CTX)
+    assert decision.action is Action.BLOCK
+    assert as_sent(decision, text) == REMOVED
+    alone = await guard.acheck_privacy(f"keys {KEY} only", CTX)
+    assert alone.action is Action.REDACT  # nothing hidden: the span is cut out as before
 
 
 async def test_a_feature_without_privacy_layers_allows(guard: Guard) -> None:
@@ -114,3 +129,22 @@ async def test_each_text_is_checked_once_and_failures_are_not_kept(guard: Guard)
     assert await memo.get(scope, "x", failing) == REMOVED
     assert await memo.get(scope, "x", failing) == REMOVED
     assert calls[-2:] == ["x", "x"]  # asked again: an error is not the text's answer
+
+
+async def test_the_memo_is_bounded_by_characters_and_skips_huge_texts(guard: Guard) -> None:
+    memo = SentTexts(size=100, chars=200)
+    calls: list[str] = []
+
+    async def check(text: str) -> Decision:
+        calls.append(text)
+        return await guard.acheck_privacy(text, CTX)
+
+    scope = ("v1", "chat", "authenticated")
+    texts = [f"{i} {KEY} " + "x" * 60 for i in range(5)]  # each kept redacted, ~80 chars
+    for text in texts:
+        await memo.get(scope, text, check)
+    assert memo._held <= 200 and len(memo._items) < 5  # the oldest went to stay in budget
+    huge = "y" * (SentTexts.LONGEST + 1)
+    await memo.get(scope, huge, check)
+    await memo.get(scope, huge, check)
+    assert calls.count(huge) == 2  # screened each time, never kept

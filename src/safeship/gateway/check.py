@@ -92,20 +92,10 @@ async def _forward(
     turns = [(m.role, m.content) for m in messages]
     system = call.ctx.system_prompt or next((t for r, t in turns if r == "system"), None)
     drop = await refused_positions(call, turns, system)
-    newest = next((i for i in range(len(turns) - 1, -1, -1) if turns[i][0] == "user"), None)
-    changed = await earlier_turns_as_sent(gw, call, turns, newest)
-    if (
-        decision.action is Action.REDACT
-        and decision.redacted_text is not None
-        and newest is not None
-    ):
-        changed[newest] = decision.redacted_text
-    return {
-        "drop": sorted(drop),
-        "redacted": [
-            {"index": i, "content": t} for i, t in sorted(changed.items()) if i not in drop
-        ],
-    }
+    redacted = decision.redacted_text if decision.action is Action.REDACT else None
+    changed = await earlier_turns_as_sent(gw, call, turns, drop, redacted)
+    edits = [{"index": i, "content": t} for i, t in sorted(changed.items())]
+    return {"drop": sorted(drop), "redacted": edits}
 
 
 def _last_user(messages: list[Message]) -> str | None:

@@ -89,7 +89,7 @@ async def chat_completions(request: Request) -> Response:
     turns = [(m.role, m.content) for m in messages]  # as the guard read them
     system = next((m.content for m in messages if m.role == "system"), None)
     drop = await refused_positions(call, turns, system)
-    for i, sent in (await earlier_turns_as_sent(gw, call, turns, index)).items():
+    for i, sent in (await earlier_turns_as_sent(gw, call, turns, drop)).items():
         call.data["messages"][i]["content"] = sent  # the client's own copy: redact it too
         messages[i] = Message(role="user", content=sent)
     if drop:  # what the guard no longer reads, the model must not read either

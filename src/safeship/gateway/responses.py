@@ -94,7 +94,7 @@ async def responses(request: Request) -> Response:
     system = next((m.content for m in messages if m.role == "system"), None)
     turns = body.input_turns()
     drop = await refused_positions(call, turns, system)
-    changed = await earlier_turns_as_sent(gw, call, turns, body.last_user_item())
+    changed = await earlier_turns_as_sent(gw, call, turns, drop)
     if changed and isinstance(body.input, list):  # the client's own copies: redact them too
         for i, sent in changed.items():
             call.data["input"][i]["content"] = body.input[i].content = sent

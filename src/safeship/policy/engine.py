@@ -150,9 +150,10 @@ def collect_flags(
             continue
         if exempt(r.category, allow_hits):
             continue
-        flags.append(
-            Flag(r.category, feature.action(r.category, r.detector), r.detector, r.findings)
-        )
+        # evidence only a decoded view shows (``details["hidden"]``) has no span to cut out:
+        # the flag then has none, so a redaction becomes a block rather than leaving it in
+        findings = () if r.details.get("hidden") else r.findings
+        flags.append(Flag(r.category, feature.action(r.category, r.detector), r.detector, findings))
     return flags
 
 
