@@ -6,7 +6,7 @@ import asyncio
 import os
 from collections.abc import Iterator
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import pytest
 
@@ -114,3 +114,19 @@ def fake_encoder(tmp_path: Path):  # type: ignore[no-untyped-def]
         return out
 
     return make
+
+
+@pytest.fixture()
+def asked(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str | None]]:
+    """Every ``Guard.stops_alone`` question: (text, the system prompt it was asked with)."""
+    from safeship.guard import Guard
+
+    questions: list[tuple[str, str | None]] = []
+    real = Guard.stops_alone
+
+    async def recording(self: Guard, text: str, context: Any = None) -> bool:
+        questions.append((text, context.system_prompt if context is not None else None))
+        return await real(self, text, context)
+
+    monkeypatch.setattr(Guard, "stops_alone", recording)
+    return questions

@@ -46,20 +46,6 @@ def guard() -> Iterator[Guard]:
     g.close()
 
 
-@pytest.fixture()
-def asked(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str | None]]:
-    """Every ``Guard.stops_alone`` question: (text, the system prompt it was asked with)."""
-    questions: list[tuple[str, str | None]] = []
-    real = Guard.stops_alone
-
-    async def recording(self: Guard, text: str, context: Any = None) -> bool:
-        questions.append((text, context.system_prompt if context is not None else None))
-        return await real(self, text, context)
-
-    monkeypatch.setattr(Guard, "stops_alone", recording)
-    return questions
-
-
 def user(text: str) -> dict[str, Any]:
     return {"role": "user", "content": text}
 

@@ -131,3 +131,18 @@ def streamed_text(events: list[Any]) -> str:
         for e in events
         if isinstance(e, dict) and e.get("choices")
     )
+
+
+class Recording:
+    """The mock upstream, keeping every body it was sent."""
+
+    def __init__(self) -> None:
+        self.bodies: list[dict[str, Any]] = []
+        self._inner = mock_transport()
+
+    def transport(self) -> httpx.MockTransport:
+        def handle(request: httpx.Request) -> httpx.Response:
+            self.bodies.append(json.loads(request.content))
+            return self._inner.handler(request)  # type: ignore[attr-defined,no-any-return]
+
+        return httpx.MockTransport(handle)

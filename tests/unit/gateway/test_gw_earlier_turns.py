@@ -9,30 +9,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import httpx
 import pytest
-from gateway_support import gateway
+from gateway_support import Recording, gateway
 
-from safeship.gateway.mock import mock_transport
 from safeship.guard import Guard
 
 KEY = "ghp_" + "x7Rk2Lq9Wm4Tz8Vb1Nc6Hd3Fs5Gj0Py2Qa7E"
 EMAIL = "jane.doe@example.com"
-
-
-class Recording:
-    """The mock upstream, keeping every body it was sent."""
-
-    def __init__(self) -> None:
-        self.bodies: list[dict[str, Any]] = []
-        self._inner = mock_transport()
-
-    def transport(self) -> httpx.MockTransport:
-        def handle(request: httpx.Request) -> httpx.Response:
-            self.bodies.append(json.loads(request.content))
-            return self._inner.handler(request)  # type: ignore[attr-defined,no-any-return]
-
-        return httpx.MockTransport(handle)
 
 
 @pytest.fixture()
