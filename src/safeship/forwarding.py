@@ -25,7 +25,7 @@ from typing import Any, TypeVar, cast
 from safeship.errors import InputError
 from safeship.guard import Guard, GuardContext, to_messages
 from safeship.history import dropped, refused_exchanges
-from safeship.messages import message_from
+from safeship.messages import message_from, with_text
 from safeship.privacy import SentTexts, as_sent, privacy_view
 from safeship.types import Action, Decision, Message
 
@@ -172,7 +172,8 @@ def _with_text(item: T, text: str) -> T:
     """A copy of a user ``item`` whose content is ``text`` (the caller's item is not changed)."""
     if isinstance(item, Message):
         return cast(T, item.model_copy(update={"content": text}))
-    return cast(T, {**cast(Mapping[str, Any], item), "content": text})
+    raw = cast(Mapping[str, Any], item)
+    return cast(T, {**raw, "content": with_text(raw.get("content"), text)})
 
 
 def _turn(message: Message) -> tuple[str | None, str]:

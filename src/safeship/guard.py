@@ -307,11 +307,13 @@ class Guard:
             decision = await self._check(
                 name, feature, Stage.INPUT, ctx, _clean(text), system, None
             )
-            # a failure's fail mode is not the turn's own answer: an errored check says "not
-            # refused", so the turn stays where the guard reads it; and a redacted turn gets an
-            # answer, never the guard's refusal, so only a block counts
-            known = decision.action is Action.BLOCK and not decision.errored
-            if not decision.errored:
+            # only a block on evidence counts: a redacted turn gets an answer, never the guard's
+            # refusal, and a block by a failing layer (fail mode closed) is not the turn's own
+            # answer, so the turn stays where the guard reads it. A failure elsewhere cannot
+            # undo a block on evidence (it only adds flags), so that answer is kept as well
+            blocked = decision.refusal if decision.action is Action.BLOCK else None
+            known = blocked is not None and blocked.category != "detector_error"
+            if known or not decision.errored:
                 if len(self._alone) >= 1024:
                     self._alone.pop(next(iter(self._alone)))
                 self._alone[key] = known

@@ -50,6 +50,27 @@ def _part_text(part: object, where: str) -> str | None:
     return None
 
 
+def with_text(content: object, text: str) -> object:
+    """``content`` with its text replaced by ``text``, its other parts (images, audio) kept.
+
+    For sending a redacted turn: the guard reads a turn's text parts joined, so the redaction
+    goes in one text part where the first one was, and the parts with no text stay as they were
+    (a redacted question about a receipt keeps the receipt). A string content is the text.
+    """
+    if not isinstance(content, list):
+        return text
+    out: list[object] = []
+    placed = False
+    for i, part in enumerate(content):
+        if _part_text(part, f"content[{i}]") is None:
+            out.append(part)
+        elif not placed:
+            kind = part.get("type", "text") if isinstance(part, Mapping) else "text"
+            out.append({"type": kind if kind in _TEXT_PART_TYPES else "text", "text": text})
+            placed = True
+    return out if placed else [{"type": "text", "text": text}, *out]
+
+
 def content_text(content: object, where: str) -> str:
     """A message's screenable text: a string, or its text parts joined by line breaks."""
     if content is None:

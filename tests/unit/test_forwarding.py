@@ -210,7 +210,11 @@ features:
 async def test_private_data_leaves_no_turn_and_the_callers_items_are_untouched() -> None:
     guard = Guard(parse_policy(PRIVATE, "private.yaml"), embedder=None)
     try:
-        earlier = {"role": "user", "content": [{"type": "text", "text": "mail me at jo@x.org"}]}
+        image = {"type": "image_url", "image_url": {"url": "https://example.com/receipt.png"}}
+        earlier = {
+            "role": "user",
+            "content": [{"type": "text", "text": "mail me at jo@x.org"}, image],
+        }
         mine = Message(role="user", content="and bo@y.org too")
         items: list[Any] = [earlier, {"role": "assistant", "content": "Noted."}, mine]
         decision = await guard.acheck_input(items, CTX)
@@ -219,7 +223,10 @@ async def test_private_data_leaves_no_turn_and_the_callers_items_are_untouched()
         without = await forwardable(guard, items, CTX)  # no decision: the newest as given
     finally:
         guard.close()
-    assert sent[0] == {"role": "user", "content": "mail me at [REDACTED]"}
+    assert sent[0] == {
+        "role": "user",
+        "content": [{"type": "text", "text": "mail me at [REDACTED]"}, image],
+    }  # the image goes with it
     assert sent[1] is items[1]
     assert sent[2] == Message(role="user", content="and [REDACTED] too")
     assert items[0]["content"][0]["text"] == "mail me at jo@x.org"  # a copy was changed

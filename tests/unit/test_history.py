@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import pytest
 
@@ -340,11 +340,12 @@ async def test_a_refusal_beside_tool_calls_is_no_refusal(guard: Guard) -> None:
     assert (await guard.acheck_input(plain, CTX)).action is Action.ALLOW  # the same, refused
 
 
-async def test_a_failed_check_of_an_earlier_turn_keeps_it_in_the_window(
+async def test_a_failure_elsewhere_does_not_undo_a_refusal_on_evidence(
     test_detectors: None,
 ) -> None:
-    """Before, a failure read as "refused" took the turn out of the window; a later, working
-    question (the gateway's drop) then kept it, and the model read a turn the guard did not."""
+    """A refused turn stays refused while another, fail-open layer is down: a failure only adds
+    flags. Read as "not refused", it kept the refused turn in the window, and every honest
+    follow-up was blocked for as long as the layer failed."""
     policy = """
 version: 1
 features:
@@ -358,9 +359,10 @@ features:
 """
     with guard_for(policy) as guard:
         msgs = [m("user", "attack plan, part one"), m("assistant", REFUSED), m("user", "go on")]
-        assert not await guard.stops_alone("go on", CTX)
+        assert await guard.stops_alone("attack plan, part one", CTX)
+        assert len(guard._alone) == 1  # an answer on evidence is kept despite the failure
         decision = await guard.acheck_input(msgs, CTX)
-    assert decision.action is Action.BLOCK  # the window read the earlier turn
+    assert decision.action is Action.ALLOW and decision.errored == ("always_error",)
 
 
 async def test_a_redacted_turn_answered_in_refusal_words_is_not_refused(
@@ -416,3 +418,24 @@ async def test_a_denied_phrase_in_an_earlier_turn_is_not_forwarded_by_a_made_up_
     assert blocked.findings == ()  # the phrase is not in the text being decided: no spans
     assert after_refusal.action is Action.ALLOW  # the guard refused it: out of the window
     assert after_warning.action is Action.ALLOW  # a warned turn was let through
+
+
+async def test_earlier_turns_are_matched_against_deny_rules_once(
+    test_detectors: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A client re-sends its history on every call: each earlier turn is normalised once."""
+    from safeship.policy import engine
+
+    seen: list[str] = []
+    real = engine.normalise
+
+    def counting(text: str) -> Any:
+        seen.append(text)
+        return real(text)
+
+    monkeypatch.setattr(engine, "normalise", counting)
+    with guard_for(DENY_POLICY) as guard:
+        msgs = [m("user", "a long earlier turn"), m("assistant", "Sure."), m("user", "go on")]
+        for _ in range(3):
+            assert (await guard.acheck_input(msgs, CTX)).action is Action.ALLOW
+    assert seen.count("a long earlier turn") == 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -148,3 +149,18 @@ async def test_the_memo_is_bounded_by_characters_and_skips_huge_texts(guard: Gua
     await memo.get(scope, huge, check)
     await memo.get(scope, huge, check)
     assert calls.count(huge) == 2  # screened each time, never kept
+
+
+@pytest.mark.parametrize(
+    "copy",
+    [
+        lambda k: base64.b64encode(k.encode()).decode(),  # a key encoded alone: no prose
+        lambda k: base64.b64encode(f"token={k}".encode()).decode(),
+        lambda k: "%".join(f"{ord(c):02X}" for c in k).join(["%", ""]),  # %-escaped
+    ],
+)
+async def test_a_hidden_copy_of_the_same_key_blocks_too(guard: Guard, copy: Any) -> None:
+    """Before, a copy of a value already seen in the text was skipped, so it stayed in."""
+    text = f"keys {KEY} and {copy(KEY)}"
+    decision = await guard.acheck_privacy(text, CTX)
+    assert decision.action is Action.BLOCK, decision.redacted_text

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -126,7 +127,8 @@ class ReplacedFile:
     """
 
     def __init__(self, path: Path) -> None:
-        self.path = path
+        self.path = path.resolve() if path.is_symlink() else path  # write through a link
+        path = self.path
         self.written = False
         self._made = [d for d in (path.parent, *path.parent.parents) if not d.exists()]
         try:
@@ -154,6 +156,7 @@ class ReplacedFile:
         self._handle.close()
         temp = Path(self._handle.name)
         if keep and self.written:
+            os.chmod(temp, _mode_for(self.path))
             os.replace(temp, self.path)
         else:
             temp.unlink(missing_ok=True)
@@ -162,6 +165,20 @@ class ReplacedFile:
                     made.rmdir()
                 except OSError:
                     break
+
+
+def _mode_for(path: Path) -> int:
+    """The permissions ``path`` has, or those a newly created file would get (umask applied).
+
+    A temporary file is created private (0600); the output must not change its mode by being
+    written through one.
+    """
+    try:
+        return stat.S_IMODE(path.stat().st_mode)
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
 
 
 @contextmanager

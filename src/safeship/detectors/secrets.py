@@ -17,6 +17,7 @@ from pydantic import Field
 
 from safeship.detectors._secret_patterns import RULES, SecretRule, candidate_rules
 from safeship.detectors.base import BaseDetector, DetectorInput, DetectorParams
+from safeship.text.decoders import base64_decodings
 from safeship.types import DetectorResult, Finding
 
 
@@ -90,6 +91,20 @@ class SecretsDetector(BaseDetector):
         assert isinstance(self.params, SecretsParams)
         return self.params
 
+    def _encoded(self, text: str, wanted: frozenset[str] | None) -> dict[str, float]:
+        """Categories of secrets inside base64 runs of ``text``: no span can cut them out.
+
+        The normaliser decodes only payloads that read as prose; a key encoded alone decodes
+        to a token, so it is looked for here.
+        """
+        found: dict[str, float] = {}
+        for decoded in base64_decodings(text):
+            for f in find_secrets(decoded, wanted):
+                if f.score >= self._p.min_score:
+                    cat = f.category or "secret"
+                    found[cat] = max(found.get(cat, 0.0), f.score)
+        return found
+
     def score(self, item: DetectorInput) -> DetectorResult:
         """Scan the original text and each normalised view; spans index the original."""
         wanted = frozenset(self._p.entities) if self._p.entities else None
@@ -100,7 +115,12 @@ class SecretsDetector(BaseDetector):
             if view == item.text:
                 continue
             for f in find_secrets(view, wanted):
-                if f.score < self._p.min_score or f.text in seen:
+                if f.score < self._p.min_score:
+                    continue
+                if f.text in seen:  # a second, obfuscated copy of a value seen in the text?
+                    if view.count(f.text) > item.text.count(f.text):
+                        cat = f.category or "secret"
+                        hidden[cat] = max(hidden.get(cat, 0.0), f.score)
                     continue
                 at = item.text.find(f.text)
                 if at >= 0:
@@ -109,6 +129,8 @@ class SecretsDetector(BaseDetector):
                 else:  # only visible in a decoded view: scores, no span to redact
                     cat = f.category or "secret"
                     hidden[cat] = max(hidden.get(cat, 0.0), f.score)
+        for cat, score in self._encoded(item.text, wanted).items():
+            hidden[cat] = max(hidden.get(cat, 0.0), score)
         categories = dict(hidden)
         for f in findings:
             cat = f.category or "secret"

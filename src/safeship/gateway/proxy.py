@@ -39,6 +39,7 @@ from safeship.gateway.spent_tokens import Confirmations
 from safeship.gateway.state import Call, GatewayState, begin, state_of
 from safeship.gateway.streaming import StreamGuard, relay, sse
 from safeship.gateway.upstream_shapes import clean_chunks, clean_completion
+from safeship.messages import with_text
 from safeship.types import Action, Decision, Message, Stage
 
 log = logging.getLogger("safeship.gateway")
@@ -84,13 +85,15 @@ async def chat_completions(request: Request) -> Response:
         and decision.redacted_text is not None
         and index is not None
     ):
-        call.data["messages"][index]["content"] = decision.redacted_text
+        sent = call.data["messages"][index]
+        sent["content"] = with_text(sent.get("content"), decision.redacted_text)
         messages[index] = Message(role="user", content=decision.redacted_text)
     turns = [(m.role, m.content) for m in messages]  # as the guard read them
     system = next((m.content for m in messages if m.role == "system"), None)
     drop = await refused_positions(call, turns, system)
     for i, sent in (await earlier_turns_as_sent(gw, call, turns, drop)).items():
-        call.data["messages"][i]["content"] = sent  # the client's own copy: redact it too
+        turn = call.data["messages"][i]  # the client's own copy: redact it too
+        turn["content"] = with_text(turn.get("content"), sent)
         messages[i] = Message(role="user", content=sent)
     if drop:  # what the guard no longer reads, the model must not read either
         call.data["messages"] = [m for i, m in enumerate(call.data["messages"]) if i not in drop]

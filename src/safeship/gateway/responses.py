@@ -60,6 +60,7 @@ from safeship.gateway.shapes import extension, refusal_text
 from safeship.gateway.spent_tokens import Confirmations
 from safeship.gateway.state import Call, GatewayState, begin, state_of
 from safeship.gateway.tools import ToolVerdict
+from safeship.messages import with_text
 from safeship.types import Action, Decision, Message, Stage
 
 router = APIRouter()
@@ -97,7 +98,9 @@ async def responses(request: Request) -> Response:
     changed = await earlier_turns_as_sent(gw, call, turns, drop)
     if changed and isinstance(body.input, list):  # the client's own copies: redact them too
         for i, sent in changed.items():
-            call.data["input"][i]["content"] = body.input[i].content = sent
+            item = call.data["input"][i]
+            item["content"] = with_text(item.get("content"), sent)
+        body = ResponsesRequest.model_validate(call.data)
         messages = body.guard_messages()
     if drop and isinstance(body.input, list):  # what the guard no longer reads, nor the model
         call.data["input"] = [it for i, it in enumerate(call.data["input"]) if i not in drop]

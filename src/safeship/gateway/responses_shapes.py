@@ -18,7 +18,7 @@ import time
 from typing import Any, Literal
 
 from safeship.gateway.shapes import ContentPart, OpenModel, extension, refusal_text
-from safeship.messages import carries_tool_output, content_text
+from safeship.messages import carries_tool_output, content_text, with_text
 from safeship.types import Decision, Message
 
 InputPart = ContentPart  # a Responses message part has the chat one's shape
@@ -109,7 +109,8 @@ class ResponsesRequest(OpenModel):
         if index == -1:
             data["input"] = text
         elif index is not None:
-            data["input"][index]["content"] = text
+            item = data["input"][index]
+            item["content"] = with_text(item.get("content"), text)
 
 
 def output_text_parts(data: dict[str, Any]) -> list[dict[str, Any]]:

@@ -19,7 +19,8 @@ How a decision is made:
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+import hashlib
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -217,8 +218,45 @@ def earlier_denials(rules: Sequence[Rule], turns: Sequence[Turn], stage: Stage) 
     hits: list[RuleHit] = []
     blocking = [r for r in rules if r.action is Action.BLOCK]
     for turn in turns if blocking else ():
-        if turn.refused:
-            continue
-        found = match_rules(blocking, "deny", turn.text, normalise(turn.text).views, stage)
-        hits += [dataclasses.replace(hit, findings=()) for hit in found]
+        if not turn.refused:
+            hits += _DENIED.get(rules, stage, turn.text, lambda t: _denied(blocking, t, stage))
     return hits
+
+
+def _denied(rules: Sequence[Rule], text: str, stage: Stage) -> tuple[RuleHit, ...]:
+    found = match_rules(rules, "deny", text, normalise(text).views, stage)
+    return tuple(dataclasses.replace(hit, findings=()) for hit in found)
+
+
+class _DenialMemo:
+    """Earlier turns' rule hits, so a conversation's turns are normalised once, not per call.
+
+    Keyed by the rule list's identity (kept, so a reused ``id`` after a policy reload cannot
+    match) and a digest of the text; hits hold no text. Bounded.
+    """
+
+    def __init__(self, size: int = 4096) -> None:
+        self._size = size
+        self._items: dict[tuple[int, bytes], tuple[object, tuple[RuleHit, ...]]] = {}
+
+    def get(
+        self,
+        rules: object,
+        stage: Stage,
+        text: str,
+        compute: Callable[[str], tuple[RuleHit, ...]],
+    ) -> tuple[RuleHit, ...]:
+        keyed = f"{stage.value}\n{text}".encode("utf-8", "surrogatepass")
+        digest = hashlib.blake2b(keyed, digest_size=16).digest()
+        key = (id(rules), digest)
+        known = self._items.get(key)
+        if known is not None and known[0] is rules:
+            return known[1]
+        hits = compute(text)
+        if len(self._items) >= self._size:
+            self._items.pop(next(iter(self._items)))
+        self._items[key] = (rules, hits)
+        return hits
+
+
+_DENIED = _DenialMemo()

@@ -120,6 +120,31 @@ def find_base64(text: str) -> list[Payload]:
     return found
 
 
+def base64_decodings(text: str, longest: int = 4096) -> list[str]:
+    """Every base64 run of ``text`` (up to ``longest`` characters) that decodes to UTF-8.
+
+    Unlike ``find_base64`` nothing asks the decoding to read as prose: a key encoded alone
+    decodes to a token, not to words, and the secrets detector must still see it.
+    """
+    found = []
+    for match in _B64.finditer(text):
+        body = match.group(0).rstrip("=")
+        if len(body) < 16 or len(body) > longest:
+            continue
+        padded = body + "=" * (-len(body) % 4)
+        try:
+            if "-" in body or "_" in body:
+                raw = base64.urlsafe_b64decode(padded)
+            else:
+                raw = base64.b64decode(padded, validate=True)
+        except (binascii.Error, ValueError):
+            continue
+        decoded = _decode_bytes(raw)
+        if decoded is not None and decoded.isprintable():
+            found.append(decoded)
+    return found
+
+
 def find_hex(text: str) -> list[Payload]:
     r"""Hex byte runs (``69676e``, ``69 67 6e``, ``\x69\x67``, ``0x69 0x67``) that read as text."""
     found = []

@@ -93,3 +93,33 @@ def test_an_output_that_is_the_input_is_replaced_whole(tmp_path: Path) -> None:
     lines = same.read_text(encoding="utf-8").splitlines()
     assert len(lines) == 5 and all('"action": "allow"' in line for line in lines)
     assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".partial")] == []
+
+
+def test_the_output_keeps_its_mode_and_a_link_is_written_through(tmp_path: Path) -> None:
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(POLICY, encoding="utf-8")
+    rows = tmp_path / "rows.jsonl"
+    rows.write_text('{"text": "hello"}\n', encoding="utf-8")
+    kept = tmp_path / "kept.jsonl"
+    kept.write_text(KEPT, encoding="utf-8")
+    kept.chmod(0o640)
+    target = tmp_path / "target.jsonl"
+    target.write_text(KEPT, encoding="utf-8")
+    link = tmp_path / "link.jsonl"
+    link.symlink_to(target)
+    fresh = tmp_path / "fresh.jsonl"
+    for out in (kept, link, fresh):
+        run = subprocess.run(
+            [*SAFESHIP, "check", "--policy", str(policy), "--feature", "ok"]
+            + ["--input", str(rows), "--output", str(out)],
+            capture_output=True,
+            text=True,
+            env={**os.environ, "HF_HUB_OFFLINE": "1"},
+            timeout=120,
+        )
+        assert run.returncode == 0, run.stderr
+    assert kept.stat().st_mode & 0o777 == 0o640
+    assert link.is_symlink() and '"action": "allow"' in target.read_text(encoding="utf-8")
+    umask = os.umask(0)
+    os.umask(umask)
+    assert fresh.stat().st_mode & 0o777 == 0o666 & ~umask  # not the temporary file's 0600

@@ -136,3 +136,21 @@ async def test_a_turn_about_to_be_dropped_is_not_screened(guard: Guard, checked:
         ]
         r = await client.post("/v1/chat/completions", json={"model": "m", "messages": history})
     assert r.status_code == 200 and checked == []  # dropped whole: nothing to redact
+
+
+async def test_a_redacted_turn_keeps_its_image_parts(guard: Guard) -> None:
+    upstream = Recording()
+    image = {"type": "image_url", "image_url": {"url": "https://example.com/receipt.png"}}
+    history: list[dict[str, Any]] = [
+        {"role": "user", "content": [{"type": "text", "text": f"receipt for {EMAIL}"}, image]},
+        {"role": "assistant", "content": "Got it."},
+        {"role": "user", "content": [image, {"type": "text", "text": f"and {EMAIL} again?"}]},
+    ]
+    async with gateway(guard, transport=upstream.transport()) as client:
+        sent = await client.post(
+            "/v1/chat/completions", json={"model": "mock-1", "messages": history}
+        )
+    assert sent.status_code == 200, sent.text
+    forwarded = upstream.bodies[-1]["messages"]
+    assert forwarded[0]["content"] == [{"type": "text", "text": "receipt for [REDACTED]"}, image]
+    assert forwarded[2]["content"] == [image, {"type": "text", "text": "and [REDACTED] again?"}]
