@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, TypeVar, cast
 
 from safeship.errors import InputError
@@ -71,6 +72,48 @@ async def refused_positions(
     return dropped(confirmed)
 
 
+@dataclass(frozen=True)
+class Edits:
+    """What changes between the conversation the guard read and what the model may read.
+
+    ``drop``: positions that do not go at all (refused turns, their refusals, what lies
+    between); ``text``: positions of user turns sent with this text instead (the newest turn's
+    redaction, earlier turns through the privacy layers). One plan for every sender: the
+    gateway's chat and Responses routes, ``/v1/guard/check`` and ``forwardable``.
+    """
+
+    drop: frozenset[int]
+    text: dict[int, str]
+
+    def apply(self, items: Sequence[T]) -> list[T]:
+        """``items`` (the request's own messages, in the same order) with the edits made.
+
+        A changed item is a copy (``Message`` or mapping) whose text is replaced and whose other
+        parts (images, audio) are kept; the caller's items are not changed.
+        """
+        kept = [(i, item) for i, item in enumerate(items) if i not in self.drop]
+        return [_with_text(item, self.text[i]) if i in self.text else item for i, item in kept]
+
+
+async def edits_for(
+    guard: Guard,
+    turns: Sequence[tuple[str | None, str]],
+    ctx: GuardContext,
+    *,
+    system: str | None = None,
+    newest: str | None = None,
+    memo: SentTexts | None = None,
+) -> Edits:
+    """The edits to make before sending ``turns`` (``(role, text)`` as the check read them).
+
+    ``system`` is the system prompt the input check read, ``newest`` the newest user turn's
+    redacted text (None: it goes as it is), ``memo`` keeps privacy answers across calls.
+    """
+    drop = await refused_positions(guard, turns, ctx=ctx, system=system)
+    text = await user_turns_as_sent(guard, turns, ctx, drop=drop, newest=newest, memo=memo)
+    return Edits(frozenset(drop), text)
+
+
 async def forwardable(
     guard: Guard,
     messages: Iterable[T],
@@ -107,11 +150,9 @@ async def forwardable(
     read = iter(to_messages([m for m in parsed if m is not None]))  # the text as the check reads it
     turns = [(None, "") if m is None else _turn(next(read)) for m in parsed]
     system = next((text for role, text in turns if role == "system"), None)
-    drop = await refused_positions(guard, turns, ctx=ctx, system=system)
     redacted = decision.redacted_text if decision and decision.action is Action.REDACT else None
-    sent = await user_turns_as_sent(guard, turns, ctx, drop=drop, newest=redacted)
-    kept = [(i, item) for i, item in enumerate(items) if i not in drop]
-    return [_with_text(item, sent[i]) if i in sent else item for i, item in kept]
+    edits = await edits_for(guard, turns, ctx, system=system, newest=redacted)
+    return edits.apply(items)
 
 
 async def user_turns_as_sent(

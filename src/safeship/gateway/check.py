@@ -15,8 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from safeship.gateway.earlier_turns import earlier_turns_as_sent
-from safeship.gateway.refused import refused_positions
+from safeship.gateway.forward_edits import forward_edits
 from safeship.gateway.shapes import ChatMessageIn, extension, read_messages
 from safeship.gateway.state import Call, GatewayState, begin, state_of
 from safeship.types import Action, Decision, Message, Stage
@@ -86,16 +85,15 @@ async def _forward(
     ``drop``: positions of turns the guard refused, their refusals and what lies between
     (``safeship.forwarding``); ``redacted``: the user turns to send as plain text instead,
     the newest one's redaction and every earlier one's through the privacy layers
-    (``earlier_turns``). An app that calls its model itself needs both, or its model reads a
+    (``forward_edits``). An app that calls its model itself needs both, or its model reads a
     request the guard left out, or private data a client re-sends on every call.
     """
     turns = [(m.role, m.content) for m in messages]
     system = call.ctx.system_prompt or next((t for r, t in turns if r == "system"), None)
-    drop = await refused_positions(call, turns, system)
     redacted = decision.redacted_text if decision.action is Action.REDACT else None
-    changed = await earlier_turns_as_sent(gw, call, turns, drop, redacted)
-    edits = [{"index": i, "content": t} for i, t in sorted(changed.items())]
-    return {"drop": sorted(drop), "redacted": edits}
+    edits = await forward_edits(gw, call, turns, system, redacted)
+    changed = [{"index": i, "content": t} for i, t in sorted(edits.text.items())]
+    return {"drop": sorted(edits.drop), "redacted": changed}
 
 
 def _last_user(messages: list[Message]) -> str | None:

@@ -19,11 +19,10 @@ from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
-from safeship.gateway.earlier_turns import earlier_turns_as_sent
 from safeship.gateway.errors import GatewayError
+from safeship.gateway.forward_edits import forward_edits
 from safeship.gateway.reasoning import guard_reasoning, reasoning_of
 from safeship.gateway.reasoning import strip as strip_reasoning
-from safeship.gateway.refused import refused_positions
 from safeship.gateway.screening import redaction_spans
 from safeship.gateway.shapes import (
     CHAT,
@@ -39,7 +38,6 @@ from safeship.gateway.spent_tokens import Confirmations
 from safeship.gateway.state import Call, GatewayState, begin, state_of
 from safeship.gateway.streaming import StreamGuard, relay, sse
 from safeship.gateway.upstream_shapes import clean_chunks, clean_completion
-from safeship.messages import with_text
 from safeship.types import Action, Decision, Message, Stage
 
 log = logging.getLogger("safeship.gateway")
@@ -79,25 +77,12 @@ async def chat_completions(request: Request) -> Response:
     decision = await screen_input(request, call, messages, scanned)
     if decision.blocked:
         return _refuse(CHAT, body.model, decision, call, body.stream, body.n)
-    index = body.last_user_index()
-    if (
-        decision.action is Action.REDACT
-        and decision.redacted_text is not None
-        and index is not None
-    ):
-        sent = call.data["messages"][index]
-        sent["content"] = with_text(sent.get("content"), decision.redacted_text)
-        messages[index] = Message(role="user", content=decision.redacted_text)
     turns = [(m.role, m.content) for m in messages]  # as the guard read them
     system = next((m.content for m in messages if m.role == "system"), None)
-    drop = await refused_positions(call, turns, system)
-    for i, sent in (await earlier_turns_as_sent(gw, call, turns, drop)).items():
-        turn = call.data["messages"][i]  # the client's own copy: redact it too
-        turn["content"] = with_text(turn.get("content"), sent)
-        messages[i] = Message(role="user", content=sent)
-    if drop:  # what the guard no longer reads, the model must not read either
-        call.data["messages"] = [m for i, m in enumerate(call.data["messages"]) if i not in drop]
-        messages = [m for i, m in enumerate(messages) if i not in drop]
+    redacted = decision.redacted_text if decision.action is Action.REDACT else None
+    edits = await forward_edits(gw, call, turns, system, redacted)
+    call.data["messages"] = edits.apply(call.data["messages"])  # the client's own copies too
+    messages = edits.apply(messages)
     return await _forward(request, call, CHAT, "/chat/completions", messages, body.stream, decision)
 
 

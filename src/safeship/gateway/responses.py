@@ -27,8 +27,8 @@ from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
-from safeship.gateway.earlier_turns import earlier_turns_as_sent
 from safeship.gateway.errors import GatewayError
+from safeship.gateway.forward_edits import forward_edits
 from safeship.gateway.proxy import (
     SSE_HEADERS,
     StreamChecks,
@@ -38,7 +38,6 @@ from safeship.gateway.proxy import (
     screen_input,
     screen_tool_results,
 )
-from safeship.gateway.refused import refused_positions
 from safeship.gateway.responses_history import Continuation, conversation_of
 from safeship.gateway.responses_reasoning import ReasoningItems, ThinkingBlocked
 from safeship.gateway.responses_shapes import (
@@ -60,7 +59,6 @@ from safeship.gateway.shapes import extension, refusal_text
 from safeship.gateway.spent_tokens import Confirmations
 from safeship.gateway.state import Call, GatewayState, begin, state_of
 from safeship.gateway.tools import ToolVerdict
-from safeship.messages import with_text
 from safeship.types import Action, Decision, Message, Stage
 
 router = APIRouter()
@@ -93,18 +91,10 @@ async def responses(request: Request) -> Response:
         body = ResponsesRequest.model_validate(call.data)
         messages = body.guard_messages()
     system = next((m.content for m in messages if m.role == "system"), None)
-    turns = body.input_turns()
-    drop = await refused_positions(call, turns, system)
-    changed = await earlier_turns_as_sent(gw, call, turns, drop)
-    if changed and isinstance(body.input, list):  # the client's own copies: redact them too
-        for i, sent in changed.items():
-            item = call.data["input"][i]
-            item["content"] = with_text(item.get("content"), sent)
+    edits = await forward_edits(gw, call, body.input_turns(), system)
+    if (edits.drop or edits.text) and isinstance(body.input, list):  # the client's own copies
+        call.data["input"] = edits.apply(call.data["input"])
         body = ResponsesRequest.model_validate(call.data)
-        messages = body.guard_messages()
-    if drop and isinstance(body.input, list):  # what the guard no longer reads, nor the model
-        call.data["input"] = [it for i, it in enumerate(call.data["input"]) if i not in drop]
-        body.input = [it for i, it in enumerate(body.input) if i not in drop]
         messages = body.guard_messages()
     earlier.allowed([m.content for m in messages if m.role == "user"])
     if body.stream:

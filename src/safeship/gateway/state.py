@@ -47,7 +47,7 @@ class GatewayState:
     tools: dict[str, ToolGuard]
     policy_sync: PolicySync | None = None
     sent_texts: SentTexts = field(default_factory=SentTexts)
-    """Earlier turns as the privacy layers let them leave (``gateway.earlier_turns``)."""
+    """Earlier turns as the privacy layers let them leave (``gateway.forward_edits``)."""
 
     @property
     def guard(self) -> Guard:
