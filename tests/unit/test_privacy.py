@@ -164,3 +164,35 @@ async def test_a_hidden_copy_of_the_same_key_blocks_too(guard: Guard, copy: Any)
     text = f"keys {KEY} and {copy(KEY)}"
     decision = await guard.acheck_privacy(text, CTX)
     assert decision.action is Action.BLOCK, decision.redacted_text
+
+
+PII_POLICY = """
+version: 1
+features:
+  chat:
+    input: [{detector: pii}, {detector: secrets}]
+    actions: {default: redact}
+"""
+
+
+@pytest.mark.parametrize(
+    ("text", "gone"),
+    [
+        ("mail ﬁnance@example.com", "@"),
+        ("mail jane\u00addoe@example.com", "@"),
+        ("call ０２０ ７９４６ ０９５８ today", "７９４６"),
+        (f"key ｇｈｐ_{KEY[4:]}", "ｇｈｐ"),
+    ],
+)
+async def test_private_data_seen_only_once_folded_is_cut_out_not_blocked(
+    text: str, gone: str
+) -> None:
+    """A ligature, a soft hyphen, fullwidth digits or letters: the value gets a span on the
+    text, so it is redacted (before: no span, so the whole text was blocked)."""
+    pii = Guard(parse_policy(PII_POLICY, "pii.yaml"), embedder=None)
+    try:
+        decision = await pii.acheck_privacy(text, CTX)
+    finally:
+        pii.close()
+    assert decision.action is Action.REDACT
+    assert decision.redacted_text is not None and gone not in decision.redacted_text

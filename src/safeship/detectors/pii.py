@@ -18,6 +18,7 @@ from pydantic import Field, field_validator
 
 from safeship.detectors import _pii_validate as v
 from safeship.detectors.base import BaseDetector, DetectorInput, DetectorParams
+from safeship.text.locate import Folding
 from safeship.types import DetectorResult, Finding
 
 if TYPE_CHECKING:
@@ -152,18 +153,24 @@ class PIIDetector(BaseDetector):
         findings = self.find(item.text)
         located = {(f.entity, f.text) for f in findings}
         hidden: dict[str, float] = {}
+        original = Folding(item.text)
         for view in dict.fromkeys(item.normalised.views):
             if view == item.text:
                 continue
             for f in self.find(view):
                 if (f.entity, f.text) in located:  # a second, obfuscated copy of it?
-                    if view.count(f.text) > item.text.count(f.text):
+                    if view.count(f.text) > original.count(f.text):
                         cat = f.category or "pii"
                         hidden[cat] = max(hidden.get(cat, 0.0), f.score)
                     continue
-                at = item.text.find(f.text)
-                if at >= 0:
-                    findings.append(f.model_copy(update={"start": at, "end": at + len(f.text)}))
+                span = original.locate(f.text)
+                if span is not None:
+                    start, end = span
+                    findings.append(
+                        f.model_copy(
+                            update={"start": start, "end": end, "text": item.text[start:end]}
+                        )
+                    )
                     located.add((f.entity, f.text))
                 else:  # only visible after decoding: scores, but has no span to redact
                     cat = f.category or "pii"

@@ -18,6 +18,7 @@ from pydantic import Field
 from safeship.detectors._secret_patterns import RULES, SecretRule, candidate_rules
 from safeship.detectors.base import BaseDetector, DetectorInput, DetectorParams
 from safeship.text.decoders import base64_decodings
+from safeship.text.locate import Folding
 from safeship.types import DetectorResult, Finding
 
 
@@ -111,6 +112,7 @@ class SecretsDetector(BaseDetector):
         findings = [f for f in find_secrets(item.text, wanted) if f.score >= self._p.min_score]
         seen = {f.text for f in findings}
         hidden: dict[str, float] = {}
+        original = Folding(item.text)
         for view in dict.fromkeys(item.normalised.views):
             if view == item.text:
                 continue
@@ -118,13 +120,18 @@ class SecretsDetector(BaseDetector):
                 if f.score < self._p.min_score:
                     continue
                 if f.text in seen:  # a second, obfuscated copy of a value seen in the text?
-                    if view.count(f.text) > item.text.count(f.text):
+                    if view.count(f.text) > original.count(f.text):
                         cat = f.category or "secret"
                         hidden[cat] = max(hidden.get(cat, 0.0), f.score)
                     continue
-                at = item.text.find(f.text)
-                if at >= 0:
-                    findings.append(f.model_copy(update={"start": at, "end": at + len(f.text)}))
+                span = original.locate(f.text)
+                if span is not None:
+                    start, end = span
+                    findings.append(
+                        f.model_copy(
+                            update={"start": start, "end": end, "text": item.text[start:end]}
+                        )
+                    )
                     seen.add(f.text)
                 else:  # only visible in a decoded view: scores, no span to redact
                     cat = f.category or "secret"

@@ -1,0 +1,31 @@
+"""Values found in a folded view get a span on the original text (``safeship.text.locate``)."""
+
+from __future__ import annotations
+
+import pytest
+
+from safeship.text.locate import Folding
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "span_text"),
+    [
+        ("mail ﬁnance@example.com now", "finance@example.com", "ﬁnance@example.com"),
+        ("call ０２０ ７９４６ now", "020 7946", "０２０ ７９４６"),
+        ("call 020\u00a07946 now", "020 7946", "020\u00a07946"),
+        ("mail jane\u00addoe@example.com", "janedoe@example.com", "jane\u00addoe@example.com"),
+        ("plain jo@example.com", "jo@example.com", "jo@example.com"),
+    ],
+)
+def test_a_folded_value_maps_back_to_its_original_span(
+    text: str, value: str, span_text: str
+) -> None:
+    span = Folding(text).locate(value)
+    assert span is not None and text[span[0] : span[1]] == span_text
+
+
+def test_absent_values_and_ascii_texts_are_not_folded() -> None:
+    ascii_text = Folding("nothing to fold here")
+    assert ascii_text.locate("absent") is None
+    assert ascii_text._fold is None  # an ASCII text is its own folding: no map is built
+    assert Folding("ﬁne").count("fine") == 1
