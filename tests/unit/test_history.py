@@ -439,3 +439,20 @@ async def test_earlier_turns_are_matched_against_deny_rules_once(
         for _ in range(3):
             assert (await guard.acheck_input(msgs, CTX)).action is Action.ALLOW
     assert seen.count("a long earlier turn") == 1
+
+
+async def test_a_refusal_on_evidence_does_not_depend_on_the_order_of_layers(
+    test_detectors: None,
+) -> None:
+    """A failing layer listed first used to name the block, so the turn was not "refused"."""
+    policy = """
+version: 1
+features:
+  chat:
+    input: [{detector: always_error, fail_mode: closed}, {detector: keyword}]
+"""
+    with guard_for(policy) as guard:
+        decision = await guard.acheck_input([m("user", "attack plan")], CTX)
+        assert decision.refusal is not None and decision.refusal.category == "test_category"
+        assert await guard.stops_alone("attack plan", CTX)
+        assert not await guard.stops_alone("a harmless plan", CTX)  # the failure alone: no

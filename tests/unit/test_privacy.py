@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -196,3 +197,28 @@ async def test_private_data_seen_only_once_folded_is_cut_out_not_blocked(
         pii.close()
     assert decision.action is Action.REDACT
     assert decision.redacted_text is not None and gone not in decision.redacted_text
+
+
+def _jwt(claims: dict[str, Any]) -> str:
+    def part(obj: dict[str, Any]) -> str:
+        return base64.urlsafe_b64encode(json.dumps(obj).encode()).decode().rstrip("=")
+
+    return f"{part({'alg': 'HS256', 'typ': 'JWT'})}.{part(claims)}.c2lnbmF0dXJlLWJ5dGVzLWhlcmU"
+
+
+async def test_every_copy_that_has_a_span_is_cut_and_only_unlocatable_ones_block() -> None:
+    pii = Guard(parse_policy(PII_POLICY, "pii.yaml"), embedder=None)
+    try:
+        split = await pii.acheck_privacy(f"token {KEY} and {KEY[:6]}\u200b{KEY[6:]}", CTX)
+        env = await pii.acheck_privacy(
+            "GITHUB=" + base64.b64encode(KEY.encode()).decode() + "\nDEBUG=1", CTX
+        )
+        token = _jwt({"iss": "svc", "client_secret": "9f8e7d6c5b4a39281706f5e4", "iat": 1})
+        jwt = await pii.acheck_privacy(f"Our service JWT: {token}", CTX)
+    finally:
+        pii.close()
+    # a zero-width-split copy beside the plain one: both have spans, both are cut
+    assert split.action is Action.REDACT and split.redacted_text is not None
+    assert KEY[6:] not in split.redacted_text
+    assert env.action is Action.BLOCK  # KEY=<base64>: decoded although it follows "="
+    assert jwt.action is Action.REDACT  # its payload is cut out with the JWT: no block needed

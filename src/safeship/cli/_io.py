@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import stat
 import sys
 import tempfile
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -185,20 +187,57 @@ def _mode_for(path: Path) -> int:
 def output_stream(output: Path | None) -> Iterator[Writer]:
     """``output`` written whole when the run ends well (see ``ReplacedFile``), or stdout.
 
-    A directory is refused now, before a model loads: that mistake needs no input to show.
+    A directory is refused now, before a model loads: that mistake needs no input to show. A
+    device, a FIFO or ``/dev/stdout`` is written as the run goes (replacing it would put a file
+    where the device was), and so is an existing writable file in a directory the run cannot
+    create files in. SIGTERM and SIGHUP end the run like Ctrl-C, so no temporary file is left.
     """
     if output is None:
         yield sys.stdout
         return
     if output.is_dir():
         raise fail(f"cannot write {output}: it is a directory")
+    try:
+        mode: int | None = output.stat().st_mode  # through links: /dev/stdout may be a pipe
+    except FileNotFoundError:
+        mode = None  # a new file (or a link to one)
+    except OSError as exc:  # a symlink loop, no permission
+        raise fail(f"cannot write {output}: {exc.strerror or type(exc).__name__}") from exc
+    special = mode is not None and not stat.S_ISREG(mode)
+    if special or (mode is not None and not os.access(output.parent, os.W_OK)):
+        try:
+            handle = output.open("w", encoding="utf-8", errors="backslashreplace")
+        except OSError as exc:
+            raise fail(f"cannot write {output}: {exc.strerror or type(exc).__name__}") from exc
+        with handle:
+            yield handle
+        return
     replaced = ReplacedFile(output)
     keep = False
     try:
-        yield replaced
+        with _stopped_cleanly():
+            yield replaced
         keep = True
     finally:
         replaced.finish(keep)
+
+
+@contextmanager
+def _stopped_cleanly() -> Iterator[None]:
+    """SIGTERM and SIGHUP raise ``SystemExit`` meanwhile, so ``finally`` blocks still run."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, _frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    before = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        yield
+    finally:
+        for sig, handler in before.items():
+            signal.signal(sig, signal.SIG_DFL if handler is None else handler)
 
 
 @contextmanager

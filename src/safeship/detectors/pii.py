@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from pydantic import Field, field_validator
 
 from safeship.detectors import _pii_validate as v
+from safeship.detectors._views import scan_views
 from safeship.detectors.base import BaseDetector, DetectorInput, DetectorParams
-from safeship.text.locate import Folding
 from safeship.types import DetectorResult, Finding
 
 if TYPE_CHECKING:
@@ -151,30 +151,7 @@ class PIIDetector(BaseDetector):
     def score(self, item: DetectorInput) -> DetectorResult:
         """Scan the original text and every normalised view; spans index the original."""
         findings = self.find(item.text)
-        located = {(f.entity, f.text) for f in findings}
-        hidden: dict[str, float] = {}
-        original = Folding(item.text)
-        for view in dict.fromkeys(item.normalised.views):
-            if view == item.text:
-                continue
-            for f in self.find(view):
-                if (f.entity, f.text) in located:  # a second, obfuscated copy of it?
-                    if view.count(f.text) > original.count(f.text):
-                        cat = f.category or "pii"
-                        hidden[cat] = max(hidden.get(cat, 0.0), f.score)
-                    continue
-                span = original.locate(f.text)
-                if span is not None:
-                    start, end = span
-                    findings.append(
-                        f.model_copy(
-                            update={"start": start, "end": end, "text": item.text[start:end]}
-                        )
-                    )
-                    located.add((f.entity, f.text))
-                else:  # only visible after decoding: scores, but has no span to redact
-                    cat = f.category or "pii"
-                    hidden[cat] = max(hidden.get(cat, 0.0), f.score)
+        hidden = scan_views(item, findings, self.find, "pii")
         categories = dict(hidden)
         for f in findings:
             cat = f.category or "pii"

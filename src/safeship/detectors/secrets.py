@@ -16,9 +16,9 @@ from typing import ClassVar
 from pydantic import Field
 
 from safeship.detectors._secret_patterns import RULES, SecretRule, candidate_rules
+from safeship.detectors._views import scan_views
 from safeship.detectors.base import BaseDetector, DetectorInput, DetectorParams
 from safeship.text.decoders import base64_decodings
-from safeship.text.locate import Folding
 from safeship.types import DetectorResult, Finding
 
 
@@ -92,15 +92,21 @@ class SecretsDetector(BaseDetector):
         assert isinstance(self.params, SecretsParams)
         return self.params
 
-    def _encoded(self, text: str, wanted: frozenset[str] | None) -> dict[str, float]:
+    def _encoded(
+        self, text: str, wanted: frozenset[str] | None, findings: list[Finding]
+    ) -> dict[str, float]:
         """Categories of secrets inside base64 runs of ``text``: no span can cut them out.
 
         The normaliser decodes only payloads that read as prose; a key encoded alone decodes
-        to a token, so it is looked for here.
+        to a token, so it is looked for here. A run inside a found secret (a JWT's payload) is
+        cut out with it and needs no second look.
         """
+        spans = [(f.start, f.end) for f in findings]
         found: dict[str, float] = {}
-        for decoded in base64_decodings(text):
-            for f in find_secrets(decoded, wanted):
+        for run in base64_decodings(text):
+            if any(s <= run.start and run.end <= e for s, e in spans):
+                continue
+            for f in find_secrets(run.decoded, wanted):
                 if f.score >= self._p.min_score:
                     cat = f.category or "secret"
                     found[cat] = max(found.get(cat, 0.0), f.score)
@@ -110,33 +116,13 @@ class SecretsDetector(BaseDetector):
         """Scan the original text and each normalised view; spans index the original."""
         wanted = frozenset(self._p.entities) if self._p.entities else None
         findings = [f for f in find_secrets(item.text, wanted) if f.score >= self._p.min_score]
-        seen = {f.text for f in findings}
-        hidden: dict[str, float] = {}
-        original = Folding(item.text)
-        for view in dict.fromkeys(item.normalised.views):
-            if view == item.text:
-                continue
-            for f in find_secrets(view, wanted):
-                if f.score < self._p.min_score:
-                    continue
-                if f.text in seen:  # a second, obfuscated copy of a value seen in the text?
-                    if view.count(f.text) > original.count(f.text):
-                        cat = f.category or "secret"
-                        hidden[cat] = max(hidden.get(cat, 0.0), f.score)
-                    continue
-                span = original.locate(f.text)
-                if span is not None:
-                    start, end = span
-                    findings.append(
-                        f.model_copy(
-                            update={"start": start, "end": end, "text": item.text[start:end]}
-                        )
-                    )
-                    seen.add(f.text)
-                else:  # only visible in a decoded view: scores, no span to redact
-                    cat = f.category or "secret"
-                    hidden[cat] = max(hidden.get(cat, 0.0), f.score)
-        for cat, score in self._encoded(item.text, wanted).items():
+        hidden = scan_views(
+            item,
+            findings,
+            lambda view: [f for f in find_secrets(view, wanted) if f.score >= self._p.min_score],
+            "secret",
+        )
+        for cat, score in self._encoded(item.text, wanted, findings).items():
             hidden[cat] = max(hidden.get(cat, 0.0), score)
         categories = dict(hidden)
         for f in findings:

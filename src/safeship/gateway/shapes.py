@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from safeship.messages import content_text, turn_text
 from safeship.policy.refusals import GENERIC_REFUSAL, shown
@@ -31,6 +31,13 @@ class ContentPart(OpenModel):
 
     type: str
     text: str | None = None
+
+    @model_validator(mode="after")
+    def _text_parts_have_text(self) -> ContentPart:
+        """A text part without its text is the caller's mistake: a 400 naming it, not a 500."""
+        if self.type in ("text", "input_text", "output_text") and self.text is None:
+            raise ValueError(f"a {self.type} part needs a string 'text'")
+        return self
 
 
 class ChatMessageIn(OpenModel):

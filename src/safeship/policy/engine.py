@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -183,8 +184,9 @@ def decide(
             redacted = redact(text, list(redact_findings))
     acting = [f for f in flags if f.action is action] or flags
     refusal = None
-    if action is Action.BLOCK:
-        top = next((f for f in acting if f.action is Action.BLOCK), acting[0])
+    if action is Action.BLOCK:  # the reason is evidence when there is any, not a failure
+        blocks = [f for f in acting if f.action is Action.BLOCK] or acting
+        top = next((f for f in blocks if f.category != "detector_error"), blocks[0])
         refusal = refusal_for(feature, top.category, top.source, stage)
     errored = tuple(r.detector for r in results if r.status is not DetectorStatus.OK)
     return Decision(
@@ -238,6 +240,7 @@ class _DenialMemo:
     def __init__(self, size: int = 4096) -> None:
         self._size = size
         self._items: dict[tuple[int, bytes], tuple[object, tuple[RuleHit, ...]]] = {}
+        self._lock = threading.Lock()  # guards on several threads (the sync facade) share it
 
     def get(
         self,
@@ -249,13 +252,15 @@ class _DenialMemo:
         keyed = f"{stage.value}\n{text}".encode("utf-8", "surrogatepass")
         digest = hashlib.blake2b(keyed, digest_size=16).digest()
         key = (id(rules), digest)
-        known = self._items.get(key)
+        with self._lock:
+            known = self._items.get(key)
         if known is not None and known[0] is rules:
             return known[1]
         hits = compute(text)
-        if len(self._items) >= self._size:
-            self._items.pop(next(iter(self._items)))
-        self._items[key] = (rules, hits)
+        with self._lock:
+            if len(self._items) >= self._size:
+                self._items.pop(next(iter(self._items)))
+            self._items[key] = (rules, hits)
         return hits
 
 

@@ -100,48 +100,50 @@ def _decode_bytes(raw: bytes) -> str | None:
         return None
 
 
+def _b64_decoded(body: str) -> str | None:
+    """One base64 (standard or URL-safe) run, padding optional, decoded as UTF-8 (None: not)."""
+    padded = body + "=" * (-len(body) % 4)
+    try:
+        if "-" in body or "_" in body:
+            raw = base64.urlsafe_b64decode(padded)
+        else:
+            raw = base64.b64decode(padded, validate=True)
+    except (binascii.Error, ValueError):
+        return None
+    return _decode_bytes(raw)
+
+
 def find_base64(text: str) -> list[Payload]:
     """Base64 (standard or URL-safe) runs that decode to readable text."""
     found = []
     for match in _B64.finditer(text):
-        token = match.group(0)
-        body = token.rstrip("=")
-        padded = body + "=" * (-len(body) % 4)
-        try:
-            if "-" in body or "_" in body:
-                raw = base64.urlsafe_b64decode(padded)
-            else:
-                raw = base64.b64decode(padded, validate=True)
-        except (binascii.Error, ValueError):
-            continue
-        decoded = _decode_bytes(raw)
+        decoded = _b64_decoded(match.group(0).rstrip("="))
         if decoded is not None and looks_like_text(decoded):
             found.append(Payload("base64", match.start(), match.end(), decoded))
     return found
 
 
-def base64_decodings(text: str, longest: int = 4096) -> list[str]:
-    """Every base64 run of ``text`` (up to ``longest`` characters) that decodes to UTF-8.
+_B64_VALUE = re.compile(r"[A-Za-z0-9+/_-]{16,}={0,2}")
+"""A base64 run anywhere, after ``=`` too (``KEY=<base64>`` in a .env file)."""
+
+
+def base64_decodings(text: str, longest: int = 4096, most: int = 512) -> list[Payload]:
+    """Base64 runs of ``text`` (16 to ``longest`` characters) that decode to printable UTF-8.
 
     Unlike ``find_base64`` nothing asks the decoding to read as prose: a key encoded alone
-    decodes to a token, not to words, and the secrets detector must still see it.
+    decodes to a token, not to words, and the secrets detector must still see it. At most
+    ``most`` runs are decoded, so a text made of short runs costs a bounded amount.
     """
     found = []
-    for match in _B64.finditer(text):
+    for tried, match in enumerate(_B64_VALUE.finditer(text)):
+        if tried >= most:
+            break
         body = match.group(0).rstrip("=")
-        if len(body) < 16 or len(body) > longest:
+        if len(body) > longest:
             continue
-        padded = body + "=" * (-len(body) % 4)
-        try:
-            if "-" in body or "_" in body:
-                raw = base64.urlsafe_b64decode(padded)
-            else:
-                raw = base64.b64decode(padded, validate=True)
-        except (binascii.Error, ValueError):
-            continue
-        decoded = _decode_bytes(raw)
+        decoded = _b64_decoded(body)
         if decoded is not None and decoded.isprintable():
-            found.append(decoded)
+            found.append(Payload("base64", match.start(), match.end(), decoded))
     return found
 
 

@@ -49,21 +49,20 @@ class Folding:
             self._fold = folded(self.text)
         return self._fold[0]
 
-    def locate(self, value: str) -> tuple[int, int] | None:
-        """The span of the text that reads as ``value`` once folded (None: nowhere)."""
-        at = self.text.find(value)
-        if at >= 0:
-            return at, at + len(value)
-        if not value or self.text.isascii():
-            return None
-        mapped = self.mapped
-        assert self._fold is not None
+    def locate_all(self, value: str) -> list[tuple[int, int]]:
+        """Every span of the text that reads as ``value`` once folded, in order."""
+        if not value:
+            return []
+        if self.text.isascii():
+            mapped, origin = self.text, None
+        else:
+            mapped = self.mapped
+            assert self._fold is not None
+            origin = self._fold[1]
+        spans = []
         at = mapped.find(value)
-        if at < 0:
-            return None
-        origin = self._fold[1]
-        return origin[at], origin[at + len(value) - 1] + 1
-
-    def count(self, value: str) -> int:
-        """How many times ``value`` occurs in the folded text."""
-        return self.mapped.count(value)
+        while at >= 0:
+            end = at + len(value)
+            spans.append((at, end) if origin is None else (origin[at], origin[end - 1] + 1))
+            at = mapped.find(value, end)
+        return spans

@@ -9,9 +9,12 @@ the way a pipeline runs the CLI.
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -123,3 +126,47 @@ def test_the_output_keeps_its_mode_and_a_link_is_written_through(tmp_path: Path)
     umask = os.umask(0)
     os.umask(umask)
     assert fresh.stat().st_mode & 0o777 == 0o666 & ~umask  # not the temporary file's 0600
+
+
+def _check_to(tmp_path: Path, out: str, rows: int = 3, **kw: Any) -> subprocess.Popen[str]:
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(POLICY, encoding="utf-8")
+    data = tmp_path / "rows.jsonl"
+    data.write_text("".join(f'{{"text": "row {i}"}}\n' for i in range(rows)), encoding="utf-8")
+    return subprocess.Popen(
+        [*SAFESHIP, "check", "--policy", str(policy), "--feature", "ok"]
+        + ["--input", str(data), "--output", out],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "HF_HUB_OFFLINE": "1"},
+        **kw,
+    )
+
+
+def test_dev_stdout_is_written_as_the_run_goes(tmp_path: Path) -> None:
+    """Replacing it would put a file where a device or a pipe was (or fail on the pipe)."""
+    run = _check_to(tmp_path, "/dev/stdout")
+    out, err = run.communicate(timeout=120)
+    assert run.returncode == 0, err
+    assert len(out.splitlines()) == 3 and '"action": "allow"' in out
+
+
+def test_a_symlink_loop_is_a_clear_error(tmp_path: Path) -> None:
+    loop = tmp_path / "loop.jsonl"
+    loop.symlink_to(loop)
+    run = _check_to(tmp_path, str(loop))
+    _, err = run.communicate(timeout=120)
+    assert run.returncode == 2 and "cannot write" in err and "Traceback" not in err
+
+
+def test_sigterm_leaves_no_temporary_file(tmp_path: Path) -> None:
+    out = tmp_path / "out.jsonl"
+    run = _check_to(tmp_path, str(out), rows=200_000)
+    deadline = time.monotonic() + 120
+    while not list(tmp_path.glob(".out.jsonl.*.partial")) and time.monotonic() < deadline:
+        time.sleep(0.05)  # the run has started writing
+    run.send_signal(signal.SIGTERM)
+    run.communicate(timeout=120)
+    assert run.returncode != 0
+    assert list(tmp_path.glob("*.partial")) == [] and not out.exists()

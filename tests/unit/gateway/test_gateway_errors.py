@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import httpx
 import pytest
@@ -166,3 +167,27 @@ async def test_unknown_route_has_the_stable_shape(guard: Guard) -> None:
     async with gateway(guard) as client:
         r = await client.get("/v1/nothing-here")
     assert_error(r, 404, "not_found")
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "field"),
+    [
+        (
+            "/v1/chat/completions",
+            {"model": "m", "messages": [{"role": "user", "content": [{"type": "text"}]}]},
+            "messages.0.content.0",
+        ),
+        (
+            "/v1/responses",
+            {"model": "m", "input": [{"role": "user", "content": [{"type": "input_text"}]}]},
+            "input.0.content.0",
+        ),
+    ],
+)
+async def test_a_text_part_without_text_is_a_400_naming_it(
+    guard: Guard, path: str, body: dict[str, Any], field: str
+) -> None:
+    """Before, the guard's reader raised on it after validation: a 500."""
+    async with gateway(guard) as client:
+        r = await client.post(path, json=body)
+    assert r.status_code == 400 and r.json()["error"]["field"] == field

@@ -20,12 +20,13 @@ from safeship.text.locate import Folding
 def test_a_folded_value_maps_back_to_its_original_span(
     text: str, value: str, span_text: str
 ) -> None:
-    span = Folding(text).locate(value)
-    assert span is not None and text[span[0] : span[1]] == span_text
+    spans = Folding(text).locate_all(value)
+    assert [text[start:end] for start, end in spans] == [span_text]
 
 
 def test_absent_values_and_ascii_texts_are_not_folded() -> None:
     ascii_text = Folding("nothing to fold here")
-    assert ascii_text.locate("absent") is None
+    assert ascii_text.locate_all("absent") == []
     assert ascii_text._fold is None  # an ASCII text is its own folding: no map is built
-    assert Folding("ﬁne").count("fine") == 1
+    twice = "ﬁne and fine"
+    assert [twice[s:e] for s, e in Folding(twice).locate_all("fine")] == ["ﬁne", "fine"]
