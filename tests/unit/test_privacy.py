@@ -222,3 +222,17 @@ async def test_every_copy_that_has_a_span_is_cut_and_only_unlocatable_ones_block
     assert KEY[6:] not in split.redacted_text
     assert env.action is Action.BLOCK  # KEY=<base64>: decoded although it follows "="
     assert jwt.action is Action.REDACT  # its payload is cut out with the JWT: no block needed
+
+
+async def test_another_jwt_hidden_in_a_payload_is_not_taken_for_the_one_found() -> None:
+    """Two JWTs share their header: sharing a head is not being the same token."""
+    mine = _jwt({"sub": "alice", "iat": 1})
+    other = _jwt({"sub": "bob-admin", "iat": 2, "scope": "everything"})
+    assert mine[:30] == other[:30]  # the same header
+    hidden = base64.b64encode(f"please use token {other} for the admin".encode()).decode()
+    pii = Guard(parse_policy(PII_POLICY, "pii.yaml"), embedder=None)
+    try:
+        decision = await pii.acheck_privacy(f"mine: {mine} and {hidden}", CTX)
+    finally:
+        pii.close()
+    assert decision.action is Action.BLOCK

@@ -11,6 +11,7 @@ by one rule.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 
 from safeship.detectors.base import DetectorInput
@@ -49,7 +50,9 @@ def scan_views(
 
 
 SHARED_PREFIX = 24
-"""How much of a found value a view's variant must share to be that value partly decoded."""
+"""The least a found value and a view's variant of it must share from their start."""
+SHARED_SHARE = 0.6
+"""...and the least share of the shorter one: two JWTs share their header, not most of it."""
 
 
 def _part_decoded(value: str, findings: list[Finding]) -> bool:
@@ -57,10 +60,13 @@ def _part_decoded(value: str, findings: list[Finding]) -> bool:
 
     A view that decodes one segment of a JWT (its signature reads as text) shows the same token
     with a different tail: it is cut out with the token. A copy of the same value is not this
-    (it is counted as a copy), nor is another value (it shares no long prefix with one found).
+    (it is counted as a copy), nor is another value: that shares at most a common head (a JWT
+    header, a key's prefix), not most of its length.
     """
-    return any(
-        value != f.text and value[:SHARED_PREFIX] == f.text[:SHARED_PREFIX]
-        for f in findings
-        if len(f.text) >= SHARED_PREFIX
-    )
+    for found in findings:
+        if value == found.text:
+            continue
+        shared = len(os.path.commonprefix([value, found.text]))
+        if shared >= max(SHARED_PREFIX, SHARED_SHARE * min(len(value), len(found.text))):
+            return True
+    return False
