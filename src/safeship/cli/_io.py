@@ -189,8 +189,8 @@ def output_stream(output: Path | None) -> Iterator[Writer]:
 
     A directory is refused now, before a model loads: that mistake needs no input to show. A
     device, a FIFO or ``/dev/stdout`` is written as the run goes (replacing it would put a file
-    where the device was), and so is an existing writable file in a directory the run cannot
-    create files in. SIGTERM and SIGHUP end the run like Ctrl-C, so no temporary file is left.
+    where the device was). SIGTERM and SIGHUP (unless ignored, as under ``nohup``) end the run
+    like Ctrl-C, so no temporary file is left.
     """
     if output is None:
         yield sys.stdout
@@ -203,8 +203,7 @@ def output_stream(output: Path | None) -> Iterator[Writer]:
         mode = None  # a new file (or a link to one)
     except OSError as exc:  # a symlink loop, no permission
         raise fail(f"cannot write {output}: {exc.strerror or type(exc).__name__}") from exc
-    special = mode is not None and not stat.S_ISREG(mode)
-    if special or (mode is not None and not os.access(output.parent, os.W_OK)):
+    if mode is not None and not stat.S_ISREG(mode):
         try:
             handle = output.open("w", encoding="utf-8", errors="backslashreplace")
         except OSError as exc:
@@ -232,7 +231,10 @@ def _stopped_cleanly() -> Iterator[None]:
     def stop(signum: int, _frame: object) -> None:
         raise SystemExit(128 + signum)
 
-    before = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    watched = [
+        s for s in (signal.SIGTERM, signal.SIGHUP) if signal.getsignal(s) is not signal.SIG_IGN
+    ]
+    before = {sig: signal.signal(sig, stop) for sig in watched}
     try:
         yield
     finally:

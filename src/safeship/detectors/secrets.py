@@ -92,26 +92,6 @@ class SecretsDetector(BaseDetector):
         assert isinstance(self.params, SecretsParams)
         return self.params
 
-    def _encoded(
-        self, text: str, wanted: frozenset[str] | None, findings: list[Finding]
-    ) -> dict[str, float]:
-        """Categories of secrets inside base64 runs of ``text``: no span can cut them out.
-
-        The normaliser decodes only payloads that read as prose; a key encoded alone decodes
-        to a token, so it is looked for here. A run inside a found secret (a JWT's payload) is
-        cut out with it and needs no second look.
-        """
-        spans = [(f.start, f.end) for f in findings]
-        found: dict[str, float] = {}
-        for run in base64_decodings(text):
-            if any(s <= run.start and run.end <= e for s, e in spans):
-                continue
-            for f in find_secrets(run.decoded, wanted):
-                if f.score >= self._p.min_score:
-                    cat = f.category or "secret"
-                    found[cat] = max(found.get(cat, 0.0), f.score)
-        return found
-
     def score(self, item: DetectorInput) -> DetectorResult:
         """Scan the original text and each normalised view; spans index the original."""
         wanted = frozenset(self._p.entities) if self._p.entities else None
@@ -119,11 +99,10 @@ class SecretsDetector(BaseDetector):
         hidden = scan_views(
             item,
             findings,
-            lambda view: [f for f in find_secrets(view, wanted) if f.score >= self._p.min_score],
+            lambda text: [f for f in find_secrets(text, wanted) if f.score >= self._p.min_score],
             "secret",
+            base64_decodings(item.text),  # a key encoded alone decodes to no prose
         )
-        for cat, score in self._encoded(item.text, wanted, findings).items():
-            hidden[cat] = max(hidden.get(cat, 0.0), score)
         categories = dict(hidden)
         for f in findings:
             cat = f.category or "secret"

@@ -123,21 +123,21 @@ def find_base64(text: str) -> list[Payload]:
     return found
 
 
-_B64_VALUE = re.compile(r"[A-Za-z0-9+/_-]{16,}={0,2}")
-"""A base64 run anywhere, after ``=`` too (``KEY=<base64>`` in a .env file)."""
+_B64_VALUE = re.compile(r"[A-Za-z0-9+/_-]{20,}={0,2}")
+"""A base64 run anywhere, after ``=`` too (``KEY=<base64>`` in a .env file): 20 characters or
+more, since a shorter one cannot carry a credential worth finding."""
 
 
-def base64_decodings(text: str, longest: int = 4096, most: int = 512) -> list[Payload]:
-    """Base64 runs of ``text`` (16 to ``longest`` characters) that decode to printable UTF-8.
+def base64_decodings(text: str, longest: int = 4096) -> list[Payload]:
+    """Base64 runs of ``text`` (20 to ``longest`` characters) that decode to printable UTF-8.
 
     Unlike ``find_base64`` nothing asks the decoding to read as prose: a key encoded alone
-    decodes to a token, not to words, and the secrets detector must still see it. At most
-    ``most`` runs are decoded, so a text made of short runs costs a bounded amount.
+    decodes to a token, not to words, and the secrets detector must still see it. No cap on
+    how many runs: a cap would let a key hide behind enough decoys (a long text is scored on
+    the guard's long-text lane, under its timeout and fail mode).
     """
     found = []
-    for tried, match in enumerate(_B64_VALUE.finditer(text)):
-        if tried >= most:
-            break
+    for match in _B64_VALUE.finditer(text):
         body = match.group(0).rstrip("=")
         if len(body) > longest:
             continue

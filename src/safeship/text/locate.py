@@ -22,15 +22,32 @@ def _fold_char(char: str) -> str:
     return unicodedata.normalize("NFKC", char)
 
 
-def folded(text: str) -> tuple[str, list[int]]:
-    """``text`` folded character by character, and for each folded character its origin."""
+def folded(text: str) -> tuple[str, list[int], list[int]]:
+    """``text`` folded cluster by cluster; for each folded character, its cluster's start and end.
+
+    A cluster is a character with the combining marks after it, folded together, so text in
+    decomposed form (``e`` + U+0301, as macOS writes it) reads as its composed form does.
+    """
     out: list[str] = []
-    origin: list[int] = []
-    for i, char in enumerate(text):
-        piece = char if char.isascii() else _fold_char(char)
+    starts: list[int] = []
+    ends: list[int] = []
+    i = 0
+    while i < len(text):
+        end = i + 1
+        while end < len(text) and unicodedata.combining(text[end]):
+            end += 1
+        cluster = text[i:end]
+        if cluster.isascii():
+            piece = cluster
+        elif end == i + 1:
+            piece = _fold_char(cluster)
+        else:
+            piece = unicodedata.normalize("NFKC", cluster)
         out.append(piece)
-        origin.extend([i] * len(piece))
-    return "".join(out), origin
+        starts.extend([i] * len(piece))
+        ends.extend([end] * len(piece))
+        i = end
+    return "".join(out), starts, ends
 
 
 class Folding:
@@ -38,7 +55,7 @@ class Folding:
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self._fold: tuple[str, list[int]] | None = None
+        self._fold: tuple[str, list[int], list[int]] | None = None
 
     @property
     def mapped(self) -> str:
@@ -53,16 +70,14 @@ class Folding:
         """Every span of the text that reads as ``value`` once folded, in order."""
         if not value:
             return []
-        if self.text.isascii():
-            mapped, origin = self.text, None
-        else:
-            mapped = self.mapped
-            assert self._fold is not None
-            origin = self._fold[1]
+        mapped = self.mapped
         spans = []
         at = mapped.find(value)
         while at >= 0:
             end = at + len(value)
-            spans.append((at, end) if origin is None else (origin[at], origin[end - 1] + 1))
+            if self._fold is None:  # ASCII: the text is its own folding
+                spans.append((at, end))
+            else:
+                spans.append((self._fold[1][at], self._fold[2][end - 1]))
             at = mapped.find(value, end)
         return spans

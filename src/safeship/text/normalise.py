@@ -90,6 +90,11 @@ def _windowed(text: str, transforms: list[str]) -> str:
     return head + text[WINDOW:-WINDOW] + tail
 
 
+def find_windowed_payloads(text: str) -> list[Payload]:
+    """The encoded payloads of ``text`` the views decode (in its first and last ``WINDOW``)."""
+    return _find_payloads(text)
+
+
 def _find_payloads(text: str) -> list[Payload]:
     if len(text) <= 2 * WINDOW:
         spans = [(0, text)]

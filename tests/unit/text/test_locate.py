@@ -15,6 +15,8 @@ from safeship.text.locate import Folding
         ("call 020\u00a07946 now", "020 7946", "020\u00a07946"),
         ("mail jane\u00addoe@example.com", "janedoe@example.com", "jane\u00addoe@example.com"),
         ("plain jo@example.com", "jo@example.com", "jo@example.com"),
+        ("mail rene\u0301@example.com", "rené@example.com", "rene\u0301@example.com"),  # NFD
+        ("e\u0301mile@x.io", "émile@x.io", "e\u0301mile@x.io"),  # starts in a cluster
     ],
 )
 def test_a_folded_value_maps_back_to_its_original_span(
