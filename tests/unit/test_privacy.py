@@ -248,3 +248,13 @@ async def test_another_jwt_hidden_in_a_payload_is_not_taken_for_the_one_found() 
         pii.close()
     assert decision.action is Action.REDACT and decision.redacted_text is not None
     assert hidden not in decision.redacted_text and mine not in decision.redacted_text
+
+
+async def test_a_nested_copy_blocks_even_beside_an_ordinary_encoded_one(guard: Guard) -> None:
+    """Encoded copies were counted for the whole text: one ordinary base64 copy let a nested
+    one through. Each view now counts only the copies of the payloads it decoded itself."""
+    other = "ghp_" + "Q9wE3rT6yU1iO4pA7sD0fG2hJ5kL8zX3cV6b"
+    single = base64.b64encode(f"token={other}".encode()).decode()
+    nested = base64.b64encode(f"wrapped value follows: {single}".encode()).decode()
+    decision = await guard.acheck_privacy(f"see {single} and {nested}", CTX)
+    assert decision.action is Action.BLOCK

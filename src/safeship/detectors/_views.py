@@ -13,7 +13,6 @@ that copy in. Shared, so both detectors judge views by one rule.
 from __future__ import annotations
 
 import itertools
-from collections import Counter
 from collections.abc import Callable, Sequence
 
 from safeship.detectors.base import DetectorInput
@@ -50,10 +49,11 @@ def scan_views(
             )
             covered.add((start, end, f.category))
 
-    encoded: Counter[str] = Counter()
-    for payload in [*find_windowed_payloads(item.text), *payloads]:
+    unique = {(p.start, p.end): p for p in [*find_windowed_payloads(item.text), *payloads]}
+    holding: list[tuple[str, Payload]] = []  # (value, the payload whose decoding holds it)
+    for payload in unique.values():
         for f in find(payload.decoded):
-            encoded[f.text] += 1
+            holding.append((f.text, payload))
             add(f, payload.start, payload.end)
     original = Folding(item.text)
     hidden: dict[str, float] = {}
@@ -64,7 +64,14 @@ def scan_views(
             spans = original.locate_all(f.text)
             for start, end in spans:
                 add(f, start, end)
-            shown = len(spans) + encoded[f.text]
+            # copies this view shows from payloads it decoded (their encoding is gone from it);
+            # a copy it shows beyond those and the located ones has no span: nested, say
+            decoded = sum(
+                p.decoded.count(f.text)
+                for value, p in holding
+                if value == f.text and item.text[p.start : p.end] not in view
+            )
+            shown = len(spans) + decoded
             if view.count(f.text) > shown and not _part_decoded(f.text, values):
                 category = f.category or default_category  # a copy no span shows
                 hidden[category] = max(hidden.get(category, 0.0), f.score)
