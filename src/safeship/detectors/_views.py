@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from safeship.detectors.base import DetectorInput
 from safeship.text.decoders import Payload, find_payloads
 from safeship.text.locate import Folding
-from safeship.text.normalise import find_windowed_payloads
+from safeship.text.normalise import payloads_of
 from safeship.types import Finding
 
 MOST_SEGMENTS = 6
@@ -49,7 +49,7 @@ def scan_views(
             )
             covered.add((start, end, f.category))
 
-    unique = {(p.start, p.end): p for p in [*find_windowed_payloads(item.text), *payloads]}
+    unique = {(p.start, p.end): p for p in [*payloads_of(item.normalised), *payloads]}
     holding: list[tuple[str, Payload]] = []  # (value, the payload whose decoding holds it)
     for payload in unique.values():
         for f in find(payload.decoded):

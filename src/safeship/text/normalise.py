@@ -44,6 +44,9 @@ class NormalisedText:
     normalised: str
     views: tuple[str, ...]
     transforms: tuple[str, ...] = ()
+    payloads: tuple[Payload, ...] | None = None
+    """Encoded payloads of ``original`` (offsets into it) that the views decode; None: not
+    known (a hand-built instance), so a reader finds them itself (``payloads_of``)."""
 
 
 def _base(text: str, transforms: list[str], hidden: list[str]) -> str:
@@ -90,9 +93,15 @@ def _windowed(text: str, transforms: list[str]) -> str:
     return head + text[WINDOW:-WINDOW] + tail
 
 
-def find_windowed_payloads(text: str) -> list[Payload]:
-    """The encoded payloads of ``text`` the views decode (in its first and last ``WINDOW``)."""
-    return _find_payloads(text)
+def payloads_of(norm: NormalisedText) -> tuple[Payload, ...]:
+    """The encoded payloads of ``norm.original`` the views decode (first and last ``WINDOW``).
+
+    Found once by the normaliser and shared by every detector that needs spans for them
+    (``pii`` and ``secrets`` both do, on every check).
+    """
+    if norm.payloads is not None:
+        return norm.payloads
+    return tuple(_find_payloads(norm.original))
 
 
 def _find_payloads(text: str) -> list[Payload]:
@@ -107,14 +116,16 @@ def _find_payloads(text: str) -> list[Payload]:
     return found[:MAX_PAYLOADS]
 
 
-def _decoded_views(base: str, transforms: list[str], depth: int) -> list[str]:
+def _decoded_views(
+    base: str, transforms: list[str], depth: int, found: list[Payload] | None = None
+) -> list[str]:
     """Views of ``base`` with its payloads decoded.
 
     One view per payload, one with all payloads decoded at once (when a text holds several,
     e.g. a rot13 message cut by punctuation), and one per payload nested in a decoding.
     """
     views: list[str] = []
-    payloads = _find_payloads(base)
+    payloads = _find_payloads(base) if found is None else found
     for payload in payloads:
         transforms.append(payload.kind)
         before = base[max(0, payload.start - CONTEXT) : payload.start]
@@ -145,7 +156,8 @@ def _normalise(text: str) -> NormalisedText:
     base = _base(text, transforms, hidden)
     canonical = _windowed(base, transforms)
     views = [canonical]
-    views.extend(_decoded_views(base, transforms, depth=1))
+    payloads = _find_payloads(base)
+    views.extend(_decoded_views(base, transforms, depth=1, found=payloads))
     for payload in hidden:
         views.append(_respell(canonical[:CONTEXT] + "\n" + _base(payload, transforms, []), []))
     unique = tuple(dict.fromkeys(v for v in views if v.strip() or v is canonical))
@@ -154,6 +166,8 @@ def _normalise(text: str) -> NormalisedText:
         normalised=canonical,
         views=unique[: MAX_PAYLOADS * 2 + 1],
         transforms=tuple(dict.fromkeys(transforms)),
+        # offsets into the original: the ones found on ``base`` serve when nothing changed it
+        payloads=tuple(payloads) if base == text else tuple(_find_payloads(text)),
     )
 
 
