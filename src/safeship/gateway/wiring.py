@@ -47,7 +47,7 @@ PURGE_EVERY_S = 3600.0
 CLOSE_S = 2.0
 
 
-async def close_within(closing: Awaitable[None], what: str, seconds: float = CLOSE_S) -> None:
+async def close_within(closing: Awaitable[None], what: str, seconds: float | None = None) -> None:
     """Await a connection close, giving up after ``seconds``.
 
     Why: a Redis client's close waits for its sockets to finish closing, and a socket left
@@ -55,10 +55,11 @@ async def close_within(closing: Awaitable[None], what: str, seconds: float = CLO
     At shutdown that would hang the process - under ``--workers``, a worker the supervisor
     then leaves running - so a close that takes too long is abandoned and logged.
     """
+    limit = CLOSE_S if seconds is None else seconds
     try:
-        await asyncio.wait_for(closing, seconds)
+        await asyncio.wait_for(closing, limit)
     except TimeoutError:
-        log.warning("closing the %s took over %.0f s; abandoned", what, seconds)
+        log.warning("closing the %s took over %.0f s; abandoned", what, limit)
     except Exception as exc:  # closing is best effort; the process is going away
         log.warning("closing the %s failed (%s)", what, type(exc).__name__)
 
@@ -140,24 +141,28 @@ class Runtime:
             deadline = loop.time() + self.flush_timeout_s
             await self.store_sink.drain(self.flush_timeout_s)
             await self.store_sink.sink.aclose(max(0.0, deadline - loop.time()))
-        if self.rate is not None:
-            await close_within(self.rate.limiter.aclose(), "rate limiter")
-            await close_within(self.rate.throttle.aclose(), "throttle limiter")
-            closer = getattr(self.rate.escalator._store, "aclose", None)
-            if closer is not None:
-                await close_within(closer(), "escalation store")
-        closer = getattr(self.spent_tokens, "aclose", None)
-        if closer is not None:
-            await close_within(closer(), "spent-token store")
-        closer = getattr(self.conversations, "aclose", None)
-        if closer is not None:
-            await close_within(closer(), "conversation memory")
-        if self.feature_flags is not None:
-            closer = getattr(self.feature_flags.store, "aclose", None)
-            if closer is not None:
-                await close_within(closer(), "flag store")
+        # every client at once: one dead server costs one CLOSE_S, not one per client
+        await asyncio.gather(*(close_within(c, what) for c, what in self._closers()))
         if self.store is not None:
             await asyncio.to_thread(self.store.close)
+
+    def _closers(self) -> list[tuple[Awaitable[None], str]]:
+        """The close of every Redis-backed client this runtime holds, with its name."""
+        owners: list[tuple[object, str]] = [
+            (self.spent_tokens, "spent-token store"),
+            (self.conversations, "conversation memory"),
+        ]
+        if self.rate is not None:
+            owners = [
+                (self.rate.limiter, "rate limiter"),
+                (self.rate.throttle, "throttle limiter"),
+                (self.rate.escalator._store, "escalation store"),
+                *owners,
+            ]
+        if self.feature_flags is not None:
+            owners.append((self.feature_flags.store, "flag store"))
+        closers = [(getattr(o, "aclose", None), what) for o, what in owners]
+        return [(close(), what) for close, what in closers if close is not None]
 
     def samples(self) -> list[Sample]:
         """Counter values for ``/metrics``; drops are always exported, never silent."""

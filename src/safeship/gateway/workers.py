@@ -40,6 +40,10 @@ if TYPE_CHECKING:
 
 CONFIG_ENV = "SAFESHIP_GATEWAY_CONFIG_JSON"
 MAX_WORKERS = 64
+GRACEFUL_SHUTDOWN_S = 10
+"""How long a stopping server lets requests in flight finish before it cancels them: a stream
+held open by a slow upstream must not keep a stopping process (or a ``--workers`` supervisor
+waiting on it) alive for ever."""
 log = logging.getLogger("safeship.gateway")
 
 
@@ -92,6 +96,7 @@ def uvicorn_options(
         "log_level": "info",
         "access_log": access_log,
         "proxy_headers": bool(trusted),
+        "timeout_graceful_shutdown": GRACEFUL_SHUTDOWN_S,
     }
     if trusted:
         options["forwarded_allow_ips"] = trusted

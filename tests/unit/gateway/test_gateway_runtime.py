@@ -231,3 +231,22 @@ async def test_a_close_that_hangs_cannot_hang_shutdown(caplog: pytest.LogCapture
     assert wiring_module.CLOSE_S <= loop.time() - began < wiring_module.CLOSE_S + 1.5
     assert _HangingStore.closed
     assert "closing the flag store took over 2 s; abandoned" in caplog.text
+
+
+async def test_clients_that_hang_are_closed_together_within_one_deadline(
+    caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A dead Redis hangs every client at once; closed one after the other, the seven of a
+    ``--workers`` gateway took seven deadlines and outlived its supervisor's patience."""
+    monkeypatch.setattr(wiring_module, "CLOSE_S", 0.5)
+    runtime = wiring_module.build_runtime(config())
+    assert runtime.feature_flags is not None
+    runtime.feature_flags.store = _HangingStore()  # type: ignore[assignment]
+    runtime.spent_tokens = _HangingStore()  # type: ignore[assignment]
+    runtime.conversations = _HangingStore()  # type: ignore[assignment]
+    loop = asyncio.get_running_loop()
+    began = loop.time()
+    await runtime.aclose()
+    assert 0.5 <= loop.time() - began < 1.4
+    for what in ("flag store", "spent-token store", "conversation memory"):
+        assert f"closing the {what} took over" in caplog.text

@@ -25,7 +25,7 @@ from safeship.gateway import wiring
 from safeship.gateway.config import parse_gateway_config
 from safeship.gateway.conversation_memory import MemoryConversations, RedisConversations
 from safeship.gateway.metrics import MULTIPROC_ENV
-from safeship.gateway.workers import CONFIG_ENV
+from safeship.gateway.workers import CONFIG_ENV, GRACEFUL_SHUTDOWN_S
 
 UPSTREAM = "http://127.0.0.1:9/v1"
 
@@ -143,3 +143,46 @@ def test_the_responses_memory_ttl_is_a_number_of_at_least_a_minute(ttl: object) 
 def test_a_whole_number_ttl_from_yaml_is_accepted() -> None:
     cfg = parse_gateway_config("upstream: {base_url: 'http://u/v1'}\nresponses_memory_ttl_s: 60")
     assert cfg.responses_memory_ttl_s == 60
+
+
+@pytest.mark.parametrize("workers", [[], ["--workers", "2", "--redis-url", "redis://h:1/0"]])
+def test_a_stopping_server_gives_requests_in_flight_a_deadline(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, workers: list[str]
+) -> None:
+    options = _served_options(monkeypatch, tmp_path, *workers)
+    assert options["timeout_graceful_shutdown"] == GRACEFUL_SHUTDOWN_S
+
+
+async def test_a_request_that_never_ends_does_not_keep_the_server_up() -> None:
+    """With the served options, a stopping server cancels a stuck request after the deadline
+    (uvicorn's default waits for it for ever, and a ``--workers`` supervisor waits on that)."""
+    from safeship.gateway.workers import uvicorn_options
+
+    started = asyncio.Event()
+
+    async def stuck(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return
+        started.set()
+        await asyncio.Event().wait()
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    options = {**uvicorn_options(access_log=False), "timeout_graceful_shutdown": 0.5}
+    server = uvicorn.Server(
+        uvicorn.Config(stuck, host="127.0.0.1", port=port, lifespan="off", **options)
+    )
+    serving = asyncio.create_task(server.serve())
+    while not server.started:
+        await asyncio.sleep(0.02)
+    async with httpx.AsyncClient() as client:
+        request = asyncio.create_task(client.get(f"http://127.0.0.1:{port}/"))
+        await asyncio.wait_for(started.wait(), 5)
+        server.should_exit = True
+        await asyncio.wait_for(serving, 5)  # without the deadline this waits for ever
+        try:
+            answered = await request
+        except httpx.HTTPError:
+            return  # the connection closed under it: also an end
+        assert answered.status_code >= 500  # the cancelled request is answered as an error
