@@ -69,7 +69,32 @@ def cases() -> list[tuple[str, str, int, float | None]]:
         ("junk 200 KB (latin-1 bytes)", junk, 3, None),
         ("surrogates + controls 5 KB", surrogates, 50, None),
         ("1 MB benign", _text(1_000_000, rng), 2, None),
+        # read whole since the normaliser stopped reading only the first and last 16 KiB: the
+        # hostile worst cases (the guard normalises long texts off the event loop)
+        ("1 MB hex pairs", " ".join(f"{rng.randrange(256):02x}" for _ in range(333_333)), 1, None),
+        ("1 MB base64 runs", _base64_runs(1_000_000, rng), 1, None),
+        ("1 MB letter soup", _soup(1_000_000, rng), 1, None),
     ]
+
+
+def _base64_runs(chars: int, rng: random.Random) -> str:
+    import base64
+
+    runs = [base64.b64encode(rng.randbytes(30)).decode() for _ in range(chars // 41)]
+    return " ".join(runs)
+
+
+def _soup(chars: int, rng: random.Random) -> str:
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    words = ("".join(rng.choice(letters) for _ in range(rng.randint(3, 9))) for _ in range(chars))
+    out: list[str] = []
+    size = 0
+    for word in words:
+        if size >= chars:
+            break
+        out.append(word)
+        size += len(word) + 1
+    return " ".join(out)
 
 
 def main() -> None:

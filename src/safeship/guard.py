@@ -13,7 +13,7 @@ import hashlib
 import json
 import threading
 import time
-from collections.abc import Coroutine, Iterable, Mapping, Sequence
+from collections.abc import Callable, Coroutine, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -218,9 +218,9 @@ class Guard:
         return results
 
     # ------------------------------------------------------------------ checks
-    def _item(
+    async def _items(
         self,
-        spec: DetectorSpec,
+        specs: Sequence[DetectorSpec],
         text: str,
         cache: FeatureCache,
         norm: dict[str, NormalisedText],
@@ -229,19 +229,23 @@ class Guard:
         ctx: GuardContext,
         system: str | None,
         prompt: str | None = None,
-    ) -> DetectorInput:
+    ) -> dict[str, DetectorInput]:
+        """What each layer reads of ``text`` (normalised once, a long one off the loop)."""
         if text not in norm:
-            norm[text] = normalise(text)
-        return DetectorInput(
-            text=text,
-            normalised=norm[text],
-            features=cache if spec.embeddings else cache.stage1_view(),
-            stage=stage,
-            source=source,
-            prompt=prompt,
-            system=system,
-            extra={"canaries": ctx.canaries},
-        )
+            norm[text] = await self._long.normalise(text)
+        return {
+            s.key: DetectorInput(
+                text=text,
+                normalised=norm[text],
+                features=cache if s.embeddings else cache.stage1_view(),
+                stage=stage,
+                source=source,
+                prompt=prompt,
+                system=system,
+                extra={"canaries": ctx.canaries},
+            )
+            for s in specs
+        }
 
     async def acheck_input(
         self, messages: MessagesLike, context: GuardContext | None = None
@@ -342,6 +346,10 @@ class Guard:
             self._refusal_texts[name] = refusal_messages(feature)
         return self._refusal_texts[name]
 
+    async def off_loop(self, chars: int, work: Callable[..., T], *args: Any) -> T:
+        """``work(*args)`` on the long-text worker when it reads over ``long_text_chars``."""
+        return await self._long.call(chars, work, *args)
+
     def feature_policy(self, ctx: GuardContext) -> tuple[str, FeaturePolicy]:
         """The name and policy of ``ctx``'s feature; an unknown one is an ``InputError``."""
         return self._feature(ctx)
@@ -368,10 +376,7 @@ class Guard:
         norm: dict[str, NormalisedText] = {}
         specs = feature.specs(stage)
         source: Source = "user" if stage is Stage.INPUT else "assistant"
-        items = {
-            s.key: self._item(s, text, cache, norm, stage, source, ctx, system, prompt)
-            for s in specs
-        }
+        items = await self._items(specs, text, cache, norm, stage, source, ctx, system, prompt)
         results = await self._score(specs, items)
         if len(history) > 1:
             results = await self._with_history(
@@ -385,9 +390,13 @@ class Guard:
         deny: list[RuleHit] = []
         allow: list[RuleHit] = []
         if rules.deny or rules.allow:  # a stage with no rules needs no normalised views
-            views = norm[text].views if text in norm else normalise(text).views
+            if text not in norm:
+                norm[text] = await self._long.normalise(text)
+            views = norm[text].views
             deny = match_rules(rules.deny, "deny", text, views, stage)
-            deny += earlier_denials(rules.deny, history[:-1], stage)
+            earlier = history[:-1]
+            chars = sum(len(t.text) for t in earlier)
+            deny += await self._long.call(chars, earlier_denials, rules.deny, earlier, stage)
             allow = match_rules(rules.allow, "allow", text, views, stage)
         return decide(
             feature_name=name,
@@ -509,13 +518,9 @@ class Guard:
         system: str | None,
     ) -> dict[str, DetectorResult]:
         """Every contextual layer's result on one joined stretch of the conversation."""
-        return await self._score(
-            specs,
-            {
-                s.key: self._item(s, text, cache, norm, Stage.INPUT, "conversation", ctx, system)
-                for s in specs
-            },
-        )
+        source: Source = "conversation"
+        items = await self._items(specs, text, cache, norm, Stage.INPUT, source, ctx, system)
+        return await self._score(specs, items)
 
     async def _with_untrusted(
         self,
@@ -532,13 +537,10 @@ class Guard:
         merged = dict(results)
         for doc in untrusted:
             doc = _clean(doc)
-            scored = await self._score(
-                data_specs,
-                {
-                    s.key: self._item(s, doc, cache, norm, Stage.INPUT, "document", ctx, system)
-                    for s in data_specs
-                },
+            items = await self._items(
+                data_specs, doc, cache, norm, Stage.INPUT, "document", ctx, system
             )
+            scored = await self._score(data_specs, items)
             for s in data_specs:
                 d, cur = scored[s.key], merged[s.key]
                 if cur.status is not DetectorStatus.OK:

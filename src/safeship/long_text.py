@@ -23,11 +23,13 @@ import asyncio
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
-from typing import Any
+from typing import Any, TypeVar
 
 from safeship.detectors.base import Detector, DetectorInput
+from safeship.text.normalise import NormalisedText, normalise
 from safeship.types import DetectorResult
 
+T = TypeVar("T")
 LONG_TEXT_CHARS = 8_000
 """Longer texts leave the event loop: 4x the longest chat turn the speed floors are set for."""
 
@@ -60,7 +62,37 @@ class LongTextLane:
 
     def takes(self, item: DetectorInput) -> bool:
         """Whether ``item`` is long enough to be scored on the lane."""
-        return self.threshold is not None and len(item.text) > self.threshold
+        return self._long(item.text)
+
+    def _long(self, text: str) -> bool:
+        return self.threshold is not None and len(text) > self.threshold
+
+    def _worker(self) -> ThreadPoolExecutor:
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="safeship-long")
+        return self._executor
+
+    async def normalise(self, text: str) -> NormalisedText:
+        """``normalise(text)``, on the worker when the text is long.
+
+        Why: the normaliser reads the whole text (spaced-out letters, leetspeak and encoded
+        payloads anywhere in a pasted document), which costs tens of milliseconds a megabyte of
+        prose and up to about 1.4 s a megabyte of hostile text (hex pairs, base64 runs, letter
+        soup): inline, that would stall every other request the loop serves.
+        """
+        return await self.call(len(text), normalise, text)
+
+    async def call(self, chars: int, work: Callable[..., T], *args: Any) -> T:
+        """``work(*args)``, on the worker when it reads more than the threshold's characters.
+
+        For work that normalises texts the guard has not (an earlier turn's deny rules, the
+        moderation endpoint's acting flags): inline for chat-sized texts, where a thread hop
+        would cost more than the work.
+        """
+        if self.threshold is None or chars <= self.threshold:
+            return work(*args)
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._worker(), work, *args)
 
     async def detect(
         self, detector: Detector, item: DetectorInput, timeout_s: float
@@ -70,8 +102,6 @@ class LongTextLane:
         Raises:
             TimeoutError: The run took longer; its features are abandoned so it stops soon.
         """
-        if self._executor is None:
-            self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="safeship-long")
         loop = asyncio.get_running_loop()
         began: asyncio.Future[None] = loop.create_future()
 
@@ -84,7 +114,7 @@ class LongTextLane:
 
         features = item.features.cancellable()
         run = replace(item, features=features)
-        work = loop.run_in_executor(self._executor, _detect_in_thread, detector, run, started)
+        work = loop.run_in_executor(self._worker(), _detect_in_thread, detector, run, started)
         work.add_done_callback(_retrieve)
         try:
             waiting: set[asyncio.Future[Any]] = {began, work}

@@ -30,13 +30,21 @@ import re
 from pathlib import Path
 from typing import ClassVar, Literal
 
+import numpy as np
+
 from safeship.detectors._encoder_opinion import EncoderOpinion, EncoderParams, optional_opinion
 from safeship.detectors._multilingual_head import MultilingualHead
 from safeship.detectors._use_hazard_head import UseHazardHead
 from safeship.detectors.base import BaseDetector, DetectorInput, DetectorParams
 from safeship.detectors.harmful_request_mlp import MLPCascadeModel
 from safeship.detectors.hazards import HAZARD_IDS
-from safeship.detectors.textmodel import best_window, chunk_text
+from safeship.detectors.textmodel import (
+    MAX_CHUNKS,
+    WindowScorer,
+    best_window,
+    chunk_text,
+    spread,
+)
 from safeship.features.cache import FeatureCache
 from safeship.features.multilingual import default_use_embedder
 from safeship.long_text import LONG_TEXT_CHARS
@@ -60,6 +68,10 @@ MAX_USE_WINDOWS = 64
 # suspicious to the cascade: the embeddings of thousands of windows cost seconds, and the score is
 # a maximum (rule and figures: training/harmful_request_long_cap_dev.py).
 LONG_STAGE2_WINDOWS = 32
+LONG_STAGE2_CHUNKS = 4
+"""Whole windows of a long text that may pay for an embedding (each costs ten sentences')."""
+PAIRED_SENTENCES = 256
+"""Sentences of a long text also read joined with their neighbours (the most suspicious)."""
 UNSPECIFIED = "harmful_request"
 """Category reported when no embedder is configured, so hazards cannot be told apart."""
 
@@ -93,26 +105,55 @@ def use_windows(view: str) -> list[str]:
     return unique
 
 
+def _use_chunks(view: str) -> list[str]:
+    """Model windows for a USE head: at most ``MAX_CHUNKS``, spread (each costs an embedding)."""
+    return spread(chunk_text(view), MAX_CHUNKS)
+
+
 def _windows(view: str) -> list[str]:
-    """Model windows plus the sentences (and adjacent sentence pairs) inside them.
+    """Model windows plus the text's sentences and adjacent sentence pairs.
 
     A one-line request after a long pasted document is diluted in a 2,500-character window
-    (TF-IDF normalises over the whole window), so sentences are scored on their own too.
-    Repeated sentences are scored once, and at most ``MAX_SUB_WINDOWS`` spread evenly over the
-    text keep a 1 MB input bounded.
+    (TF-IDF normalises over the whole window), so sentences are scored on their own too. They
+    are the whole text's sentences, not each window's: a window cut mid-word gave fragments
+    ("overs revenue, costs ...") that scored as sentences of their own. Repeated ones are scored
+    once, and at most ``MAX_SUB_WINDOWS`` keep the cost bounded.
     """
     windows = chunk_text(view)
     if len(view) <= SHORT_TEXT:
         return windows
-    subs: list[str] = []
-    for window in windows:
-        sents = [x for x in _SENTENCE.split(window) if x.strip()]
-        subs += sents + [f"{a} {b}" for a, b in zip(sents, sents[1:], strict=False)]
+    sents = _sentences(view)
+    subs = sents + [f"{a} {b}" for a, b in zip(sents, sents[1:], strict=False)]
     unique = list(dict.fromkeys(subs))
     if len(unique) > MAX_SUB_WINDOWS:
         step = len(unique) / MAX_SUB_WINDOWS
         unique = [unique[int(i * step)] for i in range(MAX_SUB_WINDOWS - 1)] + [unique[-1]]
     return windows + unique
+
+
+def _long_sentences(view: str, model: WindowScorer, features: FeatureCache) -> list[str]:
+    """A long text's every sentence, and pairs around the most suspicious sentences.
+
+    The pairs join each of the ``PAIRED_SENTENCES`` sentences stage 1 finds most suspicious to
+    its neighbours (a request split over two sentences).
+
+    Every sentence: they were once capped at ``MAX_SUB_WINDOWS`` spread over the text, and the
+    windows at 64, so most of a long paste was never read and a request placed between two
+    sampled sentences went through. Stage 1 reads them all (hashed in one pass, about 0.3 s for
+    the 13,000 sentences of a megabyte); only the ``LONG_STAGE2_WINDOWS`` most suspicious pay
+    for an embedding.
+    """
+    sents = _sentences(view)
+    unique = list(dict.fromkeys(sents))
+    z1 = model.stage1_logits(features.hashed(unique))
+    top = {unique[i] for i in np.argsort(-z1)[:PAIRED_SENTENCES].tolist()}
+    pairs = [f"{a} {b}" for a, b in zip(sents, sents[1:], strict=False) if a in top or b in top]
+    return unique + list(dict.fromkeys(pairs))
+
+
+def _sentences(view: str) -> list[str]:
+    """The sentences of ``view`` in order (end marks and line breaks), blank ones dropped."""
+    return [x for x in _SENTENCE.split(view) if x.strip()]
 
 
 CATEGORY_MIN_SCORE = 0.15
@@ -213,8 +254,18 @@ class HarmfulRequestDetector(BaseDetector):
         """
         self.setup()
         long_text = max(map(len, views), default=0) > LONG_TEXT_CHARS
-        cap = LONG_STAGE2_WINDOWS if long_text else None
-        return best_window(self._model, views, _windows, features, cap)
+        if not long_text:
+            return best_window(self._model, views, _windows, features)
+        model = self._model
+
+        def sentences(view: str) -> list[str]:
+            return _long_sentences(view, model, features)
+
+        # windows cost 256 tokens an embedding, sentences a tenth: separate stage-2 budgets
+        whole = best_window(model, views, chunk_text, features, LONG_STAGE2_CHUNKS)
+        parts = best_window(model, views, sentences, features, LONG_STAGE2_WINDOWS)
+        best = max(whole, parts, key=lambda found: found[0])
+        return best[0], best[1], whole[2] + parts[2]
 
     def score(self, item: DetectorInput) -> DetectorResult:
         """Score every view (max) and split the score over hazards."""
@@ -257,7 +308,7 @@ class HarmfulRequestDetector(BaseDetector):
     ) -> DetectorResult:
         """Max of the USE head over every window of every view; hazards as for English."""
         assert isinstance(self.params, HarmfulRequestParams)
-        cut = use_windows if self.params.multilingual_windows == "sentences" else chunk_text
+        cut = use_windows if self.params.multilingual_windows == "sentences" else _use_chunks
         windows = list(dict.fromkeys(w for view in views for w in cut(view)))
         embedded = features.use_embeddings(windows)
         probs = head.probabilities(embedded)

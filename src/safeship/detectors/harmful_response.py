@@ -24,6 +24,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import ClassVar
 
+import numpy as np
+
 from safeship.detectors._encoder_opinion import EncoderOpinion, EncoderParams, optional_opinion
 from safeship.detectors._stance import Combiner, banded_logit, embed_view, stance_cues
 from safeship.detectors.base import BaseDetector, DetectorInput, DetectorParams
@@ -33,6 +35,8 @@ from safeship.detectors.textmodel import CascadeModel, chunk_text
 from safeship.features.cache import FeatureCache
 from safeship.types import DetectorResult, Stage
 
+MAX_BANDED_WINDOWS = 8
+"""Windows of a long answer that may pay for an embedding (the ones stage 1 ranks highest)."""
 DEFAULT_CATEGORY = "harmful_response"
 
 
@@ -97,7 +101,15 @@ class HarmfulResponseDetector(BaseDetector):
     def deciding_window(self, text: str, features: FeatureCache) -> tuple[float, str]:
         """The cascade's highest window logit, and that window (harm anywhere counts)."""
         self.setup()
-        scored = [(banded_logit(self._model, w, features), w) for w in chunk_text(text)]
+        windows = chunk_text(text)
+        if len(windows) <= MAX_BANDED_WINDOWS:
+            scored = [(banded_logit(self._model, w, features), w) for w in windows]
+            return max(scored, key=lambda pair: pair[0])
+        # a long answer: stage 1 reads every window, the embedding only the likeliest few
+        z1 = self._model.stage1_logits(features.hashed(windows))
+        top = np.argsort(-z1)[:MAX_BANDED_WINDOWS].tolist()
+        scored = [(float(z), w) for z, w in zip(z1, windows, strict=True)]
+        scored += [(banded_logit(self._model, windows[i], features), windows[i]) for i in top]
         return max(scored, key=lambda pair: pair[0])
 
     def cascade_logit(self, text: str, features: FeatureCache) -> float:

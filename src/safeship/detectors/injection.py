@@ -41,10 +41,12 @@ from safeship.detectors._multilingual_head import MultilingualHead
 from safeship.detectors.base import BaseDetector, DetectorInput, DetectorParams
 from safeship.detectors.textmodel import (
     CHUNK_CHARS,
+    MAX_CHUNKS,
     CascadeModel,
     best_window,
     chunk_text,
     sigmoid,
+    spread,
 )
 from safeship.features.cache import FeatureCache
 from safeship.features.multilingual import default_use_embedder
@@ -63,6 +65,7 @@ TEMPLATE_FLOOR = 0.9
 CUE_FLOOR = 0.85
 ADDRESSED_BONUS = 1.0
 MAX_SEGMENTS = 256
+"""Segments of a long text the USE head reads (spread over the text: it has no cheap stage)."""
 # A view over LONG_TEXT_CHARS (a paste) embeds only what stage 1 finds most suspicious: this many
 # whole-view chunks, and this many segments (the rest keep their stage-1 probability). None: no
 # cap. Rule and figures: training/injection_long_cap_dev.py.
@@ -158,20 +161,28 @@ class InjectionParams(DetectorParams):
 
 
 def _segments(text: str) -> list[tuple[int, int]]:
-    """Sentence spans, short ones merged forward, at most ``MAX_SEGMENTS`` spread over the text."""
+    """Sentence spans of the whole text, short ones merged forward.
+
+    Every sentence: they were once capped at ``MAX_SEGMENTS`` spread over the text, which left
+    most sentences of a long paste unread, so an instruction placed between two sampled ones
+    went through. Stage 1 reads them all (hashed in one pass); stage 2 and the USE head only a
+    bounded number (``_segment_probs``).
+    """
+    return _sentence_spans(text, 0, len(text))
+
+
+def _sentence_spans(text: str, lo: int, hi: int) -> list[tuple[int, int]]:
+    """Sentence spans of ``text[lo:hi]`` (offsets into ``text``), short ones merged forward."""
     spans: list[tuple[int, int]] = []
     start = -1
-    for m in _SENTENCE.finditer(text):
+    for m in _SENTENCE.finditer(text, lo, hi):
         if start < 0:
             start = m.start()
         if m.end() - start >= MIN_SEGMENT:
             spans.append((start, min(m.end(), start + CHUNK_CHARS)))
             start = -1
-    if start >= 0 and text[start:].strip():
-        spans.append((start, len(text)))
-    if len(spans) > MAX_SEGMENTS:
-        idx = np.linspace(0, len(spans) - 1, MAX_SEGMENTS).round().astype(int)
-        spans = [spans[i] for i in sorted(set(idx.tolist()))]
+    if start >= 0 and text[start:hi].strip():
+        spans.append((start, hi))
     return spans
 
 
@@ -290,7 +301,8 @@ class PromptInjectionDetector(BaseDetector):
         use = self._use if item.features.has_embedder else None
         long_view = len(view) > LONG_TEXT_CHARS
         if use is not None and reads_as_use_language(view, latin_only=True):
-            whole = use.score(item.features.use_embeddings(chunk_text(view)))
+            windows = spread(chunk_text(view), MAX_CHUNKS)  # no cheap stage to rank them by
+            whole = use.score(item.features.use_embeddings(windows))
         elif long_view:
             cap = LONG_STAGE2_CHUNKS
             whole = best_window(self._model, (view,), chunk_text, item.features, cap)[0]
@@ -321,16 +333,18 @@ class PromptInjectionDetector(BaseDetector):
     ) -> np.ndarray:
         """Each segment's probability, from the USE head or the text model, never both.
 
-        Segments in a language the head reads go to the head; the rest to the text model, of
-        which at most ``max_stage2`` (the most suspicious to stage 1) may use stage 2.
+        Segments in a language the head reads go to the head (at most ``MAX_SEGMENTS``, spread
+        over the text); the rest to the text model, of which at most ``max_stage2`` (the most
+        suspicious to stage 1) may use stage 2.
         """
         probs = np.zeros(len(texts), dtype=np.float64)
         home = list(range(len(texts)))
         if use is not None:
             foreign = [i for i in home if reads_as_use_language(texts[i], latin_only=True)]
             if foreign:
-                embedded = features.use_embeddings([texts[i] for i in foreign])
-                probs[foreign] = use.probabilities(embedded)
+                read = spread(foreign, MAX_SEGMENTS)  # each costs a USE embedding
+                embedded = features.use_embeddings([texts[i] for i in read])
+                probs[read] = use.probabilities(embedded)
                 taken = set(foreign)
                 home = [i for i in home if i not in taken]
         if home and max_stage2 is not None and len(home) > max_stage2:

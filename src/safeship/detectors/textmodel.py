@@ -19,7 +19,7 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import numpy as np
 
@@ -31,6 +31,8 @@ FORMAT_VERSION = 1
 CHUNK_CHARS = 2500
 CHUNK_OVERLAP = 250
 MAX_CHUNKS = 64
+"""Windows a costly reader with no cheap stage to rank by reads of a long text (:func:`spread`)."""
+T = TypeVar("T")
 
 
 def sigmoid(z: np.ndarray) -> np.ndarray:
@@ -38,20 +40,37 @@ def sigmoid(z: np.ndarray) -> np.ndarray:
     return np.asarray(0.5 * (1.0 + np.tanh(0.5 * z)))
 
 
-def chunk_text(text: str) -> list[str]:
-    """Split long texts into overlapping windows so an attack at the end is still seen.
+def chunk_spans(text: str) -> list[tuple[int, int]]:
+    """``(start, end)`` of every overlapping window of ``text`` (one window when it is short).
 
-    At most ``MAX_CHUNKS`` windows, spread evenly over the text (always including the first and
-    the last), bound the cost of a 1 MB input.
+    Every window, however long the text: the windows were once sampled evenly (64 at most), so
+    in a long paste most of the text was never read and an instruction placed between two
+    sampled windows went through. Readers bound their cost by what they do per window instead:
+    stage 1 reads them all (about 0.3 s a megabyte), the costly stages only the most suspicious
+    (:func:`best_window`'s ``max_stage2``).
     """
     if len(text) <= CHUNK_CHARS:
-        return [text]
+        return [(0, len(text))]
     step = CHUNK_CHARS - CHUNK_OVERLAP
-    starts = list(range(0, max(1, len(text) - CHUNK_OVERLAP), step))
-    if len(starts) > MAX_CHUNKS:
-        idx = np.linspace(0, len(starts) - 1, MAX_CHUNKS).round().astype(int)
-        starts = [starts[i] for i in sorted(set(idx.tolist()))]
-    return [text[s : s + CHUNK_CHARS] for s in starts]
+    starts = range(0, max(1, len(text) - CHUNK_OVERLAP), step)
+    return [(s, min(s + CHUNK_CHARS, len(text))) for s in starts]
+
+
+def chunk_text(text: str) -> list[str]:
+    """Overlapping windows covering ``text``, so an attack anywhere in it is seen."""
+    return [text[a:b] for a, b in chunk_spans(text)]
+
+
+def spread(items: Sequence[T], k: int) -> list[T]:
+    """At most ``k`` of ``items``, evenly spaced, the first and the last kept.
+
+    For a costly reader with no cheap stage to rank by (the USE heads): it bounds the cost of a
+    huge text, and reads only part of it (the models' cards say so).
+    """
+    if len(items) <= k:
+        return list(items)
+    idx = np.linspace(0, len(items) - 1, k).round().astype(int)
+    return [items[i] for i in sorted(set(idx.tolist()))]
 
 
 @dataclass

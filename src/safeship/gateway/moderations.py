@@ -160,7 +160,8 @@ async def moderations(request: Request) -> JSONResponse:
         gw.screener.shadow(decision, call.route, call.scope, call.ctx, messages, None, item.text)
     # after every record: the escalation each result reports is the caller's standing now
     results = [
-        _result(call, item, decision) for item, (decision, _) in zip(items, checked, strict=True)
+        _result(call, item, decision, await _acting(call, item, decision))
+        for item, (decision, _) in zip(items, checked, strict=True)
     ]
     return JSONResponse(
         {
@@ -187,10 +188,17 @@ def _counted(call: Call, body: ModerationRequest, decisions: list[Decision]) -> 
     return max(blocked, key=block_certainty) if blocked else None
 
 
-def _result(call: Call, item: Item, decision: Decision) -> dict[str, Any]:
+async def _acting(call: Call, item: Item, decision: Decision) -> tuple[str, ...]:
+    """The acting categories of a flagged item (a long one worked out off the event loop)."""
+    if decision.action is not Action.BLOCK:
+        return ()
+    text = item.text
+    return await call.guard.off_loop(len(text), _acting_categories, call.guard, decision, text)
+
+
+def _result(call: Call, item: Item, decision: Decision, acting: tuple[str, ...]) -> dict[str, Any]:
     """One OpenAI moderation result, with the decision behind it in a ``safeship`` extension."""
     flagged = decision.action is Action.BLOCK
-    acting = _acting_categories(call.guard, decision, item.text) if flagged else ()
     ext = extension(decision, call.request_id, call.standing.level)
     ext |= {
         "categories": list(decision.categories),

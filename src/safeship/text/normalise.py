@@ -15,9 +15,17 @@ The pipeline, in order::
 
 Benign text must come out unchanged (up to NFKC) and with no extra view: every step is gated
 so that it only fires on text that is clearly disguised. Work is bounded for huge inputs:
-letter-level steps and payload search only look at the first and last ``WINDOW`` characters,
-at most ``MAX_PAYLOADS`` payloads are decoded, and a payload view keeps ``CONTEXT`` characters
-of text on either side so it stays within what a classifier reads.
+letter-level steps and payload search read a text of up to ``2 * WINDOW`` characters (1 MiB)
+whole and only the first and last ``WINDOW`` of a longer one; at most ``MAX_FOUND`` payloads
+are decoded, every one of them in one view with all replaced at once and the first
+``MAX_PAYLOADS`` in a view each, which keeps ``CONTEXT`` characters of text on either side so
+it stays within what a classifier reads.
+
+The whole text, not a head and a tail: a pasted document or a retrieved page hides its
+instruction in the middle as easily as at the start, and the detectors read every window of a
+long text. That costs tens of milliseconds a megabyte of prose and up to about two seconds a
+megabyte of hostile text, so the guard normalises long texts off the event loop
+(:meth:`safeship.long_text.LongTextLane.normalise`).
 """
 
 from __future__ import annotations
@@ -31,8 +39,13 @@ from safeship.text.decoders import Payload, find_payloads
 from safeship.text.marks import cap_marks
 from safeship.text.spelling import collapse_spacing, decode_leet
 
-WINDOW = 16 * 1024
+WINDOW = 512 * 1024
 MAX_PAYLOADS = 8
+"""Payloads that get a view of their own (each view costs every detector a scan)."""
+MAX_FOUND = 256
+"""Payloads decoded at all. More than ``MAX_PAYLOADS`` of them are still all read, in the view
+that replaces every one at once: a cap on what is decoded would let eight harmless decoys hide
+the ninth payload."""
 CONTEXT = 2000
 
 
@@ -113,7 +126,7 @@ def _find_payloads(text: str) -> list[Payload]:
     for offset, window in spans:
         for p in find_payloads(window):
             found.append(Payload(p.kind, p.start + offset, p.end + offset, p.decoded))
-    return found[:MAX_PAYLOADS]
+    return found[:MAX_FOUND]
 
 
 def _decoded_views(
@@ -126,8 +139,8 @@ def _decoded_views(
     """
     views: list[str] = []
     payloads = _find_payloads(base) if found is None else found
-    for payload in payloads:
-        transforms.append(payload.kind)
+    transforms.extend(payload.kind for payload in payloads)
+    for payload in payloads[:MAX_PAYLOADS]:
         before = base[max(0, payload.start - CONTEXT) : payload.start]
         after = base[payload.end : payload.end + CONTEXT]
         inner = _base(payload.decoded, transforms, [])

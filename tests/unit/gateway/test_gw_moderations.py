@@ -351,3 +351,28 @@ async def test_an_image_with_an_empty_text_part_is_a_400(mod_guard: Guard) -> No
     ]
     r = await moderate(mod_guard, {"input": parts})
     assert r.status_code == 400 and r.json()["error"]["field"] == "input"
+
+
+async def test_a_long_flagged_item_is_explained_off_the_event_loop(
+    mod_guard: Guard, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Which flags acted is worked out by normalising the item again; the normaliser reads a
+    paste whole (about 1.4 s a megabyte of hostile text), so a long item goes to the worker."""
+    import threading
+
+    import safeship.gateway.screening as screening
+
+    threads: list[str] = []
+    real = screening.normalise
+
+    def spy(text: str) -> Any:
+        threads.append(threading.current_thread().name)
+        return real(text)
+
+    monkeypatch.setattr(screening, "normalise", spy)
+    paste = "Minutes of the weekly meeting, nothing of note. " * 400 + "I will kill you."
+    r = await moderate(mod_guard, {"input": [paste, "I will kill you."]})
+    assert [res["flagged"] for res in r.json()["results"]] == [True, True]
+    assert "harassment" in true_categories(r.json()["results"][0])
+    assert threads[0].startswith("safeship-long")
+    assert threads[1] == threading.current_thread().name  # a chat-sized item stays inline
