@@ -130,3 +130,22 @@ def asked(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str | None]]:
 
     monkeypatch.setattr(Guard, "stops_alone", recording)
     return questions
+
+
+@pytest.fixture()
+def normalised_on(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """``watch(module)``: the names of the threads ``module.normalise`` runs on, in order."""
+    import threading
+
+    def watch(module: Any) -> list[str]:
+        threads: list[str] = []
+        real = module.normalise
+
+        def spy(text: str) -> Any:
+            threads.append(threading.current_thread().name)
+            return real(text)
+
+        monkeypatch.setattr(module, "normalise", spy)
+        return threads
+
+    return watch

@@ -6,7 +6,7 @@ import asyncio
 import threading
 import time
 from collections.abc import Iterator
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 import pytest
@@ -238,20 +238,13 @@ def test_warmup_loads_the_embedder_only_when_a_layer_uses_it(
 
 
 def test_a_long_text_is_normalised_on_the_worker_a_chat_turn_on_the_loop(
-    guard: Guard, monkeypatch: pytest.MonkeyPatch
+    guard: Guard, normalised_on: Any
 ) -> None:
-    """The normaliser reads a paste whole (up to ~2 s a megabyte of hostile text): inline it
+    """The normaliser reads a paste whole (up to ~1.4 s a megabyte of hostile text): inline it
     would stall every other request the loop serves."""
     import safeship.long_text as lane
 
-    threads: list[str] = []
-    real = lane.normalise
-
-    def spy(text: str) -> object:
-        threads.append(threading.current_thread().name)
-        return real(text)
-
-    monkeypatch.setattr(lane, "normalise", spy)
+    threads = normalised_on(lane)
     guard.check_input(LONG, ctx("roomy"))
     assert threads and threads[0].startswith("safeship-long")
     threads.clear()
@@ -277,20 +270,13 @@ def test_a_disguised_instruction_in_the_middle_of_a_paste_is_blocked() -> None:
 
 
 def test_an_earlier_long_turn_is_matched_against_deny_rules_off_the_loop(
-    monkeypatch: pytest.MonkeyPatch,
+    normalised_on: Any,
 ) -> None:
     """Blocking deny rules read earlier turns too, normalised whole: a pasted earlier turn is
     worked on the worker, not the event loop."""
     import safeship.policy.engine as engine
 
-    threads: list[str] = []
-    real = engine.normalise
-
-    def spy(text: str) -> object:
-        threads.append(threading.current_thread().name)
-        return real(text)
-
-    monkeypatch.setattr(engine, "normalise", spy)
+    threads = normalised_on(engine)
     policy = (
         "version: 1\nfeatures:\n  chat:\n    input: []\n    rules:\n      deny:\n"
         "        - {name: codes, keywords: ['launch codes'], category: violent_crimes}\n"

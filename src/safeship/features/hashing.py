@@ -52,7 +52,15 @@ def _char_indices(text: str) -> np.ndarray:
     this bit-identical to hashing each n-gram from scratch).
     """
     codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
-    parts = []
+    parts = [hashes for _, hashes in _char_ngram_hashes(codes)]
+    if not parts:
+        return np.empty(0, dtype=np.int64)
+    return np.asarray(_index(np.concatenate(parts), CHAR_BITS) + WORD_FEATURES)
+
+
+def _char_ngram_hashes(codes: np.ndarray) -> list[tuple[int, np.ndarray]]:
+    """``(n, hash of the n-gram starting at each position)`` for each n of ``CHAR_NGRAMS``."""
+    out: list[tuple[int, np.ndarray]] = []
     with np.errstate(over="ignore"):
         poly = codes  # 1-grams
         for n in range(2, max(CHAR_NGRAMS) + 1):
@@ -61,10 +69,8 @@ def _char_indices(text: str) -> np.ndarray:
                 break
             poly = poly[:m] * _BASE + codes[n - 1 :]
             if n in CHAR_NGRAMS:
-                parts.append(poly + _SEEDS[n])
-    if not parts:
-        return np.empty(0, dtype=np.int64)
-    return np.asarray(_index(np.concatenate(parts), CHAR_BITS) + WORD_FEATURES)
+                out.append((n, poly + _SEEDS[n]))
+    return out
 
 
 def _word_indices(text: str) -> np.ndarray:
@@ -178,20 +184,11 @@ def _batched_rows(prepared: list[str]) -> HashedRows:
 def _batched_chars(prepared: list[str], owner: np.ndarray, n_texts: int) -> np.ndarray:
     """``row * N_FEATURES + column`` of every character n-gram (see ``_char_indices``)."""
     codes = np.frombuffer("".join(prepared).encode("utf-32-le"), dtype=np.uint32)
-    codes = codes.astype(np.uint64)
     keys: list[np.ndarray] = []
-    with np.errstate(over="ignore"):
-        poly = codes
-        for n in range(2, max(CHAR_NGRAMS) + 1):
-            m = len(codes) - n + 1
-            if m <= 0:
-                break
-            poly = poly[:m] * _BASE + codes[n - 1 :]
-            if n in CHAR_NGRAMS:
-                rows = owner[:m].copy()
-                rows[np.flatnonzero(rows != owner[n - 1 :])] = n_texts  # crosses a boundary
-                cols = _index(poly + _SEEDS[n], CHAR_BITS) + WORD_FEATURES
-                keys.append(rows * N_FEATURES + cols)
+    for n, hashes in _char_ngram_hashes(codes.astype(np.uint64)):
+        rows = owner[: hashes.size].copy()
+        rows[np.flatnonzero(rows != owner[n - 1 :])] = n_texts  # crosses a boundary
+        keys.append(rows * N_FEATURES + _index(hashes, CHAR_BITS) + WORD_FEATURES)
     return np.concatenate(keys) if keys else np.empty(0, dtype=np.int64)
 
 

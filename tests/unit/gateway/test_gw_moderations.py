@@ -354,7 +354,7 @@ async def test_an_image_with_an_empty_text_part_is_a_400(mod_guard: Guard) -> No
 
 
 async def test_a_long_flagged_item_is_explained_off_the_event_loop(
-    mod_guard: Guard, monkeypatch: pytest.MonkeyPatch
+    mod_guard: Guard, normalised_on: Any
 ) -> None:
     """Which flags acted is worked out by normalising the item again; the normaliser reads a
     paste whole (about 1.4 s a megabyte of hostile text), so a long item goes to the worker."""
@@ -362,14 +362,7 @@ async def test_a_long_flagged_item_is_explained_off_the_event_loop(
 
     import safeship.gateway.screening as screening
 
-    threads: list[str] = []
-    real = screening.normalise
-
-    def spy(text: str) -> Any:
-        threads.append(threading.current_thread().name)
-        return real(text)
-
-    monkeypatch.setattr(screening, "normalise", spy)
+    threads = normalised_on(screening)
     paste = "Minutes of the weekly meeting, nothing of note. " * 400 + "I will kill you."
     r = await moderate(mod_guard, {"input": [paste, "I will kill you."]})
     assert [res["flagged"] for res in r.json()["results"]] == [True, True]
