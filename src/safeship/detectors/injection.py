@@ -97,11 +97,13 @@ _RULES: dict[str, re.Pattern[str]] = {
         r"(the )?(words|text) above)",
         re.IGNORECASE,
     ),
+    # one word boundary before every branch: tried at word starts only, not at every character
+    # (a third of this detector's time on a 1 MB paste), and "fact ..." is not "act ..."
     "jailbreak_persona": re.compile(
-        r"\bDAN\b|do anything now|developer mode|jailbr(o|ea)k|\bunfiltered\b|\buncensored\b"
-        r"|\bno (restrictions|limitations|filters|rules|ethics|guidelines)\b|(act|pretend|roleplay|"
+        r"\b(?:DAN\b|do anything now|developer mode|jailbr(o|ea)k|unfiltered\b|uncensored\b"
+        r"|no (restrictions|limitations|filters|rules|ethics|guidelines)\b|(act|pretend|roleplay|"
         r"role-play)[^.\n]{0,40}\b(without|no|free of)\b[^.\n]{0,20}\b(rules|limits|restrictions|"
-        r"ethics|filters|guidelines)",
+        r"ethics|filters|guidelines))",
         re.IGNORECASE,
     ),
 }
