@@ -107,9 +107,12 @@ class HarmfulResponseDetector(BaseDetector):
             return max(scored, key=lambda pair: pair[0])
         # a long answer: stage 1 reads every window, the embedding only the likeliest few
         z1 = self._model.stage1_logits(features.hashed(windows))
-        top = np.argsort(-z1)[:MAX_BANDED_WINDOWS].tolist()
-        scored = [(float(z), w) for z, w in zip(z1, windows, strict=True)]
-        scored += [(banded_logit(self._model, windows[i], features), windows[i]) for i in top]
+        top = set(np.argsort(-z1)[:MAX_BANDED_WINDOWS].tolist())
+        # the top windows count by their cascade logit only: stage 2 may lower them too
+        scored = [
+            (banded_logit(self._model, w, features) if i in top else float(z1[i]), w)
+            for i, w in enumerate(windows)
+        ]
         return max(scored, key=lambda pair: pair[0])
 
     def cascade_logit(self, text: str, features: FeatureCache) -> float:

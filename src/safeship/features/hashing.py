@@ -151,7 +151,12 @@ class HashedRows:
 
 
 BATCH_FROM = 16
-"""From this many texts on, all are hashed in one pass (:func:`_batched_rows`)."""
+"""From this many texts on, short texts are hashed in one pass (:func:`_batched_rows`)."""
+BATCH_MEAN = 1000
+"""Texts longer than this on average are hashed one by one: the pass saves per-call overhead,
+which long texts (2,500-character windows) do not pay much of, and it was slower there."""
+BATCH_CHARS = 131_072
+"""Characters hashed in one pass at most: the pass holds about 150 bytes a character."""
 
 
 def _batched_rows(prepared: list[str]) -> HashedRows:
@@ -212,22 +217,54 @@ class NgramHasher:
 
     def rows(self, texts: list[str]) -> HashedRows:
         """Raw counts of ``texts`` (texts past ``MAX_CHARS`` are cut), in CSR layout."""
-        if len(texts) >= BATCH_FROM:
-            return _batched_rows([_prepare(t) for t in texts])
-        indptr = np.zeros(len(texts) + 1, dtype=np.int64)
-        indices: list[np.ndarray] = []
-        counts: list[np.ndarray] = []
-        for i, text in enumerate(texts):
-            prepared = _prepare(text)
-            idx = np.concatenate([_word_indices(prepared), _char_indices(prepared)])
-            uniq, cnt = np.unique(idx, return_counts=True)
-            indices.append(uniq)
-            counts.append(cnt.astype(np.float32))
-            indptr[i + 1] = indptr[i] + uniq.size
-        data = np.concatenate(counts) if counts else np.empty(0, dtype=np.float32)
-        cols = np.concatenate(indices) if indices else np.empty(0, dtype=np.int64)
-        return HashedRows(indptr, cols, data)
+        prepared = [_prepare(t) for t in texts]
+        if len(prepared) < BATCH_FROM or sum(map(len, prepared)) > BATCH_MEAN * len(prepared):
+            return _one_by_one(prepared)
+        return _concat([_batched_rows(batch) for batch in _batches(prepared)])
 
     def transform(self, texts: list[str]) -> sparse.csr_matrix:
         """Raw counts, shape ``(len(texts), N_FEATURES)``, as a scipy CSR matrix."""
         return self.rows(texts).tocsr()
+
+
+def _one_by_one(prepared: list[str]) -> HashedRows:
+    """Counts of already prepared texts, each hashed alone."""
+    indptr = np.zeros(len(prepared) + 1, dtype=np.int64)
+    indices: list[np.ndarray] = []
+    counts: list[np.ndarray] = []
+    for i, text in enumerate(prepared):
+        idx = np.concatenate([_word_indices(text), _char_indices(text)])
+        uniq, cnt = np.unique(idx, return_counts=True)
+        indices.append(uniq)
+        counts.append(cnt.astype(np.float32))
+        indptr[i + 1] = indptr[i] + uniq.size
+    data = np.concatenate(counts) if counts else np.empty(0, dtype=np.float32)
+    cols = np.concatenate(indices) if indices else np.empty(0, dtype=np.int64)
+    return HashedRows(indptr, cols, data)
+
+
+def _batches(prepared: list[str]) -> list[list[str]]:
+    """Consecutive runs of at most ``BATCH_CHARS`` characters (a longer text alone)."""
+    out: list[list[str]] = [[]]
+    size = 0
+    for text in prepared:
+        if out[-1] and size + len(text) > BATCH_CHARS:
+            out.append([])
+            size = 0
+        out[-1].append(text)
+        size += len(text)
+    return out
+
+
+def _concat(blocks: list[HashedRows]) -> HashedRows:
+    """Row blocks stacked in order."""
+    if len(blocks) == 1:
+        return blocks[0]
+    offsets = np.cumsum([0] + [b.indices.size for b in blocks[:-1]])
+    shifted = [b.indptr[1:] + o for b, o in zip(blocks, offsets, strict=True)]
+    indptr = np.concatenate([np.zeros(1, dtype=np.int64), *shifted])
+    return HashedRows(
+        indptr.astype(np.int64),
+        np.concatenate([b.indices for b in blocks]),
+        np.concatenate([b.data for b in blocks]),
+    )

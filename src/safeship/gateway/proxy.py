@@ -23,7 +23,7 @@ from safeship.gateway.errors import GatewayError
 from safeship.gateway.forward_edits import forward_edits
 from safeship.gateway.reasoning import guard_reasoning, reasoning_of
 from safeship.gateway.reasoning import strip as strip_reasoning
-from safeship.gateway.screening import redaction_spans
+from safeship.gateway.screening import aredaction_spans
 from safeship.gateway.shapes import (
     CHAT,
     TEXT,
@@ -410,7 +410,7 @@ class StreamChecks:
         """A fresh hold-back guard for one streamed text, with the gateway's window."""
         return StreamGuard(
             self.check,
-            functools.partial(redaction_spans, self._call.guard),
+            functools.partial(aredaction_spans, self._call.guard),
             self._gw.config.stream_window_chars,
             self._gw.config.stream_holdback_chars,
         )

@@ -220,16 +220,28 @@ def acting_flags(guard: Guard, decision: Decision, text: str) -> list[Flag]:
         _, feature = guard.policy.feature(decision.feature)
     except KeyError:
         return []
-    views = normalise(text).views
+    rules = feature.rules
+    views = normalise(text).views if rules.deny or rules.allow else ()  # only rules read them
     stage = decision.stage
     return collect_flags(
         feature,
         decision.tier,
         decision.results,
         {s.key: s.fail_mode for s in feature.specs(stage)},
-        match_rules(feature.rules.deny, "deny", text, views, stage),
-        match_rules(feature.rules.allow, "allow", text, views, stage),
+        match_rules(rules.deny, "deny", text, views, stage),
+        match_rules(rules.allow, "allow", text, views, stage),
     )
+
+
+async def aredaction_spans(guard: Guard, decision: Decision, text: str) -> list[Finding]:
+    """:func:`redaction_spans`, off the event loop for a long text.
+
+    A long streamed answer is checked again and again as it grows, and its deny rules read it
+    normalised whole.
+    """
+    if decision.action is not Action.REDACT:
+        return []
+    return await guard.off_loop(len(text), redaction_spans, guard, decision, text)
 
 
 def redaction_spans(guard: Guard, decision: Decision, text: str) -> list[Finding]:

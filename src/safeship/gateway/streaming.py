@@ -28,7 +28,7 @@ from safeship.gateway.tool_stream import ToolCallBuffer, ToolJudge, hold, releas
 from safeship.types import Decision, Finding
 
 CheckFn = Callable[[str], Awaitable[Decision]]
-SpansFn = Callable[[Decision, str], list[Finding]]
+SpansFn = Callable[[Decision, str], Awaitable[list[Finding]]]
 ExtensionFn = Callable[[Decision | None], dict[str, Any]]
 
 
@@ -80,7 +80,7 @@ class StreamGuard:
             self.worst = decision
         if decision.blocked:
             return Release(blocked=decision)
-        spans = self._spans(decision, self.text)
+        spans = await self._spans(decision, self.text)
         point = len(self.text) if final else max(self.released, len(self.text) - self.holdback)
         moved = True
         while moved:  # never cut through a span that will be redacted

@@ -16,10 +16,11 @@ The pipeline, in order::
 Benign text must come out unchanged (up to NFKC) and with no extra view: every step is gated
 so that it only fires on text that is clearly disguised. Work is bounded for huge inputs:
 letter-level steps and payload search read a text of up to ``2 * WINDOW`` characters (1 MiB)
-whole and only the first and last ``WINDOW`` of a longer one; at most ``MAX_FOUND`` payloads
-are decoded, every one of them in one view with all replaced at once and the first
-``MAX_PAYLOADS`` in a view each, which keeps ``CONTEXT`` characters of text on either side so
-it stays within what a classifier reads.
+whole and only the first and last ``WINDOW`` of a longer one; every payload found is decoded,
+all of them in one view that replaces them at once and the first ``MAX_PAYLOADS`` in a view each,
+which keeps ``CONTEXT`` characters of text on either side so it stays within what a classifier
+reads. (Finding payloads decodes them all anyway; a cap on the ones read let harmless decoys,
+eight and then 256 of them, hide the next one.)
 
 The whole text, not a head and a tail: a pasted document or a retrieved page hides its
 instruction in the middle as easily as at the start, and the detectors read every window of a
@@ -42,10 +43,6 @@ from safeship.text.spelling import collapse_spacing, decode_leet
 WINDOW = 512 * 1024
 MAX_PAYLOADS = 8
 """Payloads that get a view of their own (each view costs every detector a scan)."""
-MAX_FOUND = 256
-"""Payloads decoded at all. More than ``MAX_PAYLOADS`` of them are still all read, in the view
-that replaces every one at once: a cap on what is decoded would let eight harmless decoys hide
-the ninth payload."""
 CONTEXT = 2000
 
 
@@ -126,7 +123,7 @@ def _find_payloads(text: str) -> list[Payload]:
     for offset, window in spans:
         for p in find_payloads(window):
             found.append(Payload(p.kind, p.start + offset, p.end + offset, p.decoded))
-    return found[:MAX_FOUND]
+    return found  # every one: a cap, by count or kind, would let harmless decoys hide the next
 
 
 def _decoded_views(

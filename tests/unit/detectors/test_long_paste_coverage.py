@@ -168,3 +168,21 @@ def test_a_harmful_window_deep_in_a_long_answer_decides() -> None:
     logit, window = det.deciding_window(answer, features)
     assert "fireworks" in window
     assert logit > 0 > det.deciding_window(paste(200_000, seed=4), features)[0]
+
+
+def test_stage_two_may_lower_a_long_answers_top_windows(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The top windows count by their cascade logit alone: their stage-1 logit stayed in the
+    maximum too, so stage 2 could only raise a long answer's score (GPL-3 read 0.37, not 0.14)."""
+    import safeship.detectors.harmful_response as hr
+
+    det = HarmfulResponseDetector()
+    det.setup()
+    answer = paste(60_000, seed=5)
+    features = FeatureCache(NgramHasher())
+    windows = chunk_text(answer)
+    stage1 = det._model.stage1_logits(features.hashed(windows))
+    monkeypatch.setattr(hr, "banded_logit", lambda model, text, feats: -20.0)
+    logit, _ = det.deciding_window(answer, features)
+    assert len(windows) > MAX_BANDED_WINDOWS
+    ranked = sorted(stage1.tolist(), reverse=True)
+    assert logit == pytest.approx(ranked[MAX_BANDED_WINDOWS])  # the best window not re-scored

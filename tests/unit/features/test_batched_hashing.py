@@ -49,3 +49,13 @@ def test_no_n_gram_crosses_from_one_text_into_the_next() -> None:
     batch = HASHER.rows(texts)
     assert_same(batch, one_by_one(texts))
     assert batch.row(0).indices.size == HASHER.rows(["ab"]).indices.size
+
+
+def test_many_passes_are_joined_in_order() -> None:
+    """Past ``BATCH_CHARS`` the texts are hashed in several passes (bounded memory)."""
+    from safeship.features.hashing import BATCH_CHARS, BATCH_MEAN
+
+    texts = [f"Sentence number {i} of a long paste, with some words." for i in range(9000)]
+    assert sum(map(len, texts)) > 3 * BATCH_CHARS and len(texts[0]) < BATCH_MEAN
+    assert_same(HASHER.rows(texts), one_by_one(texts))
+    assert_same(HASHER.rows(texts[::-1]), one_by_one(texts[::-1]))

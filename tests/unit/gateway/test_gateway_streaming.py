@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import re
+from typing import Any
+
+import pytest
 
 from safeship.gateway.streaming import StreamGuard
 from safeship.types import Action, Decision, Finding, Refusal, Stage, TrustTier
@@ -32,7 +35,7 @@ class FakeGuard:
         )  # type: ignore[arg-type]
 
     @staticmethod
-    def spans(decision: Decision, text: str) -> list[Finding]:
+    async def spans(decision: Decision, text: str) -> list[Finding]:
         return list(decision.findings) if decision.action is Action.REDACT else []
 
 
@@ -93,3 +96,42 @@ async def test_finish_with_nothing_new_is_a_no_op() -> None:
     assert (await sg.feed("abcd")).text == "abcd"
     assert (await sg.finish()).text == ""
     assert len(fake.checked) == 1
+
+
+def _redacting_guard(rules: bool) -> Any:
+    from safeship.guard import Guard
+    from safeship.policy.load import parse_policy
+
+    deny = "    rules:\n      deny: [{name: codes, keywords: ['launch codes']}]\n" if rules else ""
+    policy = (
+        "version: 1\nfeatures:\n  chat:\n    output: [{detector: pii}]\n"
+        "    actions: {pii: redact}\n" + deny
+    )
+    return Guard(parse_policy(policy, "stream.yaml"), embedder=None)
+
+
+@pytest.mark.parametrize("rules", [False, True])
+async def test_a_long_streamed_answer_is_redacted_without_stalling_the_loop(
+    rules: bool, normalised_on: Any
+) -> None:
+    """Redaction spans are recomputed on every check of a growing streamed answer; they once
+    normalised the whole answer on the event loop even with no rule to read it (451 ms at
+    295 KB). Now: not at all without rules, and off the loop for a long answer with them."""
+    import threading
+
+    import safeship.gateway.screening as screening
+    from safeship.guard import GuardContext
+
+    threads = normalised_on(screening)
+    guard = _redacting_guard(rules)
+    answer = "Here are the minutes of the weekly meeting. " * 400 + "Write to jane@example.com."
+    messages = [{"role": "user", "content": "summarise"}]
+    try:
+        decision = await guard.acheck_output(messages, answer, GuardContext(feature="chat"))
+        spans = await screening.aredaction_spans(guard, decision, answer)
+    finally:
+        guard.close()
+    assert [answer[f.start : f.end] for f in spans] == ["jane@example.com"]
+    loop_thread = threading.current_thread().name
+    assert threads == ([] if not rules else [t for t in threads if t != loop_thread])
+    assert not rules or threads
