@@ -34,6 +34,22 @@ session 17).** v19 ships only if all of these hold, each detector run as the gua
 No EVAL-ONLY set is read for the decision. If v19 is adopted, the EVAL-ONLY bench
 (``bench.quality.prompt_injection``) runs once afterwards and is reported whatever it says.
 
+**v19 result: REJECTED (clause 1); the shipped model stays.** Benign passages flagged as
+retrieved documents 43 -> 30 of 240 (the rule asked for 21 or fewer); every other clause held or
+improved: poisoned caught 60 -> 60 as documents and 31 -> 37 as user turns, benign flagged as
+user turns 13 -> 7, casual messages 2.65% / 90.0% both, benign tasks 3 -> 3, pairs 16 -> 16
+benign flags and recall 0.858 -> 0.850, starter suite 0 -> 0 let through and 7 -> 6 blocked.
+Validation (the candidate's split, which now holds 80 document rows): cascade F1 0.9522 ->
+0.9513. The 560 rows weighed 1 among 31,000 (the file alone made the candidate).
+
+**v20 rule, written and committed after v19's result and before v20 was trained (same
+session).** v20 = v19's rows, but every document row at the instruction-like weight (4, as the
+chat tasks whose false positives it fixed), and each benign passage's sentences (40 characters
+or more) added as benign rows of the passage's group: the detector decides a document by its
+sentences, so that is the unit it must learn documents in. The same clauses 1-6, on the same
+sets (the document dev set's second use). ``python -m training.train_injection --documents``
+builds it; without the flag the shipped model's rows are rebuilt.
+
 Run: ``PYTHONPATH=. .venv/bin/python -m training.injection_documents_dev CANDIDATE.npz``.
 """
 
