@@ -157,7 +157,14 @@ def load_benign(d: Path, rng: random.Random) -> Iterator[Sample]:
 # Written for text model v6 (ordinary messages in 17 languages, attacks in 16), which failed its
 # rule twice (``training.injection_multilingual_dev``); trained on only by the ``--candidate``
 # builds (v11, v12: both rejected; v13), so without that flag this script rebuilds the shipped v5.
-NOT_TRAINED_ON = ("injection_multilingual_",)
+NOT_TRAINED_ON = ("injection_multilingual_", "injection_documents_")
+# Written for text models v19 and v20 (benign documents, session 17): 460 benign passages in
+# twenty genres and 100 poisoned ones. Read by ``load_documents`` (v20, shipped: passages and
+# benign passages' sentences at the instruction-like weight), never by ``load_own``; v19 (the file
+# alone at weight 1) failed its rule (``training.injection_documents_dev``).
+DOCUMENTS = "injection_documents_v19.jsonl"
+DOCUMENT_SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+|\n|$)")
+MIN_DOCUMENT_SENTENCE = 40
 # Benign questions on sensitive topics written for harmful_request in 16 languages other than
 # English, as plain benign rows: "not English" is not an injection. (v11 also took the English
 # ones, benign_sensitive_*.jsonl, and lost recall on the English pair dev sets: v12 does not.)
@@ -217,6 +224,23 @@ def _multilingual_rows() -> Iterator[tuple[str, Sample]]:
                 yield lang, Sample(text, 0, "own:sensitive_benign", f"sens:{group}")
 
 
+def load_documents() -> Iterator[Sample]:
+    """v20's document rows: each passage, and each benign passage's sentences on their own.
+
+    The detector decides a document by its sentences (``segment_sources``), so a benign passage's
+    sentences are benign rows too, in the passage's group; a poisoned passage's are not split
+    (which sentence holds the instruction is not labelled).
+    """
+    for r in _jsonl(OWN_DATA / DOCUMENTS):
+        text, label, group = str(r["text"]), int(str(r["label"])), f"own:{r['group']}"
+        yield Sample(text, label, f"own:doc19_{r['tag']}", group)
+        if label == 0:
+            for m in DOCUMENT_SENTENCE.finditer(text):
+                sentence = m.group(0).strip()
+                if len(sentence) >= MIN_DOCUMENT_SENTENCE:
+                    yield Sample(sentence, 0, "own:doc19_sentence", group)
+
+
 def load_own(rng: random.Random) -> Iterator[Sample]:
     for path in sorted(OWN_DATA.glob("injection_*.jsonl")):
         if "system_pairs" in path.name or "context_parts" in path.name:
@@ -272,7 +296,7 @@ CANDIDATES = ("multilingual", "non_latin")
 
 
 def assemble(
-    d: Path, candidate: str | None = None
+    d: Path, candidate: str | None = None, documents: bool = True
 ) -> tuple[list[Sample], list[Sample], dict[str, int]]:
     """Training and validation rows, deduplicated and decontaminated, split by group.
 
@@ -283,15 +307,19 @@ def assemble(
         raise ValueError(f"unknown candidate {candidate!r}; expected one of {CANDIDATES}")
     _KEY_MODE["mode"] = candidate or "ascii"
     try:
-        return _assemble(d, candidate)
+        return _assemble(d, candidate, documents)
     finally:
         _KEY_MODE["mode"] = "ascii"
 
 
-def _assemble(d: Path, candidate: str | None) -> tuple[list[Sample], list[Sample], dict[str, int]]:
+def _assemble(
+    d: Path, candidate: str | None, documents: bool
+) -> tuple[list[Sample], list[Sample], dict[str, int]]:
     rng = random.Random(SEED)
     raw = [*load_labelled(d), *load_positives(d, rng), *load_benign(d, rng), *load_own(rng)]
     raw += load_pair_texts()
+    if documents:
+        raw += load_documents()
     if candidate is not None:
         raw += load_multilingual_candidate(NON_LATIN if candidate == "non_latin" else None)
     banned = eval_only_keys(d)

@@ -148,6 +148,7 @@ SOURCES = """\
 | own injection_benign_questions.jsonl | hand-written chat questions (weight 4) | Apache-2.0 |
 | own injection_casual_messages.jsonl | everyday messages (weight 4), hidden orders | Apache-2.0 |
 | own injection_context_parts.jsonl | system prompt + attack / benign pairs | Apache-2.0 |
+| own injection_documents_v19.jsonl | v20: documents in 20 genres, and sentences | Apache-2.0 |
 
 Instruction-like benign sources (own assistant tasks, pair benign turns, self_instruct,
 gpteacher_roleplay) carry sample weight 4: they are where chat-benchmark false positives live.
@@ -312,6 +313,13 @@ def main(argv: list[str] | None = None) -> int:
         "non_latin: v13, keys and rows of the non-Latin scripts only",
     )
     ap.add_argument(
+        "--no-documents",
+        dest="documents",
+        action="store_false",
+        help="leave out v20's document rows (benign and poisoned passages, benign passages' "
+        "sentences, at the instruction-like weight): rebuilds v5 (injection_documents_dev)",
+    )
+    ap.add_argument(
         "--embed-cache",
         type=Path,
         default=Path.home() / ".cache" / "safeship" / "injection_embeddings.npz",
@@ -335,7 +343,7 @@ def main(argv: list[str] | None = None) -> int:
         write_card(CARD_PATH, held)
         return 0
 
-    train, val, stats = assemble(args.data_dir, candidate=args.candidate)
+    train, val, stats = assemble(args.data_dir, candidate=args.candidate, documents=args.documents)
     # sampled before the obfuscated copies join the training rows, so --pairs-only and a full
     # run fit the same pair model
     # the candidate's keys split and deduplicate some old rows differently: its pair model takes
@@ -357,7 +365,8 @@ def main(argv: list[str] | None = None) -> int:
     va_text = [normalise(s.text).normalised for s in val]
     y_tr = [s.label for s in train]
     y_va = [s.label for s in val]
-    weights = [INSTRUCTION_WEIGHT if s.source.startswith(INSTRUCTION_LIKE) else 1.0 for s in train]
+    heavy = INSTRUCTION_LIKE + (("own:doc19_",) if args.documents else ())
+    weights = [INSTRUCTION_WEIGHT if s.source.startswith(heavy) else 1.0 for s in train]
     embed = None if args.no_embed else CachedEmbed(args.embed_cache)
     model, report = fit_cascade(
         "prompt_injection",
