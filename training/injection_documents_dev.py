@@ -47,8 +47,19 @@ session).** v20 = v19's rows, but every document row at the instruction-like wei
 chat tasks whose false positives it fixed), and each benign passage's sentences (40 characters
 or more) added as benign rows of the passage's group: the detector decides a document by its
 sentences, so that is the unit it must learn documents in. The same clauses 1-6, on the same
-sets (the document dev set's second use). ``python -m training.train_injection --documents``
-builds it; without the flag the shipped model's rows are rebuilt.
+sets (the document dev set's second use). ``python -m training.train_injection`` builds it
+(``--no-documents``: v5). The helpers wrote the passages in twenty genres, not nineteen.
+
+**v20 result: ADOPTED** (all clauses held): benign passages flagged as retrieved documents
+43 -> 14 of 240, poisoned caught 60 -> 59; as user turns benign 13 -> 2, poisoned 31 -> 34;
+casual messages 2.65% -> 2.65% FPR, 90.0% -> 92.5% caught; benign tasks 3 -> 2; pairs v10
+16 -> 15 benign flagged, recall 0.858 -> 0.858; starter suite 0 -> 0 let through, 7 -> 6
+blocked. Because v20's recipe was chosen after v19 failed on this set, the set is no longer
+blind to v20: read its figures as mildly optimistic. A review compared the 300 dev passages with
+every training row: no exact or contained copies; 16 share some 8-word shingles (at most 27%,
+standard medical-leaflet wording), and the gain holds without them (v5 42 -> v20 14 flagged on
+the 228 benign passages that share none). EVAL-ONLY afterwards, once (the card): slabs F1
+0.950 -> 0.944, MT-Bench FPR 5 -> 6 of 240, CyberSecEval recall 0.462 -> 0.466.
 
 Run: ``PYTHONPATH=. .venv/bin/python -m training.injection_documents_dev CANDIDATE.npz``.
 """

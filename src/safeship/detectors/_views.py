@@ -38,44 +38,73 @@ def scan_views(
     ``payloads`` are encoded runs the detector decoded itself, besides the normaliser's. Each
     hidden category comes with the best score among its hidden values.
     """
-    covered = {(f.start, f.end, f.category) for f in findings}
-    values = [f.text for f in findings]  # every value found, as the finder read it
-
-    def add(f: Finding, start: int, end: int) -> None:
-        values.append(f.text)
-        if (start, end, f.category) not in covered:
-            findings.append(
-                f.model_copy(update={"start": start, "end": end, "text": item.text[start:end]})
-            )
-            covered.add((start, end, f.category))
-
+    scan = _ViewScan(item, findings)
     unique = {(p.start, p.end): p for p in [*payloads_of(item.normalised), *payloads]}
-    holding: list[tuple[str, Payload]] = []  # (value, the payload whose decoding holds it)
+    found_in: dict[str, list[Finding]] = {}  # one finder call per distinct decoding
     for payload in unique.values():
-        for f in find(payload.decoded):
-            holding.append((f.text, payload))
-            add(f, payload.start, payload.end)
-    original = Folding(item.text)
+        if payload.decoded not in found_in:
+            found_in[payload.decoded] = find(payload.decoded)
+        for f in found_in[payload.decoded]:
+            scan.hold(f, payload)
     hidden: dict[str, float] = {}
     for view in dict.fromkeys(item.normalised.views):
         if view == item.text:
             continue
+        # a view that decodes many payloads at once holds one value many times: each (value,
+        # category) is judged once per view (judged per copy, 570 copies of one escaped
+        # address held the event loop 1.4 s in pii)
+        judged: dict[tuple[str, str | None], bool] = {}
         for f in find(view):
-            spans = original.locate_all(f.text)
-            for start, end in spans:
-                add(f, start, end)
-            # copies this view shows from payloads it decoded (their encoding is gone from it);
-            # a copy it shows beyond those and the located ones has no span: nested, say
-            decoded = sum(
-                p.decoded.count(f.text)
-                for value, p in holding
-                if value == f.text and item.text[p.start : p.end] not in view
-            )
-            shown = len(spans) + decoded
-            if view.count(f.text) > shown and not _part_decoded(f.text, values):
-                category = f.category or default_category  # a copy no span shows
+            key = (f.text, f.category)
+            if key not in judged:
+                judged[key] = scan.hidden_copy(f, view)
+            if judged[key]:  # a copy no span shows
+                category = f.category or default_category
                 hidden[category] = max(hidden.get(category, 0.0), f.score)
     return hidden
+
+
+class _ViewScan:
+    """The spans found so far on ``item``'s text, and what is known of each value's copies."""
+
+    def __init__(self, item: DetectorInput, findings: list[Finding]) -> None:
+        self.item = item
+        self.findings = findings
+        self.covered = {(f.start, f.end, f.category) for f in findings}
+        self.values = [f.text for f in findings]  # every value found, as the finder read it
+        self.holding: dict[str, list[Payload]] = {}  # value -> payloads whose decoding holds it
+        self.located: dict[str, list[tuple[int, int]]] = {}
+        self.original = Folding(item.text)
+
+    def add(self, f: Finding, start: int, end: int) -> None:
+        self.values.append(f.text)
+        if (start, end, f.category) not in self.covered:
+            text = self.item.text[start:end]
+            self.findings.append(f.model_copy(update={"start": start, "end": end, "text": text}))
+            self.covered.add((start, end, f.category))
+
+    def hold(self, f: Finding, payload: Payload) -> None:
+        """``f`` was found in ``payload``'s decoding: the whole payload is its span."""
+        self.holding.setdefault(f.text, []).append(payload)
+        self.add(f, payload.start, payload.end)
+
+    def hidden_copy(self, f: Finding, view: str) -> bool:
+        """Add the spans of ``f``'s copies; whether ``view`` shows a copy no span shows."""
+        if f.text not in self.located:
+            self.located[f.text] = self.original.locate_all(f.text)
+        spans = self.located[f.text]
+        for start, end in spans:
+            self.add(f, start, end)
+        # copies this view shows from payloads it decoded (their encoding is gone from it);
+        # a copy it shows beyond those and the located ones has no span: nested, say
+        text = self.item.text
+        decoded = sum(
+            p.decoded.count(f.text)
+            for p in self.holding.get(f.text, ())
+            if text[p.start : p.end] not in view
+        )
+        shown = len(spans) + decoded
+        return view.count(f.text) > shown and not _part_decoded(f.text, self.values)
 
 
 def _part_decoded(value: str, values: list[str]) -> bool:

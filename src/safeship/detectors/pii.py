@@ -12,6 +12,7 @@ than a redacted version string.
 
 from __future__ import annotations
 
+import bisect
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import Field, field_validator
@@ -177,10 +178,22 @@ def _claimed(found: list[Finding], start: int, end: int) -> bool:
 
 
 def _resolve_overlaps(findings: list[Finding]) -> list[Finding]:
-    """Keep the strongest (then longest) finding wherever two overlap."""
-    ranked = sorted(findings, key=lambda f: (-f.score, -(f.end - f.start), f.start))
+    """Keep the strongest (then longest) finding wherever two overlap.
+
+    The kept spans never overlap, so each candidate is checked against its two neighbours
+    in start order (bisect), not against every kept span: a view decoding 500 escaped
+    addresses made that quadratic, 0.1 s of a chat turn on the event loop. An empty span (none
+    is ever found) covers nothing and is dropped.
+    """
+    spans = [f for f in findings if f.end > f.start]
+    ranked = sorted(spans, key=lambda f: (-f.score, -(f.end - f.start), f.start))
     kept: list[Finding] = []
+    starts: list[int] = []
+    ends: list[int] = []
     for f in ranked:
-        if all(f.end <= k.start or f.start >= k.end for k in kept):
+        i = bisect.bisect_right(starts, f.start)
+        if (i == 0 or ends[i - 1] <= f.start) and (i == len(starts) or starts[i] >= f.end):
+            starts.insert(i, f.start)
+            ends.insert(i, f.end)
             kept.append(f)
     return sorted(kept, key=lambda f: f.start)

@@ -1,5 +1,6 @@
 """The benign-document rows (prompt_injection v19/v20): well formed, apart from their dev set,
-and read only by the ``--documents`` build, so the shipped text model stays reproducible."""
+read through ``load_documents`` (passages and benign sentences) and never as plain own rows, so
+``--no-documents`` still rebuilds v5."""
 
 from __future__ import annotations
 
@@ -31,9 +32,17 @@ def test_the_rows_and_the_dev_set_are_well_formed_and_apart() -> None:
     assert not {str(r["kind"]) for r in rows} & {str(r["kind"]) for r in dev}  # other genres
 
 
-def test_the_default_build_reads_none_of_them() -> None:
+def test_plain_own_rows_hold_none_of_them_and_the_default_build_adds_them() -> None:
+    from training.injection_data import assemble, default_data_dir
+
     trained = {_key(s.text) for s in load_own(random.Random(0))}
     assert not trained & {_key(r["text"]) for r in _rows(DOCUMENTS) + _rows(DEV)}
+    train, val, _ = assemble(default_data_dir())
+    built = {_key(s.text) for s in train + val}
+    assert {_key(r["text"]) for r in _rows(DOCUMENTS)} <= built  # v20, the shipped model
+    assert not built & {_key(r["text"]) for r in _rows(DEV)}
+    without, held, _ = assemble(default_data_dir(), documents=False)
+    assert not {_key(s.text) for s in without + held} & {_key(r["text"]) for r in _rows(DOCUMENTS)}
 
 
 def test_the_documents_build_adds_passages_and_benign_sentences_only() -> None:
