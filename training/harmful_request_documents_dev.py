@@ -28,6 +28,17 @@ feature cache per text; the shipped v13 is the baseline):
 No EVAL-ONLY set is read for the decision. If v26 is adopted, ``bench.quality.harmful_request``
 runs once afterwards and is reported whatever it says.
 
+**v26 result: REJECTED; v13 ships.** Built by ``python -m training.train_harmful_request
+--documents`` (94 s). The documents themselves moved as hoped: benign dev passages flagged 35 ->
+2 of 240 at 0.5 and 45 -> 2 at 0.4. But the rows taught "an imperative is benign" as much as
+"a document is benign": the v10 dev set's harmful requests caught 106 -> 94 of 120 (clause: -2
+at most), its benign flagged 7 -> 9, the fresh set's benign flagged at 0.4 11.9% -> 12.3%, the
+test split 0.932 -> 0.927, and on the starter suite 4 attacks got through the demo's guard
+that v13 stops (0 -> 4) while one more benign prompt was blocked (6 -> 7). Unchanged or better:
+fresh recall 0.813 -> 0.813 at 0.4 (0.775 -> 0.769 at 0.5), sensitive dev 4 -> 4 benign and 49 ->
+51 caught, ordinary questions 8 -> 7. No EVAL-ONLY set was run. The flag and the rows stay for
+a next round that pairs document rows with harmful requests written inside documents.
+
 Run: ``PYTHONPATH=. .venv/bin/python -m training.harmful_request_documents_dev CANDIDATE.npz``.
 """
 

@@ -162,11 +162,37 @@ def _ours() -> list[Example]:
     return out
 
 
-def load_all(root: Path, seed: int = 7) -> list[Example]:
-    """Every training example, deduplicated by lower-cased text (first label wins)."""
+def _documents() -> list[Example]:
+    """v26's rows: the benign passages written for ``prompt_injection`` v20, and their sentences.
+
+    Its poisoned passages are left out (an instruction to an AI is not a harmful request).
+    """
+    from training.injection_data import DOCUMENT_SENTENCE, DOCUMENTS, MIN_DOCUMENT_SENTENCE
+
+    out: list[Example] = []
+    for line in (DATA / DOCUMENTS).read_text(encoding="utf-8").splitlines():
+        r = json.loads(line)
+        if int(str(r["label"])) != 0:
+            continue
+        text, group = str(r["text"]), f"own:{r['group']}"
+        out.append(Example(text, 0, None, "own_benign", group))
+        for m in DOCUMENT_SENTENCE.finditer(text):
+            sentence = m.group(0).strip()
+            if len(sentence) >= MIN_DOCUMENT_SENTENCE:
+                out.append(Example(sentence, 0, None, "own_benign", group))
+    return out
+
+
+def load_all(root: Path, seed: int = 7, documents: bool = False) -> list[Example]:
+    """Every training example, deduplicated by lower-cased text (first label wins).
+
+    ``documents``: v26's benign document rows too (``training.harmful_request_documents_dev``).
+    """
     rng = random.Random(seed)
     rows = _ailuminate(root) + _donotanswer(root) + _gptfuzz(root) + _benign_public(root, rng)
     rows += _ours()
+    if documents:
+        rows += _documents()
     seen: set[str] = set()
     out = []
     for r in rows:

@@ -130,10 +130,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, default=MODEL)
     parser.add_argument("--no-card", action="store_true")
     parser.add_argument("--emb-cache", type=Path, default=None, help="optional .npz embedding memo")
+    parser.add_argument(
+        "--documents",
+        action="store_true",
+        help="v26: benign document passages and their sentences (harmful_request_documents_dev)",
+    )
     args = parser.parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     t0 = time.perf_counter()
-    rows = load_all(args.data_dir)
+    rows = load_all(args.data_dir, documents=args.documents)
     split: dict[str, list[Example]] = defaultdict(list)
     for e in rows:
         split[_bucket(e.group)].append(e)

@@ -53,3 +53,18 @@ def test_the_documents_build_adds_passages_and_benign_sentences_only() -> None:
     passages = {s.group: s for s in samples if s.source != "own:doc19_sentence"}
     assert all(passages[s.group].label == 0 for s in sentences)  # never a poisoned passage's
     assert not {_key(s.text) for s in samples} & {_key(r["text"]) for r in _rows(DEV)}
+
+
+def test_harmful_request_reads_the_benign_passages_only_when_asked() -> None:
+    """v26 (benign documents for harmful_request) failed its rule: the shipped build reads none
+    of the rows, and the candidate build never reads a poisoned passage or the dev set."""
+    from training.harmful_request_sources import load_all
+    from training.injection_data import default_data_dir
+
+    rows = {_key(r["text"]): int(str(r["label"])) for r in _rows(DOCUMENTS)}
+    shipped = {_key(e.text) for e in load_all(default_data_dir())}
+    assert not shipped & set(rows)
+    candidate = load_all(default_data_dir(), documents=True)
+    added = [e for e in candidate if _key(e.text) in rows]
+    assert added and all(rows[_key(e.text)] == 0 and e.label == 0 for e in added)
+    assert not {_key(e.text) for e in candidate} & {_key(r["text"]) for r in _rows(DEV)}
