@@ -98,11 +98,7 @@ def use_windows(view: str) -> list[str]:
             current = f"{current} {piece}" if current else piece
     if current:
         windows.append(current)
-    unique = list(dict.fromkeys(windows))
-    if len(unique) > MAX_USE_WINDOWS:
-        step = (len(unique) - 1) / (MAX_USE_WINDOWS - 1)
-        unique = [unique[round(i * step)] for i in range(MAX_USE_WINDOWS)]
-    return unique
+    return spread(list(dict.fromkeys(windows)), MAX_USE_WINDOWS)
 
 
 def _use_chunks(view: str) -> list[str]:
@@ -124,11 +120,7 @@ def _windows(view: str) -> list[str]:
         return windows
     sents = _sentences(view)
     subs = sents + [f"{a} {b}" for a, b in zip(sents, sents[1:], strict=False)]
-    unique = list(dict.fromkeys(subs))
-    if len(unique) > MAX_SUB_WINDOWS:
-        step = len(unique) / MAX_SUB_WINDOWS
-        unique = [unique[int(i * step)] for i in range(MAX_SUB_WINDOWS - 1)] + [unique[-1]]
-    return windows + unique
+    return windows + spread(list(dict.fromkeys(subs)), MAX_SUB_WINDOWS)
 
 
 def _long_sentences(view: str, model: WindowScorer, features: FeatureCache) -> list[str]:

@@ -170,21 +170,16 @@ def _segments(text: str) -> list[tuple[int, int]]:
     went through. Stage 1 reads them all (hashed in one pass); stage 2 and the USE head only a
     bounded number (``_segment_probs``).
     """
-    return _sentence_spans(text, 0, len(text))
-
-
-def _sentence_spans(text: str, lo: int, hi: int) -> list[tuple[int, int]]:
-    """Sentence spans of ``text[lo:hi]`` (offsets into ``text``), short ones merged forward."""
     spans: list[tuple[int, int]] = []
     start = -1
-    for m in _SENTENCE.finditer(text, lo, hi):
+    for m in _SENTENCE.finditer(text):
         if start < 0:
             start = m.start()
         if m.end() - start >= MIN_SEGMENT:
             spans.append((start, min(m.end(), start + CHUNK_CHARS)))
             start = -1
-    if start >= 0 and text[start:hi].strip():
-        spans.append((start, hi))
+    if start >= 0 and text[start:].strip():
+        spans.append((start, len(text)))
     return spans
 
 

@@ -125,17 +125,22 @@ class HashedRows:
         return (len(self.indptr) - 1, N_FEATURES)
 
     @classmethod
-    def stack(cls, rows: list[HashedRows]) -> HashedRows:
-        """One-row blocks stacked in order."""
-        if len(rows) == 1:
-            return rows[0]
-        sizes = np.array([r.indices.size for r in rows], dtype=np.int64)
-        indptr = np.zeros(len(rows) + 1, dtype=np.int64)
-        np.cumsum(sizes, out=indptr[1:])
+    def stack(cls, blocks: list[HashedRows]) -> HashedRows:
+        """Row blocks (one row each, or many) stacked in order."""
+        if len(blocks) == 1:
+            return blocks[0]
+        sizes = np.array([b.indices.size for b in blocks], dtype=np.int64)
+        if all(b.indptr.size == 2 for b in blocks):  # one row each (the cache's rows): vectorised
+            indptr = np.zeros(len(blocks) + 1, dtype=np.int64)
+            np.cumsum(sizes, out=indptr[1:])
+        else:
+            offsets = np.concatenate([[0], np.cumsum(sizes[:-1])])
+            shifted = [b.indptr[1:] + o for b, o in zip(blocks, offsets, strict=True)]
+            indptr = np.concatenate([np.zeros(1, dtype=np.int64), *shifted]).astype(np.int64)
         return cls(
             indptr,
-            np.concatenate([r.indices for r in rows]),
-            np.concatenate([r.data for r in rows]),
+            np.concatenate([b.indices for b in blocks]),
+            np.concatenate([b.data for b in blocks]),
         )
 
     def row(self, i: int) -> HashedRows:
@@ -220,7 +225,7 @@ class NgramHasher:
         prepared = [_prepare(t) for t in texts]
         if len(prepared) < BATCH_FROM or sum(map(len, prepared)) > BATCH_MEAN * len(prepared):
             return _one_by_one(prepared)
-        return _concat([_batched_rows(batch) for batch in _batches(prepared)])
+        return HashedRows.stack([_batched_rows(batch) for batch in _batches(prepared)])
 
     def transform(self, texts: list[str]) -> sparse.csr_matrix:
         """Raw counts, shape ``(len(texts), N_FEATURES)``, as a scipy CSR matrix."""
@@ -254,17 +259,3 @@ def _batches(prepared: list[str]) -> list[list[str]]:
         out[-1].append(text)
         size += len(text)
     return out
-
-
-def _concat(blocks: list[HashedRows]) -> HashedRows:
-    """Row blocks stacked in order."""
-    if len(blocks) == 1:
-        return blocks[0]
-    offsets = np.cumsum([0] + [b.indices.size for b in blocks[:-1]])
-    shifted = [b.indptr[1:] + o for b, o in zip(blocks, offsets, strict=True)]
-    indptr = np.concatenate([np.zeros(1, dtype=np.int64), *shifted])
-    return HashedRows(
-        indptr.astype(np.int64),
-        np.concatenate([b.indices for b in blocks]),
-        np.concatenate([b.data for b in blocks]),
-    )
