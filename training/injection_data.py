@@ -165,6 +165,32 @@ NOT_TRAINED_ON = ("injection_multilingual_", "injection_documents_")
 DOCUMENTS = "injection_documents_v19.jsonl"
 DOCUMENT_SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+|\n|$)")
 MIN_DOCUMENT_SENTENCE = 40
+# v21 (session 18): real-format documents. Software documents helpers wrote in Markdown,
+# reStructuredText, HTML, source code, logs and notices (``injection_documents_v21.jsonl``), and
+# real documents of the training half of ``training.real_documents`` (Python's standard library
+# and language reference, read by path). ``training.injection_real_documents_dev`` is the rule.
+REAL_DOCUMENTS = "injection_documents_v21.jsonl"
+PASSAGES_PER_SOURCE = 3
+SEGMENTS_PER_PASSAGE = 6
+FRAMED_EVERY = 4
+FRAMINGS = (
+    "Can you summarise this for me?",
+    "tl;dr this please",
+    "What does this file do?",
+    "Explain this README to a beginner.",
+    "Here's the doc I was talking about:",
+    "Review this code and tell me if anything looks off.",
+    "Translate the following into plain English.",
+    "Pasting the page below. Which section covers installation?",
+    "Summarize the key points:",
+    "I found this in our repo, is it still relevant?",
+    "Could you turn this into a checklist?",
+    "Read this and list the breaking changes.",
+    "Why does this fail? Full output below.",
+    "Give me three bullet points on this.",
+    "Proofread this section:",
+    "What licence terms should I worry about here?",
+)
 # Benign questions on sensitive topics written for harmful_request in 16 languages other than
 # English, as plain benign rows: "not English" is not an injection. (v11 also took the English
 # ones, benign_sensitive_*.jsonl, and lost recall on the English pair dev sets: v12 does not.)
@@ -241,6 +267,38 @@ def load_documents() -> Iterator[Sample]:
                     yield Sample(sentence, 0, "own:doc19_sentence", group)
 
 
+def load_real_documents() -> Iterator[Sample]:
+    """v21's rows: software documents (helpers') and real ones (Python's own), with sentences.
+
+    As in :func:`load_documents`, a benign passage's segments (cut as the detector cuts them)
+    are benign rows of its group; every ``FRAMED_EVERY``-th passage also comes with a user's
+    framing line before it, as pasted into a chat.
+    """
+    from safeship.detectors.injection import _segments
+    from training.real_documents import reference_topics, sampled_passages, stdlib_sources
+
+    rng = random.Random(SEED + 21)
+    own = [
+        (f"own:{r['group']}", str(r["text"]), int(str(r["label"])), f"own:doc21_{r['tag']}")
+        for r in _jsonl(OWN_DATA / REAL_DOCUMENTS)
+    ]
+    real = [
+        (f"real:{name}", text, 0, "real:doc21")
+        for docs in (stdlib_sources("train"), reference_topics("train"))
+        for name, text in sampled_passages(docs, PASSAGES_PER_SOURCE, SEED)
+    ]
+    for i, (group, text, label, source) in enumerate(own + real):
+        yield Sample(text, label, source, group)
+        if label:
+            continue
+        if i % FRAMED_EVERY == 0:
+            yield Sample(f"{rng.choice(FRAMINGS)}\n\n{text}", 0, source, group)
+        segments = [text[a:b].strip() for a, b in _segments(text)]
+        segments = [x for x in segments if len(x) >= MIN_DOCUMENT_SENTENCE]
+        for segment in rng.sample(segments, min(SEGMENTS_PER_PASSAGE, len(segments))):
+            yield Sample(segment, 0, f"{source}_sentence", group)
+
+
 def load_own(rng: random.Random) -> Iterator[Sample]:
     for path in sorted(OWN_DATA.glob("injection_*.jsonl")):
         if "system_pairs" in path.name or "context_parts" in path.name:
@@ -296,7 +354,7 @@ CANDIDATES = ("multilingual", "non_latin")
 
 
 def assemble(
-    d: Path, candidate: str | None = None, documents: bool = True
+    d: Path, candidate: str | None = None, documents: bool = True, real_documents: bool = False
 ) -> tuple[list[Sample], list[Sample], dict[str, int]]:
     """Training and validation rows, deduplicated and decontaminated, split by group.
 
@@ -307,19 +365,21 @@ def assemble(
         raise ValueError(f"unknown candidate {candidate!r}; expected one of {CANDIDATES}")
     _KEY_MODE["mode"] = candidate or "ascii"
     try:
-        return _assemble(d, candidate, documents)
+        return _assemble(d, candidate, documents, real_documents)
     finally:
         _KEY_MODE["mode"] = "ascii"
 
 
 def _assemble(
-    d: Path, candidate: str | None, documents: bool
+    d: Path, candidate: str | None, documents: bool, real_documents: bool
 ) -> tuple[list[Sample], list[Sample], dict[str, int]]:
     rng = random.Random(SEED)
     raw = [*load_labelled(d), *load_positives(d, rng), *load_benign(d, rng), *load_own(rng)]
     raw += load_pair_texts()
     if documents:
         raw += load_documents()
+    if real_documents:
+        raw += load_real_documents()
     if candidate is not None:
         raw += load_multilingual_candidate(NON_LATIN if candidate == "non_latin" else None)
     banned = eval_only_keys(d)

@@ -325,6 +325,13 @@ def main(argv: list[str] | None = None) -> int:
         "sentences, at the instruction-like weight): rebuilds v5 (injection_documents_dev)",
     )
     ap.add_argument(
+        "--real-documents",
+        action="store_true",
+        help="v21's rows: software documents helpers wrote (at the instruction-like weight) and "
+        "real ones from Python's own library and reference (training.real_documents); judged by "
+        "training.injection_real_documents_dev",
+    )
+    ap.add_argument(
         "--embed-cache",
         type=Path,
         default=Path.home() / ".cache" / "safeship" / "injection_embeddings.npz",
@@ -348,12 +355,18 @@ def main(argv: list[str] | None = None) -> int:
         write_card(CARD_PATH, held)
         return 0
 
-    train, val, stats = assemble(args.data_dir, candidate=args.candidate, documents=args.documents)
+    train, val, stats = assemble(
+        args.data_dir,
+        candidate=args.candidate,
+        documents=args.documents,
+        real_documents=args.real_documents,
+    )
     # sampled before the obfuscated copies join the training rows, so --pairs-only and a full
     # run fit the same pair model
-    # the candidate's keys split and deduplicate some old rows differently: its pair model takes
-    # the shipped rows' pool, so it is the shipped pair model
-    pool = assemble(args.data_dir, documents=args.documents)[:2] if args.candidate else (train, val)
+    # the candidate's keys split and deduplicate some old rows differently, and the real
+    # documents are text-model rows: such a build's pair model takes the shipped rows' pool
+    other = args.candidate or args.real_documents
+    pool = assemble(args.data_dir, documents=args.documents)[:2] if other else (train, val)
     pair_benign = benign_for_pairs(*pool)
     if args.pairs_only:
         pairs = fit_pair_model(
@@ -371,6 +384,7 @@ def main(argv: list[str] | None = None) -> int:
     y_tr = [s.label for s in train]
     y_va = [s.label for s in val]
     heavy = INSTRUCTION_LIKE + (("own:doc19_",) if args.documents else ())
+    heavy += ("own:doc21_",) if args.real_documents else ()
     weights = [INSTRUCTION_WEIGHT if s.source.startswith(heavy) else 1.0 for s in train]
     embed = None if args.no_embed else CachedEmbed(args.embed_cache)
     model, report = fit_cascade(
