@@ -183,16 +183,58 @@ def _documents() -> list[Example]:
     return out
 
 
-def load_all(root: Path, seed: int = 7, documents: bool = False) -> list[Example]:
+def _real_documents() -> list[Example]:
+    """v27's rows: benign software documents and real ones, with their sentences.
+
+    The benign documents written for ``prompt_injection`` v21 and the training half of
+    ``training.real_documents``, each passage and its sentences (as the detector cuts them), at
+    weight 1 (source ``real_benign``, not ``own``).
+    """
+    from safeship.detectors.harmful_request import _sentences
+    from training.injection_data import (
+        MIN_DOCUMENT_SENTENCE,
+        PASSAGES_PER_SOURCE,
+        REAL_DOCUMENTS,
+        SEED,
+    )
+    from training.real_documents import reference_topics, sampled_passages, stdlib_sources
+
+    passages = [
+        (f"own:{r['group']}", str(r["text"]))
+        for r in map(json.loads, (DATA / REAL_DOCUMENTS).read_text(encoding="utf-8").splitlines())
+        if int(str(r["label"])) == 0
+    ]
+    passages += [
+        (f"real:{name}", text)
+        for docs in (stdlib_sources("train"), reference_topics("train"))
+        for name, text in sampled_passages(docs, PASSAGES_PER_SOURCE, SEED)
+    ]
+    out: list[Example] = []
+    for group, text in passages:
+        out.append(Example(text, 0, None, "real_benign", group))
+        out.extend(
+            Example(sentence.strip(), 0, None, "real_benign", group)
+            for sentence in _sentences(text)
+            if len(sentence.strip()) >= MIN_DOCUMENT_SENTENCE
+        )
+    return out
+
+
+def load_all(
+    root: Path, seed: int = 7, documents: bool = False, real_documents: bool = False
+) -> list[Example]:
     """Every training example, deduplicated by lower-cased text (first label wins).
 
     ``documents``: v26's benign document rows too (``training.harmful_request_documents_dev``).
+    ``real_documents``: v27's (``training.harmful_request_real_documents_dev``).
     """
     rng = random.Random(seed)
     rows = _ailuminate(root) + _donotanswer(root) + _gptfuzz(root) + _benign_public(root, rng)
     rows += _ours()
     if documents:
         rows += _documents()
+    if real_documents:
+        rows += _real_documents()
     seen: set[str] = set()
     out = []
     for r in rows:

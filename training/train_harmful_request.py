@@ -135,10 +135,16 @@ def main(argv: list[str] | None = None) -> None:
         action="store_true",
         help="v26: benign document passages and their sentences (harmful_request_documents_dev)",
     )
+    parser.add_argument(
+        "--real-documents",
+        action="store_true",
+        help="v27: software and real documents, and their sentences, at weight 1 "
+        "(harmful_request_real_documents_dev)",
+    )
     args = parser.parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     t0 = time.perf_counter()
-    rows = load_all(args.data_dir, documents=args.documents)
+    rows = load_all(args.data_dir, documents=args.documents, real_documents=args.real_documents)
     split: dict[str, list[Example]] = defaultdict(list)
     for e in rows:
         split[_bucket(e.group)].append(e)
