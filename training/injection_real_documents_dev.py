@@ -52,6 +52,21 @@ runs once afterwards and is reported whatever it says; the whole-paste figures o
 detectors (``harmful_request`` and ``toxicity`` also flag pasted documents) are reported as
 they are.
 
+**v21 result: REJECTED (clauses 1, 2, 4, 6's starter clause and 7); v20 ships.** Built by
+``python -m training.train_injection --real-documents`` (about 5 minutes; 44,606 raw rows).
+What moved as hoped: real passages read as retrieved documents flagged 2,160 -> **360** of
+3,004 (72% -> 12%), planted look-alikes 75 -> 23 of 80, the v19 dev passages 14 -> 13 as
+documents and 2 -> 1 as user turns. What did not: whole pasted documents 131 -> 75 of 133 (the
+rule asked for 65 or fewer), the standard library's dev quarter 69 -> 35 of 80 (34 or fewer),
+planted attacks caught 79 -> 47 of 80 (v20's 79 is mostly its flagging of the host passage: it
+flags 75 of the 80 look-alikes too, so the clause compared with a baseline that does not
+discriminate, and the candidate's 47 against 23 look-alikes is weak discrimination of its own),
+one more starter benign prompt blocked (6 -> 7), and validation cascade F1 0.9498 -> 0.9436
+(neuralchemy recall 0.927 -> 0.899, slabs 0.959 -> 0.952; the validation split also changed,
+since it holds the new rows' share). Unchanged or within bounds: casual messages, benign tasks
+3 (+1), pairs 16 benign (+1) at recall 0.858, poisoned v19 passages caught 59 -> 58 as
+documents and 34 -> 31 as user turns, no starter attack let through. No EVAL-ONLY set was run.
+
 Run: ``PYTHONPATH=. .venv/bin/python -m training.injection_real_documents_dev CANDIDATE.npz``.
 """
 
