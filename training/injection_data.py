@@ -157,7 +157,7 @@ def load_benign(d: Path, rng: random.Random) -> Iterator[Sample]:
 # Written for text model v6 (ordinary messages in 17 languages, attacks in 16), which failed its
 # rule twice (``training.injection_multilingual_dev``); trained on only by the ``--candidate``
 # builds (v11, v12: both rejected; v13), so without that flag this script rebuilds the shipped v5.
-NOT_TRAINED_ON = ("injection_multilingual_", "injection_documents_")
+NOT_TRAINED_ON = ("injection_multilingual_", "injection_documents_", "injection_planted_")
 # Written for text models v19 and v20 (benign documents, session 17): 460 benign passages in
 # twenty genres and 100 poisoned ones. Read by ``load_documents`` (v20, shipped: passages and
 # benign passages' sentences at the instruction-like weight), never by ``load_own``; v19 (the file
@@ -299,6 +299,30 @@ def load_real_documents() -> Iterator[Sample]:
             yield Sample(segment, 0, f"{source}_sentence", group)
 
 
+PLANTED = "injection_planted_v22.jsonl"
+MAX_HOST = 1900
+"""Longest host passage for a planted snippet: with it, the row stays one detector window."""
+
+
+def load_planted() -> Iterator[Sample]:
+    """v22's rows: snippets planted in v21's benign passages, and each snippet on its own.
+
+    An instruction to an AI reader makes its host passage an attack; a benign look-alike in the
+    same carrier leaves it benign. Hosts are at most ``MAX_HOST`` characters, so the planted
+    row is one window and its label is the window's.
+    """
+    hosts = [s.text for s in load_real_documents() if s.label == 0 and "_sentence" not in s.source]
+    hosts = [h for h in hosts if len(h) <= MAX_HOST]
+    rng = random.Random(SEED + 22)
+    for r in _jsonl(OWN_DATA / PLANTED):
+        text, label, group = str(r["text"]), int(str(r["label"])), f"own:{r['group']}"
+        source = f"own:doc22_{'planted' if label else 'lookalike'}"
+        yield Sample(text, label, source, group)
+        blocks = hosts[rng.randrange(len(hosts))].split("\n\n")
+        at = rng.randint(1, len(blocks))
+        yield Sample("\n\n".join([*blocks[:at], text, *blocks[at:]]), label, source, group)
+
+
 def load_own(rng: random.Random) -> Iterator[Sample]:
     for path in sorted(OWN_DATA.glob("injection_*.jsonl")):
         if "system_pairs" in path.name or "context_parts" in path.name:
@@ -354,7 +378,11 @@ CANDIDATES = ("multilingual", "non_latin")
 
 
 def assemble(
-    d: Path, candidate: str | None = None, documents: bool = True, real_documents: bool = False
+    d: Path,
+    candidate: str | None = None,
+    documents: bool = True,
+    real_documents: bool = False,
+    planted: bool = False,
 ) -> tuple[list[Sample], list[Sample], dict[str, int]]:
     """Training and validation rows, deduplicated and decontaminated, split by group.
 
@@ -365,13 +393,13 @@ def assemble(
         raise ValueError(f"unknown candidate {candidate!r}; expected one of {CANDIDATES}")
     _KEY_MODE["mode"] = candidate or "ascii"
     try:
-        return _assemble(d, candidate, documents, real_documents)
+        return _assemble(d, candidate, documents, real_documents, planted)
     finally:
         _KEY_MODE["mode"] = "ascii"
 
 
 def _assemble(
-    d: Path, candidate: str | None, documents: bool, real_documents: bool
+    d: Path, candidate: str | None, documents: bool, real_documents: bool, planted: bool
 ) -> tuple[list[Sample], list[Sample], dict[str, int]]:
     rng = random.Random(SEED)
     raw = [*load_labelled(d), *load_positives(d, rng), *load_benign(d, rng), *load_own(rng)]
@@ -380,6 +408,8 @@ def _assemble(
         raw += load_documents()
     if real_documents:
         raw += load_real_documents()
+    if planted:
+        raw += load_planted()
     if candidate is not None:
         raw += load_multilingual_candidate(NON_LATIN if candidate == "non_latin" else None)
     banned = eval_only_keys(d)

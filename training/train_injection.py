@@ -332,6 +332,12 @@ def main(argv: list[str] | None = None) -> int:
         "training.injection_real_documents_dev",
     )
     ap.add_argument(
+        "--planted",
+        action="store_true",
+        help="v22's rows too: attacks and look-alikes planted in the real-format passages "
+        "(training.injection_real_documents_v22_dev)",
+    )
+    ap.add_argument(
         "--embed-cache",
         type=Path,
         default=Path.home() / ".cache" / "safeship" / "injection_embeddings.npz",
@@ -360,6 +366,7 @@ def main(argv: list[str] | None = None) -> int:
         candidate=args.candidate,
         documents=args.documents,
         real_documents=args.real_documents,
+        planted=args.planted,
     )
     # sampled before the obfuscated copies join the training rows, so --pairs-only and a full
     # run fit the same pair model
@@ -385,6 +392,7 @@ def main(argv: list[str] | None = None) -> int:
     y_va = [s.label for s in val]
     heavy = INSTRUCTION_LIKE + (("own:doc19_",) if args.documents else ())
     heavy += ("own:doc21_",) if args.real_documents else ()
+    heavy += ("own:doc22_",) if args.planted else ()
     weights = [INSTRUCTION_WEIGHT if s.source.startswith(heavy) else 1.0 for s in train]
     embed = None if args.no_embed else CachedEmbed(args.embed_cache)
     model, report = fit_cascade(
