@@ -35,6 +35,16 @@ encoder off as shipped, one fresh feature cache per text; v13 is the baseline):
 No EVAL-ONLY set is read for the decision. If v27 is adopted, ``bench.quality.harmful_request``
 runs once afterwards and is reported whatever it says.
 
+**v27 result: REJECTED; v13 ships.** Built by ``python -m training.train_harmful_request
+--real-documents`` (158 s). The documents moved far: real pasted documents flagged 109 -> 32 of
+133, the standard library's dev quarter 39 -> 1 of 80, and a harmful request planted in a paste
+is still caught (125 in pastes against 115 alone). But, as v26, it lost harmful requests: the
+fresh set's recall 0.813 -> 0.756 at 0.4 and 0.775 -> 0.719 at 0.5, the
+v10 dev set 106 -> 96 caught (and 7 -> 9 benign flagged), and 4 starter attacks got through the
+demo's guard (0 before). Unchanged or better: the fresh set's benign, the sensitive set (4 -> 3
+benign, 49 -> 50 caught), ordinary questions 8 -> 7, test split 0.932 -> 0.933, starter benign
+blocked 6 -> 6. No EVAL-ONLY set was run.
+
 Run: ``PYTHONPATH=. .venv/bin/python -m training.harmful_request_real_documents_dev CAND.npz``.
 """
 
