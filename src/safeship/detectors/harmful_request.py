@@ -27,6 +27,7 @@ Scores are calibrated so that 0.5 is the model's own decision point; thresholds 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import ClassVar, Literal
 
@@ -40,9 +41,11 @@ from safeship.detectors.harmful_request_mlp import MLPCascadeModel
 from safeship.detectors.hazards import HAZARD_IDS
 from safeship.detectors.textmodel import (
     MAX_CHUNKS,
+    CascadeModel,
     WindowScorer,
     best_window,
     chunk_text,
+    sigmoid,
     spread,
 )
 from safeship.features.cache import FeatureCache
@@ -57,6 +60,9 @@ DEFAULT_ENCODER = MODELS_DIR / "harmful_request_encoder"
 DEFAULT_MULTILINGUAL = MODELS_DIR / "harmful_request_use.npz"
 DEFAULT_MULTILINGUAL_SCRIPTS = MODELS_DIR / "harmful_request_use_scripts.npz"
 DEFAULT_USE_HAZARDS = MODELS_DIR / "harmful_request_use_hazards.npz"
+DEFAULT_REQUEST_FORM = MODELS_DIR / "request_form.npz"
+DOCUMENT_CHARS = 2000
+"""A text longer than this is read as holding a document (with ``request_form``)."""
 SHORT_TEXT = 400
 MAX_SUB_WINDOWS = 4096
 _SENTENCE = re.compile(r"(?<=[.!?\n])\s+")
@@ -181,6 +187,11 @@ class HarmfulRequestParams(EncoderParams):
         multilingual_scripts_path: Another head for text in other scripts than the shipped
             ``harmful_request_use_scripts.npz`` (a head of its own since round 7: retraining
             the Latin head for them moved Latin decisions).
+        request_form: In a text over ``DOCUMENT_CHARS`` (a pasted document), weigh each
+            window's score by how likely the window is a request at all rather than a passage
+            of a document (``training/train_request_form.py``; judged by
+            ``training/harmful_request_request_form_dev.py``).
+        request_form_path: Another request-form model than the shipped ``request_form.npz``.
     """
 
     model_path: str | None = None
@@ -190,6 +201,8 @@ class HarmfulRequestParams(EncoderParams):
     multilingual_scripts_path: str | None = None
     multilingual_windows: Literal["chunks", "sentences"] = "chunks"
     multilingual_hazards: bool = True
+    request_form: bool = False
+    request_form_path: str | None = None
 
 
 class HarmfulRequestDetector(BaseDetector):
@@ -230,6 +243,12 @@ class HarmfulRequestDetector(BaseDetector):
         )
         if self._multilingual is not None:
             default_use_embedder().load()
+        form = self.params.request_form_path
+        self._form = (
+            CascadeModel.load(Path(form) if form else DEFAULT_REQUEST_FORM)
+            if self.params.request_form
+            else None
+        )
 
     @property
     def encoder_calls(self) -> int:
@@ -245,19 +264,31 @@ class HarmfulRequestDetector(BaseDetector):
         This is the score before the encoder's second opinion; its stacker is fitted on it.
         """
         self.setup()
-        long_text = max(map(len, views), default=0) > LONG_TEXT_CHARS
-        if not long_text:
-            return best_window(self._model, views, _windows, features)
+        longest = max(map(len, views), default=0)
+        weigh = self._request_form(features) if longest > DOCUMENT_CHARS else None
+        if longest <= LONG_TEXT_CHARS:
+            return best_window(self._model, views, _windows, features, weigh=weigh)
         model = self._model
 
         def sentences(view: str) -> list[str]:
             return _long_sentences(view, model, features)
 
         # windows cost 256 tokens an embedding, sentences a tenth: separate stage-2 budgets
-        whole = best_window(model, views, chunk_text, features, LONG_STAGE2_CHUNKS)
-        parts = best_window(model, views, sentences, features, LONG_STAGE2_WINDOWS)
+        whole = best_window(model, views, chunk_text, features, LONG_STAGE2_CHUNKS, weigh)
+        parts = best_window(model, views, sentences, features, LONG_STAGE2_WINDOWS, weigh)
         best = max(whole, parts, key=lambda found: found[0])
         return best[0], best[1], whole[2] + parts[2]
+
+    def _request_form(self, features: FeatureCache) -> Callable[[list[str]], np.ndarray] | None:
+        """How likely each window is a request rather than document text, if configured."""
+        form = self._form
+        if form is None:
+            return None
+
+        def weigh(windows: list[str]) -> np.ndarray:
+            return sigmoid(form.stage1_logits(features.hashed(windows)))
+
+        return weigh
 
     def score(self, item: DetectorInput) -> DetectorResult:
         """Score every view (max) and split the score over hazards."""

@@ -227,21 +227,30 @@ def best_window(
     split: Callable[[str], list[str]],
     features: FeatureCache,
     max_stage2: int | None = None,
+    weigh: Callable[[list[str]], np.ndarray] | None = None,
 ) -> tuple[float, str, int]:
     """Max score over every window of every view; the window that reached it; stage-2 count.
 
     Detectors scan all normalised views and several windows of each (chunks, sentences), and keep
     the maximum. ``max_stage2`` bounds the cost of huge inputs: only the windows stage 1 finds
     most suspicious go through the cascade, so a 1 MB text costs a few embeddings, not hundreds.
+    ``weigh`` gives each window a factor in [0, 1] its score is multiplied by (and that ranks
+    the windows for stage 2), such as how likely the window is a request at all.
     """
     best, best_text, n_stage2 = 0.0, "", 0
     for view in views:
         windows = split(view)
+        weights = weigh(windows) if weigh is not None and windows else None
         if max_stage2 is not None and len(windows) > max_stage2:
             z1 = model.stage1_logits(features.hashed(windows))
-            top = np.argsort(-z1)[:max_stage2]
-            windows = [windows[i] for i in sorted(top.tolist())]
+            if weights is not None:
+                z1 = z1 + np.log(np.clip(weights, 1e-6, 1.0))
+            top = sorted(np.argsort(-z1)[:max_stage2].tolist())
+            windows = [windows[i] for i in top]
+            weights = weights[top] if weights is not None else None
         scores, used = model.score_texts(windows, features)
+        if weights is not None:
+            scores = scores * weights
         n_stage2 += used
         if scores.size and float(scores.max()) >= best:
             best = float(scores.max())

@@ -1,0 +1,111 @@
+"""Train the request-form model, which tells a request to an assistant from document text.
+
+Why: ``harmful_request`` scores a pasted document by its most suspicious sentence, and about 3%
+of real document sentences ("You may copy and distribute the Document in any medium") score over
+0.5, so nearly every pasted document was flagged. Teaching the harm model that document
+sentences are benign (v26, v27) also taught it that imperatives are benign and cost harmful
+requests. This model asks a different question, with requests of *both* labels on one side: a
+request (harmful or not, from every harmful_request source) against a document's passages and
+sentences (the benign software documents written for ``prompt_injection`` v21, v20's prose
+passages, and the training half of ``training.real_documents``). The harm model stays as it is;
+in a long text the detector weighs each window's harm score by this model's probability that the
+window is a request (``HarmfulRequestParams.request_form``).
+
+Stage 1 only (hashed word and character n-grams, logistic regression, Platt-calibrated): it runs
+on n-gram counts the harm model has already hashed for the same windows.
+
+Run: ``PYTHONPATH=. .venv/bin/python -m training.train_request_form [--out PATH]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import random
+from pathlib import Path
+
+import numpy as np
+
+from safeship.detectors.harmful_request import _sentences
+from safeship.detectors.textmodel import sigmoid
+from safeship.features.hashing import NgramHasher
+from training.cascade_fit import fit_cascade
+from training.encoder_rules import default_data_dir
+from training.harmful_request_sources import load_all
+from training.injection_data import (
+    DOCUMENTS,
+    MIN_DOCUMENT_SENTENCE,
+    OWN_DATA,
+    PASSAGES_PER_SOURCE,
+    REAL_DOCUMENTS,
+    SEED,
+)
+from training.real_documents import reference_topics, sampled_passages, stdlib_sources
+
+ROOT = Path(__file__).resolve().parents[1]
+MODEL = ROOT / "src" / "safeship" / "models" / "request_form.npz"
+VAL_FRACTION = 0.15
+
+
+def _document_rows() -> list[tuple[str, str]]:
+    """(group, text): benign document passages and their sentences."""
+    passages: list[tuple[str, str]] = []
+    for name in (REAL_DOCUMENTS, DOCUMENTS):
+        for line in (OWN_DATA / name).read_text(encoding="utf-8").splitlines():
+            r = json.loads(line)
+            if int(str(r["label"])) == 0:
+                passages.append((f"own:{r['group']}", str(r["text"])))
+    passages += [
+        (f"real:{name}", text)
+        for docs in (stdlib_sources("train"), reference_topics("train"))
+        for name, text in sampled_passages(docs, PASSAGES_PER_SOURCE, SEED)
+    ]
+    out = []
+    for group, text in passages:
+        out.append((group, text))
+        out.extend(
+            (group, s.strip()) for s in _sentences(text) if len(s.strip()) >= MIN_DOCUMENT_SENTENCE
+        )
+    return out
+
+
+def _is_val(group: str) -> bool:
+    return int(hashlib.sha1(group.encode()).hexdigest()[:8], 16) / 0xFFFFFFFF < VAL_FRACTION
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    ap.add_argument("--data-dir", type=Path, default=default_data_dir())
+    ap.add_argument("--out", type=Path, default=MODEL)
+    args = ap.parse_args(argv)
+    rows = [(f"req:{e.group}", e.text, 1) for e in load_all(args.data_dir)]
+    rows += [(group, text, 0) for group, text in _document_rows()]
+    random.Random(SEED).shuffle(rows)
+    train = [(t, y) for g, t, y in rows if not _is_val(g)]
+    val = [(t, y) for g, t, y in rows if _is_val(g)]
+    model, report = fit_cascade(
+        "request_form",
+        [t for t, _ in train],
+        [y for _, y in train],
+        [t for t, _ in val],
+        [y for _, y in val],
+        None,
+        c_tfidf=4.0,
+    )
+    p = sigmoid(model.stage1_logits(NgramHasher().transform([t for t, _ in val])))
+    y = np.array([y for _, y in val])
+    held = {
+        "n_train": len(train),
+        "n_val": len(val),
+        "val_requests_kept_0.5": round(float((p[y == 1] >= 0.5).mean()), 4),
+        "val_document_rows_kept_0.5": round(float((p[y == 0] >= 0.5).mean()), 4),
+        "fit": report.as_dict(),
+    }
+    model.meta["held_out"] = held
+    model.save(args.out)
+    print(json.dumps(held, indent=1))
+
+
+if __name__ == "__main__":
+    main()
