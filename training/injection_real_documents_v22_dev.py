@@ -76,9 +76,10 @@ def v20_validation_f1(model_path: Path, rows: list[tuple[str, int]]) -> float:
 
 def verdict(old: dict[str, float], new: dict[str, float]) -> list[tuple[str, bool]]:
     """Each clause of the rule and whether it holds."""
+    unused = {"val_cascade_f1": 0.0}  # v21's clause 7, replaced by this rule's
     kept = [
         (name, ok)
-        for name, ok in v21_verdict(old, new)
+        for name, ok in v21_verdict(old | unused, new | unused)
         if name.startswith(("1.", "2.", "3.", "5.", "6."))
     ]
     return [
