@@ -29,6 +29,21 @@ use, plus clause 5):
 No EVAL-ONLY set is read for the decision. If adopted, ``bench.quality.harmful_request`` and
 ``bench.long_paste`` run once afterwards and are reported whatever they say.
 
+**Request-form v1 result: REJECTED (clause 5 only); off by default.** Built by ``python -m
+training.train_request_form`` (1 minute; held out: 98.4% of requests and 2.0% of document rows
+read as requests at 0.5). Real pasted documents flagged 109 -> **32** of 133, the standard
+library's dev quarter 39 -> **6** of 80; harmful requests planted in pastes 132 caught (124 on
+their own); every short-text clause unchanged, as designed (the weighting never touches them).
+But 4 of the 160 harmful requests wrapped in long jailbreak templates were lost (recall 1.000 ->
+0.975; 2 points allowed): the model's request side held only short requests, so a 3,000-character
+role-play template reads partly as a document.
+
+**Request-form v2 rule, written and committed after v1's result and before v2 was trained (same
+session).** v2 = v1 plus, on the request side, the TRAIN-ALLOWED in-the-wild, self-reminder and
+DAN jailbreak prompts (long requests to an assistant), without any that shares a 12-word run with
+a GPTFuzzer template (clause 5's texts) (``train_request_form --jailbreaks``). The same clauses
+1-5 on the same sets (the document sets' third use, the template clause's second).
+
 Run: ``PYTHONPATH=. .venv/bin/python -m training.harmful_request_request_form_dev [MODEL.npz]``.
 """
 

