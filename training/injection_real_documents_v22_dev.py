@@ -37,6 +37,19 @@ figures are those of ``training.injection_real_documents_dev`` (same sets, same 
 No EVAL-ONLY set is read for the decision. If v22 is adopted, ``bench.quality.prompt_injection``
 runs once afterwards and is reported whatever it says.
 
+**v22 result: REJECTED (clauses 1, 2 and 4's look-alike bar); v20 ships.** Built by ``python
+-m training.train_injection --real-documents --planted`` (about 5 minutes). The planted rows
+fixed what v21 lacked: planted attacks caught 70 of 80 (v21: 47), and in a whole paste 73, with
+hidden orders in casual messages 92.5% -> 95.0% caught at a lower FPR (2.65% -> 1.99%), v19's
+poisoned passages as user turns 34 -> 40 caught, F1 on v20's validation rows 0.9498 -> 0.9480
+(within 0.003). Real passages read as retrieved documents 2,160 -> 381 of 3,004. But 25 of 80
+look-alikes were flagged (20 allowed), whole pasted real documents 131 -> 83 of 133 (65
+allowed) and the standard library's dev quarter 69 -> 37 of 80 (34 allowed). Unchanged: the
+starter suite (0 let through, 6 blocked), pairs, v19's benign passages; benign tasks 2 -> 3 (+1
+allowed). No EVAL-ONLY set was run. A whole pasted document is one long text decided by its
+worst sentence; cutting its flags in half needs the per-sentence false-alarm rate on real
+documents far lower than 381 of 3,004 passages suggests.
+
 Run: ``PYTHONPATH=. .venv/bin/python -m training.injection_real_documents_v22_dev CAND.npz``.
 """
 
