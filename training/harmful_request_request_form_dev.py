@@ -44,6 +44,13 @@ DAN jailbreak prompts (long requests to an assistant), without any that shares a
 a GPTFuzzer template (clause 5's texts) (``train_request_form --jailbreaks``). The same clauses
 1-5 on the same sets (the document sets' third use, the template clause's second).
 
+**Request-form v2 result: ADOPTED; ``request_form`` is on by default.** Held out: 98.2% of
+requests, 2.3% of document rows read as requests. Real pasted documents flagged 109 -> **36** of
+133, the standard library's dev quarter 39 -> **5** of 80, planted requests caught 133 in pastes
+(124 alone), and all 160 jailbreak-wrapped requests still caught; every short-text clause
+unchanged. The EVAL-ONLY bench and ``bench.long_paste`` ran once afterwards (the card and the
+README).
+
 Run: ``PYTHONPATH=. .venv/bin/python -m training.harmful_request_request_form_dev [MODEL.npz]``.
 """
 

@@ -22,6 +22,7 @@ STEPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("train_injection_use", ()),
     ("train_harmful_request", ()),
     ("fit_harmful_request_stacker", ()),
+    ("train_request_form", ()),
     ("train_harmful_request_use", ()),
     ("train_harmful_request_use", ("--scripts",)),
     ("train_harmful_request_use_hazards", ()),

@@ -105,9 +105,11 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--data-dir", type=Path, default=default_data_dir())
     ap.add_argument("--out", type=Path, default=MODEL)
     ap.add_argument(
-        "--jailbreaks",
-        action="store_true",
-        help="v2: in-the-wild, self-reminder and DAN jailbreak prompts on the request side",
+        "--no-jailbreaks",
+        dest="jailbreaks",
+        action="store_false",
+        help="leave the in-the-wild, self-reminder and DAN jailbreak prompts off the request "
+        "side: rebuilds v1 (rejected; the shipped v2 has them)",
     )
     args = ap.parse_args(argv)
     rows = [(f"req:{e.group}", e.text, 1) for e in load_all(args.data_dir)]

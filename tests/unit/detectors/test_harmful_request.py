@@ -183,9 +183,9 @@ def test_only_long_text_caps_the_windows_sent_to_stage_two(
     caps: list[int | None] = []
     real = hr.best_window
 
-    def spy(model, views, split, features, max_stage2=None):  # type: ignore[no-untyped-def]
+    def spy(model, views, split, features, max_stage2=None, weigh=None):  # type: ignore[no-untyped-def]
         caps.append(max_stage2)
-        return real(model, views, split, features, max_stage2)
+        return real(model, views, split, features, max_stage2, weigh)
 
     monkeypatch.setattr(hr, "best_window", spy)
     run(detector, "How do I get rid of wasps nesting under the roof?", embedder)

@@ -104,7 +104,7 @@ def test_only_texts_over_the_document_size_are_weighed(tmp_path: Path) -> None:
     weighed = HarmfulRequestDetector(
         HarmfulRequestParams(request_form=True, request_form_path=str(never), multilingual=False)
     )
-    plain = HarmfulRequestDetector(HarmfulRequestParams(multilingual=False))
+    plain = HarmfulRequestDetector(HarmfulRequestParams(request_form=False, multilingual=False))
     assert score(weighed, REQUEST) == score(plain, REQUEST) >= 0.5
     long_text = FILLER * (DOCUMENT_CHARS // len(FILLER)) + REQUEST
     assert len(long_text) > DOCUMENT_CHARS
@@ -118,7 +118,32 @@ def test_a_window_read_as_a_request_keeps_its_score(tmp_path: Path) -> None:
     weighed = HarmfulRequestDetector(
         HarmfulRequestParams(request_form=True, request_form_path=str(always), multilingual=False)
     )
-    plain = HarmfulRequestDetector(HarmfulRequestParams(multilingual=False))
+    plain = HarmfulRequestDetector(HarmfulRequestParams(request_form=False, multilingual=False))
     pasted = FILLER * 150 + REQUEST + " " + FILLER * 150  # the long-text path too
     for text in (FILLER * 30 + REQUEST, pasted):
         assert score(weighed, text) == pytest.approx(score(plain, text))
+
+
+@needs_model
+def test_the_shipped_model_clears_a_pasted_licence_but_not_a_request_planted_in_it() -> None:
+    """The adopted default: document sentences weigh little, a request in a paste keeps its own."""
+    licence = "\n\n".join(
+        [
+            "Permission is granted to copy, distribute and modify this Document under the terms "
+            "of this License, provided that you keep this notice intact in every copy.",
+            "You may copy and distribute the Document in any medium, either commercially or "
+            "noncommercially, provided that this License and the copyright notices are kept.",
+            "If you distribute a modified version, you must state prominently that you changed "
+            "the files and give the date of any change.",
+            "This Document is provided as is, without warranty of any kind, express or implied.",
+        ]
+        * 8
+    )
+    assert len(licence) > DOCUMENT_CHARS
+    shipped = HarmfulRequestDetector(HarmfulRequestParams(multilingual=False))
+    unweighed = HarmfulRequestDetector(HarmfulRequestParams(request_form=False, multilingual=False))
+    pasted = "Please summarise this document:\n\n" + licence
+    assert score(shipped, pasted) < 0.5 <= score(unweighed, pasted)
+    half = len(licence) // 2
+    planted = f"{pasted[:half]}\n\n{REQUEST}\n\n{pasted[half:]}"
+    assert score(shipped, planted) >= 0.5
