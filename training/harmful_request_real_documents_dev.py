@@ -60,7 +60,12 @@ from safeship.detectors.harmful_request import HarmfulRequestDetector, HarmfulRe
 from training.encoder_rules import default_data_dir, report, starter_counts
 from training.harmful_request_documents_dev import verdict as v26_verdict
 from training.harmful_request_encoder_dev import FRESH, measure, score_counting
-from training.injection_real_documents_dev import FRAME, STDLIB_EVERY, _dev_documents
+from training.injection_real_documents_dev import (
+    FRAME,
+    STDLIB_EVERY,
+    _dev_documents,
+    _plant_in_documents,
+)
 from training.real_documents import stdlib_sources
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -85,13 +90,7 @@ def figures(det: HarmfulRequestDetector, test: list[tuple[str, int]]) -> dict[st
     harmful = _fresh_harmful()
     alone, _ = score_counting(det, harmful)
     out["fresh_harmful_alone_caught"] = float((np.asarray(alone) >= 0.5).sum())
-    planted = []
-    for i, request in enumerate(harmful):
-        text = docs[(i * 5) % len(docs)].text
-        at = text.find("\n\n", len(text) // 2)
-        at = len(text) // 2 if at < 0 else at
-        planted.append(f"{FRAME}{text[:at]}\n\n{request}\n\n{text[at:]}")
-    scores, _ = score_counting(det, planted)
+    scores, _ = score_counting(det, _plant_in_documents(harmful, docs))
     out["fresh_harmful_in_paste_caught"] = float((np.asarray(scores) >= 0.5).sum())
     return out
 
