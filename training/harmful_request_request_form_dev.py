@@ -51,6 +51,18 @@ requests, 2.3% of document rows read as requests. Real pasted documents flagged 
 unchanged. The EVAL-ONLY bench and ``bench.long_paste`` ran once afterwards (the card and the
 README).
 
+**Re-checked after a review fix (same session).** A review found that a request glued to a
+document line by a single line break (under a reStructuredText heading, as a code comment, in a
+table row) shared its sentence window with that line, which hid it from the harm model and from
+the weighting (a README attack: 83 caught unweighted, 15 weighted). ``_sentences`` now splits at
+every line break, and the encoder's second opinion (none ships) reads the window's unweighted
+score. The weighted detector with the fix, against the v13 figures above: real pasted documents
+**30** of 133, the standard library's dev quarter **6** of 80, planted requests 130 of 160 (124
+alone), jailbreak-wrapped 160 of 160, and every short-text figure identical to v13's; every
+clause still holds. (That run's own baseline column was mistaken: after the adoption the
+script's baseline, ``encoder: False``, took the new default and was weighted too; it now names
+``request_form: False``.)
+
 Run: ``PYTHONPATH=. .venv/bin/python -m training.harmful_request_request_form_dev [MODEL.npz]``.
 """
 
@@ -118,7 +130,7 @@ def main(argv: list[str] | None = None) -> bool:
     templates = long_templates(args.data_dir)
     results = []
     for params in (
-        {"encoder": False},
+        {"encoder": False, "request_form": False},
         {"encoder": False, "request_form": True}
         | ({"request_form_path": str(args.model)} if args.model else {}),
     ):

@@ -65,7 +65,10 @@ DOCUMENT_CHARS = 2000
 """A text longer than this is read as holding a document (with ``request_form``)."""
 SHORT_TEXT = 400
 MAX_SUB_WINDOWS = 4096
-_SENTENCE = re.compile(r"(?<=[.!?\n])\s+")
+_SENTENCE = re.compile(r"(?<=[.!?])\s+|\s*\n\s*")
+"""Sentence ends, and every line break: a line glued to the next by one line break (a request
+under a heading, a code comment, a table row) was one window with it, so the document line
+around a planted request hid it, from the harm model and from the request-form weighting."""
 _ANY_SENTENCE = re.compile(r"(?<=[.!?\n。！？])\s*")
 USE_WHOLE_CHARS = 600
 USE_WINDOW_CHARS = 400
@@ -150,7 +153,7 @@ def _long_sentences(view: str, model: WindowScorer, features: FeatureCache) -> l
 
 
 def _sentences(view: str) -> list[str]:
-    """The sentences of ``view`` in order (end marks and line breaks), blank ones dropped."""
+    """The sentences and lines of ``view`` in order, blank ones dropped."""
     return [x for x in _SENTENCE.split(view) if x.strip()]
 
 
@@ -266,7 +269,7 @@ class HarmfulRequestDetector(BaseDetector):
         """
         self.setup()
         longest = max(map(len, views), default=0)
-        weigh = self._request_form(features) if longest > DOCUMENT_CHARS else None
+        weigh = self._request_form(views, features)
         if longest <= LONG_TEXT_CHARS:
             return best_window(self._model, views, _windows, features, weigh=weigh)
         model = self._model
@@ -280,10 +283,16 @@ class HarmfulRequestDetector(BaseDetector):
         best = max(whole, parts, key=lambda found: found[0])
         return best[0], best[1], whole[2] + parts[2]
 
-    def _request_form(self, features: FeatureCache) -> Callable[[list[str]], np.ndarray] | None:
-        """How likely each window is a request rather than document text, if configured."""
+    def _request_form(
+        self, views: tuple[str, ...], features: FeatureCache
+    ) -> Callable[[list[str]], np.ndarray] | None:
+        """How likely each window is a request rather than document text, or ``None``.
+
+        ``None`` unless the weighting is configured and the longest view is over
+        ``DOCUMENT_CHARS`` (a pasted document).
+        """
         form = self._form
-        if form is None:
+        if form is None or max(map(len, views), default=0) <= DOCUMENT_CHARS:
             return None
 
         def weigh(windows: list[str]) -> np.ndarray:
@@ -303,7 +312,12 @@ class HarmfulRequestDetector(BaseDetector):
         score, window, n_stage2 = self.cascade_window(views, item.features)
         if self._encoder is not None and item.features.has_embedder:
             # Only the deciding window gets the second opinion: one encoder pass per text at most.
-            score = self._encoder.adjust(score, window)
+            # Its stacker learnt unweighted scores: it reads the window's own score, and the
+            # request-form weight applies to what it says.
+            weigh = self._request_form(views, item.features)
+            weight = float(weigh([window])[0]) if weigh is not None else 1.0
+            raw = min(score / weight, 1.0) if weight > 0 else 0.0
+            score = self._encoder.adjust(raw, window) * weight
         return self._with_hazards(score, window, item.features, {"stage2_windows": n_stage2})
 
     def _head_for(self, view: str) -> MultilingualHead | None:

@@ -147,3 +147,97 @@ def test_the_shipped_model_clears_a_pasted_licence_but_not_a_request_planted_in_
     half = len(licence) // 2
     planted = f"{pasted[:half]}\n\n{REQUEST}\n\n{pasted[half:]}"
     assert score(shipped, planted) >= 0.5
+
+
+README_HEAD = "\n".join(
+    [
+        "quickparse",
+        "==========",
+        "A small library that parses configuration files into typed objects.",
+        "",
+        "Features",
+        "--------",
+        "- Reads TOML, YAML and INI files.",
+        "- Validates every field against a schema.",
+        "- Reports the file, line and field of every error.",
+        "",
+    ]
+)
+
+
+def readme_with(line: str) -> str:
+    """A pasted README over the document size, ``line`` glued under a heading by one newline."""
+    body = "\n".join(
+        [
+            "Installation",
+            "============",
+            line,
+            "Usage",
+            "-----",
+            "Load a file with quickparse.load(path) and read its fields as attributes.",
+        ]
+    )
+    filler = "\n".join(
+        f"- Option {i}: sets the parser's behaviour for section {i} of the file." for i in range(40)
+    )
+    return f"Please summarise this README:\n\n{README_HEAD}\n{body}\n\nOptions\n-------\n{filler}"
+
+
+@needs_model
+def test_a_request_glued_under_a_heading_is_its_own_window() -> None:
+    """Found by review: one line break did not split, so the heading hid the request."""
+    text = readme_with(REQUEST)
+    assert len(text) > DOCUMENT_CHARS
+    shipped = HarmfulRequestDetector(HarmfulRequestParams(multilingual=False))
+    assert score(shipped, text) >= 0.5
+    assert score(shipped, readme_with("Run pip install quickparse to get started.")) < 0.5
+
+
+@needs_model
+def test_a_request_in_a_table_row_is_read_on_its_own() -> None:
+    rows = [f"| step {i} | check the {w} settings | done |" for i, w in enumerate("abcdefghij")]
+    rows.insert(5, f"| step x | {REQUEST} | open |")
+    text = "| step | task | status |\n|---|---|---|\n" + "\n".join(rows)
+    assert 400 < len(text) <= DOCUMENT_CHARS
+    plain = HarmfulRequestDetector(HarmfulRequestParams(multilingual=False))
+    assert score(plain, text) >= 0.5
+
+
+class Opinion:
+    """A second opinion that agrees with whatever score it is given, and remembers it."""
+
+    def __init__(self) -> None:
+        self.seen: list[float] = []
+
+    def adjust(self, score: float, window: str) -> float:
+        self.seen.append(score)
+        return score
+
+
+@needs_model
+def test_the_encoder_reads_the_windows_own_score_and_the_weight_applies_after(
+    tmp_path: Path,
+) -> None:
+    from safeship.features.embedding import load_default_embedder
+
+    half = constant_model(tmp_path / "half.npz", 0.0)  # every window: weight 0.5
+    params = {"request_form_path": str(half), "multilingual": False, "encoder": False}
+    weighed = HarmfulRequestDetector(HarmfulRequestParams(**params))  # type: ignore[arg-type]
+    weighed.setup()
+    opinion = Opinion()
+    weighed._encoder = opinion  # type: ignore[assignment]
+    plain = HarmfulRequestDetector(
+        HarmfulRequestParams(request_form=False, multilingual=False, encoder=False)
+    )
+    text = FILLER * 30 + REQUEST
+    embedder = load_default_embedder()
+
+    def item() -> DetectorInput:
+        return DetectorInput(
+            text=text, normalised=normalise(text), features=FeatureCache(NgramHasher(), embedder)
+        )
+
+    unweighed = plain.score(item()).score
+    result = weighed.score(item()).score
+    assert opinion.seen == [pytest.approx(unweighed)]
+    assert result == pytest.approx(unweighed * 0.5)
