@@ -31,6 +31,7 @@ megabyte of hostile text, so the guard normalises long texts off the event loop
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 
@@ -41,6 +42,10 @@ from safeship.text.marks import cap_marks
 from safeship.text.spelling import collapse_spacing, decode_leet
 
 WINDOW = 512 * 1024
+_PADDING = re.compile(r"((?=\S{0,3}[^\s\d])\S{1,4}?)\1{7,}")
+"""A unit of one to four characters repeated eight times or more ("xxxxxxxx", "xyzxyz..."): in a
+short text it swamps a classifier's n-grams (found by review: twenty x's on a line before a
+harmful request let most through the default guard), so such a text also gets a view without it."""
 MAX_PAYLOADS = 8
 """Payloads that get a view of their own (each view costs every detector a scan)."""
 CONTEXT = 2000
@@ -170,6 +175,11 @@ def _normalise(text: str) -> NormalisedText:
     views.extend(_decoded_views(base, transforms, depth=1, found=payloads))
     for payload in hidden:
         views.append(_respell(canonical[:CONTEXT] + "\n" + _base(payload, transforms, []), []))
+    if len(canonical) <= CONTEXT and _PADDING.search(canonical):
+        # short texts only: they are scored whole, while a longer one is also read line by line;
+        # units of digits alone are left (1000000000 is a number, not padding)
+        views.append(_PADDING.sub(" ", canonical))
+        transforms.append("padding")
     unique = tuple(dict.fromkeys(v for v in views if v.strip() or v is canonical))
     return NormalisedText(
         original=text,
