@@ -63,6 +63,13 @@ clause still holds. (That run's own baseline column was mistaken: after the adop
 script's baseline, ``encoder: False``, took the new default and was weighted too; it now names
 ``request_form: False``.)
 
+**v2 rebuilt with the fixed splitter (same session, shipped).** ``train_request_form`` cuts its
+document rows with ``_sentences``, so after the fix a rebuild differs from the adopted artefact;
+the rebuild was judged by the same clauses against v13 unweighted (with the fix) and passed:
+real pasted documents 114 -> **28** of 133, the standard library's dev quarter 39 -> **6** of
+80, planted 130 of 160 (124 alone), jailbreak-wrapped 160 of 160, short texts unchanged. It is
+the shipped ``request_form.npz``, so ``make train`` reproduces what ships.
+
 Run: ``PYTHONPATH=. .venv/bin/python -m training.harmful_request_request_form_dev [MODEL.npz]``.
 """
 
