@@ -42,10 +42,12 @@ from safeship.text.marks import cap_marks
 from safeship.text.spelling import collapse_spacing, decode_leet
 
 WINDOW = 512 * 1024
-_PADDING = re.compile(r"((?=\S{0,3}[^\s\d])\S{1,4}?)\1{7,}")
+_PADDING = re.compile(r"(\S{1,4}?)\1{7,}")
 """A unit of one to four characters repeated eight times or more ("xxxxxxxx", "xyzxyz..."): in a
 short text it swamps a classifier's n-grams (found by review: twenty x's on a line before a
-harmful request let most through the default guard), so such a text also gets a view without it."""
+harmful request let most through the default guard), so such a text also gets a view without it.
+Without a look-ahead for digits (checked on a match instead): it runs on every short text, and
+that costs a third less."""
 MAX_PAYLOADS = 8
 """Payloads that get a view of their own (each view costs every detector a scan)."""
 CONTEXT = 2000
@@ -165,6 +167,24 @@ def _replace_all(base: str, payloads: list[Payload]) -> str:
     return "".join(pieces) + base[last:]
 
 
+def _without_padding(text: str) -> str | None:
+    """``text`` with its padding runs cut, or ``None`` if it has none.
+
+    A run of digits is left alone: 1000000000 is a number, not padding.
+    """
+    cut = False
+
+    def blank(m: re.Match[str]) -> str:
+        nonlocal cut
+        if m.group(1).isdigit():
+            return m.group(0)
+        cut = True
+        return " "
+
+    out = _PADDING.sub(blank, text)
+    return out if cut else None
+
+
 def _normalise(text: str) -> NormalisedText:
     transforms: list[str] = []
     hidden: list[str] = []
@@ -175,10 +195,10 @@ def _normalise(text: str) -> NormalisedText:
     views.extend(_decoded_views(base, transforms, depth=1, found=payloads))
     for payload in hidden:
         views.append(_respell(canonical[:CONTEXT] + "\n" + _base(payload, transforms, []), []))
-    if len(canonical) <= CONTEXT and _PADDING.search(canonical):
-        # short texts only: they are scored whole, while a longer one is also read line by line;
-        # units of digits alone are left (1000000000 is a number, not padding)
-        views.append(_PADDING.sub(" ", canonical))
+    # short texts only: they are scored whole, while a longer one is also read line by line
+    unpadded = _without_padding(canonical) if len(canonical) <= CONTEXT else None
+    if unpadded is not None:
+        views.append(unpadded)
         transforms.append("padding")
     unique = tuple(dict.fromkeys(v for v in views if v.strip() or v is canonical))
     return NormalisedText(
