@@ -183,25 +183,21 @@ def _documents() -> list[Example]:
     return out
 
 
-def _real_documents() -> list[Example]:
-    """v27's rows: benign software documents and real ones, with their sentences.
+def document_rows(own_files: tuple[str, ...]) -> list[tuple[str, str]]:
+    """(group, text): benign document passages, each followed by its sentences and lines.
 
-    The benign documents written for ``prompt_injection`` v21 and the training half of
-    ``training.real_documents``, each passage and its sentences (as the detector cuts them), at
-    weight 1 (source ``real_benign``, not ``own``).
+    The benign passages of ``own_files`` (under ``training/data``) and the training half of
+    ``training.real_documents``; sentences are cut as the detector cuts them, 40 characters or
+    more. Used by v27 (rejected) and by the request-form model.
     """
     from safeship.detectors.harmful_request import _sentences
-    from training.injection_data import (
-        MIN_DOCUMENT_SENTENCE,
-        PASSAGES_PER_SOURCE,
-        REAL_DOCUMENTS,
-        SEED,
-    )
+    from training.injection_data import MIN_DOCUMENT_SENTENCE, PASSAGES_PER_SOURCE, SEED
     from training.real_documents import reference_topics, sampled_passages, stdlib_sources
 
     passages = [
         (f"own:{r['group']}", str(r["text"]))
-        for r in map(json.loads, (DATA / REAL_DOCUMENTS).read_text(encoding="utf-8").splitlines())
+        for name in own_files
+        for r in map(json.loads, (DATA / name).read_text(encoding="utf-8").splitlines())
         if int(str(r["label"])) == 0
     ]
     passages += [
@@ -209,15 +205,26 @@ def _real_documents() -> list[Example]:
         for docs in (stdlib_sources("train"), reference_topics("train"))
         for name, text in sampled_passages(docs, PASSAGES_PER_SOURCE, SEED)
     ]
-    out: list[Example] = []
+    out: list[tuple[str, str]] = []
     for group, text in passages:
-        out.append(Example(text, 0, None, "real_benign", group))
+        out.append((group, text))
         out.extend(
-            Example(sentence.strip(), 0, None, "real_benign", group)
-            for sentence in _sentences(text)
-            if len(sentence.strip()) >= MIN_DOCUMENT_SENTENCE
+            (group, x.strip()) for x in _sentences(text) if len(x.strip()) >= MIN_DOCUMENT_SENTENCE
         )
     return out
+
+
+def _real_documents() -> list[Example]:
+    """v27's rows: v21's software documents and the real ones, at weight 1 (``real_benign``).
+
+    See :func:`document_rows`; the source is not ``own``, so they weigh 1, not 4.
+    """
+    from training.injection_data import REAL_DOCUMENTS
+
+    return [
+        Example(text, 0, None, "real_benign", group)
+        for group, text in document_rows((REAL_DOCUMENTS,))
+    ]
 
 
 def load_all(

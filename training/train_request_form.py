@@ -28,47 +28,16 @@ from pathlib import Path
 
 import numpy as np
 
-from safeship.detectors.harmful_request import _sentences
 from safeship.detectors.textmodel import sigmoid
 from safeship.features.hashing import NgramHasher
 from training.cascade_fit import fit_cascade
 from training.encoder_rules import default_data_dir
-from training.harmful_request_sources import load_all
-from training.injection_data import (
-    DOCUMENTS,
-    MIN_DOCUMENT_SENTENCE,
-    OWN_DATA,
-    PASSAGES_PER_SOURCE,
-    REAL_DOCUMENTS,
-    SEED,
-)
-from training.real_documents import reference_topics, sampled_passages, stdlib_sources
+from training.harmful_request_sources import document_rows, load_all
+from training.injection_data import DOCUMENTS, REAL_DOCUMENTS, SEED
 
 ROOT = Path(__file__).resolve().parents[1]
 MODEL = ROOT / "src" / "safeship" / "models" / "request_form.npz"
 VAL_FRACTION = 0.15
-
-
-def _document_rows() -> list[tuple[str, str]]:
-    """(group, text): benign document passages and their sentences."""
-    passages: list[tuple[str, str]] = []
-    for name in (REAL_DOCUMENTS, DOCUMENTS):
-        for line in (OWN_DATA / name).read_text(encoding="utf-8").splitlines():
-            r = json.loads(line)
-            if int(str(r["label"])) == 0:
-                passages.append((f"own:{r['group']}", str(r["text"])))
-    passages += [
-        (f"real:{name}", text)
-        for docs in (stdlib_sources("train"), reference_topics("train"))
-        for name, text in sampled_passages(docs, PASSAGES_PER_SOURCE, SEED)
-    ]
-    out = []
-    for group, text in passages:
-        out.append((group, text))
-        out.extend(
-            (group, s.strip()) for s in _sentences(text) if len(s.strip()) >= MIN_DOCUMENT_SENTENCE
-        )
-    return out
 
 
 SHINGLE = 12
@@ -115,7 +84,7 @@ def main(argv: list[str] | None = None) -> None:
     rows = [(f"req:{e.group}", e.text, 1) for e in load_all(args.data_dir)]
     if args.jailbreaks:
         rows += [(group, text, 1) for group, text in _jailbreak_rows(args.data_dir)]
-    rows += [(group, text, 0) for group, text in _document_rows()]
+    rows += [(group, text, 0) for group, text in document_rows((REAL_DOCUMENTS, DOCUMENTS))]
     random.Random(SEED).shuffle(rows)
     train = [(t, y) for g, t, y in rows if not _is_val(g)]
     val = [(t, y) for g, t, y in rows if _is_val(g)]
