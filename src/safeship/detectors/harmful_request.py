@@ -27,7 +27,6 @@ Scores are calibrated so that 0.5 is the model's own decision point; thresholds 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from pathlib import Path
 from typing import ClassVar, Literal
 
@@ -35,17 +34,21 @@ import numpy as np
 
 from safeship.detectors._encoder_opinion import EncoderOpinion, EncoderParams, optional_opinion
 from safeship.detectors._multilingual_head import MultilingualHead
+from safeship.detectors._request_form import (
+    DOCUMENT_CHARS,
+    Weigher,
+    load_request_form,
+    request_weigher,
+)
 from safeship.detectors._use_hazard_head import UseHazardHead
 from safeship.detectors.base import BaseDetector, DetectorInput, DetectorParams
 from safeship.detectors.harmful_request_mlp import MLPCascadeModel
 from safeship.detectors.hazards import HAZARD_IDS
 from safeship.detectors.textmodel import (
     MAX_CHUNKS,
-    CascadeModel,
     WindowScorer,
     best_window,
     chunk_text,
-    sigmoid,
     spread,
 )
 from safeship.features.cache import FeatureCache
@@ -60,9 +63,6 @@ DEFAULT_ENCODER = MODELS_DIR / "harmful_request_encoder"
 DEFAULT_MULTILINGUAL = MODELS_DIR / "harmful_request_use.npz"
 DEFAULT_MULTILINGUAL_SCRIPTS = MODELS_DIR / "harmful_request_use_scripts.npz"
 DEFAULT_USE_HAZARDS = MODELS_DIR / "harmful_request_use_hazards.npz"
-DEFAULT_REQUEST_FORM = MODELS_DIR / "request_form.npz"
-DOCUMENT_CHARS = 2000
-"""A text longer than this is read as holding a document (with ``request_form``)."""
 SHORT_TEXT = 400
 MAX_SUB_WINDOWS = 4096
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\s*\n\s*")
@@ -247,11 +247,8 @@ class HarmfulRequestDetector(BaseDetector):
         )
         if self._multilingual is not None:
             default_use_embedder().load()
-        form = self.params.request_form_path
         self._form = (
-            CascadeModel.load(Path(form) if form else DEFAULT_REQUEST_FORM)
-            if self.params.request_form
-            else None
+            load_request_form(self.params.request_form_path) if self.params.request_form else None
         )
 
     @property
@@ -283,22 +280,15 @@ class HarmfulRequestDetector(BaseDetector):
         best = max(whole, parts, key=lambda found: found[0])
         return best[0], best[1], whole[2] + parts[2]
 
-    def _request_form(
-        self, views: tuple[str, ...], features: FeatureCache
-    ) -> Callable[[list[str]], np.ndarray] | None:
+    def _request_form(self, views: tuple[str, ...], features: FeatureCache) -> Weigher | None:
         """How likely each window is a request rather than document text, or ``None``.
 
         ``None`` unless the weighting is configured and the longest view is over
         ``DOCUMENT_CHARS`` (a pasted document).
         """
-        form = self._form
-        if form is None or max(map(len, views), default=0) <= DOCUMENT_CHARS:
+        if self._form is None or max(map(len, views), default=0) <= DOCUMENT_CHARS:
             return None
-
-        def weigh(windows: list[str]) -> np.ndarray:
-            return sigmoid(form.stage1_logits(features.hashed(windows)))
-
-        return weigh
+        return request_weigher(self._form, features)
 
     def score(self, item: DetectorInput) -> DetectorResult:
         """Score every view (max) and split the score over hazards."""

@@ -38,6 +38,13 @@ from safeship.detectors._injection_context import PairModel, context_boost, cont
 from safeship.detectors._injection_cues import Cue, find_cues
 from safeship.detectors._injection_cues import prepare as prepare_cues
 from safeship.detectors._multilingual_head import MultilingualHead
+from safeship.detectors._request_form import (
+    DEFAULT_ADDRESSED_FORM,
+    DOCUMENT_CHARS,
+    Weigher,
+    load_request_form,
+    request_weigher,
+)
 from safeship.detectors.base import BaseDetector, DetectorInput, DetectorParams
 from safeship.detectors.textmodel import (
     CHUNK_CHARS,
@@ -149,6 +156,11 @@ class InjectionParams(DetectorParams):
             ``training/injection_use_dev.py``).
         multilingual_path: Another USE head than the shipped ``prompt_injection_use.npz``.
         model_path: Use another artefact than the shipped one.
+        addressed_form: Weigh each window of a document by how likely it is addressed to an AI
+            assistant (a request or an instruction) rather than document text: in a text over
+            ``DOCUMENT_CHARS`` whatever its source, and in any text from a ``segment_sources``
+            source (see ``_addressed_form``; rule ``training/injection_addressed_dev.py``).
+        addressed_form_path: Another weighting model than the shipped ``addressed_form.npz``.
     """
 
     use_system_prompt: bool = True
@@ -160,6 +172,8 @@ class InjectionParams(DetectorParams):
     multilingual: bool = True
     multilingual_path: str | None = None
     model_path: str | None = None
+    addressed_form: bool = False
+    addressed_form_path: str | None = None
 
 
 def _segments(text: str) -> list[tuple[int, int]]:
@@ -208,6 +222,11 @@ class PromptInjectionDetector(BaseDetector):
         self._use = MultilingualHead.load(use_path) if self.params.multilingual else None
         if self._use is not None:
             default_use_embedder().load()  # here, not on the first French message (~1.5 s)
+        self._form = (
+            load_request_form(self.params.addressed_form_path, DEFAULT_ADDRESSED_FORM)
+            if self.params.addressed_form
+            else None
+        )
         prepare_englishness()  # the normaliser's leet / rot13 judge, counted once, not mid-request
         if self.params.multilingual_cues:
             prepare_cues()  # ~0.25 s of regex compilation the first non-Latin user would pay
@@ -297,12 +316,14 @@ class PromptInjectionDetector(BaseDetector):
     ) -> tuple[float, tuple[int, int]]:
         use = self._use if item.features.has_embedder else None
         long_view = len(view) > LONG_TEXT_CHARS
+        weigh = self._addressed_form(view, item, params)
         if use is not None and reads_as_use_language(view, latin_only=True):
             windows = spread(chunk_text(view), MAX_CHUNKS)  # no cheap stage to rank them by
             whole = use.score(item.features.use_embeddings(windows))
-        elif long_view:
-            cap = LONG_STAGE2_CHUNKS
-            whole = best_window(self._model, (view,), chunk_text, item.features, cap)[0]
+            weigh = None  # the weighting model reads English only
+        elif long_view or weigh is not None:
+            cap = LONG_STAGE2_CHUNKS if long_view else None
+            whole = best_window(self._model, (view,), chunk_text, item.features, cap, weigh)[0]
         else:
             whole = self._model.score(view, item.features)
         segmented = item.source in params.segment_sources or (
@@ -312,14 +333,33 @@ class PromptInjectionDetector(BaseDetector):
             return whole, (0, len(view))
         spans = _segments(view)
         cap = LONG_STAGE2_SEGMENTS if long_view else None
-        probs = self._segment_probs([view[a:b] for a, b in spans], item.features, use, cap)
+        texts = [view[a:b] for a, b in spans]
+        weights = weigh(texts) if weigh is not None else None
+        probs = self._segment_probs(texts, item.features, use, cap, weights)
         z = np.log(np.clip(probs, 1e-6, 1 - 1e-6) / np.clip(1 - probs, 1e-6, 1))
-        addressed = np.array([_ADDRESSED.search(view[a:b]) is not None for a, b in spans])
+        addressed = np.array([_ADDRESSED.search(text) is not None for text in texts])
         probs = sigmoid(z + ADDRESSED_BONUS * addressed)
+        if weights is not None:
+            probs = probs * weights
         i = int(np.argmax(probs))
         if probs[i] > whole:
             return float(probs[i]), spans[i]
         return whole, (0, len(view))
+
+    def _addressed_form(
+        self, view: str, item: DetectorInput, params: InjectionParams
+    ) -> Weigher | None:
+        """How likely each window of ``view`` is addressed to an AI, not document text; or ``None``.
+
+        ``None`` unless the weighting is configured and ``view`` is a document: longer than
+        ``DOCUMENT_CHARS`` (a paste), or from a source whose text is data (a retrieved passage,
+        a tool result), where an instruction to the assistant is exactly what is looked for.
+        """
+        if self._form is None:
+            return None
+        if len(view) <= DOCUMENT_CHARS and item.source not in params.segment_sources:
+            return None
+        return request_weigher(self._form, item.features)
 
     def _segment_probs(
         self,
@@ -327,12 +367,13 @@ class PromptInjectionDetector(BaseDetector):
         features: FeatureCache,
         use: MultilingualHead | None,
         max_stage2: int | None = None,
+        weights: np.ndarray | None = None,
     ) -> np.ndarray:
         """Each segment's probability, from the USE head or the text model, never both.
 
         Segments in a language the head reads go to the head (at most ``MAX_SEGMENTS``, spread
         over the text); the rest to the text model, of which at most ``max_stage2`` (the most
-        suspicious to stage 1) may use stage 2.
+        suspicious to stage 1, after the weighting model's ``weights`` when given) may use stage 2.
         """
         probs = np.zeros(len(texts), dtype=np.float64)
         home = list(range(len(texts)))
@@ -347,7 +388,8 @@ class PromptInjectionDetector(BaseDetector):
         if home and max_stage2 is not None and len(home) > max_stage2:
             z1 = self._model.stage1_logits(features.hashed([texts[i] for i in home]))
             probs[home] = sigmoid(z1)
-            home = [home[j] for j in sorted(np.argsort(-z1)[:max_stage2].tolist())]
+            rank = z1 if weights is None else z1 + np.log(np.clip(weights[home], 1e-6, 1.0))
+            home = [home[j] for j in sorted(np.argsort(-rank)[:max_stage2].tolist())]
         if home:
             probs[home], _ = self._model.score_texts([texts[i] for i in home], features)
         return probs
