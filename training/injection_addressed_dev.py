@@ -16,7 +16,7 @@ model of "text addressed to an AI assistant" (v20's training prompts, attacks an
 requests alike, and v22's instructions hidden in document carriers) against "document text"
 (``harmful_request_sources.document_rows``: v21's software documents, v20's prose passages and
 the training half of ``training.real_documents``; v22's benign look-alikes in the same
-carriers). ``InjectionParams.addressed_form`` multiplies each window's score (chunks and
+carriers). ``InjectionParams.addressed_form_path`` multiplies each window's score (chunks and
 sentences) by it, in a text over ``DOCUMENT_CHARS`` (2,000) from any source and in any text
 from a ``segment_sources`` source (a retrieved passage, a tool result). v20's text model is
 unchanged; shorter user turns are scored exactly as before.
@@ -45,7 +45,21 @@ the guard runs it (MiniLM configured, one fresh feature cache per text); the fig
 No EVAL-ONLY set is read for the decision. If the weighting is adopted,
 ``bench.quality.prompt_injection`` runs once afterwards and is reported whatever it says.
 
-Run: ``PYTHONPATH=. .venv/bin/python -m training.injection_addressed_dev [CANDIDATE.npz]``.
+**Result: REJECTED (clauses 1, 4's catch, 6's poisoned passages as documents and 7's long
+rows); nothing ships, v20 is unchanged.** Built by ``python -m training.train_addressed_form``
+(18 s; held out: 97.3% of addressed rows and 5.1% of document rows read as addressed at 0.5).
+What moved: real passages read as retrieved documents flagged 2,005 -> **205** of 3,004, the
+standard library's dev quarter 69 -> 21 of 80, planted look-alikes 71 -> 14 of 80, the v19
+benign passages as documents 14 -> 4. What failed: whole pasted real documents 131 -> 82 of 133
+(65 allowed); planted attacks caught 79 -> **42** of 80 (60 needed: the model reads most
+instructions hidden in carriers it never saw as document text, as ``request_form`` did), in a
+whole paste 66; v19's poisoned passages as documents 59 -> 54 (-3 allowed); validation rows over
+2,000 characters caught 126 -> 123 of 132 (-2 points allowed). Unchanged: casual messages, benign
+tasks, pairs, the starter suite, pasted documents' benign and poisoned v19 rows as user turns;
+validation F1 0.9501 -> 0.9493. No EVAL-ONLY set was run. The weighting stays in the detector as
+``addressed_form_path`` (off unless a model is given; tested); no model ships.
+
+Run: ``PYTHONPATH=. .venv/bin/python -m training.injection_addressed_dev CANDIDATE.npz``.
 """
 
 from __future__ import annotations
@@ -112,15 +126,13 @@ def verdict(old: dict[str, float], new: dict[str, float]) -> list[tuple[str, boo
 
 def main(argv: list[str] | None = None) -> bool:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    ap.add_argument("candidate", type=Path, nargs="?", help="a weighting model (default: shipped)")
+    ap.add_argument("candidate", type=Path, help="a weighting model")
     ap.add_argument("--data-dir", type=Path, default=default_data_dir())
     args = ap.parse_args(argv)
     _, val, _ = assemble(args.data_dir)
     rows = [(s.text, s.label) for s in val]
-    off: dict[str, object] = {"addressed_form": False}
-    on: dict[str, object] = {"addressed_form": True}
-    if args.candidate is not None:
-        on["addressed_form_path"] = str(args.candidate)
+    off: dict[str, object] = {}
+    on: dict[str, object] = {"addressed_form_path": str(args.candidate)}
     figures = []
     for params in (off, on):
         det = PromptInjectionDetector(InjectionParams(**params))  # type: ignore[arg-type]

@@ -22,17 +22,15 @@ from safeship.features.cache import FeatureCache
 
 MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
 DEFAULT_REQUEST_FORM = MODELS_DIR / "request_form.npz"
-DEFAULT_ADDRESSED_FORM = MODELS_DIR / "addressed_form.npz"
-"""``prompt_injection``'s: text addressed to an AI (requests and instructions) against documents."""
 DOCUMENT_CHARS = 2000
 """A text longer than this is read as holding a document (with ``request_form``)."""
 
 Weigher = Callable[[list[str]], np.ndarray]
 
 
-def load_request_form(path: str | None, default: Path = DEFAULT_REQUEST_FORM) -> CascadeModel:
-    """The form model at ``path``, else the shipped ``default``."""
-    return CascadeModel.load(Path(path) if path else default)
+def load_request_form(path: str | None) -> CascadeModel:
+    """The request-form model at ``path``, else the shipped one."""
+    return CascadeModel.load(Path(path) if path else DEFAULT_REQUEST_FORM)
 
 
 def request_weigher(form: CascadeModel, features: FeatureCache) -> Weigher:

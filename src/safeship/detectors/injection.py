@@ -38,13 +38,7 @@ from safeship.detectors._injection_context import PairModel, context_boost, cont
 from safeship.detectors._injection_cues import Cue, find_cues
 from safeship.detectors._injection_cues import prepare as prepare_cues
 from safeship.detectors._multilingual_head import MultilingualHead
-from safeship.detectors._request_form import (
-    DEFAULT_ADDRESSED_FORM,
-    DOCUMENT_CHARS,
-    Weigher,
-    load_request_form,
-    request_weigher,
-)
+from safeship.detectors._request_form import DOCUMENT_CHARS, Weigher, request_weigher
 from safeship.detectors.base import BaseDetector, DetectorInput, DetectorParams
 from safeship.detectors.textmodel import (
     CHUNK_CHARS,
@@ -156,11 +150,12 @@ class InjectionParams(DetectorParams):
             ``training/injection_use_dev.py``).
         multilingual_path: Another USE head than the shipped ``prompt_injection_use.npz``.
         model_path: Use another artefact than the shipped one.
-        addressed_form: Weigh each window of a document by how likely it is addressed to an AI
-            assistant (a request or an instruction) rather than document text: in a text over
+        addressed_form_path: A model (``training/train_addressed_form.py``) of how likely a window
+            is addressed to an AI assistant (a request or an instruction) rather than document
+            text; each window of a document has its score weighed by it: in a text over
             ``DOCUMENT_CHARS`` whatever its source, and in any text from a ``segment_sources``
-            source (see ``_addressed_form``; rule ``training/injection_addressed_dev.py``).
-        addressed_form_path: Another weighting model than the shipped ``addressed_form.npz``.
+            source (see ``_addressed_form``). None ships: the one trained here was rejected by
+            its rule (``training/injection_addressed_dev.py``; it lost hidden instructions).
     """
 
     use_system_prompt: bool = True
@@ -172,7 +167,6 @@ class InjectionParams(DetectorParams):
     multilingual: bool = True
     multilingual_path: str | None = None
     model_path: str | None = None
-    addressed_form: bool = False
     addressed_form_path: str | None = None
 
 
@@ -222,11 +216,8 @@ class PromptInjectionDetector(BaseDetector):
         self._use = MultilingualHead.load(use_path) if self.params.multilingual else None
         if self._use is not None:
             default_use_embedder().load()  # here, not on the first French message (~1.5 s)
-        self._form = (
-            load_request_form(self.params.addressed_form_path, DEFAULT_ADDRESSED_FORM)
-            if self.params.addressed_form
-            else None
-        )
+        form = self.params.addressed_form_path
+        self._form = CascadeModel.load(Path(form)) if form else None
         prepare_englishness()  # the normaliser's leet / rot13 judge, counted once, not mid-request
         if self.params.multilingual_cues:
             prepare_cues()  # ~0.25 s of regex compilation the first non-Latin user would pay
