@@ -142,6 +142,12 @@ class InjectionParams(DetectorParams):
         segment_sources: Sources whose text is data; each sentence of it is scored on its own.
         segment_over_chars: Also score sentences of any text longer than this (0: never); a
             long text dilutes one injected sentence as much as a document does.
+        turn_segment_margin: Logit subtracted from each sentence's score in a text that is not
+            from a ``segment_sources`` source (a chat turn): its sentences are written to the
+            assistant, and each is one more chance of a false alarm.
+        turn_stage2_segments: At most this many sentences of a chat turn up to
+            ``LONG_TEXT_CHARS`` may pay for stage 2 (the most suspicious to stage 1); ``None``:
+            no bound. Longer texts keep ``LONG_STAGE2_SEGMENTS``.
         multilingual_cues: Floor the score at ``CUE_FLOOR`` when a text in a script the model
             cannot read holds an injection cue (see ``_injection_cues``; measured in the card
             and judged by ``training/injection_cues_dev.py``).
@@ -163,6 +169,8 @@ class InjectionParams(DetectorParams):
     scan_views: bool = True
     segment_sources: tuple[str, ...] = ("tool", "document")
     segment_over_chars: int = CHUNK_CHARS
+    turn_segment_margin: float = 0.0
+    turn_stage2_segments: int | None = None
     multilingual_cues: bool = True
     multilingual: bool = True
     multilingual_path: str | None = None
@@ -323,13 +331,17 @@ class PromptInjectionDetector(BaseDetector):
         if not segmented or len(view) <= MIN_SEGMENT:
             return whole, (0, len(view))
         spans = _segments(view)
+        turn = item.source not in params.segment_sources  # a chat turn, not data
         cap = LONG_STAGE2_SEGMENTS if long_view else None
+        if turn and not long_view and params.turn_stage2_segments is not None:
+            cap = params.turn_stage2_segments
         texts = [view[a:b] for a, b in spans]
         weights = weigh(texts) if weigh is not None else None
         probs = self._segment_probs(texts, item.features, use, cap, weights)
         z = np.log(np.clip(probs, 1e-6, 1 - 1e-6) / np.clip(1 - probs, 1e-6, 1))
         addressed = np.array([_ADDRESSED.search(text) is not None for text in texts])
-        probs = sigmoid(z + ADDRESSED_BONUS * addressed)
+        z = z + ADDRESSED_BONUS * addressed - (params.turn_segment_margin if turn else 0.0)
+        probs = sigmoid(z)
         if weights is not None:
             probs = probs * weights
         i = int(np.argmax(probs))
