@@ -9,7 +9,12 @@ import pytest
 
 from safeship.detectors._request_form import DOCUMENT_CHARS
 from safeship.detectors.base import DetectorInput
-from safeship.detectors.injection import MODEL_PATH, InjectionParams, PromptInjectionDetector
+from safeship.detectors.injection import (
+    MODEL_PATH,
+    InjectionParams,
+    PromptInjectionDetector,
+    _segments,
+)
 from safeship.detectors.textmodel import CascadeModel, sigmoid
 from safeship.features.cache import FeatureCache
 from safeship.features.hashing import N_FEATURES, CountRows, NgramHasher
@@ -98,6 +103,9 @@ class RankingModel:
         self.scored += texts
         return sigmoid(self._z(texts)), len(texts)
 
+    def score(self, text: str, features: FeatureCache) -> float:
+        return float(self.score_texts([text], features)[0][0])
+
 
 def test_weights_rank_the_segments_that_may_pay_for_stage_two() -> None:
     det = detector(None)
@@ -109,3 +117,44 @@ def test_weights_rank_the_segments_that_may_pay_for_stage_two() -> None:
     probs = det._segment_probs(model.texts, features, None, 2, weights)  # type: ignore[attr-defined]
     assert model.scored == ["w3 b", "w1 c"]  # w5's weighted logit ranks it below them
     assert probs[0] == pytest.approx(float(sigmoid(np.array([5.0]))[0]))  # its stage-1 score
+
+
+def turn_detector(**params: object) -> PromptInjectionDetector:
+    base: dict[str, object] = {"multilingual": False, "multilingual_cues": False}
+    return PromptInjectionDetector(InjectionParams(**(base | params)))  # type: ignore[arg-type]
+
+
+@needs_model
+def test_an_attack_behind_harmless_sentences_is_read_on_its_own() -> None:
+    """Found in session 19: five sentences of a report diluted the attack to 0.01."""
+    text = FILLER * 5 + ATTACK
+    assert 200 < len(text) <= 2500
+    whole = turn_detector(segment_over_chars=2500)
+    assert score(whole, text) < 0.5  # the whole turn as one window
+    segmented = turn_detector(segment_over_chars=200, turn_segment_margin=1.0)
+    assert score(segmented, text) >= 0.5
+
+
+@needs_model
+def test_the_turn_margin_holds_chat_sentences_not_document_ones() -> None:
+    text = FILLER * 5 + ATTACK
+    plain = turn_detector(segment_over_chars=200)
+    strict = turn_detector(segment_over_chars=200, turn_segment_margin=30.0)
+    assert score(plain, text) >= 0.5
+    assert score(strict, text) < 0.5  # no sentence clears a margin of 30
+    assert score(strict, text, "document") == score(plain, text, "document")
+
+
+def test_a_turn_lets_only_so_many_sentences_pay_for_stage_two() -> None:
+    text = "w3 first sentence here, long enough to stand. w1 second sentence, also long enough."
+    model = RankingModel()
+    model.texts = [text[a:b] for a, b in _segments(text)]  # type: ignore[attr-defined]
+    assert len(model.texts) == 2  # type: ignore[attr-defined]
+    det = turn_detector(segment_over_chars=10, turn_stage2_segments=1)
+    det.setup()
+    det._model = model  # type: ignore[assignment]
+    item = DetectorInput(
+        text=text, normalised=normalise(text), features=FeatureCache(NgramHasher())
+    )
+    det._score_view(text, item, det.params)  # type: ignore[arg-type]
+    assert [t.split()[0] for t in model.scored[1:]] == ["w3"]  # after the whole text's window
