@@ -49,6 +49,23 @@ feature cache per text):
 No EVAL-ONLY set is read for the decision. If adopted, ``bench.quality.prompt_injection`` and
 ``bench.guard_latency`` run once afterwards and are reported whatever they say.
 
+**v1 result (margin 1.0): REJECTED on one clause (3's benign rows: 3.52% -> 4.84% of 455,
++1.3 points); every other clause passed.** Diluted attacks caught 23.1% -> **68.8%** of 160;
+long benign turns flagged 6 -> 9 of 200; validation F1 0.9501 -> 0.9515; a validation attack
+after a benign prompt caught 18.0% -> **88.3%** of 300; v19's poisoned passages pasted as user
+turns caught 34 -> **57** of 60 (benign 2 -> 3 of 240); pairs recall 0.858 -> 0.867; casual
+messages, tasks, pairs' benign, starter suite, documents and real pastes unchanged; the
+detector's p50 0.19 -> 0.17 ms and p99 3.4 -> 4.1 ms on the bench's 400 chat turns. Six
+validation rows newly flagged: three document passages (a config format, a privacy notice, exam
+instructions), an assistant's speech, a role-play prompt and a writing brief.
+
+**v2 (margin 2.0), decided after v1's result, before v2 was measured on any dev set.** The
+margin is chosen on v20's validation split (what a validation split is for; its benign rows of
+200-2,500 characters flagged at 0.5 by margin: 1.0 4.84%, 1.5 4.62%, 2.0 3.74%, 2.5 and 3.0
+3.52%, against 3.52% for v20): the smallest margin within clause 3's +1 point. That makes clause
+3's benign bar hold by construction; the blind sets of clauses 1 and 2 (their second use) and
+every other clause judge v2 as they judged v1. Same rule, same bars.
+
 Run: ``PYTHONPATH=. .venv/bin/python -m training.injection_turn_segments_dev``.
 """
 
@@ -77,7 +94,7 @@ DILUTED_DEV = DATA / "injection_diluted_attacks_dev.jsonl"
 LONG_BENIGN_DEV = DATA / "injection_long_benign_dev.jsonl"
 CANDIDATE: dict[str, object] = {
     "segment_over_chars": 200,
-    "turn_segment_margin": 1.0,
+    "turn_segment_margin": 2.0,  # v2; v1 (1.0) was rejected
     "turn_stage2_segments": 4,
 }
 NOT_PROMPTS = ("own:doc", "own:indirect", "gpteacher_response", "humaneval", "multilingual")
