@@ -66,6 +66,18 @@ margin is chosen on v20's validation split (what a validation split is for; its 
 3's benign bar hold by construction; the blind sets of clauses 1 and 2 (their second use) and
 every other clause judge v2 as they judged v1. Same rule, same bars.
 
+**v2 result: ADOPTED (every clause); the three params are the defaults since.** Diluted
+attacks (blind) caught 23.1% -> **63.8%** of 160; long benign turns (blind) flagged 6 -> **8** of
+200; validation F1 0.9501 -> 0.9514, its benign rows of 200-2,500 characters 3.52% -> 3.74% of
+455, a validation attack after a benign prompt caught 18.0% -> **83.3%** of 300; v19's poisoned
+passages pasted as user turns caught 34 -> **54** of 60 (benign 2 -> 2 of 240); pairs recall
+0.858 -> 0.867; real documents pasted whole flagged 131 -> 128 of 133, the standard library's
+dev quarter 69 -> 66 of 80 (the margin reaches the sentences of pastes over 2,500 characters
+too), instructions planted in a paste 80 -> 80; casual messages, tasks, pairs' benign rows,
+documents as documents and the starter suite unchanged; the detector's p50 0.20 -> 0.21 ms and
+p99 3.9 -> 5.7 ms on the bench's 400 chat turns. The baseline below is v20 with
+``segment_over_chars=2500, turn_segment_margin=0.0, turn_stage2_segments=None``.
+
 Run: ``PYTHONPATH=. .venv/bin/python -m training.injection_turn_segments_dev``.
 """
 
@@ -97,6 +109,12 @@ CANDIDATE: dict[str, object] = {
     "turn_segment_margin": 2.0,  # v2; v1 (1.0) was rejected
     "turn_stage2_segments": 4,
 }
+BEFORE: dict[str, object] = {
+    "segment_over_chars": 2500,
+    "turn_segment_margin": 0.0,
+    "turn_stage2_segments": None,
+}
+"""v20 as it shipped before the rule (the defaults then)."""
 NOT_PROMPTS = ("own:doc", "own:indirect", "gpteacher_response", "humaneval", "multilingual")
 PAIRS = 300
 SEED = 19
@@ -241,7 +259,7 @@ def main() -> bool:
 
     _, val, _ = assemble(default_data_dir())
     turns = chat_turns(400)
-    shipped = figures({}, val, turns)
+    shipped = figures(BEFORE, val, turns)
     cand = figures(CANDIDATE, val, turns)
     return report("v20", shipped, cand, verdict(shipped, cand))
 

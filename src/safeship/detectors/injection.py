@@ -9,6 +9,9 @@ badly are handled explicitly:
 * **Indirect injection**: for ``source`` ``tool`` or ``document`` the text is data, not a user turn,
   and one injected sentence is diluted in a long page. Each sentence is also scored on its own, and
   an imperative addressed to the assistant adds a little evidence.
+* **Diluted direct injection**: a few harmless sentences before an injection dilute it in a chat
+  turn just as a page does, so every text over ``TURN_SEGMENT_CHARS`` is read sentence by
+  sentence too, a chat turn's sentences held to a higher bar (``turn_segment_margin``).
 * **System-prompt context** (``_injection_context``): asking for exactly what the system prompt
   protects is an attack only given that system prompt. A learnt pair model on the two embeddings
   scores that when an embedder is available; otherwise a lexical overlap shifts the text's logit.
@@ -73,6 +76,10 @@ MAX_SEGMENTS = 256
 LONG_STAGE2_CHUNKS: int | None = 4
 LONG_STAGE2_SEGMENTS: int | None = 16
 MIN_SEGMENT = 40
+TURN_SEGMENT_CHARS = 200
+"""Texts longer than this are also read sentence by sentence: a few harmless sentences before an
+injection diluted it away in one window (rule and figures: training/injection_turn_segments_dev.py;
+before session 19 this was CHUNK_CHARS, 2,500)."""
 
 _TEMPLATE = re.compile(
     r"<\|im_start\|>\s*(system|assistant|developer)|<\|(system|im_end|eot_id|endoftext)\|>"
@@ -140,11 +147,12 @@ class InjectionParams(DetectorParams):
             the system prompt caught (figures in the model card).
         scan_views: Score every normalised view (decoded payloads too), not only the main one.
         segment_sources: Sources whose text is data; each sentence of it is scored on its own.
-        segment_over_chars: Also score sentences of any text longer than this (0: never); a
-            long text dilutes one injected sentence as much as a document does.
+        segment_over_chars: Also score sentences of any text longer than this (0: never): a few
+            harmless sentences dilute an injected one in a chat turn as much as in a document.
+            ``CHUNK_CHARS`` (2,500) restores the behaviour before session 19.
         turn_segment_margin: Logit subtracted from each sentence's score in a text that is not
-            from a ``segment_sources`` source (a chat turn): its sentences are written to the
-            assistant, and each is one more chance of a false alarm.
+            from a ``segment_sources`` source (a chat turn): its sentences are all written to the
+            assistant, and each is one more chance of a false alarm (0.0 before session 19).
         turn_stage2_segments: At most this many sentences of a chat turn up to
             ``LONG_TEXT_CHARS`` may pay for stage 2 (the most suspicious to stage 1); ``None``:
             no bound. Longer texts keep ``LONG_STAGE2_SEGMENTS``.
@@ -168,9 +176,9 @@ class InjectionParams(DetectorParams):
     system_prompt_model: bool = True
     scan_views: bool = True
     segment_sources: tuple[str, ...] = ("tool", "document")
-    segment_over_chars: int = CHUNK_CHARS
-    turn_segment_margin: float = 0.0
-    turn_stage2_segments: int | None = None
+    segment_over_chars: int = TURN_SEGMENT_CHARS
+    turn_segment_margin: float = 2.0
+    turn_stage2_segments: int | None = 4
     multilingual_cues: bool = True
     multilingual: bool = True
     multilingual_path: str | None = None

@@ -158,3 +158,12 @@ def test_a_turn_lets_only_so_many_sentences_pay_for_stage_two() -> None:
     )
     det._score_view(text, item, det.params)  # type: ignore[arg-type]
     assert [t.split()[0] for t in model.scored[1:]] == ["w3"]  # after the whole text's window
+
+
+@needs_model
+def test_the_defaults_read_a_chat_turn_sentence_by_sentence() -> None:
+    """Adopted by training/injection_turn_segments_dev.py (v2: margin 2.0)."""
+    params = InjectionParams()
+    assert (params.segment_over_chars, params.turn_segment_margin) == (200, 2.0)
+    assert score(turn_detector(), FILLER * 5 + ATTACK) >= 0.5
+    assert score(turn_detector(), FILLER * 6) < 0.5
