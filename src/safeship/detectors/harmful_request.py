@@ -49,6 +49,8 @@ from safeship.detectors.textmodel import (
     WindowScorer,
     best_window,
     chunk_text,
+    logit,
+    sigmoid,
     spread,
 )
 from safeship.features.cache import FeatureCache
@@ -132,6 +134,15 @@ def _windows(view: str) -> list[str]:
     return windows + spread(list(dict.fromkeys(subs)), MAX_SUB_WINDOWS)
 
 
+def _sentence_windows(view: str) -> list[str]:
+    """A text's sentences and adjacent pairs (none when it is one sentence)."""
+    sents = _sentences(view)
+    if len(sents) < 2:
+        return []
+    subs = sents + [f"{a} {b}" for a, b in zip(sents, sents[1:], strict=False)]
+    return list(dict.fromkeys(subs))
+
+
 def _long_sentences(view: str, model: WindowScorer, features: FeatureCache) -> list[str]:
     """A long text's every sentence, and pairs around the most suspicious sentences.
 
@@ -196,6 +207,15 @@ class HarmfulRequestParams(EncoderParams):
             version passed its rule (``training/harmful_request_request_form_dev.py``: real
             pasted documents flagged 109 -> 36 of 133, short texts unchanged).
         request_form_path: Another request-form model than the shipped ``request_form.npz``.
+        short_sentences_over: In a text longer than this and up to ``SHORT_TEXT`` characters,
+            also score each sentence and each pair of adjacent sentences, held to a logit
+            ``short_sentence_margin`` higher than the whole text (0: never; texts over
+            ``SHORT_TEXT`` have always been read by sentence, with no margin). Why: a harmful
+            request behind a sentence or two of small talk was diluted in the one window such
+            a text got (rule: ``training/harmful_request_short_sentences_dev.py``).
+        short_sentence_margin: The logit a short text's sentence must clear on top of the
+            decision point: the whole text's context is what tells a homonym, a novel's plot or
+            a safety question from a request, and a sentence alone has lost it.
     """
 
     model_path: str | None = None
@@ -207,6 +227,8 @@ class HarmfulRequestParams(EncoderParams):
     multilingual_hazards: bool = True
     request_form: bool = True
     request_form_path: str | None = None
+    short_sentences_over: int = 0
+    short_sentence_margin: float = 2.0
 
 
 class HarmfulRequestDetector(BaseDetector):
@@ -268,7 +290,8 @@ class HarmfulRequestDetector(BaseDetector):
         longest = max(map(len, views), default=0)
         weigh = self._request_form(views, features)
         if longest <= LONG_TEXT_CHARS:
-            return best_window(self._model, views, _windows, features, weigh=weigh)
+            found = best_window(self._model, views, _windows, features, weigh=weigh)
+            return self._with_short_sentences(found, views, features)
         model = self._model
 
         def sentences(view: str) -> list[str]:
@@ -279,6 +302,28 @@ class HarmfulRequestDetector(BaseDetector):
         parts = best_window(model, views, sentences, features, LONG_STAGE2_WINDOWS, weigh)
         best = max(whole, parts, key=lambda found: found[0])
         return best[0], best[1], whole[2] + parts[2]
+
+    def _with_short_sentences(
+        self, found: tuple[float, str, int], views: tuple[str, ...], features: FeatureCache
+    ) -> tuple[float, str, int]:
+        """``found``, or a short text's best sentence (or pair) if it clears the margin more.
+
+        Only for texts longer than ``short_sentences_over`` and up to ``SHORT_TEXT``: shorter
+        ones are one sentence or two, longer ones are read by sentence already (``_windows``).
+        """
+        assert isinstance(self.params, HarmfulRequestParams)
+        over = self.params.short_sentences_over
+        longest = max(map(len, views), default=0)
+        if over <= 0 or not over < longest <= SHORT_TEXT:
+            return found
+        score, window, n_stage2 = found
+        best, sub, used = best_window(self._model, views, _sentence_windows, features)
+        if not sub:
+            return found
+        shifted = float(sigmoid(np.array([logit(best) - self.params.short_sentence_margin]))[0])
+        if shifted > score:
+            return shifted, sub, n_stage2 + used
+        return score, window, n_stage2 + used
 
     def _request_form(self, views: tuple[str, ...], features: FeatureCache) -> Weigher | None:
         """How likely each window is a request rather than document text, or ``None``.
