@@ -240,7 +240,9 @@ def best_window(
     best, best_text, n_stage2 = 0.0, "", 0
     for view in views:
         windows = split(view)
-        weights = weigh(windows) if weigh is not None and windows else None
+        if not windows:
+            continue  # a split may find nothing to score in a view (one sentence, say)
+        weights = weigh(windows) if weigh is not None else None
         if max_stage2 is not None and len(windows) > max_stage2:
             z1 = model.stage1_logits(features.hashed(windows))
             if weights is not None:

@@ -25,7 +25,7 @@ import numpy as np
 
 from safeship.detectors._encoder_opinion import EncoderOpinion, EncoderParams, optional_opinion
 from safeship.detectors.base import BaseDetector, DetectorInput, DetectorParams
-from safeship.detectors.textmodel import CHUNK_CHARS, best_window, chunk_text
+from safeship.detectors.textmodel import CHUNK_CHARS, best_window, chunk_text, logit, sigmoid
 from safeship.detectors.toxicity_model import ToxicityModel
 from safeship.errors import ArtefactError
 from safeship.features.cache import FeatureCache
@@ -52,6 +52,11 @@ def segments(text: str) -> list[str]:
     """
     if len(text) <= CHUNK_CHARS:
         return [text]
+    return [w for seg in sentence_groups(text) for w in chunk_text(seg)]
+
+
+def sentence_groups(text: str) -> list[str]:
+    """The text's sentences in order, grouped up to ``SEGMENT_CHARS`` (a long one stays whole)."""
     out: list[str] = []
     current = ""
     for sentence in _SENTENCE.findall(text):
@@ -61,7 +66,13 @@ def segments(text: str) -> list[str]:
         current += sentence
     if current.strip():
         out.append(current)
-    return [w for seg in out for w in chunk_text(seg)]
+    return out
+
+
+def _several_groups(text: str) -> list[str]:
+    """A text's sentence groups when it has more than one (else none: it is its own window)."""
+    groups = sentence_groups(text)
+    return groups if len(groups) > 1 else []
 
 
 def term_hash(term: str) -> int:
@@ -77,11 +88,22 @@ class ToxicityParams(EncoderParams):
         lexicon_path: Hashed lexicon artefact; defaults to the shipped ``toxicity_lexicon.npz``.
         max_findings: Cap on reported spans, so a 1 MB rant yields a bounded result.
         encoder, encoder_dir: The fine-tuned second opinion (see ``EncoderParams``).
+        short_segments_over: In a text longer than this and up to ``CHUNK_CHARS``, also score
+            its sentence groups (as a longer text's), each held to a logit
+            ``short_segment_margin`` higher than the whole text (0: never). Why: one insult or
+            threat among a few ordinary sentences, in a message or in a model's answer, was
+            diluted in the one window such a text got (rule:
+            ``training/toxicity_short_segments_dev.py``).
+        short_segment_margin: The logit a sentence group must clear on top of the decision
+            point: the whole text's context is what tells a quoted insult, counter-speech or a
+            villain's line in a story from abuse.
     """
 
     model_path: str | None = None
     lexicon_path: str | None = None
     max_findings: int = 32
+    short_segments_over: int = 0
+    short_segment_margin: float = 2.0
 
 
 @dataclass(frozen=True)
@@ -197,7 +219,18 @@ class ToxicityDetector(BaseDetector):
         This is the score before the encoder's second opinion; its stacker is fitted on it.
         """
         self.setup()
-        return best_window(self._model, views, segments, features, MAX_STAGE2_WINDOWS)
+        found = best_window(self._model, views, segments, features, MAX_STAGE2_WINDOWS)
+        params = self._params()
+        over, longest = params.short_segments_over, max(map(len, views), default=0)
+        if over <= 0 or not over < longest <= CHUNK_CHARS:
+            return found
+        best, group, used = best_window(
+            self._model, views, _several_groups, features, MAX_STAGE2_WINDOWS
+        )
+        shifted = float(sigmoid(np.array([logit(best) - params.short_segment_margin]))[0])
+        if group and shifted > found[0]:
+            return shifted, group, found[2] + used
+        return found[0], found[1], found[2] + used
 
     def score(self, item: DetectorInput) -> DetectorResult:
         """Score every view (max), name the category, and report lexicon spans."""
