@@ -38,6 +38,16 @@ these hold (the detector as the guard runs it, MiniLM configured, encoder off as
 No EVAL-ONLY set is read for the decision. If adopted, ``bench.quality.harmful_request`` runs once
 afterwards and is reported whatever it says.
 
+**Result: REJECTED (clause 2 at 0.4); the params stay off.** Diluted harmful requests (blind)
+caught 71.3% -> 86.3% of 160; the test split's harmful rows behind benign ones 53.7% -> 72.1%;
+but the context-benign turns (blind) flagged 46 -> 50 of 200 at 0.5 (at the bar) and **55 ->
+65** at 0.4 (+6 allowed); benign test pairs 12.0% -> 12.9%. Every clause of v27's rule 4
+unchanged (fresh, sensitive, v10 dev and ordinary sets, test accuracy 0.9324 -> 0.9320, starter
+suite). No EVAL-ONLY set was run. What the run showed besides: v13 already flags **23%** (46 of
+200) of blind benign turns in which one sentence alone sounds harmful and the rest makes it
+plain (homonyms, a novel's plot, safety, history, idioms, medical and legal questions) at 0.5,
+27.5% at 0.4: an over-refusal the earlier benign sets, mostly single questions, understated.
+
 Run: ``PYTHONPATH=. .venv/bin/python -m training.harmful_request_short_sentences_dev``.
 """
 

@@ -212,7 +212,9 @@ class HarmfulRequestParams(EncoderParams):
             ``short_sentence_margin`` higher than the whole text (0: never; texts over
             ``SHORT_TEXT`` have always been read by sentence, with no margin). Why: a harmful
             request behind a sentence or two of small talk was diluted in the one window such
-            a text got (rule: ``training/harmful_request_short_sentences_dev.py``).
+            a text got. Off: its rule (``training/harmful_request_short_sentences_dev.py``)
+            rejected 120 with a margin of 2 (86% of diluted requests caught instead of 71%,
+            but 10 more of 200 context-benign turns flagged at 0.4).
         short_sentence_margin: The logit a short text's sentence must clear on top of the
             decision point: the whole text's context is what tells a homonym, a novel's plot or
             a safety question from a request, and a sentence alone has lost it.
