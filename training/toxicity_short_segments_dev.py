@@ -36,6 +36,15 @@ these hold (the detector as the guard runs it, MiniLM configured, encoder off as
 No EVAL-ONLY set is read for the decision. If adopted, ``bench.quality.toxicity`` runs once
 afterwards and is reported whatever it says.
 
+**Result: REJECTED (clause 2 and the answers clause of 3); the params stay off.** The blind
+diluted texts were caught 4.4% -> 47.5% of 160 at 0.5 (v6 misses nearly every toxic sentence
+inside a longer text), but the blind context-benign texts went 15 -> **64** of 200 flagged (+4
+allowed) and the benign dev answers 1 -> 3 of 220 (not more allowed). Unchanged: functional dev
+AUROC 0.930 and balanced accuracy 0.854, toxic answer recall 0.963, everyday messages 11, test
+AUROC 0.968 -> 0.967, the starter suite. A sentence group alone cannot tell a quoted insult,
+counter-speech or a villain's line from abuse; telling them apart needs a model that reads the
+group with its context, not a margin. No EVAL-ONLY set was run.
+
 Run: ``PYTHONPATH=. .venv/bin/python -m training.toxicity_short_segments_dev``.
 """
 
