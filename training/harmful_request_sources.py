@@ -51,6 +51,12 @@ HANDWRITTEN = (
 )
 
 
+CONTEXT_TURNS = ("harmful_request_context_v28a.jsonl", "harmful_request_context_v28b.jsonl")
+"""v28's rows (``--context-turns``): benign multi-sentence turns in which one sentence alone
+sounds harmful, and harmful requests wrapped in small talk or a thin pretext; written by two
+helpers that saw none of our data (rule: ``training/harmful_request_context_turns_dev.py``)."""
+
+
 @dataclass(frozen=True)
 class Example:
     """One labelled prompt."""
@@ -137,10 +143,10 @@ def _benign_public(root: Path, rng: random.Random) -> list[Example]:
     return out
 
 
-def _ours() -> list[Example]:
+def _ours(extra: tuple[str, ...] = ()) -> list[Example]:
     benign, harmful = harmful_request_data.build()
     rows = benign + harmful
-    for name in HANDWRITTEN:
+    for name in HANDWRITTEN + extra:
         rows += [
             json.loads(line) for line in (DATA / name).read_text(encoding="utf-8").splitlines()
         ]
@@ -228,16 +234,21 @@ def _real_documents() -> list[Example]:
 
 
 def load_all(
-    root: Path, seed: int = 7, documents: bool = False, real_documents: bool = False
+    root: Path,
+    seed: int = 7,
+    documents: bool = False,
+    real_documents: bool = False,
+    context_turns: bool = False,
 ) -> list[Example]:
     """Every training example, deduplicated by lower-cased text (first label wins).
 
     ``documents``: v26's benign document rows too (``training.harmful_request_documents_dev``).
     ``real_documents``: v27's (``training.harmful_request_real_documents_dev``).
+    ``context_turns``: v28's (``CONTEXT_TURNS``), as own rows.
     """
     rng = random.Random(seed)
     rows = _ailuminate(root) + _donotanswer(root) + _gptfuzz(root) + _benign_public(root, rng)
-    rows += _ours()
+    rows += _ours(CONTEXT_TURNS if context_turns else ())
     if documents:
         rows += _documents()
     if real_documents:

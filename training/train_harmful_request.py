@@ -141,10 +141,21 @@ def main(argv: list[str] | None = None) -> None:
         help="v27: software and real documents, and their sentences, at weight 1 "
         "(harmful_request_real_documents_dev)",
     )
+    parser.add_argument(
+        "--context-turns",
+        action="store_true",
+        help="v28: benign turns whose one sentence sounds harmful, harmful requests in small "
+        "talk or a pretext (harmful_request_context_turns_dev)",
+    )
     args = parser.parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     t0 = time.perf_counter()
-    rows = load_all(args.data_dir, documents=args.documents, real_documents=args.real_documents)
+    rows = load_all(
+        args.data_dir,
+        documents=args.documents,
+        real_documents=args.real_documents,
+        context_turns=args.context_turns,
+    )
     split: dict[str, list[Example]] = defaultdict(list)
     for e in rows:
         split[_bucket(e.group)].append(e)
