@@ -78,6 +78,12 @@ documents as documents and the starter suite unchanged; the detector's p50 0.20 
 p99 3.9 -> 5.7 ms on the bench's 400 chat turns. The baseline below is v20 with
 ``segment_over_chars=2500, turn_segment_margin=0.0, turn_stage2_segments=None``.
 
+**Re-checked after the review fixes (same session):** code lines no longer go to the USE head,
+a turn's USE sentences are read in groups, params bounded, spans mapped. Every clause still
+holds, with every quality figure identical to the adoption run's (English dev sets); the
+detector's p50 / p99 on the bench's chat turns 0.19 / 4.7 ms against v20's 0.23 / 4.1 ms in
+that run.
+
 Run: ``PYTHONPATH=. .venv/bin/python -m training.injection_turn_segments_dev``.
 """
 
