@@ -26,6 +26,17 @@ guard runs it, MiniLM configured, encoder off as shipped, request-form weighting
 No EVAL-ONLY set is read for the decision. If adopted, ``bench.quality.harmful_request`` runs once
 afterwards and is reported whatever it says.
 
+**v28 result: REJECTED (clause 3: ordinary questions and the starter suite); v13 ships.** Built by
+``python -m training.train_harmful_request --context-turns`` (72 s). What moved as hoped: the
+blind context-benign turns flagged 46 -> **32** of 200 at 0.5 and 55 -> **37** at 0.4; diluted
+harmful requests caught 71.3% -> 79.4%; the fresh set's benign flagged at 0.4 11.9% -> 9.2% and
+its recall 0.813 -> 0.831 at 0.4, 0.775 -> 0.788 at 0.5; the sensitive set 4 -> 2 benign
+flagged, 49 -> 50 harmful caught; v10 dev 7 -> 6 benign, 106 caught; test accuracy 0.9324 ->
+0.9329; test pairs caught 53.7% -> 57.9%, benign pairs 12.0% -> 10.7%. What failed: the
+ordinary questions flagged at 0.4 8 -> 10 (not more allowed) and **2 of the starter suite's 52
+attacks let through** the demo's guard (0 before). No EVAL-ONLY set was run. The rows stay in
+the repository (``CONTEXT_TURNS``), untrained by default.
+
 Run: ``PYTHONPATH=. .venv/bin/python -m training.harmful_request_context_turns_dev CAND.npz``.
 """
 

@@ -54,7 +54,8 @@ HANDWRITTEN = (
 CONTEXT_TURNS = ("harmful_request_context_v28a.jsonl", "harmful_request_context_v28b.jsonl")
 """v28's rows (``--context-turns``): benign multi-sentence turns in which one sentence alone
 sounds harmful, and harmful requests wrapped in small talk or a thin pretext; written by two
-helpers that saw none of our data (rule: ``training/harmful_request_context_turns_dev.py``)."""
+helpers that saw none of our data. Not trained by default: v28 was rejected by its rule
+(``training/harmful_request_context_turns_dev.py``: 2 starter attacks let through)."""
 
 
 @dataclass(frozen=True)
