@@ -37,6 +37,13 @@ ordinary questions flagged at 0.4 8 -> 10 (not more allowed) and **2 of the star
 attacks let through** the demo's guard (0 before). No EVAL-ONLY set was run. The rows stay in
 the repository (``CONTEXT_TURNS``), untrained by default.
 
+**v29 rule, written and committed after v28's result and before v29 was trained (same
+session).** v29 = v28 with the context rows at weight 1 instead of the own-row weight 4
+(``--context-turns --context-weight 1``): 600 rows at weight 4 moved the model further than
+the failing clauses allow, and at weight 1 they count as the public rows do. The same clauses
+1-4 on the same sets (the blind sets' third use, the starter suite's and the other dev sets'
+as in every harmful_request rule).
+
 Run: ``PYTHONPATH=. .venv/bin/python -m training.harmful_request_context_turns_dev CAND.npz``.
 """
 

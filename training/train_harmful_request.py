@@ -123,6 +123,17 @@ def _held_out(
     return out
 
 
+CONTEXT_GROUPS = ("own:cbt_", "own:cht_")
+"""Group prefixes of the ``--context-turns`` rows (``CONTEXT_TURNS``)."""
+
+
+def _weight(e: Example, context_weight: float) -> float:
+    """A training row's sample weight: own rows weigh more, v28's rows as ``context_weight``."""
+    if e.group.startswith(CONTEXT_GROUPS):
+        return context_weight
+    return OWN_WEIGHT if e.source.startswith("own") else 1.0
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     default = os.environ.get("SAFESHIP_DATA", str(ROOT.parent / "shared" / "datasets"))
@@ -146,6 +157,12 @@ def main(argv: list[str] | None = None) -> None:
         action="store_true",
         help="v28: benign turns whose one sentence sounds harmful, harmful requests in small "
         "talk or a pretext (harmful_request_context_turns_dev)",
+    )
+    parser.add_argument(
+        "--context-weight",
+        type=float,
+        default=OWN_WEIGHT,
+        help="sample weight of the --context-turns rows (v28: the own-row weight; v29: 1)",
     )
     args = parser.parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -174,7 +191,7 @@ def main(argv: list[str] | None = None) -> None:
         c_tfidf=4.0,
         c_embed=2.0,
         band=(0.03, 0.97),
-        sample_weight=[OWN_WEIGHT if e.source.startswith("own") else 1.0 for e in tr],
+        sample_weight=[_weight(e, args.context_weight) for e in tr],
         categories=([e.text for e in cats], [str(e.category) for e in cats]),
     )
     if embedder is not None:
