@@ -44,6 +44,15 @@ the failing clauses allow, and at weight 1 they count as the public rows do. The
 1-4 on the same sets (the blind sets' third use, the starter suite's and the other dev sets'
 as in every harmful_request rule).
 
+**v29 result: REJECTED (one clause: ordinary questions flagged at 0.4, 8 -> 10); v13 ships.**
+Every other clause held, the starter suite included (0 attacks let through, 6 benign blocked):
+context-benign turns 46 -> **32** of 200 at 0.5 and 55 -> **42** at 0.4; diluted requests
+71.3% -> 78.8%; the fresh set's benign at 0.4 11.9% -> 9.6%, recall 0.813 -> 0.831 at 0.4 and
+0.775 at 0.5; the sensitive set 4 -> 2 benign, 49 -> 51 harmful; v10 dev 6 benign, 106 caught;
+test accuracy 0.9329; test pairs 53.7% -> 56.2% caught, benign pairs 12.0% -> 11.2%. No
+EVAL-ONLY set was run. A next round could pair these rows with ordinary questions that share
+their small-talk openings (what the two extra flags suggest), under a rule of its own.
+
 Run: ``PYTHONPATH=. .venv/bin/python -m training.harmful_request_context_turns_dev CAND.npz``.
 """
 

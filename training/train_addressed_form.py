@@ -33,22 +33,15 @@ Run: ``PYTHONPATH=. .venv/bin/python -m training.train_addressed_form [--out PAT
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
-import random
 from pathlib import Path
 
-import numpy as np
-
-from safeship.detectors.textmodel import sigmoid
-from safeship.features.hashing import NgramHasher
-from training.cascade_fit import fit_cascade
 from training.encoder_rules import default_data_dir
 from training.harmful_request_sources import document_rows
-from training.injection_data import DOCUMENTS, OWN_DATA, PLANTED, REAL_DOCUMENTS, SEED, assemble
+from training.injection_data import DOCUMENTS, OWN_DATA, PLANTED, REAL_DOCUMENTS, assemble
+from training.train_request_form import fit_form
 
 MODEL = Path("/tmp/addressed_form.npz")
-VAL_FRACTION = 0.15
 NOT_ADDRESSED = ("own:doc", "own:indirect", "own:benign_document", "multilingual")
 """Sources of v20's rows that are not text written to an assistant (prefixes)."""
 NOT_PROMPTS = {"gpteacher_response", "humaneval"}
@@ -71,10 +64,6 @@ def planted_rows() -> list[tuple[str, str, int]]:
     return [(f"planted:{r['group']}", str(r["text"]), int(str(r["label"]))) for r in rows if r]
 
 
-def _is_val(group: str) -> bool:
-    return int(hashlib.sha1(group.encode()).hexdigest()[:8], 16) / 0xFFFFFFFF < VAL_FRACTION
-
-
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     ap.add_argument("--data-dir", type=Path, default=default_data_dir())
@@ -83,30 +72,7 @@ def main(argv: list[str] | None = None) -> None:
     rows = [(group, text, 1) for group, text in addressed_rows(args.data_dir)]
     rows += planted_rows()
     rows += [(group, text, 0) for group, text in document_rows((REAL_DOCUMENTS, DOCUMENTS))]
-    random.Random(SEED).shuffle(rows)
-    train = [(t, y) for g, t, y in rows if not _is_val(g)]
-    val = [(t, y) for g, t, y in rows if _is_val(g)]
-    model, report = fit_cascade(
-        "addressed_form",
-        [t for t, _ in train],
-        [y for _, y in train],
-        [t for t, _ in val],
-        [y for _, y in val],
-        None,
-        c_tfidf=4.0,
-    )
-    p = sigmoid(model.stage1_logits(NgramHasher().transform([t for t, _ in val])))
-    y = np.array([y for _, y in val])
-    held = {
-        "n_train": len(train),
-        "n_val": len(val),
-        "val_addressed_kept_0.5": round(float((p[y == 1] >= 0.5).mean()), 4),
-        "val_document_rows_kept_0.5": round(float((p[y == 0] >= 0.5).mean()), 4),
-        "fit": report.as_dict(),
-    }
-    model.meta["held_out"] = held
-    model.save(args.out)
-    print(json.dumps(held, indent=1))
+    fit_form("addressed_form", rows, "val_addressed_kept_0.5", args.out)
 
 
 if __name__ == "__main__":

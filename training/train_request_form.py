@@ -85,11 +85,20 @@ def main(argv: list[str] | None = None) -> None:
     if args.jailbreaks:
         rows += [(group, text, 1) for group, text in _jailbreak_rows(args.data_dir)]
     rows += [(group, text, 0) for group, text in document_rows((REAL_DOCUMENTS, DOCUMENTS))]
+    fit_form("request_form", rows, "val_requests_kept_0.5", args.out)
+
+
+def fit_form(name: str, rows: list[tuple[str, str, int]], kept_key: str, out: Path) -> None:
+    """Fit a stage-1 form model on (group, text, label) rows, split by group; save it to ``out``.
+
+    The held-out share of positive rows read as positive at 0.5 is recorded under ``kept_key``,
+    that of document rows under ``val_document_rows_kept_0.5``.
+    """
     random.Random(SEED).shuffle(rows)
     train = [(t, y) for g, t, y in rows if not _is_val(g)]
     val = [(t, y) for g, t, y in rows if _is_val(g)]
     model, report = fit_cascade(
-        "request_form",
+        name,
         [t for t, _ in train],
         [y for _, y in train],
         [t for t, _ in val],
@@ -102,12 +111,12 @@ def main(argv: list[str] | None = None) -> None:
     held = {
         "n_train": len(train),
         "n_val": len(val),
-        "val_requests_kept_0.5": round(float((p[y == 1] >= 0.5).mean()), 4),
+        kept_key: round(float((p[y == 1] >= 0.5).mean()), 4),
         "val_document_rows_kept_0.5": round(float((p[y == 0] >= 0.5).mean()), 4),
         "fit": report.as_dict(),
     }
     model.meta["held_out"] = held
-    model.save(args.out)
+    model.save(out)
     print(json.dumps(held, indent=1))
 
 
