@@ -191,7 +191,6 @@ class InjectionParams(DetectorParams):
 USE_GROUP_CHARS = 400
 """A chat turn's adjacent sentences in a USE language are read together up to this length."""
 _NON_SPACE = re.compile(r"\S")
-_WORDS = re.compile(r"[^\W\d_]{2,}")
 _CODE = re.compile(r"[{}<>=]|\w\.\w+\(|\w\(\)")
 
 
@@ -201,12 +200,12 @@ def _reads_as_use_prose(text: str) -> bool:
     Why: a code line with an identifier such as ``todo`` or ``para`` passes the language check,
     and the head, which never saw code, rates it about 1.0 (a React ``map`` line: 0.9996).
     Prose here: no code punctuation (braces, angle brackets, ``=``, a call such as ``a.b(``),
-    at least 4 words, and letters make up at least 70% of the non-space characters.
+    and letters make up at least 70% of the non-space characters. A short foreign sentence
+    stays with the head: the English text model flags ordinary non-English text far more often.
     """
-    letters = sum(c.isalpha() for c in text)
-    if _CODE.search(text) or len(_WORDS.findall(text)) < 4:
+    if _CODE.search(text):
         return False
-    if letters < 0.7 * len(_NON_SPACE.findall(text)):
+    if sum(c.isalpha() for c in text) < 0.7 * len(_NON_SPACE.findall(text)):
         return False
     return reads_as_use_language(text, latin_only=True)
 
