@@ -49,9 +49,8 @@ from safeship.detectors.textmodel import (
     WindowScorer,
     best_window,
     chunk_text,
-    logit,
-    sigmoid,
     spread,
+    with_held_windows,
 )
 from safeship.features.cache import FeatureCache
 from safeship.features.multilingual import default_use_embedder
@@ -293,7 +292,14 @@ class HarmfulRequestDetector(BaseDetector):
         weigh = self._request_form(views, features)
         if longest <= LONG_TEXT_CHARS:
             found = best_window(self._model, views, _windows, features, weigh=weigh)
-            return self._with_short_sentences(found, views, features)
+            params = self.params
+            assert isinstance(params, HarmfulRequestParams)
+            if 0 < params.short_sentences_over < longest <= SHORT_TEXT:  # longer: by sentence
+                margin = params.short_sentence_margin
+                return with_held_windows(
+                    found, self._model, views, _sentence_windows, features, margin
+                )
+            return found
         model = self._model
 
         def sentences(view: str) -> list[str]:
@@ -304,28 +310,6 @@ class HarmfulRequestDetector(BaseDetector):
         parts = best_window(model, views, sentences, features, LONG_STAGE2_WINDOWS, weigh)
         best = max(whole, parts, key=lambda found: found[0])
         return best[0], best[1], whole[2] + parts[2]
-
-    def _with_short_sentences(
-        self, found: tuple[float, str, int], views: tuple[str, ...], features: FeatureCache
-    ) -> tuple[float, str, int]:
-        """``found``, or a short text's best sentence (or pair) if it clears the margin more.
-
-        Only for texts longer than ``short_sentences_over`` and up to ``SHORT_TEXT``: shorter
-        ones are one sentence or two, longer ones are read by sentence already (``_windows``).
-        """
-        assert isinstance(self.params, HarmfulRequestParams)
-        over = self.params.short_sentences_over
-        longest = max(map(len, views), default=0)
-        if over <= 0 or not over < longest <= SHORT_TEXT:
-            return found
-        score, window, n_stage2 = found
-        best, sub, used = best_window(self._model, views, _sentence_windows, features)
-        if not sub:
-            return found
-        shifted = float(sigmoid(np.array([logit(best) - self.params.short_sentence_margin]))[0])
-        if shifted > score:
-            return shifted, sub, n_stage2 + used
-        return score, window, n_stage2 + used
 
     def _request_form(self, views: tuple[str, ...], features: FeatureCache) -> Weigher | None:
         """How likely each window is a request rather than document text, or ``None``.

@@ -203,11 +203,10 @@ def _reads_as_use_prose(text: str) -> bool:
     and letters make up at least 70% of the non-space characters. A short foreign sentence
     stays with the head: the English text model flags ordinary non-English text far more often.
     """
-    if _CODE.search(text):
+    # cheapest test first: every sentence of an English turn over 200 characters comes here
+    if _CODE.search(text) or not reads_as_use_language(text, latin_only=True):
         return False
-    if sum(c.isalpha() for c in text) < 0.7 * len(_NON_SPACE.findall(text)):
-        return False
-    return reads_as_use_language(text, latin_only=True)
+    return sum(c.isalpha() for c in text) >= 0.7 * len(_NON_SPACE.findall(text))
 
 
 def _groups(indices: list[int], texts: list[str]) -> list[list[int]]:

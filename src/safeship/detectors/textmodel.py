@@ -260,6 +260,28 @@ def best_window(
     return best, best_text, n_stage2
 
 
+def with_held_windows(
+    found: tuple[float, str, int],
+    model: WindowScorer,
+    views: Sequence[str],
+    split: Callable[[str], list[str]],
+    features: FeatureCache,
+    margin: float,
+    max_stage2: int | None = None,
+) -> tuple[float, str, int]:
+    """``found`` (a ``best_window`` result), or the best of ``split``'s windows if it wins.
+
+    The windows are held to a logit ``margin`` over the decision point: a sentence read out of
+    its text has lost the context that tells a quote, a homonym or a story from the real thing,
+    so it must be surer than the whole text to decide. Stage-2 counts add up.
+    """
+    best, window, used = best_window(model, views, split, features, max_stage2)
+    held = 1.0 / (1.0 + math.exp(margin - logit(best))) if window else 0.0
+    if held > found[0]:
+        return held, window, found[2] + used
+    return found[0], found[1], found[2] + used
+
+
 def logit(p: float) -> float:
     """Inverse of the logistic function, clipped away from 0 and 1."""
     p = min(max(p, 1e-6), 1 - 1e-6)

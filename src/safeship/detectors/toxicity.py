@@ -25,7 +25,7 @@ import numpy as np
 
 from safeship.detectors._encoder_opinion import EncoderOpinion, EncoderParams, optional_opinion
 from safeship.detectors.base import BaseDetector, DetectorInput, DetectorParams
-from safeship.detectors.textmodel import CHUNK_CHARS, best_window, chunk_text, logit, sigmoid
+from safeship.detectors.textmodel import CHUNK_CHARS, best_window, chunk_text, with_held_windows
 from safeship.detectors.toxicity_model import ToxicityModel
 from safeship.errors import ArtefactError
 from safeship.features.cache import FeatureCache
@@ -223,16 +223,12 @@ class ToxicityDetector(BaseDetector):
         self.setup()
         found = best_window(self._model, views, segments, features, MAX_STAGE2_WINDOWS)
         params = self._params()
-        over, longest = params.short_segments_over, max(map(len, views), default=0)
-        if over <= 0 or not over < longest <= CHUNK_CHARS:
-            return found
-        best, group, used = best_window(
-            self._model, views, _several_groups, features, MAX_STAGE2_WINDOWS
-        )
-        shifted = float(sigmoid(np.array([logit(best) - params.short_segment_margin]))[0])
-        if group and shifted > found[0]:
-            return shifted, group, found[2] + used
-        return found[0], found[1], found[2] + used
+        if 0 < params.short_segments_over < max(map(len, views), default=0) <= CHUNK_CHARS:
+            margin = params.short_segment_margin
+            return with_held_windows(
+                found, self._model, views, _several_groups, features, margin, MAX_STAGE2_WINDOWS
+            )
+        return found
 
     def score(self, item: DetectorInput) -> DetectorResult:
         """Score every view (max), name the category, and report lexicon spans."""

@@ -77,3 +77,19 @@ def test_toxicity_group_reading_leaves_short_and_one_group_texts_alone() -> None
     one_group = "word " * 50  # no sentence end: one group, scored whole as before
     for text in (INSULT, FILLER * 4, one_group):
         assert score(reading, text) == score(plain, text)
+
+
+def test_a_held_window_decides_only_if_it_clears_the_margin_and_the_whole() -> None:
+    from safeship.detectors.textmodel import sigmoid, with_held_windows
+    from safeship.testing.window_scorers import FirstWordScorer
+
+    def split(_: str) -> list[str]:
+        return ["w3 a", "w1 b"]
+
+    features = FeatureCache(NgramHasher())
+    whole = (0.5, "whole", 1)
+    held = with_held_windows(whole, FirstWordScorer(), ["x"], split, features, 2.0)
+    assert held[:2] == (pytest.approx(float(sigmoid(1.0))), "w3 a")  # logit 3 - margin 2
+    assert with_held_windows(whole, FirstWordScorer(), ["x"], split, features, 4.0) == whole
+    nothing = with_held_windows(whole, FirstWordScorer(), ["x"], lambda _: [], features, 0.0)
+    assert nothing == whole
