@@ -57,6 +57,13 @@ sounds harmful, and harmful requests wrapped in small talk or a thin pretext; wr
 helpers that saw none of our data. Not trained by default: v28 was rejected by its rule
 (``training/harmful_request_context_turns_dev.py``: 2 starter attacks let through)."""
 
+SMALL_TALK = ("ordinary_small_talk_v30a.jsonl", "ordinary_small_talk_v30b.jsonl")
+"""v30's rows (``--small-talk``): 440 ordinary, harmless questions after small talk, about 160 of
+them with idioms that sound violent out of context ("this commute is killing me"); written by
+two helpers that saw none of our data. Why: v29 (v28's rows at weight 1) failed its rule only
+because two more ordinary questions were flagged; its harmful rows open with small talk, and
+nothing told the model small talk before an ordinary question is harmless."""
+
 
 @dataclass(frozen=True)
 class Example:
@@ -240,16 +247,18 @@ def load_all(
     documents: bool = False,
     real_documents: bool = False,
     context_turns: bool = False,
+    small_talk: bool = False,
 ) -> list[Example]:
     """Every training example, deduplicated by lower-cased text (first label wins).
 
     ``documents``: v26's benign document rows too (``training.harmful_request_documents_dev``).
     ``real_documents``: v27's (``training.harmful_request_real_documents_dev``).
     ``context_turns``: v28's (``CONTEXT_TURNS``), as own rows.
+    ``small_talk``: v30's (``SMALL_TALK``), as own rows.
     """
     rng = random.Random(seed)
     rows = _ailuminate(root) + _donotanswer(root) + _gptfuzz(root) + _benign_public(root, rng)
-    rows += _ours(CONTEXT_TURNS if context_turns else ())
+    rows += _ours((CONTEXT_TURNS if context_turns else ()) + (SMALL_TALK if small_talk else ()))
     if documents:
         rows += _documents()
     if real_documents:

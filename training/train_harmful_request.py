@@ -123,12 +123,13 @@ def _held_out(
     return out
 
 
-CONTEXT_GROUPS = ("own:cbt_", "own:cht_")
-"""Group prefixes of the ``--context-turns`` rows (``CONTEXT_TURNS``)."""
+CONTEXT_GROUPS = ("own:cbt_", "own:cht_", "own:ost_")
+"""Group prefixes of the ``--context-turns`` and ``--small-talk`` rows (both weigh
+``--context-weight``)."""
 
 
 def _weight(e: Example, context_weight: float) -> float:
-    """A training row's sample weight: own rows weigh more, v28's rows as ``context_weight``."""
+    """A training row's weight: own rows weigh more, v28's and v30's as ``context_weight``."""
     if e.group.startswith(CONTEXT_GROUPS):
         return context_weight
     return OWN_WEIGHT if e.source.startswith("own") else 1.0
@@ -164,6 +165,11 @@ def main(argv: list[str] | None = None) -> None:
         default=OWN_WEIGHT,
         help="sample weight of the --context-turns rows (v28: the own-row weight; v29: 1)",
     )
+    parser.add_argument(
+        "--small-talk",
+        action="store_true",
+        help="v30: ordinary questions after small talk (harmful_request_small_talk_dev)",
+    )
     args = parser.parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     t0 = time.perf_counter()
@@ -172,6 +178,7 @@ def main(argv: list[str] | None = None) -> None:
         documents=args.documents,
         real_documents=args.real_documents,
         context_turns=args.context_turns,
+        small_talk=args.small_talk,
     )
     split: dict[str, list[Example]] = defaultdict(list)
     for e in rows:
