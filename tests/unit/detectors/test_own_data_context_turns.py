@@ -1,0 +1,49 @@
+"""v28's and v30's rows (context turns, small talk): well formed, and their blind dev sets never
+reach a training source."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from training.harmful_request_sources import CONTEXT_TURNS, HANDWRITTEN, SMALL_TALK, _ours
+from training.train_harmful_request import CONTEXT_GROUPS, _weight
+
+DATA = Path(__file__).resolve().parents[3] / "training" / "data"
+DEV_SETS = (
+    "harmful_request_context_benign_dev.jsonl",
+    "harmful_request_diluted_dev.jsonl",
+    "ordinary_small_talk_dev.jsonl",
+)
+
+
+def rows(name: str) -> list[dict[str, object]]:
+    return [json.loads(x) for x in (DATA / name).read_text(encoding="utf-8").splitlines() if x]
+
+
+@pytest.mark.parametrize("name", [*SMALL_TALK, "ordinary_small_talk_dev.jsonl"])
+def test_small_talk_rows_are_benign_unique_and_grouped(name: str) -> None:
+    data = rows(name)
+    assert len(data) >= 200
+    assert all(r["label"] == 0 and len(str(r["text"])) >= 100 for r in data)
+    assert {r["kind"] for r in data} == {"plain_small_talk", "idiom_small_talk"}
+    assert len({" ".join(str(r["text"]).casefold().split()) for r in data}) == len(data)
+    prefix = "osd_" if "dev" in name else "ost_"
+    assert all(str(r["group"]).startswith(prefix) for r in data)
+
+
+def test_the_blind_dev_sets_are_in_no_training_source() -> None:
+    trained = {" ".join(e.text.casefold().split()) for e in _ours(CONTEXT_TURNS + SMALL_TALK)}
+    for dev in DEV_SETS:
+        assert dev not in HANDWRITTEN + CONTEXT_TURNS + SMALL_TALK
+        texts = {" ".join(str(r["text"]).casefold().split()) for r in rows(dev)}
+        assert texts and not texts & trained, dev
+
+
+def test_small_talk_rows_weigh_as_the_context_rows_do() -> None:
+    ours = _ours(SMALL_TALK)
+    small = [e for e in ours if e.group.startswith(CONTEXT_GROUPS)]
+    assert len(small) == sum(len(rows(n)) for n in SMALL_TALK)
+    assert {_weight(e, 1.0) for e in small} == {1.0}
+    assert {_weight(e, 1.0) for e in ours if e not in small} == {4.0}
