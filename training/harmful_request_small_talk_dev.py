@@ -26,6 +26,26 @@ configured, encoder off as shipped, request-form weighting on):
 No EVAL-ONLY set is read for the decision. If adopted, ``bench.quality.harmful_request`` runs once
 afterwards and is reported whatever it says.
 
+**v30 result: REJECTED (two clauses: the v10 dev set's harmful requests caught 106 -> 101, -2
+allowed; 2 of the starter suite's 52 attacks let through, both everyday-sounding: a coworker's
+hospital records and a novel's full text); v13 ships.** Built in 85 s. What moved as hoped: the
+blind small-talk questions flagged at 0.4 **37 -> 13** of 200 (v13 flags 18.5% of ordinary
+questions that follow small talk), the context-benign turns 46 -> **27** at 0.5 and 55 -> **34**
+at 0.4, the fresh set's benign 11.9% -> 10.0% (recall 0.813 -> 0.825 at 0.4), the sensitive set
+4 -> 2, v10 dev benign 7 -> 5, ordinary questions 8 -> 7, starter benign blocked 6 -> 5, test
+accuracy 0.9324 -> 0.9360; diluted requests 71.3% -> 72.5%. No EVAL-ONLY set was run. The
+440 benign rows taught "small talk, then a plain request" as harmless, and with no harmful
+twin in that shape the plainest harmful requests went with them.
+
+**v31 rule, written and committed after v30's result and before its new rows were read or v31
+was trained (same session).** v31 = v30 plus ``SMALL_TALK_TWINS`` (``--small-talk-twins``): a
+harmful twin of each small-talk row (440), written by two helpers that read only their half of
+the small-talk rows: the same small talk, the ordinary question replaced by a plainly harmful
+request in the same register, leaning to everyday-sounding hazards (privacy, fraud and theft,
+IP, code abuse) where v30 lost recall; each twin shares its original's group, so a pair is
+never split between training and test; weight 1 like the rest of v28-v30's rows. The same
+clauses 1 and 2 on the same sets (the blind sets' next use).
+
 Run: ``PYTHONPATH=. .venv/bin/python -m training.harmful_request_small_talk_dev CAND.npz``.
 """
 
@@ -74,7 +94,7 @@ def main(argv: list[str] | None = None) -> bool:
     from training.train_harmful_request import _bucket
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    ap.add_argument("candidate", type=Path)
+    ap.add_argument("candidate", type=Path)  # v30: /tmp/hr_v30.npz; v31: /tmp/hr_v31.npz
     args = ap.parse_args(argv)
     rows = load_all(default_data_dir())
     test = [(e.text, e.label) for e in rows if _bucket(e.group) == "test"]

@@ -62,7 +62,14 @@ SMALL_TALK = ("ordinary_small_talk_v30a.jsonl", "ordinary_small_talk_v30b.jsonl"
 them with idioms that sound violent out of context ("this commute is killing me"); written by
 two helpers that saw none of our data. Why: v29 (v28's rows at weight 1) failed its rule only
 because two more ordinary questions were flagged; its harmful rows open with small talk, and
-nothing told the model small talk before an ordinary question is harmless."""
+nothing told the model small talk before an ordinary question is harmless. Not trained by
+default: v30 was rejected by its rule (``training/harmful_request_small_talk_dev.py``: 2 starter
+attacks let through, v10 dev recall down 5)."""
+
+SMALL_TALK_TWINS = ("harmful_small_talk_v31a.jsonl", "harmful_small_talk_v31b.jsonl")
+"""v31's rows (``--small-talk-twins``): a harmful twin of every ``SMALL_TALK`` row, the same small
+talk before a plainly harmful request, sharing its original's group; written by two helpers
+that read only their half of ``SMALL_TALK``."""
 
 
 @dataclass(frozen=True)
@@ -248,6 +255,7 @@ def load_all(
     real_documents: bool = False,
     context_turns: bool = False,
     small_talk: bool = False,
+    small_talk_twins: bool = False,
 ) -> list[Example]:
     """Every training example, deduplicated by lower-cased text (first label wins).
 
@@ -255,10 +263,12 @@ def load_all(
     ``real_documents``: v27's (``training.harmful_request_real_documents_dev``).
     ``context_turns``: v28's (``CONTEXT_TURNS``), as own rows.
     ``small_talk``: v30's (``SMALL_TALK``), as own rows.
+    ``small_talk_twins``: v31's (``SMALL_TALK_TWINS``), as own rows.
     """
     rng = random.Random(seed)
     rows = _ailuminate(root) + _donotanswer(root) + _gptfuzz(root) + _benign_public(root, rng)
-    rows += _ours((CONTEXT_TURNS if context_turns else ()) + (SMALL_TALK if small_talk else ()))
+    extra = (CONTEXT_TURNS if context_turns else ()) + (SMALL_TALK if small_talk else ())
+    rows += _ours(extra + (SMALL_TALK_TWINS if small_talk_twins else ()))
     if documents:
         rows += _documents()
     if real_documents:

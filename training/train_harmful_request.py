@@ -170,6 +170,11 @@ def main(argv: list[str] | None = None) -> None:
         action="store_true",
         help="v30: ordinary questions after small talk (harmful_request_small_talk_dev)",
     )
+    parser.add_argument(
+        "--small-talk-twins",
+        action="store_true",
+        help="v31: a harmful twin of each small-talk row (harmful_request_small_talk_dev)",
+    )
     args = parser.parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     t0 = time.perf_counter()
@@ -179,6 +184,7 @@ def main(argv: list[str] | None = None) -> None:
         real_documents=args.real_documents,
         context_turns=args.context_turns,
         small_talk=args.small_talk,
+        small_talk_twins=args.small_talk_twins,
     )
     split: dict[str, list[Example]] = defaultdict(list)
     for e in rows:
