@@ -7,8 +7,16 @@ import json
 from pathlib import Path
 
 import pytest
-from training.harmful_request_sources import CONTEXT_TURNS, HANDWRITTEN, SMALL_TALK, _ours
+from training.harmful_request_sources import (
+    CONTEXT_TURNS,
+    HANDWRITTEN,
+    SMALL_TALK,
+    SMALL_TALK_TWINS,
+    _ours,
+)
 from training.train_harmful_request import CONTEXT_GROUPS, _weight
+
+from safeship.detectors.hazards import HAZARD_IDS
 
 DATA = Path(__file__).resolve().parents[3] / "training" / "data"
 DEV_SETS = (
@@ -34,9 +42,12 @@ def test_small_talk_rows_are_benign_unique_and_grouped(name: str) -> None:
 
 
 def test_the_blind_dev_sets_are_in_no_training_source() -> None:
-    trained = {" ".join(e.text.casefold().split()) for e in _ours(CONTEXT_TURNS + SMALL_TALK)}
+    trained = {
+        " ".join(e.text.casefold().split())
+        for e in _ours(CONTEXT_TURNS + SMALL_TALK + SMALL_TALK_TWINS)
+    }
     for dev in DEV_SETS:
-        assert dev not in HANDWRITTEN + CONTEXT_TURNS + SMALL_TALK
+        assert dev not in HANDWRITTEN + CONTEXT_TURNS + SMALL_TALK + SMALL_TALK_TWINS
         texts = {" ".join(str(r["text"]).casefold().split()) for r in rows(dev)}
         assert texts and not texts & trained, dev
 
@@ -47,3 +58,13 @@ def test_small_talk_rows_weigh_as_the_context_rows_do() -> None:
     assert len(small) == sum(len(rows(n)) for n in SMALL_TALK)
     assert {_weight(e, 1.0) for e in small} == {1.0}
     assert {_weight(e, 1.0) for e in ours if e not in small} == {4.0}
+
+
+def test_each_small_talk_row_has_one_harmful_twin_in_its_group() -> None:
+    for benign_name, twin_name in zip(SMALL_TALK, SMALL_TALK_TWINS, strict=True):
+        originals = {str(r["group"]): str(r["text"]) for r in rows(benign_name)}
+        twins = rows(twin_name)
+        assert sorted(str(r["group"]) for r in twins) == sorted(originals)
+        for r in twins:
+            assert r["label"] == 1 and r["category"] in HAZARD_IDS
+            assert r["twin_of"] == r["group"] and r["text"] != originals[str(r["group"])]
