@@ -46,6 +46,26 @@ IP, code abuse) where v30 lost recall; each twin shares its original's group, so
 never split between training and test; weight 1 like the rest of v28-v30's rows. The same
 clauses 1 and 2 on the same sets (the blind sets' next use).
 
+**v31 result: REJECTED (five clauses, all on the benign side); v13 ships.** Built in 85 s. The
+twins moved the boundary the other way: every recall figure rose (the fresh set 0.775 -> 0.850
+at 0.5, the v10 dev set 106 -> 110, the sensitive set 49 -> 52, diluted requests 71.3% ->
+**88.8%**, the test split's pairs 53.7% -> 59.2%, 0 starter attacks through), but benign flags
+rose with them: ordinary questions 8 -> 11, the v10 dev set's benign 7 -> 9, the fresh set's
+benign 11.9% -> 12.7% at 0.4, the test split's benign pairs 12.0% -> 13.7%, and the
+context-benign turns fell only 46 -> 37 at 0.5 (-10 needed; 55 -> 45 at 0.4). Small-talk
+questions 37 -> 31. No EVAL-ONLY set was run. Harmful requests in the everyday register of a
+customer question taught everyday words as a sign of harm.
+
+**v32 rule, written and committed after v31's result and before v32 was trained (same
+session).** v32 = v31 plus ``ORDINARY_QUESTIONS`` (``--ordinary-questions``): the 526 plain
+customer and everyday questions of ``ordinary_questions_v9.jsonl`` (written for v9 by a helper,
+never trained on since v9 was rejected; their dev sibling shares no business domain with them),
+at weight 1 like v28-v31's rows (v9 had them at the own-row weight 4, and recall fell), grouped
+by domain and kind so paraphrases of one question share a split. Why: they are the benign side
+of v31's twins, everyday requests that are not harmful. The same clauses 1 and 2 on the same
+sets. **This is the last round on these dev sets this session**: whatever v32 gives, the next
+candidate waits for fresh blind sets.
+
 Run: ``PYTHONPATH=. .venv/bin/python -m training.harmful_request_small_talk_dev CAND.npz``.
 """
 
@@ -94,7 +114,7 @@ def main(argv: list[str] | None = None) -> bool:
     from training.train_harmful_request import _bucket
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    ap.add_argument("candidate", type=Path)  # v30: /tmp/hr_v30.npz; v31: /tmp/hr_v31.npz
+    ap.add_argument("candidate", type=Path)  # /tmp/hr_v30.npz, hr_v31, hr_v32
     args = ap.parse_args(argv)
     rows = load_all(default_data_dir())
     test = [(e.text, e.label) for e in rows if _bucket(e.group) == "test"]

@@ -69,7 +69,21 @@ attacks let through, v10 dev recall down 5)."""
 SMALL_TALK_TWINS = ("harmful_small_talk_v31a.jsonl", "harmful_small_talk_v31b.jsonl")
 """v31's rows (``--small-talk-twins``): a harmful twin of every ``SMALL_TALK`` row, the same small
 talk before a plainly harmful request, sharing its original's group; written by two helpers
-that read only their half of ``SMALL_TALK``."""
+that read only their half of ``SMALL_TALK``. Not trained by default: v31 was rejected by its
+rule (benign flags rose on five clauses)."""
+
+ORDINARY_QUESTIONS = "ordinary_questions_v9.jsonl"
+"""v32's rows (``--ordinary-questions``): 526 plain customer and everyday questions, the benign
+side of ``SMALL_TALK_TWINS``'s everyday-register requests; grouped by domain and kind."""
+
+
+def _ordinary_questions() -> list[Example]:
+    """v32's rows, grouped by domain and kind (paraphrases of one question share a split)."""
+    lines = (DATA / ORDINARY_QUESTIONS).read_text(encoding="utf-8").splitlines()
+    return [
+        Example(str(r["text"]), 0, None, "own_benign", f"own:ost_oq_{r['domain']}_{r['kind']}")
+        for r in map(json.loads, lines)
+    ]
 
 
 @dataclass(frozen=True)
@@ -256,6 +270,7 @@ def load_all(
     context_turns: bool = False,
     small_talk: bool = False,
     small_talk_twins: bool = False,
+    ordinary_questions: bool = False,
 ) -> list[Example]:
     """Every training example, deduplicated by lower-cased text (first label wins).
 
@@ -264,11 +279,14 @@ def load_all(
     ``context_turns``: v28's (``CONTEXT_TURNS``), as own rows.
     ``small_talk``: v30's (``SMALL_TALK``), as own rows.
     ``small_talk_twins``: v31's (``SMALL_TALK_TWINS``), as own rows.
+    ``ordinary_questions``: v32's (``ORDINARY_QUESTIONS``), weighed as the context rows.
     """
     rng = random.Random(seed)
     rows = _ailuminate(root) + _donotanswer(root) + _gptfuzz(root) + _benign_public(root, rng)
     extra = (CONTEXT_TURNS if context_turns else ()) + (SMALL_TALK if small_talk else ())
     rows += _ours(extra + (SMALL_TALK_TWINS if small_talk_twins else ()))
+    if ordinary_questions:
+        rows += _ordinary_questions()
     if documents:
         rows += _documents()
     if real_documents:

@@ -175,6 +175,12 @@ def main(argv: list[str] | None = None) -> None:
         action="store_true",
         help="v31: a harmful twin of each small-talk row (harmful_request_small_talk_dev)",
     )
+    parser.add_argument(
+        "--ordinary-questions",
+        action="store_true",
+        help="v32: 526 plain customer questions, weighed as --context-weight "
+        "(harmful_request_small_talk_dev)",
+    )
     args = parser.parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     t0 = time.perf_counter()
@@ -185,6 +191,7 @@ def main(argv: list[str] | None = None) -> None:
         context_turns=args.context_turns,
         small_talk=args.small_talk,
         small_talk_twins=args.small_talk_twins,
+        ordinary_questions=args.ordinary_questions,
     )
     split: dict[str, list[Example]] = defaultdict(list)
     for e in rows:
