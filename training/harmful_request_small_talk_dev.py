@@ -66,6 +66,17 @@ of v31's twins, everyday requests that are not harmful. The same clauses 1 and 2
 sets. **This is the last round on these dev sets this session**: whatever v32 gives, the next
 candidate waits for fresh blind sets.
 
+**v32 result: REJECTED (three clauses, each by about one text); v13 ships.** Built in 90 s.
+Recall rose everywhere (the fresh set 0.775 -> **0.819** at 0.5 and 0.813 -> 0.869 at 0.4, the
+v10 dev set 106 -> 111, the sensitive set 49 -> 52, diluted requests 71.3% -> **86.3%**, test
+pairs 53.7% -> 59.7%, 0 starter attacks through) and some benign flags fell (ordinary questions
+8 -> **5**, starter benign blocked 6 -> 4, small-talk questions 37 -> 27, v10 dev benign 7 ->
+7), but three failed: the context-benign turns 46 -> 37 at 0.5 (-10 needed), the fresh set's
+benign at 0.4 11.9% -> 12.3% (one text), the test split's benign pairs 12.0% -> 13.3% (+1
+allowed). No EVAL-ONLY set was run. At 0.5 v32 trades far more recall for slightly more benign
+flags: a better curve at a different operating point. The next round moves the point, on
+training-side data, and is judged on fresh blind sets (``training.harmful_request_v33_dev``).
+
 Run: ``PYTHONPATH=. .venv/bin/python -m training.harmful_request_small_talk_dev CAND.npz``.
 """
 
