@@ -23,6 +23,9 @@ DEV_SETS = (
     "harmful_request_context_benign_dev.jsonl",
     "harmful_request_diluted_dev.jsonl",
     "ordinary_small_talk_dev.jsonl",
+    "harmful_request_context_benign_dev2.jsonl",
+    "harmful_request_diluted_dev2.jsonl",
+    "ordinary_small_talk_dev2.jsonl",
 )
 
 
@@ -30,14 +33,16 @@ def rows(name: str) -> list[dict[str, object]]:
     return [json.loads(x) for x in (DATA / name).read_text(encoding="utf-8").splitlines() if x]
 
 
-@pytest.mark.parametrize("name", [*SMALL_TALK, "ordinary_small_talk_dev.jsonl"])
+@pytest.mark.parametrize(
+    "name", [*SMALL_TALK, "ordinary_small_talk_dev.jsonl", "ordinary_small_talk_dev2.jsonl"]
+)
 def test_small_talk_rows_are_benign_unique_and_grouped(name: str) -> None:
     data = rows(name)
     assert len(data) >= 200
     assert all(r["label"] == 0 and len(str(r["text"])) >= 100 for r in data)
     assert {r["kind"] for r in data} == {"plain_small_talk", "idiom_small_talk"}
     assert len({" ".join(str(r["text"]).casefold().split()) for r in data}) == len(data)
-    prefix = "osd_" if "dev" in name else "ost_"
+    prefix = "osd2_" if "dev2" in name else "osd_" if "dev" in name else "ost_"
     assert all(str(r["group"]).startswith(prefix) for r in data)
 
 
