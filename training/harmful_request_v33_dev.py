@@ -33,8 +33,30 @@ The three earlier blind sets of v28-v32 are retired from deciding. No EVAL-ONLY 
 the decision. If adopted, ``bench.quality.harmful_request`` runs once afterwards and is reported
 whatever it says.
 
+**v33 result: REJECTED by one clause, by one text (the fresh set v12's benign flagged at 0.4:
+11.9% -> 12.3%, "not more"); v13 ships.** ``delta`` = 0.05 (v32 flagged 70 of the 1,409
+calibration-split benign rows at 0.5, v13 69; v33 67). Every other clause held: on the fresh
+blind sets, context-benign turns flagged **70 -> 61** of 200 at 0.5 and **89 -> 74** at 0.4,
+diluted requests caught **127 -> 138** of 160, small-talk questions flagged at 0.4 **49 -> 31**
+of 200; the fresh set's recall 0.775 -> 0.806 at 0.5 and 0.813 -> 0.869 at 0.4, the v10 dev set
+106 -> 110, the sensitive set 49 -> 52, ordinary questions 8 -> 5, starter benign blocked 6 -> 4,
+0 starter attacks through, test accuracy 0.9324 -> 0.9320, test pairs 53.7% -> 58.8%, benign
+pairs 12.0% -> 12.9%. No EVAL-ONLY set was run. What the fresh sets show about v13 itself: it
+flags **35%** of benign turns in which one sentence alone sounds harmful (70 of 200 at 0.5) and
+**24.5%** of ordinary questions that follow small talk (49 of 200 at 0.4).
+
+**v34 rule, written and committed after v33's result and before v34 was built (same
+session).** v33 matched v13's operating point at 0.5 only, and failed at 0.4, which the rules
+(and policies with a stricter tier) also use. v34 = v32 shifted by the smallest grid ``delta``
+at which the calibration-split benign rows flagged are no more than v13's **at both 0.4 and
+0.5** (still chosen on that split alone). The same clauses 1-4 on the same sets; the three
+fresh blind sets are in their second use, and this criterion was chosen knowing v33's failing
+clause, so read v34's figures on them as less blind than v33's. **This is the last
+harmful_request round this session.**
+
 Run: ``PYTHONPATH=. .venv/bin/python -m training.harmful_request_v33_dev /tmp/hr_v32.npz``
-(writes ``/tmp/hr_v33.npz`` and judges it).
+(writes ``/tmp/hr_v33.npz`` and judges it); ``... /tmp/hr_v32.npz --at 0.4 0.5 --out
+/tmp/hr_v34.npz`` for v34.
 """
 
 from __future__ import annotations
@@ -75,33 +97,35 @@ def _detector(path: Path | None) -> HarmfulRequestDetector:
     return HarmfulRequestDetector(HarmfulRequestParams(**params))  # type: ignore[arg-type]
 
 
-def _flagged(path: Path | None, texts: list[str], at: float) -> int:
-    scores, _ = score_counting(_detector(path), texts)
-    return int((np.asarray(scores) >= at).sum())
+def _flag_counts(path: Path | None, texts: list[str], at: tuple[float, ...]) -> list[int]:
+    scores = np.asarray(score_counting(_detector(path), texts)[0])
+    return [int((scores >= t).sum()) for t in at]
 
 
-def choose_delta(candidate: Path, benign: list[str], out: Path) -> float:
+def choose_delta(
+    candidate: Path, benign: list[str], out: Path, at: tuple[float, ...] = (0.5,)
+) -> float:
     """The smallest grid ``delta`` at which the shifted candidate flags at most v13's count.
 
-    Counted on ``benign`` at 0.5; the shifted model is left at ``out``. Flags fall as ``delta``
-    grows, so the grid is bisected.
+    Counted on ``benign`` at each threshold of ``at``; the shifted model is left at ``out``.
+    Flags fall as ``delta`` grows, so the grid is bisected.
     """
     base = MLPCascadeModel.load(candidate)
-    target = _flagged(None, benign, 0.5)
+    target = _flag_counts(None, benign, at)
     steps = round(DELTA_MAX / DELTA_STEP)
 
-    def flags(k: int) -> int:
+    def ok(k: int) -> bool:
         shifted(base, k * DELTA_STEP).save(out)
-        n = _flagged(out, benign, 0.5)
-        print(f"delta {k * DELTA_STEP:.2f}: {n} of {len(benign)} flagged (v13 {target})")
-        return n
+        n = _flag_counts(out, benign, at)
+        print(f"delta {k * DELTA_STEP:.2f}: {n} of {len(benign)} flagged at {at} (v13 {target})")
+        return all(a <= b for a, b in zip(n, target, strict=True))
 
     lo, hi = 0, steps
-    if flags(lo) <= target:
+    if ok(lo):
         hi = lo
     while hi - lo > 1:
         mid = (lo + hi) // 2
-        if flags(mid) <= target:
+        if ok(mid):
             hi = mid
         else:
             lo = mid
@@ -174,10 +198,11 @@ def main(argv: list[str] | None = None) -> bool:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     ap.add_argument("candidate", type=Path, help="v32's artefact")
     ap.add_argument("--out", type=Path, default=Path("/tmp/hr_v33.npz"))
+    ap.add_argument("--at", type=float, nargs="+", default=[0.5], help="v33: 0.5; v34: 0.4 0.5")
     args = ap.parse_args(argv)
     rows = load_all(default_data_dir())
     calib = [e.text for e in rows if _bucket(e.group) == "calib" and e.label == 0]
-    delta = choose_delta(args.candidate, calib, args.out)
+    delta = choose_delta(args.candidate, calib, args.out, tuple(args.at))
     print(f"delta = {delta:.2f} (chosen on {len(calib)} calibration-split benign rows)")
     test = [(e.text, e.label) for e in rows if _bucket(e.group) == "test"]
     old, new = figures(None, test), figures(args.out, test)
