@@ -54,6 +54,13 @@ fresh blind sets are in their second use, and this criterion was chosen knowing 
 clause, so read v34's figures on them as less blind than v33's. **This is the last
 harmful_request round this session.**
 
+**v34 result: REJECTED by the same clause; v13 ships.** ``delta`` = 0.05 again: at 0.4 v32
+already flagged exactly v13's count of calibration-split benign rows (98 of 1,409), so v34 is
+v33 and every figure is identical. The criterion could not move the point, and the failing
+clause (one text of the fresh set v12's benign rows at 0.4) is at the resolution of that set.
+The data (``SMALL_TALK``, ``SMALL_TALK_TWINS``, ``ORDINARY_QUESTIONS``), the trainer's flags and
+``--logit-shift`` stay for a next round with a rule of its own.
+
 Run: ``PYTHONPATH=. .venv/bin/python -m training.harmful_request_v33_dev /tmp/hr_v32.npz``
 (writes ``/tmp/hr_v33.npz`` and judges it); ``... /tmp/hr_v32.npz --at 0.4 0.5 --out
 /tmp/hr_v34.npz`` for v34.
@@ -63,7 +70,6 @@ from __future__ import annotations
 
 import argparse
 import json
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -85,9 +91,7 @@ DELTA_MAX = 2.0
 
 def shifted(model: MLPCascadeModel, delta: float) -> MLPCascadeModel:
     """``model`` with every score's logit lowered by ``delta`` (both stages alike)."""
-    a, b = model.calib
-    w1, w2, c = model.stack
-    return replace(model, calib=(a, b - delta), stack=(w1, w2, c - delta * (1.0 - w1)))
+    return model.with_logit_shift(delta)
 
 
 def _detector(path: Path | None) -> HarmfulRequestDetector:

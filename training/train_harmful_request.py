@@ -181,6 +181,13 @@ def main(argv: list[str] | None = None) -> None:
         help="v32: 526 plain customer questions, weighed as --context-weight "
         "(harmful_request_small_talk_dev)",
     )
+    parser.add_argument(
+        "--logit-shift",
+        type=float,
+        default=0.0,
+        help="lower every score's logit by this much after fitting (v33/v34's operating point, "
+        "chosen by training.harmful_request_v33_dev on the calibration split)",
+    )
     args = parser.parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     t0 = time.perf_counter()
@@ -216,6 +223,9 @@ def main(argv: list[str] | None = None) -> None:
     )
     if embedder is not None:
         model = _with_mlp(model, tr, ca, cache)
+    if args.logit_shift:
+        model = model.with_logit_shift(args.logit_shift)
+        model.meta["logit_shift"] = args.logit_shift
     held = _held_out(model, te, cache)
     sizes = {k: len(v) for k, v in split.items()}
     by_src: dict[str, int] = defaultdict(int)

@@ -17,9 +17,9 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol, Self, TypeVar
 
 import numpy as np
 
@@ -109,6 +109,18 @@ class CascadeModel:
         if self.emb_coef is None:
             raise ArtefactError(f"model {self.name!r} has no embedding head")
         return np.asarray(embeddings @ self.emb_coef + self.emb_intercept)
+
+    def with_logit_shift(self, delta: float) -> Self:
+        """A copy with every score's logit lowered by ``delta``, in both stages alike.
+
+        Why: moves a retrained model's operating point (``harmful_request`` v34 matches v13's
+        benign flag rate on its calibration split) without refitting. Stage 1's calibration
+        intercept drops by ``delta`` (so band membership follows the shifted score), and the
+        stacker's by ``delta * (1 - w1)``, since it reads the shifted stage-1 logit with weight w1.
+        """
+        a, b = self.calib
+        w1, w2, c = self.stack
+        return replace(self, calib=(a, b - delta), stack=(w1, w2, c - delta * (1.0 - w1)))
 
     @property
     def has_stage2(self) -> bool:
