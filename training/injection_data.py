@@ -157,7 +157,12 @@ def load_benign(d: Path, rng: random.Random) -> Iterator[Sample]:
 # Written for text model v6 (ordinary messages in 17 languages, attacks in 16), which failed its
 # rule twice (``training.injection_multilingual_dev``); trained on only by the ``--candidate``
 # builds (v11, v12: both rejected; v13), so without that flag this script rebuilds the shipped v5.
-NOT_TRAINED_ON = ("injection_multilingual_", "injection_documents_", "injection_planted_")
+NOT_TRAINED_ON = (
+    "injection_multilingual_",
+    "injection_documents_",
+    "injection_planted_",
+    "injection_long_tasks_v23",
+)
 # Written for text models v19 and v20 (benign documents, session 17): 460 benign passages in
 # twenty genres and 100 poisoned ones. Read by ``load_documents`` (v20, shipped: passages and
 # benign passages' sentences at the instruction-like weight), never by ``load_own``; v19 (the file
@@ -323,6 +328,36 @@ def load_planted() -> Iterator[Sample]:
         yield Sample("\n\n".join([*blocks[:at], text, *blocks[at:]]), label, source, group)
 
 
+# v23 (session 20): long multi-instruction requests (output formats, things to keep, role-play
+# practice, follow-ups that change the user's own instructions) and attack twins of each, written
+# by two helpers that saw none of our data. Read by ``load_long_tasks`` (``--long-tasks``), never by
+# ``load_own``; ``training.injection_long_tasks_v23_dev`` is the rule.
+LONG_TASKS = ("injection_long_tasks_v23a.jsonl", "injection_long_tasks_v23b.jsonl")
+MIN_TASK_SENTENCE = 20
+
+
+def load_long_tasks() -> Iterator[Sample]:
+    """v23's rows: each request whole; a benign one's sentences too, an attack's inserted part.
+
+    A chat turn over ``TURN_SEGMENT_CHARS`` is also read sentence by sentence, so a benign
+    request's sentences ("Reply only with the German text.") are benign rows of its group, cut as
+    the detector cuts them; an attack twin's inserted sentences alone are attacks of the group.
+    """
+    from safeship.detectors.injection import _segments
+
+    for name in LONG_TASKS:
+        for r in _jsonl(OWN_DATA / name):
+            text, label, group = str(r["text"]), int(str(r["label"])), f"own:{r['group']}"
+            source = f"own:lt23_{'attack' if label else 'task'}"
+            yield Sample(text, label, source, group)
+            if label:
+                yield Sample(str(r["inserted"]), 1, "own:lt23_inserted", group)
+                continue
+            for a, b in _segments(text):
+                if len(sentence := text[a:b].strip()) >= MIN_TASK_SENTENCE:
+                    yield Sample(sentence, 0, "own:lt23_sentence", group)
+
+
 def load_own(rng: random.Random) -> Iterator[Sample]:
     for path in sorted(OWN_DATA.glob("injection_*.jsonl")):
         if "system_pairs" in path.name or "context_parts" in path.name:
@@ -383,6 +418,7 @@ def assemble(
     documents: bool = True,
     real_documents: bool = False,
     planted: bool = False,
+    long_tasks: bool = False,
 ) -> tuple[list[Sample], list[Sample], dict[str, int]]:
     """Training and validation rows, deduplicated and decontaminated, split by group.
 
@@ -393,23 +429,39 @@ def assemble(
         raise ValueError(f"unknown candidate {candidate!r}; expected one of {CANDIDATES}")
     _KEY_MODE["mode"] = candidate or "ascii"
     try:
-        return _assemble(d, candidate, documents, real_documents, planted)
+        return _assemble(d, candidate, documents, real_documents, planted, long_tasks)
     finally:
         _KEY_MODE["mode"] = "ascii"
 
 
+def _optional_rows(
+    documents: bool, real_documents: bool, planted: bool, long_tasks: bool
+) -> list[Sample]:
+    """The rows of each optional source that is asked for (v20's documents ship)."""
+    rows: list[Sample] = []
+    for wanted, load in (
+        (documents, load_documents),
+        (real_documents, load_real_documents),
+        (planted, load_planted),
+        (long_tasks, load_long_tasks),
+    ):
+        if wanted:
+            rows += load()
+    return rows
+
+
 def _assemble(
-    d: Path, candidate: str | None, documents: bool, real_documents: bool, planted: bool
+    d: Path,
+    candidate: str | None,
+    documents: bool,
+    real_documents: bool,
+    planted: bool,
+    long_tasks: bool = False,
 ) -> tuple[list[Sample], list[Sample], dict[str, int]]:
     rng = random.Random(SEED)
     raw = [*load_labelled(d), *load_positives(d, rng), *load_benign(d, rng), *load_own(rng)]
     raw += load_pair_texts()
-    if documents:
-        raw += load_documents()
-    if real_documents:
-        raw += load_real_documents()
-    if planted:
-        raw += load_planted()
+    raw += _optional_rows(documents, real_documents, planted, long_tasks)
     if candidate is not None:
         raw += load_multilingual_candidate(NON_LATIN if candidate == "non_latin" else None)
     banned = eval_only_keys(d)

@@ -338,6 +338,12 @@ def main(argv: list[str] | None = None) -> int:
         "(training.injection_real_documents_v22_dev)",
     )
     ap.add_argument(
+        "--long-tasks",
+        action="store_true",
+        help="v23's rows: long multi-instruction requests, their sentences and attack twins, at "
+        "the instruction-like weight (training.injection_long_tasks_v23_dev)",
+    )
+    ap.add_argument(
         "--embed-cache",
         type=Path,
         default=Path.home() / ".cache" / "safeship" / "injection_embeddings.npz",
@@ -367,12 +373,13 @@ def main(argv: list[str] | None = None) -> int:
         documents=args.documents,
         real_documents=args.real_documents,
         planted=args.planted,
+        long_tasks=args.long_tasks,
     )
     # sampled before the obfuscated copies join the training rows, so --pairs-only and a full
     # run fit the same pair model
     # the candidate's keys split and deduplicate some old rows differently, and the real
     # documents are text-model rows: such a build's pair model takes the shipped rows' pool
-    other = args.candidate or args.real_documents
+    other = args.candidate or args.real_documents or args.long_tasks
     pool = assemble(args.data_dir, documents=args.documents)[:2] if other else (train, val)
     pair_benign = benign_for_pairs(*pool)
     if args.pairs_only:
@@ -393,6 +400,7 @@ def main(argv: list[str] | None = None) -> int:
     heavy = INSTRUCTION_LIKE + (("own:doc19_",) if args.documents else ())
     heavy += ("own:doc21_",) if args.real_documents else ()
     heavy += ("own:doc22_",) if args.planted else ()
+    heavy += ("own:lt23_",) if args.long_tasks else ()
     weights = [INSTRUCTION_WEIGHT if s.source.startswith(heavy) else 1.0 for s in train]
     embed = None if args.no_embed else CachedEmbed(args.embed_cache)
     model, report = fit_cascade(
