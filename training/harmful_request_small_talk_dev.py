@@ -8,7 +8,9 @@ talk and nothing in the training rows says that small talk before an ordinary qu
 harmless. v30 = v29 plus ``SMALL_TALK`` (``--small-talk``): 440 ordinary questions after one to
 four sentences of small talk, about 160 of them with idioms that sound violent out of context,
 written by two helpers that saw none of our data, at the same weight 1
-(``--context-turns --small-talk --context-weight 1``).
+(``--context-turns --small-talk --context-weight 1``). "Weight" here and below is stage 1's
+sample weight: the MLP head (``_with_mlp``) weighs every own row at 4, these included (found
+by a review after v34).
 
 **Adoption rule, written and committed before the helpers' rows were read (the helpers were
 started minutes before; their output unread) and before v30 was trained (2026-11-29, session

@@ -54,6 +54,11 @@ fresh blind sets are in their second use, and this criterion was chosen knowing 
 clause, so read v34's figures on them as less blind than v33's. **This is the last
 harmful_request round this session.**
 
+(A review after v34 found the shift as run left the uncertain band where it was, so a text
+just above its upper edge could enter it after the shift and be stacked, not moved by
+``delta``; ``CascadeModel.with_logit_shift`` now moves the band's edges with the scores. The
+figures above were measured before that fix.)
+
 **v34 result: REJECTED by the same clause; v13 ships.** ``delta`` = 0.05 again: at 0.4 v32
 already flagged exactly v13's count of calibration-split benign rows (98 of 1,409), so v34 is
 v33 and every figure is identical. The criterion could not move the point, and the failing
@@ -127,6 +132,8 @@ def choose_delta(
     lo, hi = 0, steps
     if ok(lo):
         hi = lo
+    elif not ok(hi):
+        raise ValueError(f"no delta up to {DELTA_MAX} brings the candidate to v13's flag counts")
     while hi - lo > 1:
         mid = (lo + hi) // 2
         if ok(mid):

@@ -123,9 +123,10 @@ def _held_out(
     return out
 
 
-CONTEXT_GROUPS = ("own:cbt_", "own:cht_", "own:ost_")
-"""Group prefixes of the ``--context-turns`` and ``--small-talk`` rows (both weigh
-``--context-weight``)."""
+CONTEXT_GROUPS = ("own:cbt_", "own:cht_", "own:ost_", "own:ost_oq_")
+"""Group prefixes of the ``--context-turns``, ``--small-talk``, ``--small-talk-twins`` (their
+originals' groups) and ``--ordinary-questions`` rows, which weigh ``--context-weight`` in stage 1
+(the MLP head weighs every own row at ``OWN_WEIGHT``)."""
 
 
 def _weight(e: Example, context_weight: float) -> float:
@@ -163,7 +164,9 @@ def main(argv: list[str] | None = None) -> None:
         "--context-weight",
         type=float,
         default=OWN_WEIGHT,
-        help="sample weight of the --context-turns rows (v28: the own-row weight; v29: 1)",
+        help="stage 1's sample weight of the --context-turns, --small-talk(-twins) and "
+        "--ordinary-questions rows (v28: the own-row weight; v29-v32: 1); the MLP head weighs "
+        "every own row at the own-row weight",
     )
     parser.add_argument(
         "--small-talk",

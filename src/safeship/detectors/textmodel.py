@@ -73,6 +73,13 @@ def spread(items: Sequence[T], k: int) -> list[T]:
     return [items[i] for i in sorted(set(idx.tolist()))]
 
 
+def _shift_probability(p: float, delta: float) -> float:
+    """``p`` with its logit lowered by ``delta`` (0 and 1 stay where they are)."""
+    if p <= 0.0 or p >= 1.0:
+        return p
+    return 1.0 / (1.0 + math.exp(-(math.log(p / (1.0 - p)) - delta)))
+
+
 @dataclass
 class CascadeModel:
     """Binary cascade classifier with an optional embedding category head."""
@@ -113,14 +120,22 @@ class CascadeModel:
     def with_logit_shift(self, delta: float) -> Self:
         """A copy with every score's logit lowered by ``delta``, in both stages alike.
 
-        Why: moves a retrained model's operating point (``harmful_request`` v34 matches v13's
-        benign flag rate on its calibration split) without refitting. Stage 1's calibration
-        intercept drops by ``delta`` (so band membership follows the shifted score), and the
-        stacker's by ``delta * (1 - w1)``, since it reads the shifted stage-1 logit with weight w1.
+        Why: moves a retrained model's operating point (``harmful_request`` v33/v34 matched v13's
+        benign flag rate on the calibration split) without refitting. Stage 1's calibration
+        intercept drops by ``delta``; the uncertain band's edges move with it, so every text
+        takes the same stage as before; and the stacker's intercept drops by
+        ``delta * (1 - w1)``, since it reads the shifted stage-1 logit with weight w1.
         """
         a, b = self.calib
         w1, w2, c = self.stack
-        return replace(self, calib=(a, b - delta), stack=(w1, w2, c - delta * (1.0 - w1)))
+        lo, hi = self.band
+        return replace(
+            self,
+            calib=(a, b - delta),
+            stack=(w1, w2, c - delta * (1.0 - w1)),
+            band=(_shift_probability(lo, delta), _shift_probability(hi, delta)),
+            meta=dict(self.meta),
+        )
 
     @property
     def has_stage2(self) -> bool:

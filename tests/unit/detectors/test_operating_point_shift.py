@@ -1,8 +1,11 @@
-"""v33's operating-point shift: every score's logit moves by the same constant, in both stages."""
+"""The operating-point shift: every score's logit moves by the same constant, in both stages."""
 
 from __future__ import annotations
 
+import hashlib
+
 import numpy as np
+import pytest
 from training.harmful_request_v33_dev import shifted
 
 from safeship.detectors.harmful_request import DEFAULT_MODEL
@@ -11,13 +14,14 @@ from safeship.features.cache import FeatureCache
 from safeship.features.hashing import NgramHasher
 
 
-class _RandomEmbedder:
-    """Fixed pseudo-random unit vectors per text, so both models see the same embeddings."""
+class _DigestEmbedder:
+    """Fixed pseudo-random unit vectors per text (seeded by its digest, not ``hash``)."""
 
     def embed(self, texts: list[str]) -> np.ndarray:
         out = []
         for t in texts:
-            v = np.random.default_rng(abs(hash(t)) % 2**32).normal(size=384)
+            seed = int.from_bytes(hashlib.sha256(t.encode()).digest()[:4], "big")
+            v = np.random.default_rng(seed).normal(size=384)
             out.append(v / np.linalg.norm(v))
         return np.asarray(out, dtype=np.float32)
 
@@ -33,26 +37,35 @@ TEXTS = [
     "Tell me how to get my coworker's hospital records without him knowing.",
     "My commute is killing me; any tips for sleeping on trains?",
     "Explain how phishing emails trick people.",  # in stage 1's uncertain band
+    "Write a story where a character poisons the king.",  # near the band's lower edge
 ]
 
 
-def test_every_logit_drops_by_delta_in_both_stages() -> None:
+@pytest.mark.parametrize("delta", [0.05, 0.7, 2.0])
+def test_every_logit_drops_by_delta_in_both_stages(delta: float) -> None:
+    model = MLPCascadeModel.load(DEFAULT_MODEL)
+    moved = shifted(model, delta)
+    embedder = _DigestEmbedder()
+    before, n_before = model.score_texts(TEXTS, FeatureCache(NgramHasher(), embedder))  # type: ignore[arg-type]
+    after, n_after = moved.score_texts(TEXTS, FeatureCache(NgramHasher(), embedder))  # type: ignore[arg-type]
+    assert n_before >= 1 and n_after == n_before  # the same texts take stage 2
+    assert np.allclose(_logit(before) - _logit(after), delta, atol=1e-4)
+    w1, w2, c = model.stack
+    assert moved.stack == (w1, w2, pytest.approx(c - delta * (1.0 - w1)))
+    assert moved.calib == (model.calib[0], pytest.approx(model.calib[1] - delta))
+
+
+def test_the_band_moves_with_the_shift_so_no_text_changes_stage() -> None:
     model = MLPCascadeModel.load(DEFAULT_MODEL)
     moved = shifted(model, 0.7)
-    embedder = _RandomEmbedder()
-    before, n_before = model.score_texts(TEXTS, FeatureCache(NgramHasher(), embedder))  # type: ignore[arg-type]
-    after, _ = moved.score_texts(TEXTS, FeatureCache(NgramHasher(), embedder))  # type: ignore[arg-type]
-    assert n_before > 0  # some texts went through the stacked stage
     lo, hi = model.band
-    # texts that stay on the same side of the band edges move by exactly delta
-    same = np.array(
-        [(lo <= b <= hi) == (lo <= a <= hi) for b, a in zip(before, after, strict=True)]
-    )
-    assert same.any()
-    assert np.allclose(_logit(before[same]) - _logit(after[same]), 0.7, atol=1e-4)
-    assert moved.calib[1] == model.calib[1] - 0.7 and moved.stack[:2] == model.stack[:2]
+    assert _logit(np.array(model.band)) - _logit(np.array(moved.band)) == pytest.approx([0.7, 0.7])
+    assert moved.band[0] < lo and moved.band[1] < hi
 
 
-def test_a_zero_shift_is_the_same_model() -> None:
+def test_a_zero_shift_is_the_same_model_and_meta_is_not_shared() -> None:
     model = MLPCascadeModel.load(DEFAULT_MODEL)
-    assert shifted(model, 0.0).calib == model.calib and shifted(model, 0.0).stack == model.stack
+    same = shifted(model, 0.0)
+    assert same.calib == model.calib and same.stack == model.stack and same.band == model.band
+    same.meta["logit_shift"] = 1.0
+    assert "logit_shift" not in model.meta

@@ -12,7 +12,11 @@ from training.harmful_request_sources import (
     HANDWRITTEN,
     SMALL_TALK,
     SMALL_TALK_TWINS,
+    _ordinary_questions,
     _ours,
+)
+from training.harmful_request_sources import (
+    ORDINARY_QUESTIONS as ORDINARY,
 )
 from training.train_harmful_request import CONTEXT_GROUPS, _weight
 
@@ -26,6 +30,11 @@ DEV_SETS = (
     "harmful_request_context_benign_dev2.jsonl",
     "harmful_request_diluted_dev2.jsonl",
     "ordinary_small_talk_dev2.jsonl",
+    # the standing sets every harmful_request rule reads (training.harmful_request_encoder_dev)
+    "harmful_request_dev_v12.jsonl",
+    "benign_sensitive_v7_dev.jsonl",
+    "harmful_request_v10_dev.jsonl",
+    "ordinary_questions_v9_dev.jsonl",
 )
 
 
@@ -47,12 +56,10 @@ def test_small_talk_rows_are_benign_unique_and_grouped(name: str) -> None:
 
 
 def test_the_blind_dev_sets_are_in_no_training_source() -> None:
-    trained = {
-        " ".join(e.text.casefold().split())
-        for e in _ours(CONTEXT_TURNS + SMALL_TALK + SMALL_TALK_TWINS)
-    }
+    sources = _ours(CONTEXT_TURNS + SMALL_TALK + SMALL_TALK_TWINS) + _ordinary_questions()
+    trained = {" ".join(e.text.casefold().split()) for e in sources}
     for dev in DEV_SETS:
-        assert dev not in HANDWRITTEN + CONTEXT_TURNS + SMALL_TALK + SMALL_TALK_TWINS
+        assert dev not in (*HANDWRITTEN, *CONTEXT_TURNS, *SMALL_TALK, *SMALL_TALK_TWINS, ORDINARY)
         texts = {" ".join(str(r["text"]).casefold().split()) for r in rows(dev)}
         assert texts and not texts & trained, dev
 
