@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from safeship.detectors.textmodel import chunk_text
+from training.dev_sets import is_dev_set
 from training.injection_pairs import build_pairs
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -161,7 +162,7 @@ NOT_TRAINED_ON = (
     "injection_multilingual_",
     "injection_documents_",
     "injection_planted_",
-    "injection_long_tasks_v23",
+    "injection_long_tasks_",
 )
 # Written for text models v19 and v20 (benign documents, session 17): 460 benign passages in
 # twenty genres and 100 poisoned ones. Read by ``load_documents`` (v20, shipped: passages and
@@ -240,7 +241,7 @@ def _multilingual_rows() -> Iterator[tuple[str, Sample]]:
         return " ".join(text.casefold().split()) not in dev
 
     for path in sorted(OWN_DATA.glob(f"{NOT_TRAINED_ON[0]}*.jsonl")):
-        if path.stem.endswith("_dev"):
+        if is_dev_set(path):
             continue
         for r in _jsonl(path):
             text, lang = str(r["text"]), str(r["lang"])
@@ -362,7 +363,7 @@ def load_own(rng: random.Random) -> Iterator[Sample]:
     for path in sorted(OWN_DATA.glob("injection_*.jsonl")):
         if "system_pairs" in path.name or "context_parts" in path.name:
             continue  # system-prompt pairs: see load_pair_texts and the pair model
-        if path.stem.endswith("_dev"):
+        if is_dev_set(path):
             continue  # dev sets are judged on, never trained on (training.injection_messages_dev)
         if path.name.startswith(NOT_TRAINED_ON):
             continue

@@ -15,6 +15,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from training.dev_sets import is_dev_set
+
 SEED = 13
 N_DAVIDSON_OFFENSIVE = 2500
 N_BENIGN = {"clinc": 1500, "gsm8k": 600, "self_instruct": 600, "roleplay": 1800}
@@ -195,7 +197,7 @@ def own_answers(own_dir: Path) -> list[Example]:
         *own_dir.glob("toxicity_answers_v*.jsonl"),
         *own_dir.glob("toxicity_toxic_answers_v*.jsonl"),
     ]
-    for path in sorted(p for p in paths if not p.stem.endswith("_dev")):
+    for path in sorted(p for p in paths if not is_dev_set(p)):
         for line in path.read_text(encoding="utf-8").splitlines():
             if not line.strip():
                 continue
