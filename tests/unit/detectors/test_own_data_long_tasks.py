@@ -9,7 +9,11 @@ from pathlib import Path
 from training.injection_data import LONG_TASKS, MIN_TASK_SENTENCE, load_long_tasks, load_own
 
 DATA = Path(__file__).resolve().parents[3] / "training" / "data"
-DEV_SETS = ("injection_long_tasks_dev.jsonl", "injection_long_tasks_dev2.jsonl")
+DEV_SETS = (
+    "injection_long_tasks_dev.jsonl",
+    "injection_long_tasks_dev2.jsonl",
+    "injection_task_attacks_dev.jsonl",
+)
 
 
 def rows(name: str) -> list[dict[str, object]]:
