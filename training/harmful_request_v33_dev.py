@@ -82,6 +82,7 @@ import numpy as np
 from safeship.detectors.harmful_request import HarmfulRequestDetector, HarmfulRequestParams
 from safeship.detectors.harmful_request_mlp import MLPCascadeModel
 from training.encoder_rules import default_data_dir, report, score_counting, starter_counts
+from training.harmful_request_context_turns_dev import test_pair_clauses
 from training.harmful_request_documents_dev import verdict as v26_verdict
 from training.harmful_request_encoder_dev import measure
 from training.harmful_request_short_sentences_dev import test_pairs
@@ -191,14 +192,7 @@ def verdict(old: dict[str, float], new: dict[str, float]) -> list[tuple[str, boo
             new["small_talk2_flagged_0.4"] <= old["small_talk2_flagged_0.4"],
         ),
         *((f"4. {name}", ok) for name, ok in rest),
-        (
-            "4. test split, harmful behind benign: -2 points at most",
-            new["test_pairs_caught_0.5"] >= old["test_pairs_caught_0.5"] - 0.02,
-        ),
-        (
-            "4. test split, benign pairs: +1 point at most",
-            new["test_benign_pairs_flagged_0.5"] <= old["test_benign_pairs_flagged_0.5"] + 0.01,
-        ),
+        *test_pair_clauses(old, new, "4"),
     ]
 
 
