@@ -42,6 +42,23 @@ feature cache per text), v23 against v20:
 No EVAL-ONLY set is read for the decision. If v23 is adopted, ``bench.quality.prompt_injection``
 and ``bench.guard_latency`` run once afterwards and are reported whatever they say.
 
+**v23 result: REJECTED (clauses 1 at 0.5, 3's long benign turns, 5's benign tasks); v20
+ships.** Built in about 6 minutes (``train_injection --long-tasks``; a first run was stopped
+when a new leakage test showed ``load_own`` also read ``injection_long_tasks_dev2.jsonl``, whose
+stem ends ``_dev2``: ``training.dev_sets.is_dev_set`` now guards every globbing loader). The
+rows taught attacks more than they taught requests: the fresh task attacks caught **136 -> 156**
+of 160, diluted attacks 63.8% -> 71.3%, casual messages' hidden orders 92.5% -> 95.0% at half
+the FPR (2.65% -> 1.32%), retrieved passages flagged 1,997 -> 1,738 of 3,004; but the fresh
+long requests went only **33 -> 30** of 200 at 0.5 (16 or fewer needed; 39 -> 35 at 0.4), the
+session-19 long benign turns **8 -> 14**, benign tasks 2 -> 4; validation F1 0.9514 -> 0.9490
+(-0.003 allowed: held). No EVAL-ONLY set was run.
+
+What the fresh set shows about the shipped detector: it flags **33 of 200 (16.5%)** benign long
+multi-instruction requests at 0.5 (6 of 59 follow-ups that revise the user's own instructions,
+27 of 141 others); the same text model without session 19's sentence reading of chat turns
+flags 13 (2 and 11). The turn reading's cost on this kind of request is 2.5 times what its
+rule's long-benign set showed (6 -> 8 of 200).
+
 Run: ``PYTHONPATH=. .venv/bin/python -m training.injection_long_tasks_v23_dev /tmp/pi_v23.npz``.
 """
 
