@@ -12,6 +12,7 @@ DATA = Path(__file__).resolve().parents[3] / "training" / "data"
 DEV_SETS = (
     "injection_long_tasks_dev.jsonl",
     "injection_long_tasks_dev2.jsonl",
+    "injection_long_tasks_dev3.jsonl",
     "injection_task_attacks_dev.jsonl",
 )
 
