@@ -36,6 +36,20 @@ it (MiniLM configured, one fresh feature cache per text):
 No EVAL-ONLY set is read for the decision. If adopted, ``bench.quality.prompt_injection`` runs
 once afterwards and is reported whatever it says.
 
+**Result: REJECTED (two clauses); the margin stays 2.0.** The analysis set chose ``m`` = 5.0
+(flagged at 0.5 by margin: 2.5 31, 3.0 30, 3.5 27, 4.0 27, 5.0 **14** of 200; 13 without the
+turn reading, 33 shipped). On the fresh judge set the shipped detector flags **27** of 200, the
+candidate **12**, the detector without the turn reading 12 (clause 1 held). But most of the turn
+reading's gain went with it: validation attacks after a benign prompt 83.3% -> **51.3%** (18.0%
+without; 58% needed), v19's poisoned passages pasted as user turns 54 -> 45 of 60 (-3 allowed);
+diluted attacks 63.8% -> 45.0% (23.1% without; held), the fresh task attacks 136 -> 102 of 160
+(69 without; held), instructions planted in a whole paste 80 -> 76, real pastes flagged 128 ->
+124 of 133; validation F1 0.9514 -> 0.9503, casual messages, tasks, pairs, starter unchanged. No
+EVAL-ONLY set was run. Between 4.0 and 5.0 the analysis set's flags fall from 27 to 14: the
+long requests' sentences that fire score between 0.98 and 0.993 alone, as confident as the
+attacks' own sentences, so no margin separates them; the text model has to learn them
+(v23's rows did not manage it).
+
 Run: ``PYTHONPATH=. .venv/bin/python -m training.injection_turn_margin_dev``.
 """
 
