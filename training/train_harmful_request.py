@@ -130,7 +130,7 @@ originals' groups) and ``--ordinary-questions`` rows, which weigh ``--context-we
 
 
 def _weight(e: Example, context_weight: float) -> float:
-    """A training row's weight: own rows weigh more, v28's and v30's as ``context_weight``."""
+    """A training row's stage-1 weight: own rows weigh more, v28-v32's as ``context_weight``."""
     if e.group.startswith(CONTEXT_GROUPS):
         return context_weight
     return OWN_WEIGHT if e.source.startswith("own") else 1.0
