@@ -260,7 +260,8 @@ def _span_in_text(text: str, view: str, span: tuple[int, int]) -> tuple[int, int
     at = text.find(part)
     if at >= 0:
         return (at, at + len(part))
-    found = Folding(text).locate_all(part)  # zero-width and NFKC-folded characters inside it
+    # zero-width, NFKC-folded and look-alike characters inside it
+    found = Folding(text).locate_all(part, confusables=True)
     return found[0] if found else (0, len(text))
 
 

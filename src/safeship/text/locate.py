@@ -13,6 +13,8 @@ from __future__ import annotations
 import unicodedata
 from functools import lru_cache
 
+from safeship.text.confusables import LATIN_LOOKALIKES, SCRIPT_LOOKALIKES
+
 
 @lru_cache(maxsize=4096)
 def _fold_char(char: str) -> str:
@@ -66,11 +68,19 @@ class Folding:
             self._fold = folded(self.text)
         return self._fold[0]
 
-    def locate_all(self, value: str) -> list[tuple[int, int]]:
-        """Every span of the text that reads as ``value`` once folded, in order."""
+    def locate_all(self, value: str, confusables: bool = False) -> list[tuple[int, int]]:
+        """Every span of the text that reads as ``value`` once folded, in order.
+
+        ``confusables`` also folds look-alike letters (Cyrillic ``а`` for ``a``), character by
+        character, as the normaliser's homoglyph step may have: a sentence an attacker wrote with
+        homoglyphs is then found where it is, not only in the whole text. Off for private data,
+        whose views do not fold homoglyphs.
+        """
         if not value:
             return []
         mapped = self.mapped
+        if confusables and not mapped.isascii():
+            mapped = mapped.translate(LATIN_LOOKALIKES).translate(SCRIPT_LOOKALIKES)
         spans = []
         at = mapped.find(value)
         while at >= 0:
