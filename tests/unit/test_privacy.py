@@ -190,6 +190,10 @@ features:
     [
         ("mail ﬁnance@example.com", "@"),
         ("mail jane\u00addoe@example.com", "@"),
+        # a soft hyphen or zero-width space between a letter and its accent (was: not found
+        # at all, the view kept a bare combining mark; then found but blocked, with no span)
+        ("mail jose\u00ad\u0301@example.com", "@"),
+        ("mail jose\u200b\u0301@example.com", "@"),
         ("call ０２０ ７９４６ ０９５８ today", "７９４６"),
         (f"key ｇｈｐ_{KEY[4:]}", "ｇｈｐ"),
     ],

@@ -24,27 +24,48 @@ def _fold_char(char: str) -> str:
     return unicodedata.normalize("NFKC", char)
 
 
+def _cluster_end(text: str, start: int) -> int:
+    """Where the cluster starting at ``start`` ends.
+
+    After its combining marks, and after any format characters that a combining mark follows.
+    """
+    end = start + 1
+    while end < len(text):
+        if unicodedata.combining(text[end]):
+            end += 1
+            continue
+        run = end
+        while run < len(text) and unicodedata.category(text[run]) == "Cf":
+            run += 1
+        if run == end or run == len(text) or not unicodedata.combining(text[run]):
+            break
+        end = run
+    return end
+
+
 def folded(text: str) -> tuple[str, list[int], list[int]]:
     """``text`` folded cluster by cluster; for each folded character, its cluster's start and end.
 
     A cluster is a character with the combining marks after it, folded together, so text in
-    decomposed form (``e`` + U+0301, as macOS writes it) reads as its composed form does.
+    decomposed form (``e`` + U+0301, as macOS writes it) reads as its composed form does. Format
+    characters (soft hyphen, zero-width space) between a letter and its marks belong to the
+    cluster and vanish from it, as the views drop them before composing: ``e`` + soft hyphen +
+    U+0301 reads as ``é``.
     """
     out: list[str] = []
     starts: list[int] = []
     ends: list[int] = []
     i = 0
     while i < len(text):
-        end = i + 1
-        while end < len(text) and unicodedata.combining(text[end]):
-            end += 1
+        end = _cluster_end(text, i)
         cluster = text[i:end]
         if cluster.isascii():
             piece = cluster
         elif end == i + 1:
             piece = _fold_char(cluster)
         else:
-            piece = unicodedata.normalize("NFKC", cluster)
+            kept = "".join(c for c in cluster if unicodedata.category(c) != "Cf")
+            piece = unicodedata.normalize("NFKC", kept)
         out.append(piece)
         starts.extend([i] * len(piece))
         ends.extend([end] * len(piece))

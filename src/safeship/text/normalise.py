@@ -85,8 +85,14 @@ def _base(text: str, transforms: list[str], hidden: list[str]) -> str:
     cleaned = clean(text)
     transforms.extend(cleaned.transforms)
     hidden.extend(cleaned.hidden)
-    folded = fold_confusables(cleaned.text)
-    if folded != cleaned.text:
+    composed = cleaned.text
+    if cleaned.text != text and not unicodedata.is_normalized("NFKC", composed):
+        # a removed soft hyphen or zero-width space stood between a letter and its accent
+        # (e + U+00AD + U+0301): compose them now, or the view keeps a bare combining mark
+        # that breaks words and addresses ("jose\u0301@example.com" is no e-mail address)
+        composed = unicodedata.normalize("NFKC", cap_marks(composed))
+    folded = fold_confusables(composed)
+    if folded != composed:
         transforms.append("homoglyph")
     return folded
 

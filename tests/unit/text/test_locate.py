@@ -17,6 +17,9 @@ from safeship.text.locate import Folding
         ("plain jo@example.com", "jo@example.com", "jo@example.com"),
         ("mail rene\u0301@example.com", "rené@example.com", "rene\u0301@example.com"),  # NFD
         ("e\u0301mile@x.io", "émile@x.io", "e\u0301mile@x.io"),  # starts in a cluster
+        # a soft hyphen or zero-width space between a letter and its accent
+        ("to jose\u00ad\u0301@example.com", "josé@example.com", "jose\u00ad\u0301@example.com"),
+        ("to jose\u200b\u0301@example.com", "josé@example.com", "jose\u200b\u0301@example.com"),
     ],
 )
 def test_a_folded_value_maps_back_to_its_original_span(

@@ -159,3 +159,12 @@ def test_numbers_short_runs_and_long_texts_get_no_padding_view(text: str) -> Non
     result = normalise(text)
     assert "padding" not in result.transforms
     assert result.views == (result.normalised,)
+
+
+def test_an_invisible_character_between_a_letter_and_its_accent_does_not_leave_a_bare_mark() -> (
+    None
+):
+    for hidden in ("\u00ad", "\u200b", "\u2060"):
+        n = normalise(f"write to jose{hidden}\u0301@example.com")
+        assert "jos\u00e9@example.com" in n.normalised
+        assert "\u0301" not in n.normalised
