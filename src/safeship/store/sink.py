@@ -87,6 +87,7 @@ class TelemetrySink:
         # written while the sink stopped from one that was lost.
         self._writer = self._new_writer()
         self._writing: tuple[Future[None], int] | None = None
+        self._straggler: Future[None] | None = None  # the write running at the last close
         self._counts = dict.fromkeys(
             ("accepted", "written", "write_errors", "overflow", "rejected", "shutdown"), 0
         )
@@ -144,8 +145,11 @@ class TelemetrySink:
                 await self._task
             self._task = None
             inflight -= await self._settle_running_write(grace_s)
-        self._writer.shutdown(wait=False)
-        self._writer = self._new_writer()  # a sink started again after a close still writes
+        if self._straggler is None or self._straggler.done():
+            self._writer.shutdown(wait=False)
+            self._writer = self._new_writer()  # a sink started again after a close still writes
+        # else the one writer thread is kept: a sink started again queues its writes behind
+        # the write still running, never beside it (two writers on one store at once)
         left = inflight + self._queue.qsize()
         self._counts["shutdown"] += left
         if left:
@@ -158,10 +162,12 @@ class TelemetrySink:
 
     async def _settle_running_write(self, grace_s: float) -> int:
         """Events of the write still running at close that reached the store (0 if none)."""
+        self._straggler = None
         if self._writing is None:
             return 0
         future, n = self._writing
         self._writing = None
+        self._straggler = future
         with contextlib.suppress(Exception):
             await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(future)), grace_s)
         if future.done() and not future.cancelled() and future.exception() is None:

@@ -11,8 +11,12 @@ from safeship.types import Action, Stage, TrustTier
 
 def event(i: int, tenant: str = "acme") -> DecisionEvent:
     return DecisionEvent(
-        request_id=f"r{i}", tenant=tenant, feature="chat", tier=TrustTier.ANONYMOUS,
-        stage=Stage.INPUT, action=Action.ALLOW,
+        request_id=f"r{i}",
+        tenant=tenant,
+        feature="chat",
+        tier=TrustTier.ANONYMOUS,
+        stage=Stage.INPUT,
+        action=Action.ALLOW,
     )
 
 
@@ -194,6 +198,49 @@ async def test_a_write_outlasting_the_grace_is_counted_as_dropped() -> None:
     await wait_for(lambda: sink._writing is not None)
     stats = await sink.aclose(timeout_s=0.01, grace_s=0.05)
     assert (stats.written, stats.dropped_shutdown) == (0, 1)
+
+
+class CountingStore(SlowStore):
+    """A slow store that records the most writes it ever had running at once."""
+
+    def __init__(self, delay_s: float) -> None:
+        super().__init__(delay_s)
+        import threading
+
+        self._lock = threading.Lock()
+        self.running = 0
+        self.most_at_once = 0
+
+    def write_decisions(self, events: Sequence[DecisionEvent]) -> int:
+        with self._lock:
+            self.running += 1
+            self.most_at_once = max(self.most_at_once, self.running)
+        try:
+            return super().write_decisions(events)
+        finally:
+            with self._lock:
+                self.running -= 1
+
+
+async def test_a_sink_restarted_while_a_write_outlasts_its_grace_never_writes_twice_at_once() -> (
+    None
+):
+    """Before, the restarted sink got a new writer thread beside the one still writing."""
+    store = CountingStore(delay_s=0.4)
+    sink = TelemetrySink(store, linger_s=0.0)  # type: ignore[arg-type]
+    sink.start()
+    sink.emit(event(1))
+    await wait_for(lambda: sink._writing is not None)
+    closed = await sink.aclose(timeout_s=0.01, grace_s=0.02)  # the write is still running
+    assert closed.dropped_shutdown == 1
+    sink.start()
+    sink.emit(event(2))
+    assert await sink.flush(5)
+    await sink.aclose()
+    assert store.most_at_once == 1
+    assert sorted(e.request_id for e in store.stored) == sorted(
+        [event(1).request_id, event(2).request_id]
+    )
 
 
 async def test_a_sink_started_again_after_close_still_writes() -> None:
