@@ -162,14 +162,22 @@ class TelemetrySink:
 
     async def _settle_running_write(self, grace_s: float) -> int:
         """Events of the write still running at close that reached the store (0 if none)."""
-        self._straggler = None
+        if self._straggler is not None and self._straggler.done():
+            self._straggler = None  # a write still running from an earlier close stays known
         if self._writing is None:
             return 0
         future, n = self._writing
         self._writing = None
-        self._straggler = future
-        with contextlib.suppress(Exception):
+        if future.cancelled():  # queued behind a straggler and cancelled with the task
+            return 0
+        self._straggler = future  # the writer runs one write at a time: the latest is last
+        try:
             await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(future)), grace_s)
+        except asyncio.CancelledError:
+            if not future.cancelled():
+                raise  # the caller was cancelled, not the write
+        except Exception:  # noqa: BLE001, S110 - a failed or slow write is judged below
+            pass
         if future.done() and not future.cancelled() and future.exception() is None:
             self._counts["written"] += n
             return n

@@ -67,6 +67,14 @@ def _strip_tags(text: str, hidden: list[str]) -> str:
     return _TAGS.sub(repl, text)
 
 
+def is_invisible(char: str) -> bool:
+    """Whether :func:`clean` removes ``char`` wherever it stands (fillers, CGJ, bidi marks...).
+
+    ``safeship.text.locate`` reads text the way the views do, so it drops these too.
+    """
+    return _INVISIBLE.match(char) is not None
+
+
 def strip_surrogates(text: str) -> str:
     """Remove lone surrogates, which cannot be encoded and break later steps."""
     if text.isascii():

@@ -13,14 +13,21 @@ from __future__ import annotations
 import unicodedata
 from functools import lru_cache
 
+from safeship.text.cleaning import is_invisible
 from safeship.text.confusables import LATIN_LOOKALIKES, SCRIPT_LOOKALIKES
 from safeship.text.marks import cap_marks
 
 
 @lru_cache(maxsize=4096)
+def _gone(char: str) -> bool:
+    """Whether the views drop ``char``: a format character (ZWSP, soft hyphen) or a filler."""
+    return unicodedata.category(char) == "Cf" or is_invisible(char)
+
+
+@lru_cache(maxsize=4096)
 def _fold_char(char: str) -> str:
-    """One character as the views read it: format characters (ZWSP, soft hyphen) vanish."""
-    if unicodedata.category(char) == "Cf":
+    """One character as the views read it: format characters and fillers vanish."""
+    if _gone(char):
         return ""
     return unicodedata.normalize("NFKC", char)
 
@@ -28,7 +35,9 @@ def _fold_char(char: str) -> str:
 def _cluster_end(text: str, start: int) -> int:
     """Where the cluster starting at ``start`` ends.
 
-    After its combining marks, and after any format characters that a combining mark follows.
+    After its combining marks, and after any characters the views drop that a combining mark
+    follows. Each character is looked at once per cluster, and :func:`folded` skips a run of
+    dropped characters that no mark follows in one step, so the whole fold stays linear.
     """
     end = start + 1
     while end < len(text):
@@ -36,12 +45,25 @@ def _cluster_end(text: str, start: int) -> int:
             end += 1
             continue
         run = end
-        while run < len(text) and unicodedata.category(text[run]) == "Cf":
+        while run < len(text) and _gone(text[run]):
             run += 1
         if run == end or run == len(text) or not unicodedata.combining(text[run]):
             break
         end = run
     return end
+
+
+def _gone_run_end(text: str, start: int) -> int:
+    """The end of the run of dropped characters at ``start``; ``start`` if a mark follows it.
+
+    A run that no combining mark follows vanishes as a whole.
+    """
+    run = start
+    while run < len(text) and _gone(text[run]):
+        run += 1
+    if run > start and (run == len(text) or not unicodedata.combining(text[run])):
+        return run
+    return start
 
 
 def folded(text: str) -> tuple[str, list[int], list[int]]:
@@ -58,6 +80,10 @@ def folded(text: str) -> tuple[str, list[int], list[int]]:
     ends: list[int] = []
     i = 0
     while i < len(text):
+        skipped = _gone_run_end(text, i)
+        if skipped > i:
+            i = skipped  # dropped characters with no mark after them fold to nothing
+            continue
         end = _cluster_end(text, i)
         cluster = text[i:end]
         if cluster.isascii():
@@ -65,7 +91,7 @@ def folded(text: str) -> tuple[str, list[int], list[int]]:
         elif end == i + 1:
             piece = _fold_char(cluster)
         else:
-            kept = "".join(c for c in cluster if unicodedata.category(c) != "Cf")
+            kept = "".join(c for c in cluster if not _gone(c))
             # capped as the normaliser caps before NFKC: quadratic on a hostile run of marks
             # (80,000 alternating accents took 5.8 s here), and the views read it capped too
             piece = unicodedata.normalize("NFKC", cap_marks(kept))
@@ -104,7 +130,9 @@ class Folding:
             return []
         mapped = self.mapped
         if confusables and not mapped.isascii():
+            # both sides alike: a view keeps genuine Cyrillic or Greek as written
             mapped = mapped.translate(LATIN_LOOKALIKES).translate(SCRIPT_LOOKALIKES)
+            value = value.translate(LATIN_LOOKALIKES).translate(SCRIPT_LOOKALIKES)
         spans = []
         at = mapped.find(value)
         while at >= 0:

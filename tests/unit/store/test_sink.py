@@ -243,6 +243,40 @@ async def test_a_sink_restarted_while_a_write_outlasts_its_grace_never_writes_tw
     )
 
 
+async def test_a_second_close_while_the_straggler_still_runs_keeps_one_writer() -> None:
+    """Before, the second close forgot the write still running and replaced the writer."""
+    store = CountingStore(delay_s=0.5)
+    sink = TelemetrySink(store, linger_s=0.0)  # type: ignore[arg-type]
+    sink.start()
+    sink.emit(event(1))
+    await wait_for(lambda: sink._writing is not None)
+    await sink.aclose(timeout_s=0.01, grace_s=0.02)
+    sink.start()
+    await sink.aclose(timeout_s=0.01, grace_s=0.02)  # nothing new written; the first still runs
+    sink.start()
+    sink.emit(event(2))
+    assert await sink.flush(5)
+    await sink.aclose()
+    assert store.most_at_once == 1 and len(store.stored) == 2
+
+
+async def test_a_close_whose_queued_write_is_cancelled_neither_raises_nor_loses_a_count() -> None:
+    """Before, the write queued behind the straggler was cancelled with the task, and the
+    close raised CancelledError (nobody had cancelled the caller) and lost its event's count."""
+    store = CountingStore(delay_s=0.5)
+    sink = TelemetrySink(store, linger_s=0.0)  # type: ignore[arg-type]
+    sink.start()
+    sink.emit(event(1))
+    await wait_for(lambda: sink._writing is not None)
+    await sink.aclose(timeout_s=0.01, grace_s=0.02)
+    sink.start()
+    sink.emit(event(2))
+    await wait_for(lambda: sink._writing is not None)  # queued behind the first write
+    stats = await sink.aclose(timeout_s=0.01, grace_s=0.02)
+    assert (stats.accepted, stats.written, stats.dropped_shutdown) == (2, 0, 2)
+    assert stats.buffered == 0 and store.most_at_once == 1
+
+
 async def test_a_sink_started_again_after_close_still_writes() -> None:
     """Before, the closed writer pool made every later write fail as a 'rejected' event."""
     store = SlowStore(delay_s=0.0)

@@ -143,3 +143,18 @@ def test_locating_a_value_beside_hostile_marks_is_linear_too(text: str) -> None:
     print(f"len={len(written)} locate={took:.3f}s")
     assert took < 2.0
     assert [written[s:e] for s, e in spans] == ["jose\u00ad\u0301@example.com"]
+
+
+@pytest.mark.parametrize("hidden", ["\u00ad", "\U000e0041", "\u034f"])
+def test_locating_a_value_beside_a_long_run_of_dropped_characters_is_linear(hidden: str) -> None:
+    """Each format character of a run rescanned the rest of it: 16,000 soft hyphens after an
+    e-mail address took 14.5 s to locate it (a review of session 20's cluster change)."""
+    from safeship.text.locate import Folding
+
+    written = "write to jane@example.com " + hidden * 20_000 + " thanks \u00e9"
+    start = time.perf_counter()
+    spans = Folding(written).locate_all("jane@example.com")
+    took = time.perf_counter() - start
+    print(f"len={len(written)} locate={took:.3f}s")
+    assert took < 2.0
+    assert [written[s:e] for s, e in spans] == ["jane@example.com"]
