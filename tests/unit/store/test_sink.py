@@ -4,7 +4,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from safeship.store.events import DecisionEvent, UserReport
-from safeship.store.sink import TelemetrySink
+from safeship.store.sink import SinkStats, TelemetrySink
 from safeship.store.sql import SqlStore
 from safeship.types import Action, Stage, TrustTier
 
@@ -222,16 +222,21 @@ class CountingStore(SlowStore):
                 self.running -= 1
 
 
+async def closed_mid_write(store: CountingStore) -> tuple[TelemetrySink, SinkStats]:
+    """A started sink closed while its first write (event 1) still runs past the grace."""
+    sink = TelemetrySink(store, linger_s=0.0)  # type: ignore[arg-type]
+    sink.start()
+    sink.emit(event(1))
+    await wait_for(lambda: sink._writing is not None)
+    return sink, await sink.aclose(timeout_s=0.01, grace_s=0.02)
+
+
 async def test_a_sink_restarted_while_a_write_outlasts_its_grace_never_writes_twice_at_once() -> (
     None
 ):
     """Before, the restarted sink got a new writer thread beside the one still writing."""
     store = CountingStore(delay_s=0.4)
-    sink = TelemetrySink(store, linger_s=0.0)  # type: ignore[arg-type]
-    sink.start()
-    sink.emit(event(1))
-    await wait_for(lambda: sink._writing is not None)
-    closed = await sink.aclose(timeout_s=0.01, grace_s=0.02)  # the write is still running
+    sink, closed = await closed_mid_write(store)
     assert closed.dropped_shutdown == 1
     sink.start()
     sink.emit(event(2))
@@ -246,11 +251,7 @@ async def test_a_sink_restarted_while_a_write_outlasts_its_grace_never_writes_tw
 async def test_a_second_close_while_the_straggler_still_runs_keeps_one_writer() -> None:
     """Before, the second close forgot the write still running and replaced the writer."""
     store = CountingStore(delay_s=0.5)
-    sink = TelemetrySink(store, linger_s=0.0)  # type: ignore[arg-type]
-    sink.start()
-    sink.emit(event(1))
-    await wait_for(lambda: sink._writing is not None)
-    await sink.aclose(timeout_s=0.01, grace_s=0.02)
+    sink, _ = await closed_mid_write(store)
     sink.start()
     await sink.aclose(timeout_s=0.01, grace_s=0.02)  # nothing new written; the first still runs
     sink.start()
@@ -264,11 +265,7 @@ async def test_a_close_whose_queued_write_is_cancelled_neither_raises_nor_loses_
     """Before, the write queued behind the straggler was cancelled with the task, and the
     close raised CancelledError (nobody had cancelled the caller) and lost its event's count."""
     store = CountingStore(delay_s=0.5)
-    sink = TelemetrySink(store, linger_s=0.0)  # type: ignore[arg-type]
-    sink.start()
-    sink.emit(event(1))
-    await wait_for(lambda: sink._writing is not None)
-    await sink.aclose(timeout_s=0.01, grace_s=0.02)
+    sink, _ = await closed_mid_write(store)
     sink.start()
     sink.emit(event(2))
     await wait_for(lambda: sink._writing is not None)  # queued behind the first write
