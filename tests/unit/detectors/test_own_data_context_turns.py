@@ -30,6 +30,10 @@ DEV_SETS = (
     "harmful_request_context_benign_dev2.jsonl",
     "harmful_request_diluted_dev2.jsonl",
     "ordinary_small_talk_dev2.jsonl",
+    # written for the next round, unread (session 20)
+    "harmful_request_context_benign_dev3.jsonl",
+    "harmful_request_diluted_dev3.jsonl",
+    "ordinary_small_talk_dev3.jsonl",
     # the standing sets every harmful_request rule reads (training.harmful_request_encoder_dev)
     "harmful_request_dev_v12.jsonl",
     "benign_sensitive_v7_dev.jsonl",
@@ -43,7 +47,13 @@ def rows(name: str) -> list[dict[str, object]]:
 
 
 @pytest.mark.parametrize(
-    "name", [*SMALL_TALK, "ordinary_small_talk_dev.jsonl", "ordinary_small_talk_dev2.jsonl"]
+    "name",
+    [
+        *SMALL_TALK,
+        "ordinary_small_talk_dev.jsonl",
+        "ordinary_small_talk_dev2.jsonl",
+        "ordinary_small_talk_dev3.jsonl",
+    ],
 )
 def test_small_talk_rows_are_benign_unique_and_grouped(name: str) -> None:
     data = rows(name)
@@ -51,7 +61,9 @@ def test_small_talk_rows_are_benign_unique_and_grouped(name: str) -> None:
     assert all(r["label"] == 0 and len(str(r["text"])) >= 100 for r in data)
     assert {r["kind"] for r in data} == {"plain_small_talk", "idiom_small_talk"}
     assert len({" ".join(str(r["text"]).casefold().split()) for r in data}) == len(data)
-    prefix = "osd2_" if "dev2" in name else "osd_" if "dev" in name else "ost_"
+    prefix = {"dev3": "osd3_", "dev2": "osd2_", "dev": "osd_"}.get(
+        name.rsplit("_", 1)[-1].removesuffix(".jsonl"), "ost_"
+    )
     assert all(str(r["group"]).startswith(prefix) for r in data)
 
 

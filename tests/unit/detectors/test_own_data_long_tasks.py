@@ -13,6 +13,7 @@ DEV_SETS = (
     "injection_long_tasks_dev.jsonl",
     "injection_long_tasks_dev2.jsonl",
     "injection_long_tasks_dev3.jsonl",
+    "injection_long_tasks_dev4.jsonl",  # written for the next round, unread (session 20)
     "injection_task_attacks_dev.jsonl",
 )
 
