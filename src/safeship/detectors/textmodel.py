@@ -73,11 +73,16 @@ def spread(items: Sequence[T], k: int) -> list[T]:
     return [items[i] for i in sorted(set(idx.tolist()))]
 
 
-def _shift_probability(p: float, delta: float) -> float:
-    """``p`` with its logit lowered by ``delta`` (0 and 1 stay where they are)."""
+def shifted_probability(p: float, delta: float) -> float:
+    """``p`` with its logit lowered by ``delta`` (0 and 1 stay where they are).
+
+    One place for "hold a score to a higher bar": a window read out of its text
+    (:func:`with_held_windows`) and a model's moved operating point
+    (:meth:`CascadeModel.with_logit_shift`).
+    """
     if p <= 0.0 or p >= 1.0:
         return p
-    return 1.0 / (1.0 + math.exp(-(math.log(p / (1.0 - p)) - delta)))
+    return 1.0 / (1.0 + math.exp(delta - logit(p)))
 
 
 @dataclass
@@ -133,7 +138,7 @@ class CascadeModel:
             self,
             calib=(a, b - delta),
             stack=(w1, w2, c - delta * (1.0 - w1)),
-            band=(_shift_probability(lo, delta), _shift_probability(hi, delta)),
+            band=(shifted_probability(lo, delta), shifted_probability(hi, delta)),
             meta=dict(self.meta),
         )
 
@@ -303,7 +308,7 @@ def with_held_windows(
     so it must be surer than the whole text to decide. Stage-2 counts add up.
     """
     best, window, used = best_window(model, views, split, features, max_stage2)
-    held = 1.0 / (1.0 + math.exp(margin - logit(best))) if window else 0.0
+    held = shifted_probability(best, margin) if window else 0.0
     if held > found[0]:
         return held, window, found[2] + used
     return found[0], found[1], found[2] + used
