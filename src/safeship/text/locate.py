@@ -32,6 +32,18 @@ def _fold_char(char: str) -> str:
     return unicodedata.normalize("NFKC", char)
 
 
+def _past_gone(text: str, at: int) -> int:
+    """The first index from ``at`` on whose character the views keep."""
+    while at < len(text) and _gone(text[at]):
+        at += 1
+    return at
+
+
+def _marked(text: str, at: int) -> bool:
+    """Whether a combining mark stands at ``at``."""
+    return at < len(text) and unicodedata.combining(text[at]) != 0
+
+
 def _cluster_end(text: str, start: int) -> int:
     """Where the cluster starting at ``start`` ends.
 
@@ -41,15 +53,10 @@ def _cluster_end(text: str, start: int) -> int:
     """
     end = start + 1
     while end < len(text):
-        if unicodedata.combining(text[end]):
-            end += 1
-            continue
-        run = end
-        while run < len(text) and _gone(text[run]):
-            run += 1
-        if run == end or run == len(text) or not unicodedata.combining(text[run]):
+        run = _past_gone(text, end)
+        if not _marked(text, run):
             break
-        end = run
+        end = run + 1
     return end
 
 
@@ -58,12 +65,8 @@ def _gone_run_end(text: str, start: int) -> int:
 
     A run that no combining mark follows vanishes as a whole.
     """
-    run = start
-    while run < len(text) and _gone(text[run]):
-        run += 1
-    if run > start and (run == len(text) or not unicodedata.combining(text[run])):
-        return run
-    return start
+    run = _past_gone(text, start)
+    return start if _marked(text, run) else run
 
 
 def folded(text: str) -> tuple[str, list[int], list[int]]:
