@@ -86,7 +86,7 @@ def _base(text: str, transforms: list[str], hidden: list[str]) -> str:
     transforms.extend(cleaned.transforms)
     hidden.extend(cleaned.hidden)
     composed = cleaned.text
-    if cleaned.text != text and not unicodedata.is_normalized("NFKC", composed):
+    if cleaned.transforms and not unicodedata.is_normalized("NFKC", composed):
         # a removed soft hyphen or zero-width space stood between a letter and its accent
         # (e + U+00AD + U+0301): compose them now, or the view keeps a bare combining mark
         # that breaks words and addresses ("jose\u0301@example.com" is no e-mail address)
