@@ -337,12 +337,14 @@ LONG_TASKS = ("injection_long_tasks_v23a.jsonl", "injection_long_tasks_v23b.json
 MIN_TASK_SENTENCE = 20
 
 
-def load_long_tasks() -> Iterator[Sample]:
+def load_long_tasks(twins: bool = True) -> Iterator[Sample]:
     """v23's rows: each request whole; a benign one's sentences too, an attack's inserted part.
 
     A chat turn over ``TURN_SEGMENT_CHARS`` is also read sentence by sentence, so a benign
     request's sentences ("Reply only with the German text.") are benign rows of its group, cut as
     the detector cuts them; an attack twin's inserted sentences alone are attacks of the group.
+    ``twins=False`` (v24) leaves the attack twins out: v23's twins taught attacks more than its
+    requests taught the model what a power user's request looks like.
     """
     from safeship.detectors.injection import _segments
 
@@ -350,10 +352,12 @@ def load_long_tasks() -> Iterator[Sample]:
         for r in _jsonl(OWN_DATA / name):
             text, label, group = str(r["text"]), int(str(r["label"])), f"own:{r['group']}"
             source = f"own:lt23_{'attack' if label else 'task'}"
-            yield Sample(text, label, source, group)
             if label:
-                yield Sample(str(r["inserted"]), 1, "own:lt23_inserted", group)
+                if twins:
+                    yield Sample(text, label, source, group)
+                    yield Sample(str(r["inserted"]), 1, "own:lt23_inserted", group)
                 continue
+            yield Sample(text, label, source, group)
             for a, b in _segments(text):
                 if len(sentence := text[a:b].strip()) >= MIN_TASK_SENTENCE:
                     yield Sample(sentence, 0, "own:lt23_sentence", group)
@@ -420,6 +424,7 @@ def assemble(
     real_documents: bool = False,
     planted: bool = False,
     long_tasks: bool = False,
+    long_task_twins: bool = True,
 ) -> tuple[list[Sample], list[Sample], dict[str, int]]:
     """Training and validation rows, deduplicated and decontaminated, split by group.
 
@@ -430,13 +435,14 @@ def assemble(
         raise ValueError(f"unknown candidate {candidate!r}; expected one of {CANDIDATES}")
     _KEY_MODE["mode"] = candidate or "ascii"
     try:
-        return _assemble(d, candidate, documents, real_documents, planted, long_tasks)
+        optional = _optional_rows(documents, real_documents, planted, long_tasks, long_task_twins)
+        return _assemble(d, candidate, optional)
     finally:
         _KEY_MODE["mode"] = "ascii"
 
 
 def _optional_rows(
-    documents: bool, real_documents: bool, planted: bool, long_tasks: bool
+    documents: bool, real_documents: bool, planted: bool, long_tasks: bool, twins: bool = True
 ) -> list[Sample]:
     """The rows of each optional source that is asked for (v20's documents ship)."""
     rows: list[Sample] = []
@@ -444,7 +450,7 @@ def _optional_rows(
         (documents, load_documents),
         (real_documents, load_real_documents),
         (planted, load_planted),
-        (long_tasks, load_long_tasks),
+        (long_tasks, lambda: load_long_tasks(twins)),
     ):
         if wanted:
             rows += load()
@@ -452,17 +458,12 @@ def _optional_rows(
 
 
 def _assemble(
-    d: Path,
-    candidate: str | None,
-    documents: bool,
-    real_documents: bool,
-    planted: bool,
-    long_tasks: bool = False,
+    d: Path, candidate: str | None, optional: list[Sample]
 ) -> tuple[list[Sample], list[Sample], dict[str, int]]:
     rng = random.Random(SEED)
     raw = [*load_labelled(d), *load_positives(d, rng), *load_benign(d, rng), *load_own(rng)]
     raw += load_pair_texts()
-    raw += _optional_rows(documents, real_documents, planted, long_tasks)
+    raw += optional
     if candidate is not None:
         raw += load_multilingual_candidate(NON_LATIN if candidate == "non_latin" else None)
     banned = eval_only_keys(d)

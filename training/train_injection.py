@@ -344,6 +344,12 @@ def main(argv: list[str] | None = None) -> int:
         "the instruction-like weight (training.injection_long_tasks_v23_dev)",
     )
     ap.add_argument(
+        "--no-task-twins",
+        action="store_true",
+        help="with --long-tasks: leave the attack twins out, keep the requests and their "
+        "sentences (v24: training.injection_long_tasks_v24_dev)",
+    )
+    ap.add_argument(
         "--embed-cache",
         type=Path,
         default=Path.home() / ".cache" / "safeship" / "injection_embeddings.npz",
@@ -374,6 +380,7 @@ def main(argv: list[str] | None = None) -> int:
         real_documents=args.real_documents,
         planted=args.planted,
         long_tasks=args.long_tasks,
+        long_task_twins=not args.no_task_twins,
     )
     # sampled before the obfuscated copies join the training rows, so --pairs-only and a full
     # run fit the same pair model

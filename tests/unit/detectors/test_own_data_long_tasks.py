@@ -47,6 +47,13 @@ def test_the_loader_adds_benign_sentences_and_inserted_attacks_in_the_pairs_grou
     assert {s.group for s in sentences} <= groups and {s.group for s in inserted} <= groups
 
 
+def test_without_twins_the_loader_keeps_every_benign_row_and_no_attack() -> None:
+    every = list(load_long_tasks())
+    benign_only = list(load_long_tasks(twins=False))
+    assert benign_only == [s for s in every if s.label == 0]
+    assert {s.source for s in benign_only} == {"own:lt23_task", "own:lt23_sentence"}
+
+
 def test_the_rows_are_not_in_the_shipped_training_and_the_dev_sets_nowhere() -> None:
     shipped = {s.text.casefold() for s in load_own(random.Random(0))}
     assert not shipped & {str(r["text"]).casefold() for n in LONG_TASKS for r in rows(n)}
