@@ -55,7 +55,11 @@ from training.harmful_request_v33_dev import (
     _detector,
     _texts,
     choose_delta,
+)
+from training.harmful_request_v33_dev import (
     figures as v33_figures,
+)
+from training.harmful_request_v33_dev import (
     verdict as v33_verdict,
 )
 

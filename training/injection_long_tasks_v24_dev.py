@@ -1,4 +1,4 @@
-"""Judge prompt_injection text model v24 (long requests without attack twins) against v20, by a rule.
+"""Judge prompt_injection v24 (long requests without attack twins) against v20, by a rule.
 
 Why: the shipped detector flags 33 and 27 of 200 benign long multi-instruction requests (two
 blind sets of session 20) where the same text model without the sentence reading of chat turns

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from training.harmful_request_v35_dev import FRESH_V12_BENIGN, verdict
 
 
