@@ -38,13 +38,47 @@ of real discrimination, absurd "groups", public facts about public figures and f
 characters, support-chat venting; plus 151 close harmful twins sharing their group). A sibling
 dev set, `benign_sensitive_v7_dev.jsonl` (201 benign + 60 harmful, written first and apart, other
 topics), is never trained or calibrated on: `python -m training.harmful_request_dev` scores it.
+
 v13 adds `training/data/benign_sensitive_v13.jsonl` (ours, 559 rows written by a helper session
 that saw none of our data: 419 benign questions on sensitive topics in eleven kinds, namely
 protection, victim support, legal rights, medical, history, definitions, fiction, homonyms,
 security defence, parenting and policy debate, 60 in fr/de/es; 140 harmful twins sharing their
 group). Adopted by the rule in `training/harmful_request_v13_dev.py`, judged on a fresh set
 (`harmful_request_dev_v12.jsonl`): benign flagged at 0.4 24.2% -> 15.0%, recall 76.3% -> 77.5%.
+
+v35 (session 21) adds four sets of ours, each written by helper sessions that saw none of our
+data: `harmful_request_context_v28a/b.jsonl` (benign turns in which one sentence alone sounds
+harmful and the rest makes it plain, harmful requests hidden in small talk or a pretext),
+`ordinary_small_talk_v30a/b.jsonl` (440 ordinary questions after small talk),
+`harmful_small_talk_v31a/b.jsonl` (a harmful twin of each, in its group) and
+`ordinary_questions_v9.jsonl` (526 plain customer questions), at stage-1 weight 1 (the MLP head
+weighs every own row at 4); then every score's logit is lowered by 0.10, the smallest step at
+which the calibration split's benign rows flagged at 0.4 and at 0.5 are no more than v13's.
+Adopted by the rule in `training/harmful_request_v35_dev.py`, judged on three blind sets
+written for it: benign turns with one harmful-sounding sentence flagged at 0.5 55 -> 49 of 200,
+small-talk questions flagged at 0.4 24 -> 13 of 200, diluted harmful requests caught 134 -> 142
+of 160. A rebuild fits a close but not byte-identical model (the embedding and MLP fits are not
+bit-reproducible across machines); the shipped artefact is the one the rule judged.
+
+**Multilingual head** (`models/harmful_request_use.npz`, on by default since session 10; rebuild:
+`PYTHONPATH=. .venv/bin/python -m training.train_harmful_request_use`): the rows above up to v13
+plus our multilingual rows, all written for this project by helper sessions that saw none of our
+data: `harmful_request_multilingual_v11a/b.jsonl` (574 sensitive-but-benign requests and harmful
+twins in 17 languages), `harmful_request_multilingual_v19a.jsonl` (334) and
+`harmful_request_multilingual_v21a.jsonl` (320) in the eight gate languages, and the 820 benign
+everyday questions of `injection_multilingual_benign_v6a/b.jsonl`; texts that are also in a dev
+set are dropped. Latin-script rows the gate routes: harmful rows weighted so they weigh half the
+benign ones. Figures and rounds under "Known weaknesses" below.
 """
+
+REBUILD = (
+    "`PYTHONPATH=. .venv/bin/python -m training.train_harmful_request --context-turns "
+    "--small-talk --small-talk-twins --ordinary-questions --context-weight 1 --out v32.npz`, "
+    "then `python -m training.harmful_request_v35_dev v32.npz` to choose the logit shift "
+    "(fits are close but not bit-reproducible across machines, so the shift is chosen again) "
+    "and `train_harmful_request` with the same flags and `--from-artefact v32.npz "
+    "--logit-shift DELTA` to ship it with its figures, as v35 was built"
+)
 
 WEAKNESSES = """\
 - Word-overlap leakage remains: near misses that use a harmful verb on a person-like object
@@ -177,13 +211,13 @@ Detector `harmful_request` (`safeship.detectors.harmful_request`), artefact
 0.5 is the model's decision point; `categories` = score x P(hazard | harmful) over the taxonomy in
 `safeship.detectors.hazards` (MLCommons / Llama Guard aligned).
 
-Rebuild: `PYTHONPATH=. .venv/bin/python -m training.train_harmful_request` (data from `{data_dir}`).
+Rebuild: {REBUILD} (data from `{data_dir}`).
 
 ## Model
 Cascade: hashed word/char n-gram TF-IDF + logistic regression (stage 1), MiniLM int8 embedding
 MLP head (384 -> 256 ReLU -> 1, plain numpy weights in the npz) stacked with stage 1 inside the
-band {meta["band"]} (stage 2), embedding softmax head for the hazard. Our contrast rows get
-sample weight 4.
+band [{meta["band"][0]:.2f}, {meta["band"][1]:.2f}] (stage 2), embedding softmax head for the
+hazard. Our contrast rows get sample weight 4.
 
 ## Training data (TRAIN ALLOWED only)
 {SOURCES}

@@ -31,16 +31,42 @@ detector as the guard runs it, MiniLM configured, encoder off as shipped):
    dev set at 0.5, the ordinary questions at 0.4, the starter suite's benign prompts blocked)
    allows **one more text** than v13. This tolerance was chosen knowing that v33 failed by one
    text on the first of them; clauses 3 and 5 are the price of it.
-5. Benign texts flagged, summed over every benign set above at its clause's threshold (the
-   three fresh sets of clauses 1 and 3 at 0.5 and 0.4, the fresh set v12, the sensitive set,
-   the v10 dev set, the ordinary questions, the starter suite): down 10 or more.
+5. Benign texts flagged, summed over every benign set above at its clause's thresholds (the
+   context-benign set of clause 1 at 0.5 and again at 0.4, the small-talk set of clause 3, the
+   fresh set v12, the sensitive set, the v10 dev set, the ordinary questions, the starter
+   suite): down 10 or more.
 
 Session 20's blind sets (``*_dev2``) are printed for the record and decide nothing. No EVAL-ONLY
 set is read for the decision. If adopted, ``bench.quality.harmful_request`` runs once
 afterwards and is reported whatever it says.
 
+**v35 result: ADOPTED (every clause held, none needed its slack); v35 ships.** The rebuilt
+v32 was not v20's v32 (at ``delta`` 0 it flagged 97 / 74 of the 1,409 calibration-split benign
+rows at 0.4 / 0.5, session 20's 70 at 0.5: the fits are not bit-reproducible), so ``delta`` came
+out 0.10 (86 / 69 flagged; v13 98 / 69). On the blind dev3 sets, v13 -> v35: context-benign
+turns flagged **55 -> 49** of 200 at 0.5 and 60 -> 54 at 0.4, diluted requests caught **134 ->
+142** of 160, small-talk questions flagged at 0.4 **24 -> 13** of 200; pooled benign flags
+**195 -> 163**. Older sets: the fresh set v12's benign at 0.4 11.9% -> 10.8%, its recall 0.775
+-> 0.813 at 0.5 (0.813 -> 0.869 at 0.4), sensitive set 4 -> 4 benign and 49 -> 52 caught, v10
+dev 106 -> 109 caught and 7 -> 6 benign, ordinary questions 8 -> 5, test accuracy 0.9324 ->
+0.9342, 0 starter attacks through, starter benign blocked 6 -> 4, test pairs 53.7% -> 58.4%,
+benign pairs 12.0% -> 12.9%. For the record, session 20's sets: context-benign 70 -> 59,
+small talk 49 -> 31, diluted 126 -> 138. Through ``support_chat.yaml`` at the anonymous tier
+(``safeship check``), small-talk customer questions blocked: dev 37 -> 26, dev2 51 -> 33, dev3
+26 -> 15 of 200; context-benign dev3 64 -> 59.
+
+**EVAL-ONLY, run once afterwards (``bench.quality.harmful_request``), reported as it came:**
+HarmBench standard recall **0.830 -> 0.786** at 0.5 (0.843 -> 0.818 at 0.4; the floor is
+0.85), AdvBench 0.958 -> 0.954, StrongREJECT 0.911 -> 0.914, XSTest-safe FPR 8.8% -> 8.4% (10.8%
+-> 9.2% at 0.4); AUROC 0.953 -> 0.949 / 0.986 -> 0.983 / 0.969 -> 0.969. Our dev sets all saw
+recall rise and HarmBench's terse imperative behaviours saw it fall: the next round needs blind
+harmful sets in that register.
+
 Run: ``PYTHONPATH=. .venv/bin/python -m training.harmful_request_v35_dev /tmp/hr_v32.npz``
-(writes ``/tmp/hr_v35.npz`` and judges it).
+(writes ``/tmp/hr_v35.npz`` and judges it). Shipped: ``python -m training.train_harmful_request
+--context-turns --small-talk --small-talk-twins --ordinary-questions --context-weight 1
+--from-artefact /tmp/hr_v32.npz --logit-shift 0.10`` (the same weights, the held-out figures
+and the card measured on them).
 """
 
 from __future__ import annotations
@@ -91,14 +117,19 @@ def figures(path: Path | None, test: list[tuple[str, int]]) -> dict[str, float]:
     out["diluted3_caught_0.5"] = float((score_counting(det, _texts(DILUTED))[0] >= 0.5).sum())
     talk = np.asarray(score_counting(det, _texts(SMALL_TALK))[0])
     out["small_talk3_flagged_0.4"] = float((talk >= 0.4).sum())
-    out["pooled_benign_flagged"] = (
+    out["pooled_benign_flagged"] = pooled_benign(out)
+    return out
+
+
+def pooled_benign(out: dict[str, float]) -> float:
+    """Clause 5's count: benign texts flagged over every benign set, each at its thresholds."""
+    return float(
         out["context_benign3_flagged_0.5"]
         + out["context_benign3_flagged_0.4"]
         + out["small_talk3_flagged_0.4"]
         + round(out["fresh_benign_flagged_0.4"] * FRESH_V12_BENIGN)
         + sum(out[key] for key in _OLD_BENIGN if key != "fresh_benign_flagged_0.4")
     )
-    return out
 
 
 def verdict(old: dict[str, float], new: dict[str, float]) -> list[tuple[str, bool]]:

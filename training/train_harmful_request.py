@@ -136,6 +136,75 @@ def _weight(e: Example, context_weight: float) -> float:
     return OWN_WEIGHT if e.source.startswith("own") else 1.0
 
 
+def _artefact(
+    path: Path,
+    sizes: dict[str, int],
+    sources: dict[str, int],
+    embedder: FingerprintedMemo | None,
+) -> MLPCascadeModel:
+    """The fitted artefact at ``path``, if the rows the flags load are the rows it was fit on.
+
+    Raises:
+        ValueError: other split sizes or source counts than the artefact's meta records (the
+            held-out figures would then include rows it trained on), or no embedder to score
+            its MLP head with (the figures would be stage 1's alone).
+    """
+    model = MLPCascadeModel.load(path)
+    for name, ours in (("split_sizes", sizes), ("sources", sources)):
+        if dict(model.meta.get(name, {})) != ours:
+            raise ValueError(
+                f"{path}: its {name} {model.meta.get(name)} are not the rows these flags load "
+                f"({ours}); give the flags it was built with"
+            )
+    if embedder is None:
+        raise ValueError(f"{path}: scoring its MLP head needs the MiniLM embedder")
+    return model
+
+
+def _calibration_report(
+    model: CascadeModel, ca: list[Example], cache: FeatureCache
+) -> dict[str, float]:
+    """Stage 1's and the cascade's accuracy at 0.5 on the calibration split, after a shift."""
+    texts = [e.text for e in ca]
+    y = np.array([e.label for e in ca])
+    p1 = 1.0 / (1.0 + np.exp(-model.stage1_logits(cache.hashed(texts))))
+    p, _ = model.score_texts(texts, cache)
+    lo, hi = model.band
+    return {
+        "stage1_acc": float(((p1 >= 0.5) == y).mean()),
+        "cascade_acc": float(((p >= 0.5) == y).mean()),
+        "band_fraction": float(((p1 >= lo) & (p1 <= hi)).mean()),
+    }
+
+
+def _fit(
+    tr: list[Example],
+    ca: list[Example],
+    cache: FeatureCache,
+    embedded: bool,
+    context_weight: float,
+) -> tuple[CascadeModel, dict[str, object]]:
+    """Fit the cascade (and, if ``embedded``, its MLP head) on ``tr``, calibrated on ``ca``."""
+    embed = cache.embeddings if embedded else None
+    cats = [e for e in tr if e.label and e.category in HAZARD_IDS]
+    model, report = fit_cascade(
+        "harmful_request",
+        [e.text for e in tr],
+        [e.label for e in tr],
+        [e.text for e in ca],
+        [e.label for e in ca],
+        embed,
+        c_tfidf=4.0,
+        c_embed=2.0,
+        band=(0.03, 0.97),
+        sample_weight=[_weight(e, context_weight) for e in tr],
+        categories=([e.text for e in cats], [str(e.category) for e in cats]),
+    )
+    if embed is not None:
+        model = _with_mlp(model, tr, ca, cache)
+    return model, dict(report.as_dict())
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     default = os.environ.get("SAFESHIP_DATA", str(ROOT.parent / "shared" / "datasets"))
@@ -191,6 +260,14 @@ def main(argv: list[str] | None = None) -> None:
         help="lower every score's logit by this much after fitting (v33/v34's operating point, "
         "chosen by training.harmful_request_v33_dev on the calibration split)",
     )
+    parser.add_argument(
+        "--from-artefact",
+        type=Path,
+        default=None,
+        help="start from this fitted artefact instead of fitting (give the flags it was built "
+        "with): --logit-shift, the held-out figures and the card then apply to it (v35 = v32's "
+        "artefact shifted by 0.10, training.harmful_request_v35_dev)",
+    )
     args = parser.parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     t0 = time.perf_counter()
@@ -209,37 +286,28 @@ def main(argv: list[str] | None = None) -> None:
     tr, ca, te = split["train"], split["calib"], split["test"]
     embedder = _embedder(args.emb_cache)
     cache = FeatureCache(NgramHasher(), embedder)  # type: ignore[arg-type]
-    embed = cache.embeddings if embedder is not None else None
-    cats = [e for e in tr if e.label and e.category in HAZARD_IDS]
-    model, report = fit_cascade(
-        "harmful_request",
-        [e.text for e in tr],
-        [e.label for e in tr],
-        [e.text for e in ca],
-        [e.label for e in ca],
-        embed,
-        c_tfidf=4.0,
-        c_embed=2.0,
-        band=(0.03, 0.97),
-        sample_weight=[_weight(e, args.context_weight) for e in tr],
-        categories=([e.text for e in cats], [str(e.category) for e in cats]),
-    )
-    if embedder is not None:
-        model = _with_mlp(model, tr, ca, cache)
-    if args.logit_shift:
-        model = model.with_logit_shift(args.logit_shift)
-        model.meta["logit_shift"] = args.logit_shift
-    held = _held_out(model, te, cache)
     sizes = {k: len(v) for k, v in split.items()}
     by_src: dict[str, int] = defaultdict(int)
     for e in rows:
         by_src[e.source] += 1
+    if args.from_artefact is not None:
+        model: CascadeModel = _artefact(args.from_artefact, sizes, dict(by_src), embedder)
+        fit_report: dict[str, object] = dict(model.meta["fit_report"])
+    else:
+        model, fit_report = _fit(tr, ca, cache, embedder is not None, args.context_weight)
+    if args.logit_shift:
+        model = model.with_logit_shift(args.logit_shift)
+        model.meta["logit_shift"] = float(model.meta.get("logit_shift", 0.0)) + args.logit_shift
+        model.meta["fit_report"] = fit_report = dict(fit_report) | _calibration_report(
+            model, ca, cache
+        )
+    held = _held_out(model, te, cache)
     model.meta.update(held_out=held, split_sizes=sizes, sources=dict(by_src))
     model.save(args.out)
     print(
         json.dumps(
             {
-                "fit": report.as_dict(),
+                "fit": fit_report,
                 "held_out": held,
                 "sizes": sizes,
                 "sources": by_src,

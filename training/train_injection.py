@@ -366,6 +366,8 @@ def main(argv: list[str] | None = None) -> int:
         help="rewrite the data card from the held-out figures stored in the shipped artefacts",
     )
     args = ap.parse_args(argv)
+    if args.no_task_twins and not args.long_tasks:
+        ap.error("--no-task-twins leaves out the twins of --long-tasks; give --long-tasks too")
     if args.card_only:
         held = dict(CascadeModel.load(MODEL_PATH).meta["held_out"])
         with np.load(PAIR_PATH, allow_pickle=False) as data:

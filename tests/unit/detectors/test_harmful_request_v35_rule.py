@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from training.harmful_request_v35_dev import FRESH_V12_BENIGN, verdict
+from training.harmful_request_v35_dev import FRESH_V12_BENIGN, pooled_benign, verdict
 
 
 def _figures(**changes: float) -> dict[str, float]:
@@ -70,6 +70,44 @@ def test_one_more_benign_text_on_the_v12_set_is_tolerated_and_two_are_not() -> N
 )
 def test_each_clause_fails_alone(key: str, value: float, clause: str) -> None:
     assert _failed(_figures(**_GOOD | {key: value})) == [clause]
+
+
+@pytest.mark.parametrize(
+    "key", ["sensitive_benign_flagged_0.4", "v10dev_benign_flagged_0.5", "ordinary_flagged_0.4"]
+)
+def test_each_older_benign_count_tolerates_one_text_and_not_two(key: str) -> None:
+    base = _figures()[key]
+    assert _failed(_figures(**_GOOD | {key: base + 1})) == []
+    assert _failed(_figures(**_GOOD | {key: base + 2})) == [f"4. {key}: one text more at most"]
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("fresh_recall_0.5", 0.74),
+        ("fresh_recall_0.4", 0.78),
+        ("sensitive_harmful_caught_0.5", 46.0),
+        ("v10dev_harmful_caught_0.5", 103.0),
+        ("test_accuracy", 0.92),
+        ("test_pairs_caught_0.5", 0.51),
+        ("test_benign_pairs_flagged_0.5", 0.14),
+    ],
+)
+def test_every_recall_and_test_split_clause_still_decides(key: str, value: float) -> None:
+    failed = _failed(_figures(**_GOOD | {key: value}))
+    assert len(failed) == 1 and failed[0].startswith("4. "), failed
+
+
+def test_the_fresh_clauses_hold_at_exactly_five_fewer() -> None:
+    edge = {"context_benign3_flagged_0.5": 55.0, "small_talk3_flagged_0.4": 35.0}
+    assert _failed(_figures(**_GOOD | edge)) == []
+
+
+def test_the_pooled_count_sums_every_benign_set_at_its_thresholds() -> None:
+    figures = _figures()
+    # 60 + 80 (context-benign at 0.5 and 0.4) + 40 (small talk) + 31 (v12's 31 of 260)
+    # + 4 (sensitive) + 7 (v10 dev) + 8 (ordinary) + 6 (starter benign)
+    assert pooled_benign(figures) == 236.0
 
 
 def test_session_20_sets_decide_nothing() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -67,5 +68,23 @@ def test_a_zero_shift_is_the_same_model_and_meta_is_not_shared() -> None:
     model = MLPCascadeModel.load(DEFAULT_MODEL)
     same = shifted(model, 0.0)
     assert same.calib == model.calib and same.stack == model.stack and same.band == model.band
-    same.meta["logit_shift"] = 1.0
-    assert "logit_shift" not in model.meta
+    before = model.meta.get("logit_shift")
+    same.meta["logit_shift"] = 123.0
+    assert model.meta.get("logit_shift") == before
+
+
+def test_starting_from_an_artefact_refuses_rows_it_was_not_fit_on(tmp_path: Path) -> None:
+    from training.train_harmful_request import _artefact
+
+    path = tmp_path / "fitted.npz"
+    model = MLPCascadeModel.load(DEFAULT_MODEL)
+    model.meta.update(split_sizes={"train": 10, "calib": 3}, sources={"own_benign": 13})
+    model.save(path)
+    with pytest.raises(ValueError, match="split_sizes"):
+        _artefact(path, {"train": 11, "calib": 3}, {"own_benign": 14}, object())  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="sources"):
+        _artefact(path, {"train": 10, "calib": 3}, {"own_benign": 12}, object())  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="embedder"):
+        _artefact(path, {"train": 10, "calib": 3}, {"own_benign": 13}, None)
+    loaded = _artefact(path, {"train": 10, "calib": 3}, {"own_benign": 13}, object())  # type: ignore[arg-type]
+    assert loaded.stack == model.stack
