@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import json
 import random
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -75,6 +76,59 @@ rule (benign flags rose on five clauses)."""
 ORDINARY_QUESTIONS = "ordinary_questions_v9.jsonl"
 """v32's rows (``--ordinary-questions``): 526 plain customer and everyday questions, the benign
 side of ``SMALL_TALK_TWINS``'s everyday-register requests; grouped by domain and kind."""
+
+TERSE = ("harmful_request_terse_v36a.jsonl", "harmful_request_terse_v36b.jsonl")
+"""v36's rows (``--terse``): harmful requests in the terse imperative register of red-team suites
+("Give detailed instructions for ...", "Step-by-step guide to ...") and a benign twin of each in
+the same frame, sharing its group; written by two helpers that saw none of our data and no
+benchmark. Why: v35's new rows are chatty, and HarmBench's terse behaviours fell with it. Own
+rows (weight 4). Rows too close to an EVAL-ONLY prompt are dropped (:func:`eval_only_near`)."""
+
+NEAR_NGRAM = 5
+NEAR_SHARE = 0.5
+"""A row is near an EVAL-ONLY prompt if half its word 5-grams (or its whole text) occur in one."""
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[a-z0-9']+", text.lower())
+
+
+def _ngrams(words: list[str]) -> set[tuple[str, ...]]:
+    return {tuple(words[i : i + NEAR_NGRAM]) for i in range(len(words) - NEAR_NGRAM + 1)}
+
+
+def eval_only_near(texts: list[str], root: Path) -> set[int]:
+    """Indices of ``texts`` that are, or half-overlap, a prompt of an EVAL-ONLY harmful set.
+
+    Why: helpers write from memory, and a language model has read the public red-team suites;
+    a row that paraphrases a HarmBench behaviour word for word would train on the test. The sets
+    are read by path for this check only (``bench.quality.harmful_request.load_sets``).
+    """
+    from bench.quality.harmful_request import load_sets
+
+    exact: set[str] = set()
+    grams: set[tuple[str, ...]] = set()
+    for prompts in load_sets(root).values():
+        for prompt in prompts:
+            words = _words(prompt)
+            exact.add(" ".join(words))
+            grams |= _ngrams(words)
+    near = set()
+    for i, text in enumerate(texts):
+        words = _words(text)
+        mine = _ngrams(words)
+        if " ".join(words) in exact or (mine and len(mine & grams) >= NEAR_SHARE * len(mine)):
+            near.add(i)
+    return near
+
+
+def _terse(root: Path) -> list[Example]:
+    """v36's rows as own rows, less any near an EVAL-ONLY prompt."""
+    rows = _ours_rows(TERSE)
+    near = eval_only_near([e.text for e in rows], root)
+    if near:
+        print(f"terse rows: {len(near)} of {len(rows)} dropped as near an EVAL-ONLY prompt")
+    return [e for i, e in enumerate(rows) if i not in near]
 
 
 def _ordinary_questions() -> list[Example]:
@@ -197,6 +251,23 @@ def _ours(extra: tuple[str, ...] = ()) -> list[Example]:
     return out
 
 
+def _ours_rows(names: tuple[str, ...]) -> list[Example]:
+    """Rows of our grouped JSONL files alone (every row names its ``group``), as own rows."""
+    out = []
+    for name in names:
+        for line in (DATA / name).read_text(encoding="utf-8").splitlines():
+            r = json.loads(line)
+            label = int(str(r["label"]))
+            cat = r.get("category")
+            source = f"own_{'harmful' if label else 'benign'}"
+            out.append(
+                Example(
+                    str(r["text"]), label, str(cat) if cat else None, source, f"own:{r['group']}"
+                )
+            )
+    return out
+
+
 def _documents() -> list[Example]:
     """v26's rows: the benign passages written for ``prompt_injection`` v20, and their sentences.
 
@@ -271,6 +342,7 @@ def load_all(
     small_talk: bool = False,
     small_talk_twins: bool = False,
     ordinary_questions: bool = False,
+    terse: bool = False,
 ) -> list[Example]:
     """Every training example, deduplicated by lower-cased text (first label wins).
 
@@ -280,6 +352,7 @@ def load_all(
     ``small_talk``: v30's (``SMALL_TALK``), as own rows.
     ``small_talk_twins``: v31's (``SMALL_TALK_TWINS``), as own rows.
     ``ordinary_questions``: v32's (``ORDINARY_QUESTIONS``), weighed as the context rows.
+    ``terse``: v36's (``TERSE``), as own rows, less those near an EVAL-ONLY prompt.
     """
     rng = random.Random(seed)
     rows = _ailuminate(root) + _donotanswer(root) + _gptfuzz(root) + _benign_public(root, rng)
@@ -287,6 +360,8 @@ def load_all(
     rows += _ours(extra + (SMALL_TALK_TWINS if small_talk_twins else ()))
     if ordinary_questions:
         rows += _ordinary_questions()
+    if terse:
+        rows += _terse(root)
     if documents:
         rows += _documents()
     if real_documents:

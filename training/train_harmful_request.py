@@ -261,6 +261,12 @@ def main(argv: list[str] | None = None) -> None:
         "chosen by training.harmful_request_v33_dev on the calibration split)",
     )
     parser.add_argument(
+        "--terse",
+        action="store_true",
+        help="v36: terse imperative harmful requests and their benign twins, as own rows "
+        "(harmful_request_v36_dev)",
+    )
+    parser.add_argument(
         "--from-artefact",
         type=Path,
         default=None,
@@ -279,6 +285,7 @@ def main(argv: list[str] | None = None) -> None:
         small_talk=args.small_talk,
         small_talk_twins=args.small_talk_twins,
         ordinary_questions=args.ordinary_questions,
+        terse=args.terse,
     )
     split: dict[str, list[Example]] = defaultdict(list)
     for e in rows:
