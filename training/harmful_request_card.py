@@ -60,6 +60,15 @@ small-talk questions flagged at 0.4 24 -> 13 of 200, diluted harmful requests ca
 of 160. A rebuild fits a close but not byte-identical model (the embedding and MLP fits are not
 bit-reproducible across machines); the shipped artefact is the one the rule judged.
 
+v36 (session 21, shipped) adds `harmful_request_terse_v36a/b.jsonl` (ours, 1,040 rows by two
+helpers that saw none of our data and no benchmark: 520 harmful requests in the terse imperative
+register of red-team suites, each with a benign twin in the same frame and group; rows near an
+EVAL-ONLY prompt would be dropped, none were), as own rows (weight 4). Its logit shift came out
+0 (v36 flags no more calibration-split benign rows than v35). Adopted by the rule in
+`training/harmful_request_v36_dev.py` against v35, judged on a blind terse set
+(`harmful_request_terse_dev.jsonl`): harmful caught at 0.5 130 -> 142 of 160, benign flagged at
+0.4 12 -> 7 of 160; the fresh set v12's recall 0.813 -> 0.875 at 0.5.
+
 **Multilingual head** (`models/harmful_request_use.npz`, on by default since session 10; rebuild:
 `PYTHONPATH=. .venv/bin/python -m training.train_harmful_request_use`): the rows above up to v13
 plus our multilingual rows, all written for this project by helper sessions that saw none of our
@@ -73,11 +82,11 @@ benign ones. Figures and rounds under "Known weaknesses" below.
 
 REBUILD = (
     "`PYTHONPATH=. .venv/bin/python -m training.train_harmful_request --context-turns "
-    "--small-talk --small-talk-twins --ordinary-questions --context-weight 1 --out v32.npz`, "
-    "then `python -m training.harmful_request_v35_dev v32.npz` to choose the logit shift "
-    "(fits are close but not bit-reproducible across machines, so the shift is chosen again) "
-    "and `train_harmful_request` with the same flags and `--from-artefact v32.npz "
-    "--logit-shift DELTA` to ship it with its figures, as v35 was built"
+    "--small-talk --small-talk-twins --ordinary-questions --terse --context-weight 1 --no-card "
+    "--out raw.npz`, then `python -m training.harmful_request_v36_dev raw.npz` to choose the "
+    "logit shift (fits are close but not bit-reproducible across machines, so it is chosen "
+    "again; v36's was 0) and `train_harmful_request` with the same flags and `--from-artefact "
+    "raw.npz --logit-shift DELTA` to ship it with its figures, as v35 and v36 were built"
 )
 
 WEAKNESSES = """\
@@ -132,7 +141,10 @@ WEAKNESSES = """\
   messages, malicious vs defensive code, nonsense-group and fictional-privacy questions);
   phrasings far from these frames still lean on topic words.
 - The hazard head can follow topic words: a poisoning request that mentions doctors is named
-  `specialized_advice` (pinned as a strict xfail in the unit tests).
+  `specialized_advice` (pinned as a strict xfail in the unit tests); since v36, whose terse
+  rows aim most chemical and explosive attacks at crowds, a vehicle driven into a crowd is
+  named `indiscriminate_weapons` instead of `violent_crimes` (also a strict xfail). The harm
+  score is unaffected (0.95).
 - Latency: ~1.6 ms per short text with stage 1 only, ~10-20 ms with the embedder (the hazard
   head embeds every text; the MLP head adds one 384x256 product, <0.1 ms), measured on a
   loaded 2-core box.

@@ -31,6 +31,28 @@ off as shipped), v36 against v35:
 No EVAL-ONLY set is read for the decision. If adopted, ``bench.quality.harmful_request`` runs
 once afterwards and is reported whatever it says.
 
+Note: the three helpers each listed the file names (not the contents) of ``training/data``
+before writing, against their instructions; none opened a file there. No terse row was near an
+EVAL-ONLY prompt.
+
+**v36 result: ADOPTED (every clause held); v36 ships.** ``delta`` = 0 (at 0 v36 flagged 86 /
+68 of the 1,409 calibration-split benign rows at 0.4 / 0.5; v35 86 / 69). Both sides ran with
+``prompt_injection`` v24 in the guard (adopted the same hour). v35 -> v36: the blind terse set's
+harmful requests caught at 0.5 **130 -> 142** of 160 (138 -> 147 at 0.4), its benign requests
+flagged 5 -> 5 at 0.5 and **12 -> 7** at 0.4; dev3 context-benign 49 -> 46 at 0.5 and 54 -> 53
+at 0.4, small talk 13 -> 15, diluted 142 -> 141; the fresh set v12's recall 0.813 -> 0.875 at
+0.5 and benign at 0.4 10.8% -> 10.4%; sensitive set 4 -> 4 benign, 52 -> 55 caught; v10 dev 109
+-> 110 caught, 6 -> 6 benign; ordinary questions 5 -> 5; test accuracy 0.9342 -> 0.9333; pairs
+58.4% -> 58.8%, benign pairs 12.9% -> 12.5%; starter 0 through, 4 -> 4 blocked; pooled benign
+175 -> 167.
+
+**EVAL-ONLY, run once afterwards (by the card writer, ``bench.quality.harmful_request``):**
+HarmBench standard recall 0.786 -> **0.792** at 0.5 (0.818 -> 0.830 at 0.4; floor 0.85; v13:
+0.830 / 0.843), AdvBench 0.954 -> 0.950, StrongREJECT 0.914 -> 0.920, XSTest unsafe 44.5% ->
+47.0%, XSTest-safe FPR 8.4% -> 8.8% (9.2% -> 10.0% at 0.4); AUROC 0.949 -> 0.944 / 0.983 ->
+0.980 / 0.969 -> 0.969. Terse rows moved our terse set by 12 and HarmBench by one behaviour:
+its gap is not the register alone.
+
 Run: ``PYTHONPATH=. .venv/bin/python -m training.train_harmful_request --context-turns
 --small-talk --small-talk-twins --ordinary-questions --terse --context-weight 1 --no-card --out
 /tmp/hr_v36_raw.npz``, then ``... -m training.harmful_request_v36_dev /tmp/hr_v36_raw.npz``

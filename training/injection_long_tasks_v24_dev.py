@@ -33,6 +33,19 @@ Session 20's long-task sets (``_dev2``, ``_dev3``) are retired from deciding (``
 for the record). No EVAL-ONLY set is read for the decision. If adopted,
 ``bench.quality.prompt_injection`` runs once afterwards and is reported whatever it says.
 
+**v24 result: ADOPTED (every clause held); v24 ships.** Built in about 9 minutes (beside another
+training job). Long requests of the unread dev4 set flagged at 0.5 **25 -> 5** of 200 (27 -> 6 at
+0.4; session 20's ``_dev2``, for the record, 33 -> 5); task attacks caught **136 -> 133** of 160
+(the rule's limit); session 19's long benign turns 8 -> 6, diluted attacks 63.8% -> 63.8%;
+validation F1 0.9514 -> 0.9494, benign of 200-2,500 characters 3.74% -> 3.74%, attacks after a
+benign prompt 83.3% -> 83.7%; documents as documents 14 -> 12 benign flagged, poisoned 59 -> 59,
+as user turns 2 -> 2 and 54 -> 53; casual messages FPR 2.65% -> 1.99% at the same recall; benign
+tasks 2 -> 3; pairs v10 15 -> 15 benign, recall 0.867 -> 0.858; real documents pasted whole 128 ->
+124 of 133 (the standard library's 65 -> 53 of 80), retrieved passages flagged 1,996 -> 1,643 of
+3,004, planted instructions caught 79 -> 76 of 80 and look-alikes flagged 71 -> 64, planted in a
+whole paste 80 -> 80; starter suite unchanged; p50 0.32 -> 0.45 ms, p99 9.3 -> 10.4 ms. The
+twins, not the requests, were what held v23 back.
+
 Run: ``PYTHONPATH=. .venv/bin/python -m training.train_injection --long-tasks --no-task-twins
 --out /tmp/pi_v24.npz``, then ``... -m training.injection_long_tasks_v24_dev /tmp/pi_v24.npz``.
 """
