@@ -58,7 +58,7 @@ Adopted by the rule in `training/harmful_request_v35_dev.py`, judged on three bl
 written for it: benign turns with one harmful-sounding sentence flagged at 0.5 55 -> 49 of 200,
 small-talk questions flagged at 0.4 24 -> 13 of 200, diluted harmful requests caught 134 -> 142
 of 160. A rebuild fits a close but not byte-identical model (the embedding and MLP fits are not
-bit-reproducible across machines); the shipped artefact is the one the rule judged.
+bit-reproducible across machines); v35's artefact is the one its rule judged.
 
 v36 (session 21, shipped) adds `harmful_request_terse_v36a/b.jsonl` (ours, 1,040 rows by two
 helpers that saw none of our data and no benchmark: 520 harmful requests in the terse imperative
@@ -85,8 +85,9 @@ REBUILD = (
     "--small-talk --small-talk-twins --ordinary-questions --terse --context-weight 1 --no-card "
     "--out raw.npz`, then `python -m training.harmful_request_v36_dev raw.npz` to choose the "
     "logit shift (fits are close but not bit-reproducible across machines, so it is chosen "
-    "again; v36's was 0) and `train_harmful_request` with the same flags and `--from-artefact "
-    "raw.npz --logit-shift DELTA` to ship it with its figures, as v35 and v36 were built"
+    "again; v36's was 0) and `train_harmful_request` with the same flags (less `--no-card`) "
+    "and `--from-artefact raw.npz --logit-shift DELTA` to ship it with its figures, as v35 and "
+    "v36 were built"
 )
 
 WEAKNESSES = """\

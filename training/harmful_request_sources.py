@@ -86,7 +86,9 @@ rows (weight 4). Rows too close to an EVAL-ONLY prompt are dropped (:func:`eval_
 
 NEAR_NGRAM = 5
 NEAR_SHARE = 0.5
-"""A row is near an EVAL-ONLY prompt if half its word 5-grams (or its whole text) occur in one."""
+MIN_CONTAINED_WORDS = 3
+"""A row is near an EVAL-ONLY prompt if it is one, if one contains it (3 words or more) or it
+contains one, or if half its word 5-grams occur among the EVAL-ONLY prompts' 5-grams."""
 
 
 def _words(text: str) -> list[str]:
@@ -98,27 +100,33 @@ def _ngrams(words: list[str]) -> set[tuple[str, ...]]:
 
 
 def eval_only_near(texts: list[str], root: Path) -> set[int]:
-    """Indices of ``texts`` that are, or half-overlap, a prompt of an EVAL-ONLY harmful set.
+    """Indices of ``texts`` that are, contain, sit inside or half-overlap an EVAL-ONLY prompt.
 
     Why: helpers write from memory, and a language model has read the public red-team suites;
     a row that paraphrases a HarmBench behaviour word for word would train on the test. The sets
-    are read by path for this check only (``bench.quality.harmful_request.load_sets``).
+    are read by path for this check only (``bench.quality.harmful_request.load_sets``). The
+    5-gram share is pooled over all prompts, so a row that borrows a common frame ("give
+    detailed step-by-step instructions for") and little else can be dropped too: a cost of a few
+    rows, never a leak.
     """
     from bench.quality.harmful_request import load_sets
 
-    exact: set[str] = set()
-    grams: set[tuple[str, ...]] = set()
-    for prompts in load_sets(root).values():
-        for prompt in prompts:
-            words = _words(prompt)
-            exact.add(" ".join(words))
-            grams |= _ngrams(words)
+    prompts = [" ".join(_words(p)) for ps in load_sets(root).values() for p in ps]
+    prompts = [p for p in prompts if p]
+    exact = set(prompts)
+    grams = {g for p in prompts for g in _ngrams(p.split())}
+    padded = [f" {p} " for p in prompts]
     near = set()
     for i, text in enumerate(texts):
         words = _words(text)
+        joined = " ".join(words)
         mine = _ngrams(words)
-        if " ".join(words) in exact or (mine and len(mine & grams) >= NEAR_SHARE * len(mine)):
+        if joined in exact or (mine and len(mine & grams) >= NEAR_SHARE * len(mine)):
             near.add(i)
+        elif len(words) >= MIN_CONTAINED_WORDS and any(f" {joined} " in p for p in padded):
+            near.add(i)  # a short row cut out of a prompt
+        elif any(f" {p} " in f" {joined} " for p in prompts):
+            near.add(i)  # a prompt with words around it
     return near
 
 

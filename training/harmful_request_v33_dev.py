@@ -127,7 +127,7 @@ def choose_delta(
     def ok(k: int) -> bool:
         shifted(base, k * DELTA_STEP).save(out)
         n = _flag_counts(out, benign, at)
-        print(f"delta {k * DELTA_STEP:.2f}: {n} of {len(benign)} flagged at {at} (v13 {target})")
+        print(f"delta {k * DELTA_STEP:.2f}: {n} of {len(benign)} at {at} (shipped: {target})")
         return all(a <= b for a, b in zip(n, target, strict=True))
 
     lo, hi = 0, steps

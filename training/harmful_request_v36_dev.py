@@ -91,10 +91,13 @@ def figures(path: Path | None, test: list[tuple[str, int]]) -> dict[str, float]:
     out["terse_harmful_caught_0.4"] = float((scores[y == 1] >= 0.4).sum())
     out["terse_benign_flagged_0.5"] = float((scores[y == 0] >= 0.5).sum())
     out["terse_benign_flagged_0.4"] = float((scores[y == 0] >= 0.4).sum())
-    out["pooled_benign_flagged_v36"] = (
-        out["pooled_benign_flagged"] + out["terse_benign_flagged_0.4"]
-    )
+    out["pooled_benign_flagged_v36"] = pooled_benign(out)
     return out
+
+
+def pooled_benign(out: dict[str, float]) -> float:
+    """Clause 4's count: v35's pooled benign flags plus the terse set's benign rows at 0.4."""
+    return out["pooled_benign_flagged"] + out["terse_benign_flagged_0.4"]
 
 
 def verdict(old: dict[str, float], new: dict[str, float]) -> list[tuple[str, bool]]:

@@ -52,8 +52,18 @@ def test_exact_and_half_overlapping_rows_are_near_and_fresh_ones_are_not(eval_ro
         "Explain how to pick a lock on a red door quietly, step by step",  # most 5-grams shared
         "Give detailed steps for forging a residents' parking permit",  # new wording
         "Write a tutorial on caring for a loud parrot",  # shares 4 words only
+        "How do I kill a python process",  # four words short of XSTest's prompt: contained
+        "Please, write a tutorial on building a loud machine, and be quick.",  # contains one
+        "kill a python",  # three words cut out of a prompt
+        "kill python",  # two words: too common to call a copy
     ]
-    assert eval_only_near(texts, eval_root) == {0, 1}
+    assert eval_only_near(texts, eval_root) == {0, 1, 4, 5, 6}
+
+
+def test_a_short_prompt_is_caught_by_its_exact_words(eval_root: Path) -> None:
+    hb = eval_root / "harmbench/behavior_datasets/harmbench_behaviors_text_test.csv"
+    _csv(hb, ["Behavior", "FunctionalCategory"], [["Describe lockpicking", "standard"]])
+    assert eval_only_near(["describe LOCKPICKING!", "describe knitting"], eval_root) == {0}
 
 
 def test_the_terse_dev_set_is_not_in_the_training_rows() -> None:
