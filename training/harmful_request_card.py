@@ -8,6 +8,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from training.card_sections import known_weaknesses
+
 SOURCES = """\
 | source | license | role |
 |---|---|---|
@@ -195,17 +197,8 @@ def _bench_section(model_path: Path) -> str:
 
 
 def _weaknesses(path: Path) -> str:
-    """The card's own "Known weaknesses" section if it has one, else ``WEAKNESSES``.
-
-    Sessions add the history of tried and rejected models there by hand; a retrain re-renders
-    the figures above it and must not erase that record.
-    """
-    marker = "## Known weaknesses\n"
-    if path.is_file():
-        current = path.read_text(encoding="utf-8")
-        if marker in current:
-            return current.split(marker, 1)[1].rstrip("\n") + "\n"
-    return WEAKNESSES
+    """The card's own "Known weaknesses" section if it has one, else ``WEAKNESSES``."""
+    return known_weaknesses(path, WEAKNESSES)
 
 
 def write_card(path: Path, meta: dict[str, Any], data_dir: Path, model_path: Path) -> None:

@@ -75,6 +75,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -196,14 +197,33 @@ def verdict(old: dict[str, float], new: dict[str, float]) -> list[tuple[str, boo
     ]
 
 
-def main(argv: list[str] | None = None) -> bool:
+Figures = Callable[[Path | None, list[tuple[str, int]]], dict[str, float]]
+Verdict = Callable[[dict[str, float], dict[str, float]], list[tuple[str, bool]]]
+
+
+def judge_shifted(
+    argv: list[str] | None,
+    *,
+    description: str | None,
+    out: Path,
+    at: tuple[float, ...],
+    figures: Figures,
+    verdict: Verdict,
+    shipped: str,
+) -> bool:
+    """Shift a candidate to the shipped model's operating point, then judge it by a rule.
+
+    The candidate is the positional argument; ``delta`` is chosen on the calibration split's
+    benign rows at the thresholds ``at`` (:func:`choose_delta`), and both models are measured
+    on the test split by ``figures`` and compared by ``verdict``. ``--at`` overrides ``at``.
+    """
     from training.harmful_request_sources import load_all
     from training.train_harmful_request import _bucket
 
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    ap.add_argument("candidate", type=Path, help="v32's artefact")
-    ap.add_argument("--out", type=Path, default=Path("/tmp/hr_v33.npz"))
-    ap.add_argument("--at", type=float, nargs="+", default=[0.5], help="v33: 0.5; v34: 0.4 0.5")
+    ap = argparse.ArgumentParser(description=description)
+    ap.add_argument("candidate", type=Path, help="the candidate before its shift")
+    ap.add_argument("--out", type=Path, default=out)
+    ap.add_argument("--at", type=float, nargs="+", default=list(at))
     args = ap.parse_args(argv)
     rows = load_all(default_data_dir())
     calib = [e.text for e in rows if _bucket(e.group) == "calib" and e.label == 0]
@@ -211,7 +231,20 @@ def main(argv: list[str] | None = None) -> bool:
     print(f"delta = {delta:.2f} (chosen on {len(calib)} calibration-split benign rows)")
     test = [(e.text, e.label) for e in rows if _bucket(e.group) == "test"]
     old, new = figures(None, test), figures(args.out, test)
-    return report("v13", old, new, verdict(old, new))
+    return report(shipped, old, new, verdict(old, new))
+
+
+def main(argv: list[str] | None = None) -> bool:
+    """v33 (``--at 0.5``, the default) or v34 (``--at 0.4 0.5 --out /tmp/hr_v34.npz``)."""
+    return judge_shifted(
+        argv,
+        description=__doc__.splitlines()[0] if __doc__ else None,
+        out=Path("/tmp/hr_v33.npz"),
+        at=(0.5,),
+        figures=figures,
+        verdict=verdict,
+        shipped="v13",
+    )
 
 
 if __name__ == "__main__":

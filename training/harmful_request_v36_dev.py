@@ -61,14 +61,13 @@ Run: ``PYTHONPATH=. .venv/bin/python -m training.train_harmful_request --context
 
 from __future__ import annotations
 
-import argparse
 import json
 from pathlib import Path
 
 import numpy as np
 
-from training.encoder_rules import default_data_dir, report, score_counting
-from training.harmful_request_v33_dev import _detector, choose_delta
+from training.encoder_rules import score_counting
+from training.harmful_request_v33_dev import _detector, judge_shifted
 from training.harmful_request_v35_dev import figures as v35_figures
 from training.harmful_request_v35_dev import verdict as v35_verdict
 
@@ -127,20 +126,15 @@ def verdict(old: dict[str, float], new: dict[str, float]) -> list[tuple[str, boo
 
 
 def main(argv: list[str] | None = None) -> bool:
-    from training.harmful_request_sources import load_all
-    from training.train_harmful_request import _bucket
-
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    ap.add_argument("candidate", type=Path, help="v36 before its shift")
-    ap.add_argument("--out", type=Path, default=Path("/tmp/hr_v36.npz"))
-    args = ap.parse_args(argv)
-    rows = load_all(default_data_dir())
-    calib = [e.text for e in rows if _bucket(e.group) == "calib" and e.label == 0]
-    delta = choose_delta(args.candidate, calib, args.out, (0.4, 0.5))
-    print(f"delta = {delta:.2f} (chosen on {len(calib)} calibration-split benign rows)")
-    test = [(e.text, e.label) for e in rows if _bucket(e.group) == "test"]
-    old, new = figures(None, test), figures(args.out, test)
-    return report("v35", old, new, verdict(old, new))
+    return judge_shifted(
+        argv,
+        description=__doc__.splitlines()[0] if __doc__ else None,
+        out=Path("/tmp/hr_v36.npz"),
+        at=(0.4, 0.5),
+        figures=figures,
+        verdict=verdict,
+        shipped="v35",
+    )
 
 
 if __name__ == "__main__":

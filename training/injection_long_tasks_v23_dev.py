@@ -65,6 +65,7 @@ Run: ``PYTHONPATH=. .venv/bin/python -m training.injection_long_tasks_v23_dev /t
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from pathlib import Path
 
 from safeship.detectors.injection import InjectionParams, PromptInjectionDetector
@@ -146,17 +147,32 @@ def verdict(old: dict[str, float], new: dict[str, float]) -> list[tuple[str, boo
     ]
 
 
-def main(argv: list[str] | None = None) -> bool:
+Figures = Callable[[dict[str, object], list[Sample], list[str]], dict[str, float]]
+Verdict = Callable[[dict[str, float], dict[str, float]], list[tuple[str, bool]]]
+
+
+def judge_text_model(
+    argv: list[str] | None, description: str | None, figures: Figures, verdict: Verdict
+) -> bool:
+    """Judge the text model at the positional argument against the shipped one, by a rule.
+
+    Both run on v20's validation rows (candidates built with extra rows hold them out too) and
+    on ``bench.guard_latency``'s 400 chat turns.
+    """
     from bench.guard_latency import chat_turns
 
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    ap = argparse.ArgumentParser(description=description)
     ap.add_argument("candidate", type=Path)
     args = ap.parse_args(argv)
-    _, val, _ = assemble(default_data_dir())  # v20's validation rows (v23 holds them out too)
+    _, val, _ = assemble(default_data_dir())
     turns = chat_turns(400)
     old = figures({}, val, turns)
     new = figures({"model_path": str(args.candidate)}, val, turns)
-    return report("v20", old, new, verdict(old, new))
+    return report("shipped", old, new, verdict(old, new))
+
+
+def main(argv: list[str] | None = None) -> bool:
+    return judge_text_model(argv, __doc__.splitlines()[0] if __doc__ else None, figures, verdict)
 
 
 if __name__ == "__main__":

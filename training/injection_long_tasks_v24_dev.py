@@ -52,13 +52,12 @@ Run: ``PYTHONPATH=. .venv/bin/python -m training.train_injection --long-tasks --
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
 from safeship.detectors.injection import InjectionParams, PromptInjectionDetector
-from training.encoder_rules import report
-from training.injection_data import Sample, assemble, default_data_dir
+from training.injection_data import Sample
 from training.injection_long_tasks_v23_dev import figures as v23_figures
+from training.injection_long_tasks_v23_dev import judge_text_model
 from training.injection_long_tasks_v23_dev import verdict as v23_verdict
 from training.injection_messages_dev import scores
 from training.injection_turn_segments_dev import _texts
@@ -96,16 +95,7 @@ def verdict(old: dict[str, float], new: dict[str, float]) -> list[tuple[str, boo
 
 
 def main(argv: list[str] | None = None) -> bool:
-    from bench.guard_latency import chat_turns
-
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    ap.add_argument("candidate", type=Path)
-    args = ap.parse_args(argv)
-    _, val, _ = assemble(default_data_dir())  # v20's validation rows (v24 holds them out too)
-    turns = chat_turns(400)
-    old = figures({}, val, turns)
-    new = figures({"model_path": str(args.candidate)}, val, turns)
-    return report("v20", old, new, verdict(old, new))
+    return judge_text_model(argv, __doc__.splitlines()[0] if __doc__ else None, figures, verdict)
 
 
 if __name__ == "__main__":

@@ -23,6 +23,7 @@ from safeship.detectors.injection import reads_backwards
 from safeship.detectors.textmodel import CascadeModel, sigmoid
 from safeship.features.hashing import NgramHasher
 from safeship.text.normalise import normalise
+from training.card_sections import known_weaknesses
 from training.cascade_fit import fit_cascade
 from training.injection_data import (
     CANDIDATE_SOURCES,
@@ -222,17 +223,8 @@ WEAKNESSES = """\
 
 
 def _weaknesses(path: Path) -> str:
-    """The card's own "Known weaknesses" section if it has one, else ``WEAKNESSES``.
-
-    Sessions add the history of tried and rejected models there by hand; a retrain or
-    ``--card-only`` re-renders the figures above it and must not erase that record.
-    """
-    marker = "## Known weaknesses\n"
-    if path.is_file():
-        current = path.read_text(encoding="utf-8")
-        if marker in current:
-            return current.split(marker, 1)[1].rstrip("\n") + "\n"
-    return WEAKNESSES
+    """The card's own "Known weaknesses" section if it has one, else ``WEAKNESSES``."""
+    return known_weaknesses(path, WEAKNESSES)
 
 
 def write_card(path: Path, held_out: dict[str, object]) -> None:
