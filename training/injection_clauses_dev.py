@@ -25,6 +25,16 @@ feature cache per text), candidate against the shipped detector:
 No EVAL-ONLY set is read for the decision. If adopted, ``bench.quality.prompt_injection`` runs
 once afterwards and is reported whatever it says.
 
+**Result: REJECTED (clause 1's attacks); ``short_turn_clauses`` stays off.** The shipped
+detector (text model v24) already catches **71 of the 100** joined attacks whole; reading their
+clauses caught 73 (+15 needed). Its benign messages: 2 flagged at 0.5 and 3 at 0.4, either way.
+Everything else held or moved by noise: dev4 5 -> 5, validation F1 0.9494 -> 0.9507 (the
+validation split's short turns with clause breaks), casual messages, tasks, pairs, starter and
+documents unchanged, p50 0.45 -> 0.43 ms, p99 11.3 -> 9.5 ms. The session-20 example that scored
+0.215 was measured on v20; the remaining 27 misses are joined attacks the text model does not
+read as attacks even alone, which is a text-model matter, not a reading one. No EVAL-ONLY set
+was run. The option stays (off) for a deployment that wants it.
+
 Run: ``PYTHONPATH=. .venv/bin/python -m training.injection_clauses_dev``.
 """
 
