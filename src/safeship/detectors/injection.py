@@ -165,8 +165,8 @@ class InjectionParams(DetectorParams):
             no bound. Longer texts keep ``LONG_STAGE2_SEGMENTS``.
         short_turn_clauses: Read a chat turn of up to ``segment_over_chars`` characters clause
             by clause too (split at semicolons, dashes, colons, brackets and "(and) then"),
-            each clause held to ``turn_segment_margin`` (judged by
-            ``training/injection_clauses_dev.py``).
+            each clause held to ``turn_segment_margin``. Off: its rule
+            (``training/injection_clauses_dev.py``) rejected it, 71 -> 73 of 100 joined attacks.
         multilingual_cues: Floor the score at ``CUE_FLOOR`` when a text in a script the model
             cannot read holds an injection cue (see ``_injection_cues``; measured in the card
             and judged by ``training/injection_cues_dev.py``).
