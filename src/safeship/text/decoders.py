@@ -44,7 +44,10 @@ _HEX = re.compile(
     r")(?![0-9A-Za-z])"
 )
 _HEX_NOISE = re.compile(r"\\x|0x|[ ,:]")
-_URL = re.compile(r"[^\s%]*%\S*")
+_URL = re.compile(r"(?<!\S)[^\s%]*%\S*")
+"""A whitespace-delimited token holding a ``%``. The look-behind starts a match only where a token
+starts: without it a token of n characters with no ``%`` was scanned again from each of its n
+positions, so 80,000 letters and a "%41" elsewhere took 30 s, 300,000 took 7 minutes."""
 _URL_ESCAPE = re.compile(r"%([0-9A-Fa-f]{2})")
 _WORD = re.compile(r"[A-Za-z]+")
 _RUN_BREAK = re.compile(r"[^A-Za-z\s',.!?;:-]")

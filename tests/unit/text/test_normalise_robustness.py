@@ -33,11 +33,23 @@ def test_huge_inputs_finish_in_bounded_time() -> None:
     junk = "".join(chr(rng.randrange(0x20, 0x3000)) for _ in range(150_000))
     benign = "The cat sat on the mat with 3 apples and a V2 rocket. " * 20_000  # ~1 MB
     for text in (junk, benign):
-        start = time.process_time()
+        # this thread's CPU time: process_time also counts the spinning worker threads that
+        # earlier tests' ONNX sessions leave in the process (3.27 s once in CI, 2.3 s alone)
+        start = time.thread_time()
         result = normalise(text)
-        assert time.process_time() - start < 3.0
+        assert time.thread_time() - start < 3.0
         assert len(result.views) <= 17
     assert normalise(benign).normalised == benign
+
+
+def test_a_long_token_beside_a_percent_escape_is_read_once() -> None:
+    # the URL-escape search scanned a token without "%" again from each of its positions:
+    # 80,000 letters and a "%41" elsewhere took 30 s, 300,000 took 7 minutes, for every request
+    text = "a" * 300_000 + " %41%42%43 and more"
+    start = time.thread_time()
+    result = normalise(text)
+    assert time.thread_time() - start < 3.0
+    assert any("ABC" in view for view in result.views)
 
 
 def test_payloads_past_the_window_are_not_decoded_but_text_is_kept() -> None:
